@@ -1,0 +1,165 @@
+/**
+ * npm run bench:package [-- --runs N --input FILE]
+ *
+ * Packages the same 60 s 1080p30 master twice per run, in the same session:
+ *  - reference: the obvious single ffmpeg command (split + scale into 5 libx264 veryfast
+ *    rungs 1080p 5000k / 720p 2800k / 480p 1400k / 360p 800k / 240p 400k, 2 s GOPs,
+ *    AAC 128k, the dash muxer with hls_playlist);
+ *  - dashlab: `npm run package` on the same input (probe, encode, verify, HLS, poster,
+ *    publish), at the same settings;
+ * and prints wall time, CPU seconds, peak memory of the process tree and the ratio. Then it
+ * times verification alone on the package just made.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT, SAMPLE_MASTER } from '../server/config.js';
+import { getTools, makeSampleMaster, verifyPackage } from '../server/packager/index.js';
+import { publishedDir } from '../server/packager/library.js';
+import { ProgressBar } from './lib/progress-bar.js';
+
+interface RunStats {
+  wallS: number;
+  cpuS: number;
+  peakRssMiB: number;
+}
+
+/** Sum of RSS over a process and all its descendants, from /proc. */
+async function treeRssKiB(root: number): Promise<number> {
+  const kids = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    const status = await readFile(`/proc/${name}/status`, 'utf8').catch(() => '');
+    const m = /\)\s+\S+\s+(\d+)/.exec(stat);
+    if (!m) continue;
+    const ppid = Number(m[1]);
+    kids.set(ppid, [...(kids.get(ppid) ?? []), Number(name)]);
+    rss.set(Number(name), Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0));
+  }
+  let total = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    total += rss.get(pid) ?? 0;
+    stack.push(...(kids.get(pid) ?? []));
+  }
+  return total;
+}
+
+/** Run a shell command; CPU from bash's `times` (user + sys of all waited-for children). */
+function measure(command: string, env: NodeJS.ProcessEnv = process.env): Promise<RunStats> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn('bash', ['-c', `${command} >/dev/null 2>/tmp/dashlab-bench.err; rc=$?; times; exit $rc`], {
+      env,
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    let peak = 0;
+    const timer = setInterval(() => {
+      void treeRssKiB(child.pid!).then((k) => (peak = Math.max(peak, k)));
+    }, 250);
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', async (code) => {
+      clearInterval(timer);
+      const wallS = (performance.now() - started) / 1000;
+      if (code !== 0) {
+        reject(new Error(`command failed (${code}): ${command}\n${await readFile('/tmp/dashlab-bench.err', 'utf8').catch(() => '')}`));
+        return;
+      }
+      const lines = out.trim().split('\n');
+      const secs = (t: string) => {
+        const m = /(\d+)m([\d.]+)s/.exec(t);
+        return m ? Number(m[1]) * 60 + Number(m[2]) : 0;
+      };
+      const [u, s] = (lines[lines.length - 1] ?? '').split(/\s+/);
+      resolve({ wallS, cpuS: secs(u) + secs(s), peakRssMiB: peak / 1024 });
+    });
+  });
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+function referenceCommand(ffmpeg: string, input: string, outDir: string): string {
+  const rungs = [
+    [1920, 1080, 5000],
+    [1280, 720, 2800],
+    [854, 480, 1400],
+    [640, 360, 800],
+    [426, 240, 400],
+  ];
+  const graph = `[0:v]split=5${rungs.map((_, i) => `[s${i}]`).join('')};` + rungs.map(([w, h], i) => `[s${i}]scale=${w}:${h}[v${i}]`).join(';');
+  const maps = rungs.map((_, i) => `-map '[v${i}]'`).join(' ');
+  const rates = rungs.map(([, , k], i) => `-b:v:${i} ${k}k`).join(' ');
+  return (
+    `${q(ffmpeg)} -hide_banner -loglevel error -y -i ${q(input)} -filter_complex ${q(graph)} ${maps} -map 0:a:0 ` +
+    `-c:v libx264 -preset veryfast -g 60 ${rates} -c:a aac -b:a 128k ` +
+    `-f dash -seg_duration 4 -use_template 1 -use_timeline 1 -hls_playlist 1 ` +
+    `-adaptation_sets 'id=0,streams=v id=1,streams=a' ${q(path.join(outDir, 'manifest.mpd'))}`
+  );
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '1' }, input: { type: 'string' } } });
+  const runs = Math.max(1, Number(values.runs));
+  const tools = await getTools();
+  const input = values.input ? path.resolve(values.input) : SAMPLE_MASTER;
+  if (!values.input) {
+    const bar = new ProgressBar();
+    await readFile(input).catch(() =>
+      makeSampleMaster(input, (p) => bar.update({ label: 'master', percent: p.percent, speed: p.speed, etaS: p.etaS })).finally(() => bar.done()),
+    );
+  }
+  console.log(`bench:package  input ${path.relative(REPO_ROOT, input)}  ffmpeg ${tools.version} (${tools.origin.ffmpeg})  ${os.cpus().length} cores`);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'dashlab-bench-'));
+  const mediaDir = path.join(work, 'library');
+  const refDir = path.join(work, 'reference');
+  const results: Array<{ ref: RunStats; ours: RunStats }> = [];
+  try {
+    for (let r = 0; r < runs; r++) {
+      await rm(refDir, { recursive: true, force: true });
+      await import('node:fs/promises').then((fs) => fs.mkdir(refDir, { recursive: true }));
+      process.stdout.write(`run ${r + 1}/${runs}: reference ffmpeg command... `);
+      const ref = await measure(referenceCommand(tools.ffmpeg, input, refDir));
+      process.stdout.write(`${ref.wallS.toFixed(1)} s\nrun ${r + 1}/${runs}: npm run package... `);
+      const ours = await measure(
+        `${q(process.execPath)} --import tsx scripts/package.ts ${q(input)} --id bench --ladder 1080p:5000k,720p:2800k,480p:1400k,360p:800k,240p:400k`,
+        { ...process.env, MEDIA_DIR: mediaDir },
+      );
+      process.stdout.write(`${ours.wallS.toFixed(1)} s\n`);
+      results.push({ ref, ours });
+    }
+    const dir = await publishedDir(mediaDir, 'bench');
+    const verifyTimes: number[] = [];
+    for (let i = 0; i < 5 && dir; i++) {
+      const t = performance.now();
+      await verifyPackage(dir, { durationS: 60, frameS: 1 / 30 });
+      verifyTimes.push((performance.now() - t) / 1000);
+    }
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const ref = { wallS: med(results.map((x) => x.ref.wallS)), cpuS: med(results.map((x) => x.ref.cpuS)), peakRssMiB: Math.max(...results.map((x) => x.ref.peakRssMiB)) };
+    const ours = { wallS: med(results.map((x) => x.ours.wallS)), cpuS: med(results.map((x) => x.ours.cpuS)), peakRssMiB: Math.max(...results.map((x) => x.ours.peakRssMiB)) };
+    const row = (name: string, s: RunStats) =>
+      `${name.padEnd(26)}${s.wallS.toFixed(1).padStart(8)}${s.cpuS.toFixed(1).padStart(10)}${s.peakRssMiB.toFixed(0).padStart(10)}`;
+    console.log(`\n${'(median of ' + runs + ')'.padEnd(15)}${''.padEnd(11)}${'wall s'.padStart(8)}${'CPU s'.padStart(10)}${'peak MiB'.padStart(10)}`);
+    console.log(row('reference ffmpeg command', ref));
+    console.log(row('dashlab npm run package', ours));
+    console.log(`ratio (dashlab / reference): wall ${(ours.wallS / ref.wallS).toFixed(3)}x  CPU ${(ours.cpuS / ref.cpuS).toFixed(3)}x  (goal: wall <= 1.05x)`);
+    console.log(`CPU floor of the reference (CPU s / ${os.cpus().length} cores): ${(ref.cpuS / os.cpus().length).toFixed(1)} s`);
+    if (verifyTimes.length) console.log(`verification alone (5-rung package + audio, median of ${verifyTimes.length}): ${(med(verifyTimes) * 1000).toFixed(0)} ms (goal < 1000 ms)`);
+    console.log(`peak memory of the dashlab process tree: ${ours.peakRssMiB.toFixed(0)} MiB (goal < 1024 MiB)`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench:package: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+/**
+ * npm run package -- <input> [--id ID] [--title T] [--ladder SPEC] [--segment S]
+ * Packages a master file into MEDIA_DIR/<id>/ with a progress bar.
+ */
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { loadConfig } from '../server/config.js';
+import { packageVideo, PackagingError } from '../server/packager/index.js';
+import { fail, interruptSignal } from './lib/cli.js';
+import { ProgressBar } from './lib/progress-bar.js';
+import { printSummary } from './lib/summary.js';
+
+const PROG = 'dashlab package';
+const USAGE = `usage: npm run package -- <input> [--id ID] [--title TITLE] [--ladder SPEC] [--segment SECONDS]
+
+  <input>           the master video file
+  --id ID           library id (default: from the file name); an existing id is replaced atomically
+  --title TITLE     display title (default: the file name)
+  --ladder SPEC     e.g. 1080p:5000k,720p:2800k,480p:1400k (default: derived from the source)
+  --segment S       segment duration in seconds (default 4)
+
+Writes to MEDIA_DIR (default media/library).`;
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        id: { type: 'string' },
+        title: { type: 'string' },
+        ladder: { type: 'string' },
+        segment: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new PackagingError('usage', `${(err as Error).message}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (positionals.length !== 1) throw new PackagingError('usage', `expected one input file\n${USAGE}`);
+  const segmentS = values.segment !== undefined ? Number(values.segment) : undefined;
+  const { mediaDir } = loadConfig();
+  const bar = new ProgressBar();
+  const input = path.resolve(positionals[0]);
+  const result = await packageVideo({
+    input,
+    mediaDir,
+    id: values.id,
+    title: values.title,
+    ladder: values.ladder,
+    segmentS,
+    signal: interruptSignal(),
+    onPlan: ({ source, rungs, skipped, id }) => {
+      const v = source.video;
+      process.stderr.write(
+        `${path.basename(input)}: ${v.width}x${v.height} ${v.fps.toFixed(2)} fps${v.variableFrameRate ? ' (variable)' : ''}, ` +
+          `${v.durationS.toFixed(1)} s, ${source.audio ? `audio ${source.audio.codec}` : 'no audio'} -> ${id}: ` +
+          `${rungs.map((r) => `${r.height}p@${r.kbps}k`).join(' ')}\n`,
+      );
+      if (skipped.length) process.stderr.write(`skipping ${skipped.join(', ')}: larger than the source (dashlab never upscales)\n`);
+    },
+    onProgress: (p) => {
+      if (p.phase === 'encode' && p.encode) bar.update({ label: 'encode', percent: p.percent, speed: p.encode.speed, etaS: p.encode.etaS });
+      else if (p.phase === 'verify' || p.phase === 'publish') bar.update({ label: p.phase, percent: p.percent });
+    },
+  }).finally(() => bar.done());
+  printSummary(result);
+}
+
+main().catch((err) => fail(PROG, err));

@@ -1,0 +1,44 @@
+/** Server-side settings from the environment; defaults are plain data here and nowhere else. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const DEFAULTS = {
+  port: 8080,
+  host: '127.0.0.1',
+  mediaDir: path.join(REPO_ROOT, 'media', 'library'),
+  maxUploadBytes: 8 * 1024 ** 3,
+  jobsConcurrency: 1,
+} as const;
+
+export interface Config {
+  port: number;
+  host: string;
+  mediaDir: string;
+  uploadToken?: string;
+  maxUploadBytes: number;
+  jobsConcurrency: number;
+}
+
+function intFrom(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${raw}: expected a whole number`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: intFrom('PORT', DEFAULTS.port),
+    host: env.HOST || DEFAULTS.host,
+    mediaDir: path.resolve(env.MEDIA_DIR || DEFAULTS.mediaDir),
+    uploadToken: env.UPLOAD_TOKEN || undefined,
+    maxUploadBytes: intFrom('MAX_UPLOAD_BYTES', DEFAULTS.maxUploadBytes),
+    jobsConcurrency: Math.max(1, intFrom('JOBS_CONCURRENCY', DEFAULTS.jobsConcurrency)),
+  };
+}
+
+/** Where the generated sample master is kept (git-ignored, made once). */
+export const SAMPLE_MASTER = path.join(REPO_ROOT, 'media', 'masters', 'sample.mp4');

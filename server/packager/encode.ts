@@ -1,0 +1,103 @@
+/**
+ * The one ffmpeg run that makes the ladder: decode once, split, scale and encode every rung,
+ * AAC audio, into the dash muxer's fMP4 segments. Keyframes are forced at every GOP
+ * boundary (a divisor of the segment duration) with scene-cut keyframes off and closed
+ * GOPs, so segment k of every rendition starts with a keyframe at the same instant.
+ */
+import { PACKAGING_DEFAULTS } from './defaults.js';
+import type { FfmpegJob } from './ffmpeg.js';
+import type { Rung } from './ladder.js';
+import type { SourceInfo } from './probe.js';
+
+export interface EncodePlan {
+  source: SourceInfo;
+  /** Rungs in stream order: the lowest bitrate first (stream i becomes rendition v<i>). */
+  rungs: Rung[];
+  segmentS: number;
+  gopS: number;
+  /** The muxer's own MPD (discarded: we write ours from the verified segments). */
+  scratchMpd: string;
+}
+
+/** The GOP: the longest duration <= maxGopS that divides the segment duration evenly. */
+export function gopFor(segmentS: number, maxGopS: number = PACKAGING_DEFAULTS.maxGopS): number {
+  if (segmentS <= maxGopS) return segmentS;
+  return segmentS / Math.ceil(segmentS / maxGopS);
+}
+
+/** ffmpeg's names before we rename them: stream index as the representation id. */
+export const FFMPEG_INIT = 'init-$RepresentationID$.mp4';
+export const FFMPEG_MEDIA = 'chunk-$RepresentationID$-$Number%05d$.m4s';
+
+export function buildEncodeJob(plan: EncodePlan): FfmpegJob {
+  const { source, rungs, segmentS, gopS } = plan;
+  const fps = source.video.outputFps;
+  const fpsValue = fps.num / fps.den;
+  const keyint = Math.max(1, Math.round(gopS * fpsValue));
+  const n = rungs.length;
+
+  const branches = rungs.map((_, i) => `[s${i}]`).join('');
+  const graph = [
+    `[0:v:0]fps=${fps.num}/${fps.den},split=${n}${branches}`,
+    ...rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`),
+  ].join(';');
+
+  const options: string[] = [];
+  rungs.forEach((_, i) => options.push('-map', `[v${i}]`));
+  if (source.audio) options.push('-map', '0:a:0');
+  options.push(
+    '-c:v', 'libx264',
+    '-preset', PACKAGING_DEFAULTS.x264Preset,
+    '-profile:v', 'high',
+    '-g', String(keyint),
+    '-keyint_min', String(keyint),
+    '-sc_threshold', '0',
+    '-flags', '+cgop',
+    '-force_key_frames', `expr:gte(t,n_forced*${gopS})`,
+  );
+  rungs.forEach((r, i) => {
+    options.push(
+      `-b:v:${i}`, `${r.kbps}k`,
+      `-maxrate:v:${i}`, `${Math.round(r.kbps * PACKAGING_DEFAULTS.maxrateFactor)}k`,
+      `-bufsize:v:${i}`, `${Math.round(r.kbps * PACKAGING_DEFAULTS.bufsizeS)}k`,
+    );
+  });
+  if (source.audio) {
+    const rate = [44100, 48000].includes(source.audio.sampleRate) ? source.audio.sampleRate : 48000;
+    options.push(
+      '-c:a', 'aac',
+      '-b:a', `${PACKAGING_DEFAULTS.audioBitrateK}k`,
+      '-ac', String(Math.min(PACKAGING_DEFAULTS.audioChannels, Math.max(1, source.audio.channels))),
+      '-ar', String(rate),
+    );
+  }
+  options.push(
+    '-map_metadata', '-1',
+    '-map_chapters', '-1',
+    '-f', 'dash',
+    '-seg_duration', String(segmentS),
+    '-use_template', '1',
+    '-use_timeline', '1',
+    '-init_seg_name', FFMPEG_INIT,
+    '-media_seg_name', FFMPEG_MEDIA,
+    // One set per stream: ffmpeg 5 refuses a set whose rungs differ in aspect ratio by a
+    // rounding pixel (854x480 beside 1280x720), and its MPD is discarded anyway.
+    '-adaptation_sets', [...rungs.map((_, i) => `id=${i},streams=${i}`), ...(source.audio ? [`id=${n},streams=${n}`] : [])].join(' '),
+  );
+  return {
+    inputs: [{ source: source.path }],
+    filterComplex: graph,
+    outputs: [{ target: plan.scratchMpd, options }],
+    durationS: source.video.durationS,
+  };
+}
+
+/** One poster frame, scaled down, from a point into the video. */
+export function buildPosterJob(source: SourceInfo, target: string): FfmpegJob {
+  const at = Math.max(0, Math.min(source.video.durationS * PACKAGING_DEFAULTS.posterAt, source.video.durationS - 0.5));
+  const w = Math.min(PACKAGING_DEFAULTS.posterMaxWidth, source.video.width);
+  return {
+    inputs: [{ source: source.path, options: ['-ss', at.toFixed(3)] }],
+    outputs: [{ target, options: ['-map', '0:v:0', '-frames:v', '1', '-vf', `scale=${w}:-2,setsar=1`, '-q:v', '3', '-update', '1'] }],
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * An error meant for a person: a one-line message, no stack trace needed.
+ * `code` lets callers (HTTP routes) pick a status without parsing text.
+ */
+export type PackagingErrorCode =
+  | 'input' // the file is missing, empty, not media, truncated, too short, no video
+  | 'tools' // ffmpeg/ffprobe missing or lacking a feature
+  | 'encode' // ffmpeg failed while encoding
+  | 'verify' // the package did not pass verification
+  | 'usage' // bad options (ladder spec, id, segment length)
+  | 'cancelled';
+
+export class PackagingError extends Error {
+  constructor(
+    readonly code: PackagingErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PackagingError';
+  }
+}

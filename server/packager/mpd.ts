@@ -1,0 +1,89 @@
+/** Writes the static DASH manifest (SegmentTemplate + SegmentTimeline) from verified facts. */
+import { TEMPLATE_INIT, TEMPLATE_MEDIA, type RenditionFacts } from './types.js';
+
+export const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** ISO 8601 duration with millisecond precision, e.g. PT59.967S. */
+export const isoDuration = (s: number) => `PT${Math.max(0, s).toFixed(3).replace(/\.?0+$/, '')}S`;
+
+/** SegmentTimeline entries, runs of equal durations folded into @r. */
+export function timelineEntries(segs: RenditionFacts['segments']): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < segs.length) {
+    const d = segs[i].durationTicks;
+    let r = 0;
+    while (i + r + 1 < segs.length && segs[i + r + 1].durationTicks === d && segs[i + r + 1].startTicks === segs[i + r].startTicks + d) r++;
+    const t = i === 0 || segs[i].startTicks !== segs[i - 1].startTicks + segs[i - 1].durationTicks ? ` t="${segs[i].startTicks}"` : '';
+    out.push(`<S${t} d="${d}"${r ? ` r="${r}"` : ''}/>`);
+    i += r + 1;
+  }
+  return out;
+}
+
+function segmentTemplate(r: RenditionFacts, indent: string): string {
+  return [
+    `${indent}<SegmentTemplate timescale="${r.timescale}" initialization="${TEMPLATE_INIT}" media="${TEMPLATE_MEDIA}" startNumber="1">`,
+    `${indent}  <SegmentTimeline>`,
+    ...timelineEntries(r.segments).map((s) => `${indent}    ${s}`),
+    `${indent}  </SegmentTimeline>`,
+    `${indent}</SegmentTemplate>`,
+  ].join('\n');
+}
+
+const sameTimeline = (a: RenditionFacts, b: RenditionFacts) =>
+  a.timescale === b.timescale &&
+  a.segments.length === b.segments.length &&
+  a.segments.every((s, i) => s.startTicks === b.segments[i].startTicks && s.durationTicks === b.segments[i].durationTicks);
+
+function gcd(a: number, b: number): number {
+  return b ? gcd(b, a % b) : a;
+}
+
+export function writeMpd(opts: { title: string; durationS: number; segmentS: number; renditions: RenditionFacts[] }): string {
+  const video = opts.renditions.filter((r) => r.kind === 'video');
+  const audio = opts.renditions.filter((r) => r.kind === 'audio');
+  const maxSegS = Math.max(...opts.renditions.flatMap((r) => r.segments.map((s) => s.durationTicks / r.timescale)));
+  const lines: string[] = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static"' +
+      ` mediaPresentationDuration="${isoDuration(opts.durationS)}" minBufferTime="${isoDuration(opts.segmentS)}"` +
+      ` maxSegmentDuration="${isoDuration(maxSegS)}">`,
+    `  <ProgramInformation><Title>${xmlEscape(opts.title)}</Title></ProgramInformation>`,
+    `  <Period id="0" start="PT0S">`,
+  ];
+  const addSet = (id: number, reps: RenditionFacts[], kind: 'video' | 'audio') => {
+    if (!reps.length) return;
+    const shared = reps.every((r) => sameTimeline(r, reps[0]));
+    const attrs = [`id="${id}"`, `contentType="${kind}"`, `mimeType="${kind}/mp4"`, `segmentAlignment="true"`, `startWithSAP="1"`];
+    if (kind === 'video') {
+      const maxW = Math.max(...reps.map((r) => r.width ?? 0));
+      const maxH = Math.max(...reps.map((r) => r.height ?? 0));
+      const g = gcd(maxW, maxH) || 1;
+      attrs.push(`maxWidth="${maxW}"`, `maxHeight="${maxH}"`, `par="${maxW / g}:${maxH / g}"`);
+      if (reps[0].frameRate) attrs.push(`frameRate="${reps[0].frameRate}"`);
+    } else {
+      attrs.push(`lang="und"`);
+    }
+    lines.push(`    <AdaptationSet ${attrs.join(' ')}>`);
+    if (shared) lines.push(segmentTemplate(reps[0], '      '));
+    for (const r of reps) {
+      const ra = [`id="${r.id}"`, `codecs="${r.codecs}"`, `bandwidth="${r.bandwidth}"`];
+      if (kind === 'video') ra.push(`width="${r.width}"`, `height="${r.height}"`, `sar="1:1"`);
+      else ra.push(`audioSamplingRate="${r.sampleRate}"`);
+      const children: string[] = [];
+      if (kind === 'audio') {
+        children.push(`        <AudioChannelConfiguration schemeIdUri="urn:mpeg:mpegB:cicp:ChannelConfiguration" value="${r.channels ?? 2}"/>`);
+      }
+      if (!shared) children.push(segmentTemplate(r, '        '));
+      if (children.length) lines.push(`      <Representation ${ra.join(' ')}>`, ...children, `      </Representation>`);
+      else lines.push(`      <Representation ${ra.join(' ')}/>`);
+    }
+    lines.push('    </AdaptationSet>');
+  };
+  addSet(0, video, 'video');
+  addSet(1, audio, 'audio');
+  lines.push('  </Period>', '</MPD>', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,70 @@
+/** The packaged video as the manifests, info.json and verification see it. */
+
+export interface SegmentFacts {
+  file: string;
+  startTicks: number;
+  durationTicks: number;
+  bytes: number;
+  startsWithSync: boolean;
+}
+
+export interface RenditionFacts {
+  id: string;
+  kind: 'video' | 'audio';
+  codecs: string;
+  timescale: number;
+  width?: number;
+  height?: number;
+  /** Frame rate as an MPD/HLS value, e.g. "30" or "30000/1001". */
+  frameRate?: string;
+  sampleRate?: number;
+  channels?: number;
+  /** Peak of the per-segment bitrates, bits per second (DASH @bandwidth, HLS BANDWIDTH). */
+  bandwidth: number;
+  averageBandwidth: number;
+  /** Nominal target bitrate of the rung, bits per second. */
+  targetBandwidth: number;
+  initFile: string;
+  segments: SegmentFacts[];
+}
+
+/** One entry of info.json's renditions (DESIGN.md), plus a few extra fields. */
+export interface InfoRendition {
+  id: string;
+  kind: 'video' | 'audio';
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  sampleRate?: number;
+  channels?: number;
+  bandwidth: number;
+  averageBandwidth: number;
+  targetBandwidth: number;
+  codecs: string;
+  segmentBytes: number[];
+}
+
+export interface VideoInfo {
+  id: string;
+  title: string;
+  durationS: number;
+  segmentDurationS: number;
+  createdAt: string;
+  source: { name: string; sizeBytes: number; container: string; width: number; height: number; fps: number; durationS: number };
+  renditions: InfoRendition[];
+  manifest: string;
+  hls: string;
+  poster: string;
+  /** Every published file with its size and strong validator, computed once at packaging time. */
+  files: Record<string, { bytes: number; etag: string }>;
+  packager: { ffmpeg: string; gopS: number; preset: string };
+}
+
+export const SEGMENT_NAME = (repId: string, n: number) => `${repId}-${String(n).padStart(5, '0')}.m4s`;
+export const INIT_NAME = (repId: string) => `${repId}-init.mp4`;
+export const TEMPLATE_INIT = '$RepresentationID$-init.mp4';
+export const TEMPLATE_MEDIA = '$RepresentationID$-$Number%05d$.m4s';
+export const MANIFEST_FILE = 'manifest.mpd';
+export const HLS_MASTER_FILE = 'master.m3u8';
+export const POSTER_FILE = 'poster.jpg';
+export const INFO_FILE = 'info.json';

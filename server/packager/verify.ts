@@ -1,0 +1,203 @@
+/**
+ * Inspect and verify a packaged folder before it is published.
+ *
+ * Checks, reading the MPD back and every segment's moof with mp4box.js:
+ *  - the codecs string of every Representation equals its init segment's;
+ *  - every segment the MPD lists exists and has the start time and duration the MPD says;
+ *  - every video segment starts with a sync sample (keyframe);
+ *  - segment k starts at the same time in every video representation;
+ *  - the video lasts as long as the source, within one frame.
+ * A failure names the representation and the segment.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DOMParser } from '@xmldom/xmldom';
+import { PackagingError } from './errors.js';
+import { readInit, readSegment, type InitInfo } from './mp4.js';
+import { INIT_NAME, MANIFEST_FILE, SEGMENT_NAME, type RenditionFacts, type SegmentFacts } from './types.js';
+
+/** Read a rendition's init and media segments from a folder laid out with our file names. */
+export async function inspectRendition(dir: string, id: string): Promise<{ init: InitInfo; segments: SegmentFacts[] }> {
+  const initBytes = await readFile(path.join(dir, INIT_NAME(id)));
+  const init = await readInit(path.join(dir, INIT_NAME(id)));
+  const names = (await readdir(dir)).filter((f) => f.startsWith(`${id}-`) && f.endsWith('.m4s')).sort();
+  const segments: SegmentFacts[] = [];
+  for (let n = 1; n <= names.length; n++) {
+    const file = SEGMENT_NAME(id, n);
+    if (names[n - 1] !== file) throw new PackagingError('verify', `representation ${id}: segment ${n} (${file}) is missing`);
+    const s = await readSegment(path.join(dir, file), initBytes).catch((err: Error) => {
+      throw new PackagingError('verify', `representation ${id}: segment ${n} (${file}) cannot be parsed: ${err.message}`);
+    });
+    segments.push({ file, startTicks: s.startTicks, durationTicks: s.durationTicks, bytes: s.bytes, startsWithSync: s.startsWithSync });
+  }
+  if (!segments.length) throw new PackagingError('verify', `representation ${id}: no media segments`);
+  return { init, segments };
+}
+
+/** Bandwidth figures from real segment sizes: the peak and the mean, bits per second. */
+export function measuredBandwidth(segments: SegmentFacts[], timescale: number): { peak: number; average: number } {
+  let peak = 0;
+  let bytes = 0;
+  let ticks = 0;
+  // The last segment is often a fraction of the others: its rate is not a useful peak.
+  const full = segments.length > 1 ? segments.slice(0, -1) : segments;
+  for (const s of full) peak = Math.max(peak, (s.bytes * 8 * timescale) / Math.max(1, s.durationTicks));
+  for (const s of segments) {
+    bytes += s.bytes;
+    ticks += s.durationTicks;
+  }
+  return { peak: Math.ceil(peak), average: Math.ceil((bytes * 8 * timescale) / Math.max(1, ticks)) };
+}
+
+interface MpdRep {
+  id: string;
+  kind: 'video' | 'audio';
+  codecs: string;
+  timescale: number;
+  init: string;
+  media: string;
+  startNumber: number;
+  timeline: Array<{ t: number; d: number }>;
+}
+
+const child = (el: Element, name: string) => Array.from(el.childNodes).find((n) => n.nodeName === name) as Element | undefined;
+const children = (el: Element, name: string) => Array.from(el.childNodes).filter((n) => n.nodeName === name) as Element[];
+
+/** Read the Representations of our own MPD (SegmentTemplate with a SegmentTimeline). */
+function readMpd(xml: string): MpdRep[] {
+  const errors: string[] = [];
+  const doc = new DOMParser({ onError: (level: string, msg: string) => { if (level !== 'warning') errors.push(msg); } }).parseFromString(xml, 'text/xml');
+  const mpd = doc.documentElement;
+  if (errors.length || !mpd || mpd.nodeName !== 'MPD') throw new PackagingError('verify', `manifest.mpd is not a well-formed MPD${errors[0] ? `: ${errors[0]}` : ''}`);
+  const reps: MpdRep[] = [];
+  for (const period of children(mpd as unknown as Element, 'Period')) {
+    for (const set of children(period, 'AdaptationSet')) {
+      const kind = set.getAttribute('contentType') === 'audio' ? 'audio' : 'video';
+      const setTemplate = child(set, 'SegmentTemplate');
+      for (const rep of children(set, 'Representation')) {
+        const id = rep.getAttribute('id') ?? '';
+        const tpl = child(rep, 'SegmentTemplate') ?? setTemplate;
+        if (!tpl) throw new PackagingError('verify', `representation ${id}: no SegmentTemplate in the MPD`);
+        const timeline: Array<{ t: number; d: number }> = [];
+        let t = 0;
+        for (const s of children(child(tpl, 'SegmentTimeline') ?? tpl, 'S')) {
+          if (s.hasAttribute('t')) t = Number(s.getAttribute('t'));
+          const d = Number(s.getAttribute('d'));
+          const r = Number(s.getAttribute('r') ?? 0);
+          for (let i = 0; i <= r; i++) {
+            timeline.push({ t, d });
+            t += d;
+          }
+        }
+        reps.push({
+          id,
+          kind,
+          codecs: rep.getAttribute('codecs') ?? set.getAttribute('codecs') ?? '',
+          timescale: Number(tpl.getAttribute('timescale') ?? 1),
+          init: tpl.getAttribute('initialization') ?? '',
+          media: tpl.getAttribute('media') ?? '',
+          startNumber: Number(tpl.getAttribute('startNumber') ?? 1),
+          timeline,
+        });
+      }
+    }
+  }
+  if (!reps.length) throw new PackagingError('verify', 'manifest.mpd lists no representation');
+  return reps;
+}
+
+const fillTemplate = (tpl: string, id: string, n: number) =>
+  tpl
+    .replace(/\$RepresentationID\$/g, id)
+    .replace(/\$Number(?:%0(\d+)d)?\$/g, (_m, w: string | undefined) => (w ? String(n).padStart(Number(w), '0') : String(n)));
+
+export interface VerifyExpectations {
+  /** Duration of the source's video, seconds. */
+  durationS: number;
+  /** One frame of the output, seconds: the duration tolerance. */
+  frameS: number;
+}
+
+export interface VerifyResult {
+  representations: number;
+  segments: number;
+  videoDurationS: number;
+}
+
+/** Verify a packaged folder; throws PackagingError('verify') naming what is wrong. */
+export async function verifyPackage(dir: string, expect: VerifyExpectations): Promise<VerifyResult> {
+  const reps = readMpd(await readFile(path.join(dir, MANIFEST_FILE), 'utf8'));
+  let segmentCount = 0;
+  const videoStarts: Array<{ id: string; startsS: number[]; endS: number }> = [];
+  for (const rep of reps) {
+    const where = `representation ${rep.id}`;
+    const initPath = path.join(dir, fillTemplate(rep.init, rep.id, 0));
+    let initBytes: Buffer;
+    let init: InitInfo;
+    try {
+      initBytes = await readFile(initPath);
+      init = await readInit(initPath);
+    } catch (err) {
+      throw new PackagingError('verify', `${where}: init segment ${path.basename(initPath)} unreadable: ${(err as Error).message}`);
+    }
+    if (init.codec.toLowerCase() !== rep.codecs.toLowerCase()) {
+      throw new PackagingError('verify', `${where}: the MPD says codecs="${rep.codecs}" but the init segment holds ${init.codec}`);
+    }
+    if (init.timescale !== rep.timescale) {
+      throw new PackagingError('verify', `${where}: the MPD timescale ${rep.timescale} differs from the init segment's ${init.timescale}`);
+    }
+    const startsS: number[] = [];
+    for (let k = 0; k < rep.timeline.length; k++) {
+      const n = rep.startNumber + k;
+      const file = fillTemplate(rep.media, rep.id, n);
+      const seg = `${where}, segment ${n} (${file})`;
+      const s = await readSegment(path.join(dir, file), initBytes).catch((err: Error) => {
+        throw new PackagingError('verify', `${seg}: ${/ENOENT/.test(err.message) ? 'missing' : err.message}`);
+      });
+      const expected = rep.timeline[k];
+      if (s.startTicks !== expected.t) {
+        throw new PackagingError('verify', `${seg}: starts at ${(s.startTicks / rep.timescale).toFixed(3)} s but the MPD says ${(expected.t / rep.timescale).toFixed(3)} s`);
+      }
+      if (s.durationTicks !== expected.d) {
+        throw new PackagingError('verify', `${seg}: lasts ${(s.durationTicks / rep.timescale).toFixed(3)} s but the MPD says ${(expected.d / rep.timescale).toFixed(3)} s`);
+      }
+      if (rep.kind === 'video' && !s.startsWithSync) {
+        throw new PackagingError('verify', `${seg}: does not start with a keyframe`);
+      }
+      startsS.push(s.startTicks / rep.timescale);
+      segmentCount++;
+    }
+    if (rep.kind === 'video') {
+      const last = rep.timeline[rep.timeline.length - 1];
+      videoStarts.push({ id: rep.id, startsS, endS: (last.t + last.d) / rep.timescale });
+    }
+  }
+  if (!videoStarts.length) throw new PackagingError('verify', 'the MPD has no video representation');
+  const ref = videoStarts[0];
+  const tolerance = expect.frameS / 2;
+  for (const v of videoStarts.slice(1)) {
+    if (v.startsS.length !== ref.startsS.length) {
+      throw new PackagingError('verify', `representation ${v.id} has ${v.startsS.length} segments but ${ref.id} has ${ref.startsS.length}: segments are not aligned`);
+    }
+    for (let k = 0; k < v.startsS.length; k++) {
+      if (Math.abs(v.startsS[k] - ref.startsS[k]) > tolerance) {
+        throw new PackagingError(
+          'verify',
+          `representation ${v.id}, segment ${k + 1}: starts at ${v.startsS[k].toFixed(3)} s but at ${ref.startsS[k].toFixed(3)} s in ${ref.id}: segments are not aligned`,
+        );
+      }
+    }
+  }
+  for (const v of videoStarts) {
+    const dur = v.endS - v.startsS[0];
+    if (Math.abs(dur - expect.durationS) > expect.frameS + 1e-6) {
+      throw new PackagingError(
+        'verify',
+        `representation ${v.id}: lasts ${dur.toFixed(3)} s but the source lasts ${expect.durationS.toFixed(3)} s (more than one frame apart)`,
+      );
+    }
+  }
+  return { representations: reps.length, segments: segmentCount, videoDurationS: ref.endS - ref.startsS[0] };
+}
+
+export type { RenditionFacts };

@@ -1,0 +1,291 @@
+/**
+ * The packager with the real ffmpeg on clips made here: default ladders, the MPD against the
+ * ISO schema, verification catching broken packages, atomic publishing, progress events.
+ */
+import { lstat, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFfmpeg } from '../../server/packager/ffmpeg.js';
+import { packageVideo, probeSource, verifyPackage, type PackageProgress, type VideoInfo } from '../../server/packager/index.js';
+import { inspectRendition } from '../../server/packager/verify.js';
+import { writeMpd } from '../../server/packager/mpd.js';
+import { makeClip, tempDir, validateMpd } from '../helpers/media.js';
+
+let work: { dir: string; cleanup: () => Promise<void> };
+const clip = (name: string) => path.join(work.dir, name);
+
+beforeAll(async () => {
+  work = await tempDir();
+});
+afterAll(async () => {
+  await work.cleanup();
+});
+
+/** What a library folder holds besides the published ids: nothing half-made. */
+async function leftovers(mediaDir: string): Promise<string[]> {
+  const tmp = await readdir(path.join(mediaDir, '.tmp')).catch(() => []);
+  return tmp;
+}
+
+describe('probe and default ladder on real clips', () => {
+  const cases: Array<[string, Parameters<typeof makeClip>[1], string[], Partial<{ fps: number; vfr: boolean }>]> = [
+    ['1080p', { width: 1920, height: 1080, durationS: 1.5 }, ['1920x1080', '1280x720', '854x480', '640x360', '426x240'], {}],
+    ['720p', { width: 1280, height: 720, durationS: 1.5 }, ['1280x720', '854x480', '640x360', '426x240'], {}],
+    ['480p', { width: 640, height: 480, durationS: 1.5 }, ['640x480', '480x360', '320x240'], {}],
+    ['portrait', { width: 720, height: 1280, durationS: 1.5 }, ['720x1280', '480x854', '360x640', '240x426'], {}],
+    ['853x480', { width: 853, height: 480, durationS: 1.5 }, ['852x480', '640x360', '426x240'], {}],
+    ['60fps', { width: 1280, height: 720, fps: 60, durationS: 1.5 }, ['1280x720', '854x480', '640x360', '426x240'], { fps: 60 }],
+    ['vfr', { width: 640, height: 360, durationS: 3, vfr: true }, ['640x360', '426x240'], { fps: 24, vfr: true }],
+  ];
+  for (const [name, opts, expected, extra] of cases) {
+    it(`${name}`, async () => {
+      const src = await probeSource(await makeClip(clip(`${name}.mp4`), opts));
+      const { defaultLadder } = await import('../../server/packager/ladder.js');
+      const fps = src.video.outputFps.num / src.video.outputFps.den;
+      expect(defaultLadder({ width: src.video.width, height: src.video.height, fps }).map((r) => `${r.width}x${r.height}`)).toEqual(expected);
+      if (extra.fps) expect(fps).toBe(extra.fps);
+      expect(src.video.variableFrameRate).toBe(Boolean(extra.vfr));
+    });
+  }
+});
+
+describe('packaging', () => {
+  let mediaDir: string;
+  let info: VideoInfo;
+  const events: PackageProgress[] = [];
+
+  beforeAll(async () => {
+    mediaDir = clip('lib-main');
+    const input = await makeClip(clip('main.mp4'), { width: 1280, height: 720, durationS: 9, audio: true });
+    const res = await packageVideo({
+      input,
+      mediaDir,
+      id: 'main',
+      title: 'Main <clip> & "friends"',
+      ladder: '720p:1500k,360p:500k,240p:250k',
+      onProgress: (p) => events.push(p),
+    });
+    info = res.info;
+  });
+
+  it('writes the DESIGN.md layout and info.json', async () => {
+    const dir = path.join(mediaDir, 'main');
+    const files = await readdir(dir);
+    for (const f of ['manifest.mpd', 'master.m3u8', 'info.json', 'poster.jpg', 'v0-init.mp4', 'v2-00003.m4s', 'a0-init.mp4', 'a0-00003.m4s']) {
+      expect(files).toContain(f);
+    }
+    const onDisk = JSON.parse(await readFile(path.join(dir, 'info.json'), 'utf8')) as VideoInfo;
+    expect(onDisk).toMatchObject({ id: 'main', title: 'Main <clip> & "friends"', segmentDurationS: 4 });
+    expect(onDisk.durationS).toBeCloseTo(9, 1);
+    expect(onDisk.renditions.map((r) => [r.id, r.kind, r.width, r.height])).toEqual([
+      ['v0', 'video', 426, 240], ['v1', 'video', 640, 360], ['v2', 'video', 1280, 720], ['a0', 'audio', undefined, undefined],
+    ]);
+    for (const r of onDisk.renditions) {
+      expect(r.segmentBytes).toHaveLength(3);
+      // segmentBytes are the real file sizes.
+      for (let n = 1; n <= 3; n++) {
+        const st = await lstat(path.join(dir, `${r.id}-${String(n).padStart(5, '0')}.m4s`));
+        expect(r.segmentBytes[n - 1]).toBe(st.size);
+      }
+      expect(r.codecs).toMatch(r.kind === 'video' ? /^avc1\.64/ : /^mp4a\.40\.2$/);
+    }
+    // Strong validators for every file but info.json itself.
+    expect(onDisk.files['v0-00001.m4s'].etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    expect(onDisk.files['manifest.mpd'].bytes).toBe((await lstat(path.join(dir, 'manifest.mpd'))).size);
+    expect(await leftovers(mediaDir)).toEqual([]);
+    expect(info.id).toBe('main');
+  });
+
+  it('writes an MPD that validates against the ISO schema', async () => {
+    const result = await validateMpd(path.join(mediaDir, 'main', 'manifest.mpd'));
+    expect(result.output).toMatch(/validates/);
+    expect(result.ok).toBe(true);
+    const mpd = await readFile(path.join(mediaDir, 'main', 'manifest.mpd'), 'utf8');
+    expect(mpd).toContain('<Title>Main &lt;clip&gt; &amp; &quot;friends&quot;</Title>');
+    expect(mpd).toMatch(/<SegmentTemplate timescale="\d+" initialization="\$RepresentationID\$-init\.mp4" media="\$RepresentationID\$-\$Number%05d\$\.m4s"/);
+  });
+
+  it('writes HLS playlists over the same segments', async () => {
+    const dir = path.join(mediaDir, 'main');
+    const master = await readFile(path.join(dir, 'master.m3u8'), 'utf8');
+    expect(master).toMatch(/#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio".*URI="a0.m3u8"/);
+    expect(master.match(/#EXT-X-STREAM-INF:/g)).toHaveLength(3);
+    expect(master).toMatch(/CODECS="avc1\.64[0-9a-f]{4},mp4a\.40\.2",RESOLUTION=1280x720/);
+    const v2 = await readFile(path.join(dir, 'v2.m3u8'), 'utf8');
+    expect(v2).toContain('#EXT-X-MAP:URI="v2-init.mp4"');
+    expect(v2.match(/^v2-\d{5}\.m4s$/gm)).toEqual(['v2-00001.m4s', 'v2-00002.m4s', 'v2-00003.m4s']);
+    expect(v2).toContain('#EXT-X-ENDLIST');
+    const durations = [...v2.matchAll(/#EXTINF:([\d.]+),/g)].map((m) => Number(m[1]));
+    expect(durations.reduce((a, b) => a + b, 0)).toBeCloseTo(9, 2);
+  });
+
+  it('reports progress through every phase with speed and ETA', () => {
+    const phases = [...new Set(events.map((e) => e.phase))];
+    expect(phases).toEqual(['probe', 'encode', 'verify', 'publish', 'done']);
+    const encode = events.filter((e) => e.phase === 'encode');
+    expect(encode.length).toBeGreaterThan(1);
+    expect(encode.at(-1)!.encode!.speed).toBeGreaterThan(0);
+    const percents = events.map((e) => e.percent);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(percents.at(-1)).toBe(100);
+  });
+
+  it('keyframe-aligns every rendition (verification passes on the real package)', async () => {
+    const res = await verifyPackage(path.join(mediaDir, 'main'), { durationS: 9, frameS: 1 / 30 });
+    expect(res).toMatchObject({ representations: 4, segments: 12 });
+  });
+
+  it('re-packaging an id swaps it atomically: readers never see a gap or a mix', async () => {
+    const link = path.join(mediaDir, 'main');
+    const before = await readlink(link);
+    let reads = 0;
+    let failures = 0;
+    let done = false;
+    const reader = (async () => {
+      while (!done) {
+        try {
+          const mpd = await readFile(path.join(link, 'manifest.mpd'), 'utf8');
+          const infoNow = JSON.parse(await readFile(path.join(link, 'info.json'), 'utf8')) as VideoInfo;
+          if (!mpd.includes('</MPD>') || !infoNow.id) failures++;
+        } catch {
+          failures++;
+        }
+        reads++;
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const input = await makeClip(clip('main-v2.mp4'), { width: 640, height: 360, durationS: 5, audio: false });
+    await packageVideo({ input, mediaDir, id: 'main', title: 'Main v2' });
+    done = true;
+    await reader;
+    expect(reads).toBeGreaterThan(50);
+    expect(failures).toBe(0);
+    const after = await readlink(link);
+    expect(after).not.toBe(before);
+    const store = await readdir(path.join(mediaDir, '.store'));
+    expect(store).toEqual([path.basename(after)]); // the old version is gone
+    const infoNow = JSON.parse(await readFile(path.join(link, 'info.json'), 'utf8')) as VideoInfo;
+    expect(infoNow.title).toBe('Main v2');
+    expect(infoNow.renditions.every((r) => r.kind === 'video')).toBe(true); // no audio is fine
+    expect((await validateMpd(path.join(link, 'manifest.mpd'))).ok).toBe(true);
+  });
+
+  it('portrait, 853x480 and variable-frame-rate sources package and verify', async () => {
+    for (const [id, opts] of [
+      ['portrait', { width: 360, height: 640, durationS: 4.5 }],
+      ['odd', { width: 853, height: 480, durationS: 4.5 }],
+      ['vfr', { width: 640, height: 360, durationS: 5, vfr: true }],
+    ] as const) {
+      const input = await makeClip(clip(`pkg-${id}.mp4`), opts);
+      const { info: i } = await packageVideo({ input, mediaDir, id });
+      const top = i.renditions[i.renditions.length - (i.renditions.at(-1)!.kind === 'audio' ? 2 : 1)];
+      if (id === 'portrait') expect([top.width, top.height]).toEqual([360, 640]);
+      if (id === 'odd') expect([top.width, top.height]).toEqual([852, 480]);
+      if (id === 'vfr') expect(top.frameRate).toBe(24);
+      expect(i.durationS).toBeCloseTo(opts.durationS, 1);
+      expect((await validateMpd(path.join(mediaDir, id, 'manifest.mpd'))).ok).toBe(true);
+    }
+  });
+
+  it('a cancelled job leaves nothing behind', async () => {
+    const input = await makeClip(clip('cancel.mp4'), { width: 1280, height: 720, durationS: 20 });
+    const controller = new AbortController();
+    const job = packageVideo({
+      input,
+      mediaDir,
+      id: 'cancelled',
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase === 'encode' && p.percent > 5) controller.abort();
+      },
+    });
+    await expect(job).rejects.toMatchObject({ code: 'cancelled' });
+    expect(await readdir(mediaDir)).not.toContain('cancelled');
+    expect(await leftovers(mediaDir)).toEqual([]);
+  });
+});
+
+describe('verification catches broken packages', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    const mediaDir = clip('lib-verify');
+    const input = await makeClip(clip('verify.mp4'), { width: 640, height: 360, durationS: 12, audio: false });
+    await packageVideo({ input, mediaDir, id: 'good', ladder: '360p:600k,240p:300k' });
+    dir = await (await import('node:fs/promises')).realpath(path.join(mediaDir, 'good'));
+  });
+
+  /** Re-encode rendition v1 with keyframes every 5 s: its segments start at 0, 5, 10 (v0's at 0, 4, 8). */
+  async function misalignV1(target: string): Promise<void> {
+    const out = path.join(work.dir, 'misaligned');
+    await (await import('node:fs/promises')).mkdir(out, { recursive: true });
+    await runFfmpeg({
+      inputs: [{ source: clip('verify.mp4') }],
+      outputs: [{
+        target: path.join(out, 'x.mpd'),
+        options: ['-map', '0:v', '-vf', 'scale=640:360', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '150', '-keyint_min', '150',
+          '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,n_forced*5)', '-f', 'dash', '-seg_duration', '4',
+          '-init_seg_name', 'v1-init.mp4', '-media_seg_name', 'v1-$Number%05d$.m4s'],
+      }],
+    });
+    const fs = await import('node:fs/promises');
+    for (const f of await readdir(target)) if (/^v1-\d+\.m4s$/.test(f)) await fs.rm(path.join(target, f));
+    for (const f of await readdir(out)) if (f.startsWith('v1-')) await fs.copyFile(path.join(out, f), path.join(target, f));
+  }
+
+  it('a rendition whose segments start elsewhere is named with its segment', async () => {
+    const fs = await import('node:fs/promises');
+    const bad = path.join(work.dir, 'bad-align');
+    await fs.cp(dir, bad, { recursive: true });
+    await misalignV1(bad);
+    // Keep the MPD's codecs string true to the new init segment so only timing is wrong.
+    const { readInit } = await import('../../server/packager/mp4.js');
+    const codec = (await readInit(path.join(bad, 'v1-init.mp4'))).codec;
+    const mpd = await readFile(path.join(bad, 'manifest.mpd'), 'utf8');
+    await writeFile(path.join(bad, 'manifest.mpd'), mpd.replace(/(<Representation id="v1" codecs=")[^"]+/, `$1${codec}`));
+    // Against the original MPD: the segment is not where the manifest says.
+    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow('representation v1, segment 1 (v1-00001.m4s): lasts 5.000 s but the MPD says 4.000 s');
+    // With an MPD that tells the truth about each rendition, the cross-rendition check fires.
+    const facts = [];
+    for (const id of ['v0', 'v1']) {
+      const { init, segments } = await inspectRendition(bad, id);
+      facts.push({ id, kind: 'video' as const, codecs: init.codec, timescale: init.timescale, width: 640, height: 360, bandwidth: 1, averageBandwidth: 1, targetBandwidth: 1, initFile: `${id}-init.mp4`, segments });
+    }
+    await writeFile(path.join(bad, 'manifest.mpd'), writeMpd({ title: 't', durationS: 12, segmentS: 4, renditions: facts }));
+    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow('representation v1, segment 2: starts at 5.000 s but at 4.000 s in v0: segments are not aligned');
+  });
+
+  it('a segment that does not start with a keyframe is named', async () => {
+    const fs = await import('node:fs/promises');
+    const bad = path.join(work.dir, 'bad-key');
+    await fs.cp(dir, bad, { recursive: true });
+    // Mark the first sample of v0's segment 2 as a non-sync sample in its trun.
+    const file = path.join(bad, 'v0-00002.m4s');
+    const bytes = await readFile(file);
+    const trun = bytes.indexOf(Buffer.from('trun'));
+    const flags = bytes.readUInt32BE(trun + 4) & 0xffffff;
+    expect(flags & 0x400).toBe(0x400); // per-sample flags present
+    let off = trun + 4 + 4 + 4; // version/flags, sample_count
+    if (flags & 0x1) off += 4; // data_offset
+    if (flags & 0x4) off += 4; // first_sample_flags
+    if (flags & 0x100) off += 4; // duration
+    if (flags & 0x200) off += 4; // size
+    bytes.writeUInt32BE(bytes.readUInt32BE(off) | 0x00010000, off);
+    await writeFile(file, bytes);
+    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow('representation v0, segment 2 (v0-00002.m4s): does not start with a keyframe');
+  });
+
+  it('a duration off by more than a frame, a missing segment and a wrong codecs string fail', async () => {
+    await expect(verifyPackage(dir, { durationS: 12.1, frameS: 1 / 30 })).rejects.toThrow(/representation v0: lasts 12\.000 s but the source lasts 12\.100 s/);
+    await expect(verifyPackage(dir, { durationS: 12.02, frameS: 1 / 30 })).resolves.toBeTruthy();
+    const fs = await import('node:fs/promises');
+    const bad = path.join(work.dir, 'bad-missing');
+    await fs.cp(dir, bad, { recursive: true });
+    await fs.rm(path.join(bad, 'v1-00003.m4s'));
+    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow('representation v1, segment 3 (v1-00003.m4s): missing');
+    const mpd = await readFile(path.join(dir, 'manifest.mpd'), 'utf8');
+    await fs.copyFile(path.join(dir, 'v1-00003.m4s'), path.join(bad, 'v1-00003.m4s'));
+    await writeFile(path.join(bad, 'manifest.mpd'), mpd.replace(/codecs="avc1\.[0-9a-f]+"/, 'codecs="avc1.42c01e"'));
+    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow(/representation v0: the MPD says codecs="avc1\.42c01e" but the init segment holds avc1\.64/);
+  });
+});
