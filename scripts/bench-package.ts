@@ -26,26 +26,18 @@ interface RunStats {
   peakRssMiB: number;
 }
 
-/** Sum of RSS over a process and all its descendants, from /proc. */
+/** Sum of RSS over a process and all its descendants, from /proc (children lists, no full scan). */
 async function treeRssKiB(root: number): Promise<number> {
-  const kids = new Map<number, number[]>();
-  const rss = new Map<number, number>();
-  for (const name of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    const status = await readFile(`/proc/${name}/status`, 'utf8').catch(() => '');
-    const m = /\)\s+\S+\s+(\d+)/.exec(stat);
-    if (!m) continue;
-    const ppid = Number(m[1]);
-    kids.set(ppid, [...(kids.get(ppid) ?? []), Number(name)]);
-    rss.set(Number(name), Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0));
-  }
   let total = 0;
   const stack = [root];
   while (stack.length) {
     const pid = stack.pop()!;
-    total += rss.get(pid) ?? 0;
-    stack.push(...(kids.get(pid) ?? []));
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+      const kids = await readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '');
+      for (const k of kids.trim().split(/\s+/).filter(Boolean)) stack.push(Number(k));
+    }
   }
   return total;
 }
@@ -63,7 +55,7 @@ function measure(command: string, env: NodeJS.ProcessEnv = process.env): Promise
     let peak = 0;
     const timer = setInterval(() => {
       void treeRssKiB(child.pid!).then((k) => (peak = Math.max(peak, k)));
-    }, 250);
+    }, 1000);
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
     child.on('close', async (code) => {

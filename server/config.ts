@@ -10,6 +10,8 @@ export const DEFAULTS = {
   mediaDir: path.join(REPO_ROOT, 'media', 'library'),
   maxUploadBytes: 8 * 1024 ** 3,
   jobsConcurrency: 1,
+  /** Hot segments kept in memory by the origin (bytes). */
+  memoryCacheBytes: 256 * 1024 ** 2,
 } as const;
 
 export interface Config {
@@ -19,10 +21,11 @@ export interface Config {
   uploadToken?: string;
   maxUploadBytes: number;
   jobsConcurrency: number;
+  memoryCacheBytes: number;
 }
 
-function intFrom(name: string, fallback: number): number {
-  const raw = process.env[name];
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${raw}: expected a whole number`);
@@ -31,12 +34,13 @@ function intFrom(name: string, fallback: number): number {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
-    port: intFrom('PORT', DEFAULTS.port),
+    port: intFrom(env, 'PORT', DEFAULTS.port),
     host: env.HOST || DEFAULTS.host,
     mediaDir: path.resolve(env.MEDIA_DIR || DEFAULTS.mediaDir),
     uploadToken: env.UPLOAD_TOKEN || undefined,
-    maxUploadBytes: intFrom('MAX_UPLOAD_BYTES', DEFAULTS.maxUploadBytes),
-    jobsConcurrency: Math.max(1, intFrom('JOBS_CONCURRENCY', DEFAULTS.jobsConcurrency)),
+    maxUploadBytes: intFrom(env, 'MAX_UPLOAD_BYTES', DEFAULTS.maxUploadBytes),
+    jobsConcurrency: Math.max(1, intFrom(env, 'JOBS_CONCURRENCY', DEFAULTS.jobsConcurrency)),
+    memoryCacheBytes: intFrom(env, 'MEDIA_CACHE_BYTES', DEFAULTS.memoryCacheBytes),
   };
 }
 

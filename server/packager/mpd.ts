@@ -22,9 +22,9 @@ export function timelineEntries(segs: RenditionFacts['segments']): string[] {
   return out;
 }
 
-function segmentTemplate(r: RenditionFacts, indent: string): string {
+function segmentTemplate(r: RenditionFacts, token: string, indent: string): string {
   return [
-    `${indent}<SegmentTemplate timescale="${r.timescale}" initialization="${TEMPLATE_INIT}" media="${TEMPLATE_MEDIA}" startNumber="1">`,
+    `${indent}<SegmentTemplate timescale="${r.timescale}" initialization="${TEMPLATE_INIT(token)}" media="${TEMPLATE_MEDIA(token)}" startNumber="1">`,
     `${indent}  <SegmentTimeline>`,
     ...timelineEntries(r.segments).map((s) => `${indent}    ${s}`),
     `${indent}  </SegmentTimeline>`,
@@ -41,7 +41,7 @@ function gcd(a: number, b: number): number {
   return b ? gcd(b, a % b) : a;
 }
 
-export function writeMpd(opts: { title: string; durationS: number; segmentS: number; renditions: RenditionFacts[] }): string {
+export function writeMpd(opts: { title: string; durationS: number; segmentS: number; token: string; renditions: RenditionFacts[] }): string {
   const video = opts.renditions.filter((r) => r.kind === 'video');
   const audio = opts.renditions.filter((r) => r.kind === 'audio');
   const maxSegS = Math.max(...opts.renditions.flatMap((r) => r.segments.map((s) => s.durationTicks / r.timescale)));
@@ -67,7 +67,7 @@ export function writeMpd(opts: { title: string; durationS: number; segmentS: num
       attrs.push(`lang="und"`);
     }
     lines.push(`    <AdaptationSet ${attrs.join(' ')}>`);
-    if (shared) lines.push(segmentTemplate(reps[0], '      '));
+    if (shared) lines.push(segmentTemplate(reps[0], opts.token, '      '));
     for (const r of reps) {
       const ra = [`id="${r.id}"`, `codecs="${r.codecs}"`, `bandwidth="${r.bandwidth}"`];
       if (kind === 'video') ra.push(`width="${r.width}"`, `height="${r.height}"`, `sar="1:1"`);
@@ -76,7 +76,7 @@ export function writeMpd(opts: { title: string; durationS: number; segmentS: num
       if (kind === 'audio') {
         children.push(`        <AudioChannelConfiguration schemeIdUri="urn:mpeg:mpegB:cicp:ChannelConfiguration" value="${r.channels ?? 2}"/>`);
       }
-      if (!shared) children.push(segmentTemplate(r, '        '));
+      if (!shared) children.push(segmentTemplate(r, opts.token, '        '));
       if (children.length) lines.push(`      <Representation ${ra.join(' ')}>`, ...children, `      </Representation>`);
       else lines.push(`      <Representation ${ra.join(' ')}/>`);
     }

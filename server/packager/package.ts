@@ -2,7 +2,7 @@
  * Package one master file into <MEDIA_DIR>/<id>/: probe, encode the ladder, write the MPD,
  * the HLS playlists and info.json, verify, take a poster, publish atomically.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -106,6 +106,7 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
   const tProbe = performance.now();
 
   const staging = await createStaging(opts.mediaDir, id);
+  const token = randomBytes(3).toString('hex');
   try {
     // Stream i is the i-th lowest bitrate: rendition v<i>.
     const ascending = [...rungs].sort((a, b) => a.kbps - b.kbps);
@@ -126,8 +127,8 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
       files.map((f) => {
         const init = /^init-(\d+)\.mp4$/.exec(f);
         const chunk = /^chunk-(\d+)-(\d+)\.m4s$/.exec(f);
-        if (init) return rename(path.join(staging, f), path.join(staging, INIT_NAME(repIds[Number(init[1])])));
-        if (chunk) return rename(path.join(staging, f), path.join(staging, SEGMENT_NAME(repIds[Number(chunk[1])], Number(chunk[2]))));
+        if (init) return rename(path.join(staging, f), path.join(staging, INIT_NAME(repIds[Number(init[1])], token)));
+        if (chunk) return rename(path.join(staging, f), path.join(staging, SEGMENT_NAME(repIds[Number(chunk[1])], token, Number(chunk[2]))));
         return rm(path.join(staging, f), { recursive: true, force: true });
       }),
     );
@@ -136,7 +137,7 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
     const facts: RenditionFacts[] = [];
     for (let i = 0; i < repIds.length; i++) {
       const repId = repIds[i];
-      const { init, segments } = await inspectRendition(staging, repId);
+      const { init, segments } = await inspectRendition(staging, repId, token);
       const bw = measuredBandwidth(segments, init.timescale);
       const rung = ascending[i];
       facts.push({
@@ -152,7 +153,7 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
         bandwidth: bw.peak,
         averageBandwidth: bw.average,
         targetBandwidth: rung ? rung.kbps * 1000 : PACKAGING_DEFAULTS.audioBitrateK * 1000,
-        initFile: INIT_NAME(repId),
+        initFile: INIT_NAME(repId, token),
         segments,
       });
     }
@@ -160,7 +161,7 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
     const video0 = facts[0];
     const durationS = (video0.segments.at(-1)!.startTicks + video0.segments.at(-1)!.durationTicks - video0.segments[0].startTicks) / video0.timescale;
 
-    await writeFile(path.join(staging, MANIFEST_FILE), writeMpd({ title, durationS, segmentS, renditions: facts }));
+    await writeFile(path.join(staging, MANIFEST_FILE), writeMpd({ title, durationS, segmentS, token, renditions: facts }));
     await Promise.all([
       writeFile(path.join(staging, HLS_MASTER_FILE), writeMasterPlaylist(facts)),
       ...facts.map((r) => writeFile(path.join(staging, playlistName(r)), writeMediaPlaylist(r))),
@@ -211,6 +212,7 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
       poster: POSTER_FILE,
       files: Object.fromEntries(hashed),
       packager: { ffmpeg: tools.version, gopS, preset: PACKAGING_DEFAULTS.x264Preset },
+      version: token,
     };
     await writeFile(path.join(staging, INFO_FILE), JSON.stringify(info, null, 2) + '\n');
     const dir = await publish(opts.mediaDir, id, staging);

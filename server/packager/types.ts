@@ -58,12 +58,18 @@ export interface VideoInfo {
   /** Every published file with its size and strong validator, computed once at packaging time. */
   files: Record<string, { bytes: number; etag: string }>;
   packager: { ffmpeg: string; gopS: number; preset: string };
+  /** Version token in every segment's file name; new on every packaging. */
+  version: string;
 }
 
-export const SEGMENT_NAME = (repId: string, n: number) => `${repId}-${String(n).padStart(5, '0')}.m4s`;
-export const INIT_NAME = (repId: string) => `${repId}-init.mp4`;
-export const TEMPLATE_INIT = '$RepresentationID$-init.mp4';
-export const TEMPLATE_MEDIA = '$RepresentationID$-$Number%05d$.m4s';
+/**
+ * Segment file names carry the package's version token (v0-3f9a1c-00001.m4s): segments are
+ * served as immutable, so re-packaging an id must give them new URLs.
+ */
+export const SEGMENT_NAME = (repId: string, token: string, n: number) => `${repId}-${token}-${String(n).padStart(5, '0')}.m4s`;
+export const INIT_NAME = (repId: string, token: string) => `${repId}-${token}-init.mp4`;
+export const TEMPLATE_INIT = (token: string) => `$RepresentationID$-${token}-init.mp4`;
+export const TEMPLATE_MEDIA = (token: string) => `$RepresentationID$-${token}-$Number%05d$.m4s`;
 export const MANIFEST_FILE = 'manifest.mpd';
 export const HLS_MASTER_FILE = 'master.m3u8';
 export const POSTER_FILE = 'poster.jpg';

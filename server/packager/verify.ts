@@ -17,13 +17,13 @@ import { readInit, readSegment, type InitInfo } from './mp4.js';
 import { INIT_NAME, MANIFEST_FILE, SEGMENT_NAME, type RenditionFacts, type SegmentFacts } from './types.js';
 
 /** Read a rendition's init and media segments from a folder laid out with our file names. */
-export async function inspectRendition(dir: string, id: string): Promise<{ init: InitInfo; segments: SegmentFacts[] }> {
-  const initBytes = await readFile(path.join(dir, INIT_NAME(id)));
-  const init = await readInit(path.join(dir, INIT_NAME(id)));
-  const names = (await readdir(dir)).filter((f) => f.startsWith(`${id}-`) && f.endsWith('.m4s')).sort();
+export async function inspectRendition(dir: string, id: string, token: string): Promise<{ init: InitInfo; segments: SegmentFacts[] }> {
+  const initBytes = await readFile(path.join(dir, INIT_NAME(id, token)));
+  const init = await readInit(path.join(dir, INIT_NAME(id, token)));
+  const names = (await readdir(dir)).filter((f) => f.startsWith(`${id}-${token}-`) && f.endsWith('.m4s')).sort();
   const segments: SegmentFacts[] = [];
   for (let n = 1; n <= names.length; n++) {
-    const file = SEGMENT_NAME(id, n);
+    const file = SEGMENT_NAME(id, token, n);
     if (names[n - 1] !== file) throw new PackagingError('verify', `representation ${id}: segment ${n} (${file}) is missing`);
     const s = await readSegment(path.join(dir, file), initBytes).catch((err: Error) => {
       throw new PackagingError('verify', `representation ${id}: segment ${n} (${file}) cannot be parsed: ${err.message}`);

@@ -71,7 +71,9 @@ describe('packaging', () => {
   it('writes the DESIGN.md layout and info.json', async () => {
     const dir = path.join(mediaDir, 'main');
     const files = await readdir(dir);
-    for (const f of ['manifest.mpd', 'master.m3u8', 'info.json', 'poster.jpg', 'v0-init.mp4', 'v2-00003.m4s', 'a0-init.mp4', 'a0-00003.m4s']) {
+    const t = info.version;
+    expect(t).toMatch(/^[0-9a-f]{6}$/);
+    for (const f of ['manifest.mpd', 'master.m3u8', 'info.json', 'poster.jpg', `v0-${t}-init.mp4`, `v2-${t}-00003.m4s`, `a0-${t}-init.mp4`, `a0-${t}-00003.m4s`]) {
       expect(files).toContain(f);
     }
     const onDisk = JSON.parse(await readFile(path.join(dir, 'info.json'), 'utf8')) as VideoInfo;
@@ -84,13 +86,13 @@ describe('packaging', () => {
       expect(r.segmentBytes).toHaveLength(3);
       // segmentBytes are the real file sizes.
       for (let n = 1; n <= 3; n++) {
-        const st = await lstat(path.join(dir, `${r.id}-${String(n).padStart(5, '0')}.m4s`));
+        const st = await lstat(path.join(dir, `${r.id}-${t}-${String(n).padStart(5, '0')}.m4s`));
         expect(r.segmentBytes[n - 1]).toBe(st.size);
       }
       expect(r.codecs).toMatch(r.kind === 'video' ? /^avc1\.64/ : /^mp4a\.40\.2$/);
     }
     // Strong validators for every file but info.json itself.
-    expect(onDisk.files['v0-00001.m4s'].etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    expect(onDisk.files[`v0-${t}-00001.m4s`].etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
     expect(onDisk.files['manifest.mpd'].bytes).toBe((await lstat(path.join(dir, 'manifest.mpd'))).size);
     expect(await leftovers(mediaDir)).toEqual([]);
     expect(info.id).toBe('main');
@@ -102,7 +104,7 @@ describe('packaging', () => {
     expect(result.ok).toBe(true);
     const mpd = await readFile(path.join(mediaDir, 'main', 'manifest.mpd'), 'utf8');
     expect(mpd).toContain('<Title>Main &lt;clip&gt; &amp; &quot;friends&quot;</Title>');
-    expect(mpd).toMatch(/<SegmentTemplate timescale="\d+" initialization="\$RepresentationID\$-init\.mp4" media="\$RepresentationID\$-\$Number%05d\$\.m4s"/);
+    expect(mpd).toContain(`initialization="$RepresentationID$-${info.version}-init.mp4" media="$RepresentationID$-${info.version}-$Number%05d$.m4s"`);
   });
 
   it('writes HLS playlists over the same segments', async () => {
@@ -112,8 +114,9 @@ describe('packaging', () => {
     expect(master.match(/#EXT-X-STREAM-INF:/g)).toHaveLength(3);
     expect(master).toMatch(/CODECS="avc1\.64[0-9a-f]{4},mp4a\.40\.2",RESOLUTION=1280x720/);
     const v2 = await readFile(path.join(dir, 'v2.m3u8'), 'utf8');
-    expect(v2).toContain('#EXT-X-MAP:URI="v2-init.mp4"');
-    expect(v2.match(/^v2-\d{5}\.m4s$/gm)).toEqual(['v2-00001.m4s', 'v2-00002.m4s', 'v2-00003.m4s']);
+    const t = info.version;
+    expect(v2).toContain(`#EXT-X-MAP:URI="v2-${t}-init.mp4"`);
+    expect(v2.match(/^v2-.*\.m4s$/gm)).toEqual([`v2-${t}-00001.m4s`, `v2-${t}-00002.m4s`, `v2-${t}-00003.m4s`]);
     expect(v2).toContain('#EXT-X-ENDLIST');
     const durations = [...v2.matchAll(/#EXTINF:([\d.]+),/g)].map((m) => Number(m[1]));
     expect(durations.reduce((a, b) => a + b, 0)).toBeCloseTo(9, 2);
@@ -207,11 +210,12 @@ describe('packaging', () => {
 
 describe('verification catches broken packages', () => {
   let dir: string;
+  let t: string;
 
   beforeAll(async () => {
     const mediaDir = clip('lib-verify');
     const input = await makeClip(clip('verify.mp4'), { width: 640, height: 360, durationS: 12, audio: false });
-    await packageVideo({ input, mediaDir, id: 'good', ladder: '360p:600k,240p:300k' });
+    t = (await packageVideo({ input, mediaDir, id: 'good', ladder: '360p:600k,240p:300k' })).info.version;
     dir = await (await import('node:fs/promises')).realpath(path.join(mediaDir, 'good'));
   });
 
@@ -225,11 +229,11 @@ describe('verification catches broken packages', () => {
         target: path.join(out, 'x.mpd'),
         options: ['-map', '0:v', '-vf', 'scale=640:360', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '150', '-keyint_min', '150',
           '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,n_forced*5)', '-f', 'dash', '-seg_duration', '4',
-          '-init_seg_name', 'v1-init.mp4', '-media_seg_name', 'v1-$Number%05d$.m4s'],
+          '-init_seg_name', `v1-${t}-init.mp4`, '-media_seg_name', `v1-${t}-$Number%05d$.m4s`],
       }],
     });
     const fs = await import('node:fs/promises');
-    for (const f of await readdir(target)) if (/^v1-\d+\.m4s$/.test(f)) await fs.rm(path.join(target, f));
+    for (const f of await readdir(target)) if (/^v1-.*\.m4s$/.test(f)) await fs.rm(path.join(target, f));
     for (const f of await readdir(out)) if (f.startsWith('v1-')) await fs.copyFile(path.join(out, f), path.join(target, f));
   }
 
@@ -240,18 +244,18 @@ describe('verification catches broken packages', () => {
     await misalignV1(bad);
     // Keep the MPD's codecs string true to the new init segment so only timing is wrong.
     const { readInit } = await import('../../server/packager/mp4.js');
-    const codec = (await readInit(path.join(bad, 'v1-init.mp4'))).codec;
+    const codec = (await readInit(path.join(bad, `v1-${t}-init.mp4`))).codec;
     const mpd = await readFile(path.join(bad, 'manifest.mpd'), 'utf8');
     await writeFile(path.join(bad, 'manifest.mpd'), mpd.replace(/(<Representation id="v1" codecs=")[^"]+/, `$1${codec}`));
     // Against the original MPD: the segment is not where the manifest says.
-    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow('representation v1, segment 1 (v1-00001.m4s): lasts 5.000 s but the MPD says 4.000 s');
+    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow(`representation v1, segment 1 (v1-${t}-00001.m4s): lasts 5.000 s but the MPD says 4.000 s`);
     // With an MPD that tells the truth about each rendition, the cross-rendition check fires.
     const facts = [];
     for (const id of ['v0', 'v1']) {
-      const { init, segments } = await inspectRendition(bad, id);
-      facts.push({ id, kind: 'video' as const, codecs: init.codec, timescale: init.timescale, width: 640, height: 360, bandwidth: 1, averageBandwidth: 1, targetBandwidth: 1, initFile: `${id}-init.mp4`, segments });
+      const { init, segments } = await inspectRendition(bad, id, t);
+      facts.push({ id, kind: 'video' as const, codecs: init.codec, timescale: init.timescale, width: 640, height: 360, bandwidth: 1, averageBandwidth: 1, targetBandwidth: 1, initFile: `${id}-${t}-init.mp4`, segments });
     }
-    await writeFile(path.join(bad, 'manifest.mpd'), writeMpd({ title: 't', durationS: 12, segmentS: 4, renditions: facts }));
+    await writeFile(path.join(bad, 'manifest.mpd'), writeMpd({ title: 't', durationS: 12, segmentS: 4, token: t, renditions: facts }));
     await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow('representation v1, segment 2: starts at 5.000 s but at 4.000 s in v0: segments are not aligned');
   });
 
@@ -260,7 +264,7 @@ describe('verification catches broken packages', () => {
     const bad = path.join(work.dir, 'bad-key');
     await fs.cp(dir, bad, { recursive: true });
     // Mark the first sample of v0's segment 2 as a non-sync sample in its trun.
-    const file = path.join(bad, 'v0-00002.m4s');
+    const file = path.join(bad, `v0-${t}-00002.m4s`);
     const bytes = await readFile(file);
     const trun = bytes.indexOf(Buffer.from('trun'));
     const flags = bytes.readUInt32BE(trun + 4) & 0xffffff;
@@ -272,7 +276,7 @@ describe('verification catches broken packages', () => {
     if (flags & 0x200) off += 4; // size
     bytes.writeUInt32BE(bytes.readUInt32BE(off) | 0x00010000, off);
     await writeFile(file, bytes);
-    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow('representation v0, segment 2 (v0-00002.m4s): does not start with a keyframe');
+    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow(`representation v0, segment 2 (v0-${t}-00002.m4s): does not start with a keyframe`);
   });
 
   it('a duration off by more than a frame, a missing segment and a wrong codecs string fail', async () => {
@@ -281,10 +285,10 @@ describe('verification catches broken packages', () => {
     const fs = await import('node:fs/promises');
     const bad = path.join(work.dir, 'bad-missing');
     await fs.cp(dir, bad, { recursive: true });
-    await fs.rm(path.join(bad, 'v1-00003.m4s'));
-    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow('representation v1, segment 3 (v1-00003.m4s): missing');
+    await fs.rm(path.join(bad, `v1-${t}-00003.m4s`));
+    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow(`representation v1, segment 3 (v1-${t}-00003.m4s): missing`);
     const mpd = await readFile(path.join(dir, 'manifest.mpd'), 'utf8');
-    await fs.copyFile(path.join(dir, 'v1-00003.m4s'), path.join(bad, 'v1-00003.m4s'));
+    await fs.copyFile(path.join(dir, `v1-${t}-00003.m4s`), path.join(bad, `v1-${t}-00003.m4s`));
     await writeFile(path.join(bad, 'manifest.mpd'), mpd.replace(/codecs="avc1\.[0-9a-f]+"/, 'codecs="avc1.42c01e"'));
     await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow(/representation v0: the MPD says codecs="avc1\.42c01e" but the init segment holds avc1\.64/);
   });

@@ -1,0 +1,100 @@
+/** JSON API: the library and the packaging jobs (DESIGN.md, HTTP). */
+import { Router, type Request, type Response } from 'express';
+import { removeVideo } from '../packager/index.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { JobRecord } from '../jobs/store.js';
+import type { MediaCatalog } from '../media/catalog.js';
+
+export interface ApiOptions {
+  catalog: MediaCatalog;
+  jobs: JobQueue;
+  mediaDir: string;
+  writeAccess: (req: Request, res: Response, next: () => void) => void;
+  upload: (req: Request, res: Response) => Promise<void>;
+}
+
+/** What the API says about a job: no server paths. */
+export const publicJob = (j: JobRecord) => ({
+  id: j.id,
+  videoId: j.videoId,
+  title: j.title,
+  state: j.state,
+  progress: j.progress,
+  phase: j.phase,
+  speed: j.speed,
+  etaS: j.etaS,
+  error: j.error,
+  createdAt: j.createdAt,
+  startedAt: j.startedAt,
+  finishedAt: j.finishedAt,
+});
+
+export function apiRouter(opts: ApiOptions): Router {
+  const r = Router();
+  const withUrls = (id: string) => ({
+    manifestUrl: `/media/${id}/manifest.mpd`,
+    hlsUrl: `/media/${id}/master.m3u8`,
+    posterUrl: `/media/${id}/poster.jpg`,
+    watchUrl: `/watch/${id}`,
+  });
+
+  r.get('/videos', (_req, res) => {
+    res.json(opts.catalog.list().map((v) => ({ ...v, ...withUrls(v.id) })));
+  });
+
+  r.get('/videos/:id', (req, res) => {
+    const v = opts.catalog.video(req.params.id);
+    if (!v) return void res.status(404).json({ error: `no video "${req.params.id}"` });
+    res.json({ ...v, ...withUrls(v.id) });
+  });
+
+  r.post('/videos', opts.writeAccess, (req, res) => void opts.upload(req, res));
+
+  r.delete('/videos/:id', opts.writeAccess, async (req, res) => {
+    const id = String(req.params.id);
+    if (!opts.catalog.video(id)) return void res.status(404).json({ error: `no video "${id}"` });
+    if (opts.jobs.pendingVideoIds().has(id)) return void res.status(409).json({ error: `"${id}" is being packaged; delete it when the job ends` });
+    await removeVideo(opts.mediaDir, id);
+    await opts.catalog.reload(id);
+    res.status(204).end();
+  });
+
+  r.get('/jobs', (_req, res) => {
+    res.json(opts.jobs.list().map(publicJob));
+  });
+
+  r.get('/jobs/:id', (req, res) => {
+    const j = opts.jobs.get(req.params.id);
+    if (!j) return void res.status(404).json({ error: `no job "${req.params.id}"` });
+    res.json(publicJob(j));
+  });
+
+  // Server-sent events: the job's state now, then every change until it is done or failed.
+  r.get('/jobs/:id/events', (req, res) => {
+    const id = String(req.params.id);
+    const j = opts.jobs.get(id);
+    if (!j) return void res.status(404).json({ error: `no job "${id}"` });
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    const send = (job: JobRecord) => {
+      res.write(`event: ${job.state === 'done' || job.state === 'failed' ? job.state : 'progress'}\ndata: ${JSON.stringify(publicJob(job))}\n\n`);
+      if (job.state === 'done' || job.state === 'failed') {
+        cleanup();
+        res.end();
+      }
+    };
+    const onUpdate = (job: JobRecord) => job.id === id && send(job);
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    const cleanup = () => {
+      clearInterval(ping);
+      opts.jobs.off('update', onUpdate);
+    };
+    opts.jobs.on('update', onUpdate);
+    req.on('close', cleanup);
+    send(j);
+  });
+
+  r.use((_req, res) => {
+    res.status(404).json({ error: 'no such API route' });
+  });
+  return r;
+}

@@ -1,0 +1,139 @@
+/**
+ * The composition root: builds the origin server from a Config. Media requests take a
+ * bare-http fast path; everything else goes through express.
+ */
+import http from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import express from 'express';
+import { apiRouter } from './api/routes.js';
+import { requireWriteAccess } from './api/auth.js';
+import type { Config } from './config.js';
+import { JobQueue } from './jobs/queue.js';
+import { JobStore } from './jobs/store.js';
+import { createLogger, type Logger } from './log.js';
+import { MediaCatalog } from './media/catalog.js';
+import { createMediaHandler } from './media/handler.js';
+import { createMetrics } from './metrics.js';
+import { sweep } from './packager/index.js';
+import { libraryPage } from './ui/library-page.js';
+import { createUploadHandler } from './uploads/route.js';
+
+export interface DashlabServer {
+  server: http.Server;
+  catalog: MediaCatalog;
+  jobs: JobQueue;
+  log: Logger;
+  /** Start listening; resolves to the base URL. */
+  listen(): Promise<string>;
+  /** Stop accepting, finish in-flight responses, leave jobs recoverable. */
+  close(): Promise<void>;
+}
+
+const routeOf = (url: string) => {
+  if (url.startsWith('/media/')) return 'media';
+  if (url.startsWith('/api/')) return 'api';
+  if (url.startsWith('/metrics')) return 'metrics';
+  if (url.startsWith('/watch')) return 'watch';
+  return 'other';
+};
+
+export async function createDashlabServer(config: Config, opts: { log?: Logger } = {}): Promise<DashlabServer> {
+  const log = opts.log ?? createLogger();
+  await mkdir(config.mediaDir, { recursive: true });
+  const swept = await sweep(config.mediaDir);
+  if (swept.length) log.info('removed leftovers of interrupted packaging', { removed: swept });
+
+  const metrics = createMetrics();
+  const catalog = new MediaCatalog(config.mediaDir);
+  await catalog.load();
+  catalog.watch();
+
+  const jobs = new JobQueue({
+    store: new JobStore(path.join(config.mediaDir, '.jobs')),
+    mediaDir: config.mediaDir,
+    concurrency: config.jobsConcurrency,
+    log,
+    onPublished: (id) => catalog.reload(id),
+    onFinished: (job, seconds) => metrics.jobDuration.labels(job.state).observe(seconds),
+  });
+
+  const logRequests = log.enabled('info');
+  const media = createMediaHandler({
+    catalog,
+    memoryCacheBytes: config.memoryCacheBytes,
+    onResponse: (r) => metrics.request('media', r.status, r.bytes, r.notModified, r.range),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const route = routeOf(req.originalUrl);
+      metrics.request(route, res.statusCode, Number(res.getHeader('content-length') ?? 0), res.statusCode === 304, false);
+      if (logRequests) log.info('request', { method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - started) });
+    });
+    next();
+  });
+  const writeAccess = requireWriteAccess({ host: config.host, token: config.uploadToken });
+  const upload = createUploadHandler({ mediaDir: config.mediaDir, maxUploadBytes: config.maxUploadBytes, maxConcurrentUploads: 4, jobs });
+  app.use('/api', express.json({ limit: '64kb' }), apiRouter({ catalog, jobs, mediaDir: config.mediaDir, writeAccess, upload }));
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get('/', (_req, res) => {
+    res.set('Cache-Control', 'no-cache').type('html').send(libraryPage(catalog.list()));
+  });
+  app.use((_req, res) => {
+    res.status(404).type('text').send('not found\n');
+  });
+  // Errors never crash the server or leak a stack trace.
+  app.use((err: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) log.error('unhandled error', { error: err.message });
+    if (!res.headersSent) res.status(status).json({ error: status === 500 ? 'internal error' : err.message });
+  });
+
+  const server = http.createServer((req, res) => {
+    if (req.url?.startsWith('/media/')) media(req, res);
+    else app(req, res);
+  });
+  // Uploads of several GiB take longer than Node's 5-minute default for a whole request.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    catalog,
+    jobs,
+    log,
+    async listen() {
+      await jobs.recover();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => resolve());
+      });
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.port;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      return `http://${host}:${port}`;
+    },
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await jobs.stop();
+        catalog.close();
+        // In-flight responses get 10 s to finish.
+        const timer = setTimeout(() => server.closeAllConnections(), 10_000);
+        await stopped;
+        clearTimeout(timer);
+      })();
+      return closing;
+    },
+  };
+}

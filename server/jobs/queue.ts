@@ -1,0 +1,148 @@
+/**
+ * The packaging job queue: runs the packager on uploads, JOBS_CONCURRENCY at a time, with
+ * progress as events. Records persist in a JobStore; at start, jobs a crash interrupted are
+ * queued again (once; a second interruption fails them), their uploads having been kept.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { rm, stat } from 'node:fs/promises';
+import { packageVideo, PackagingError } from '../packager/index.js';
+import type { Logger } from '../log.js';
+import { JobStore, type JobRecord } from './store.js';
+
+export interface JobQueueOptions {
+  store: JobStore;
+  mediaDir: string;
+  concurrency: number;
+  log: Logger;
+  /** After a video is published (reload the catalog). */
+  onPublished?: (videoId: string) => Promise<void> | void;
+  onFinished?: (job: JobRecord, seconds: number) => void;
+}
+
+const MAX_ATTEMPTS = 2;
+
+export class JobQueue extends EventEmitter {
+  private running = new Map<string, AbortController>();
+  private stopping = false;
+
+  constructor(private readonly opts: JobQueueOptions) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  /** Requeue what a crash left running; fail what cannot run. Then start working. */
+  async recover(): Promise<void> {
+    for (const job of this.opts.store.all()) {
+      if (job.state !== 'running' && job.state !== 'queued') continue;
+      const hasUpload = await stat(job.upload).then(() => true, () => false);
+      if (!hasUpload) {
+        this.finish(job, 'failed', 'the server stopped during this job and its upload is gone; upload the file again');
+      } else if (job.state === 'running' && job.attempts >= MAX_ATTEMPTS) {
+        this.finish(job, 'failed', `interrupted ${job.attempts} times (the server stopped while packaging); upload again to retry`);
+        await rm(job.upload, { force: true });
+      } else if (job.state === 'running') {
+        this.opts.log.warn('requeueing a job interrupted by a restart', { job: job.id, video: job.videoId });
+        this.opts.store.put({ ...job, state: 'queued', progress: 0, phase: undefined });
+      }
+    }
+    this.pump();
+  }
+
+  /** Video ids taken by queued or running jobs. */
+  pendingVideoIds(): Set<string> {
+    return new Set(this.opts.store.all().filter((j) => j.state === 'queued' || j.state === 'running').map((j) => j.videoId));
+  }
+
+  enqueue(input: { upload: string; videoId: string; title: string; originalName: string }): JobRecord {
+    const job: JobRecord = {
+      id: randomUUID(),
+      ...input,
+      state: 'queued',
+      progress: 0,
+      createdAt: new Date().toISOString(),
+      attempts: 0,
+    };
+    this.opts.store.put(job);
+    this.emit('update', job);
+    this.pump();
+    return job;
+  }
+
+  get(id: string): JobRecord | undefined {
+    return this.opts.store.get(id);
+  }
+
+  list(): JobRecord[] {
+    return this.opts.store.all().sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  private update(job: JobRecord, urgent: boolean): void {
+    this.opts.store.put(job, urgent);
+    this.emit('update', job);
+  }
+
+  private finish(job: JobRecord, state: 'done' | 'failed', error?: string): JobRecord {
+    const done: JobRecord = { ...job, state, error, progress: state === 'done' ? 100 : job.progress, finishedAt: new Date().toISOString(), etaS: undefined };
+    this.update(done, true);
+    return done;
+  }
+
+  private pump(): void {
+    if (this.stopping) return;
+    const queued = this.opts.store.all().filter((j) => j.state === 'queued').sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    while (this.running.size < this.opts.concurrency && queued.length) void this.run(queued.shift()!);
+  }
+
+  private async run(queued: JobRecord): Promise<void> {
+    const controller = new AbortController();
+    this.running.set(queued.id, controller);
+    let job: JobRecord = { ...queued, state: 'running', startedAt: new Date().toISOString(), attempts: queued.attempts + 1, progress: 0 };
+    this.update(job, true);
+    const started = performance.now();
+    try {
+      await packageVideo({
+        input: job.upload,
+        mediaDir: this.opts.mediaDir,
+        id: job.videoId,
+        title: job.title,
+        signal: controller.signal,
+        onProgress: (p) => {
+          job = { ...job, progress: Math.round(p.percent * 10) / 10, phase: p.phase, speed: p.encode?.speed, etaS: p.encode && Number.isFinite(p.encode.etaS) ? Math.round(p.encode.etaS) : undefined };
+          this.update(job, false);
+        },
+      });
+      await this.opts.onPublished?.(job.videoId);
+      await rm(job.upload, { force: true });
+      job = this.finish(job, 'done');
+      this.opts.log.info('job done', { job: job.id, video: job.videoId });
+    } catch (err) {
+      if (this.stopping && err instanceof PackagingError && err.code === 'cancelled') {
+        // Shutting down: leave it recoverable; the next start runs it again.
+        job = { ...job, state: 'running' };
+        this.opts.store.put(job, true);
+        return;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      job = this.finish(job, 'failed', message);
+      await rm(job.upload, { force: true });
+      this.opts.log.warn('job failed', { job: job.id, video: job.videoId, error: message });
+    } finally {
+      this.running.delete(queued.id);
+      if (job.state === 'done' || job.state === 'failed') this.opts.onFinished?.(job, (performance.now() - started) / 1000);
+      this.pump();
+    }
+  }
+
+  /** Stop taking jobs and stop running ones; they stay recoverable for the next start. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const waits = [...this.running.keys()].map((id) => new Promise<void>((resolve) => {
+      const check = () => (this.running.has(id) ? setTimeout(check, 20) : resolve());
+      check();
+    }));
+    for (const c of this.running.values()) c.abort();
+    await Promise.all(waits);
+    this.opts.store.flush();
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Job records on disk: one small JSON file, rewritten atomically (write, fsync, rename) on
+ * every state change and at most once a second for progress. A crash or kill -9 leaves the
+ * previous complete file, never a torn one.
+ */
+import { mkdirSync, openSync, fsyncSync, closeSync, writeSync, renameSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
+
+export interface JobRecord {
+  id: string;
+  videoId: string;
+  title: string;
+  state: JobState;
+  /** 0..100 */
+  progress: number;
+  phase?: string;
+  speed?: number;
+  etaS?: number;
+  error?: string;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** The uploaded master, kept until the video is published. */
+  upload: string;
+  originalName: string;
+  attempts: number;
+}
+
+export class JobStore {
+  private readonly file: string;
+  private jobs = new Map<string, JobRecord>();
+  private dirty = false;
+  private timer?: NodeJS.Timeout;
+
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.file = path.join(dir, 'jobs.json');
+    try {
+      const list = JSON.parse(readFileSync(this.file, 'utf8')) as JobRecord[];
+      for (const j of list) this.jobs.set(j.id, j);
+    } catch {
+      // no store yet, or unreadable: start empty
+    }
+  }
+
+  all(): JobRecord[] {
+    return [...this.jobs.values()];
+  }
+
+  get(id: string): JobRecord | undefined {
+    return this.jobs.get(id);
+  }
+
+  /** Save a change; `urgent` (state changes) writes now, progress is batched. */
+  put(job: JobRecord, urgent = true): void {
+    this.jobs.set(job.id, job);
+    this.dirty = true;
+    if (urgent) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), 1000);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.dirty) return;
+    this.dirty = false;
+    // Finished jobs are kept for a day, so their page and events still answer.
+    const cutoff = Date.now() - 24 * 3600 * 1000;
+    const keep = this.all().filter((j) => !(j.finishedAt && Date.parse(j.finishedAt) < cutoff));
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, JSON.stringify(keep, null, 1));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+  }
+}

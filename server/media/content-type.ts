@@ -1,0 +1,23 @@
+/** Content types and cache policy by file name (our packages' naming, DESIGN.md). */
+export interface FilePolicy {
+  contentType: string;
+  cacheControl: string;
+  /** Text worth gzipping (manifests, playlists, JSON). */
+  compressible: boolean;
+}
+
+/** Segments never change under their URL (their names carry the package version). */
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Manifests are revalidated on every use: conditional GET keeps them fresh. */
+export const REVALIDATE = 'no-cache';
+
+export function policyFor(name: string): FilePolicy {
+  const audio = name.startsWith('a');
+  if (name.endsWith('.mpd')) return { contentType: 'application/dash+xml', cacheControl: REVALIDATE, compressible: true };
+  if (name.endsWith('.m3u8')) return { contentType: 'application/vnd.apple.mpegurl', cacheControl: REVALIDATE, compressible: true };
+  if (name.endsWith('.json')) return { contentType: 'application/json; charset=utf-8', cacheControl: REVALIDATE, compressible: true };
+  if (name.endsWith('.mp4')) return { contentType: audio ? 'audio/mp4' : 'video/mp4', cacheControl: IMMUTABLE, compressible: false };
+  if (name.endsWith('.m4s')) return { contentType: audio ? 'audio/mp4' : 'video/iso.segment', cacheControl: IMMUTABLE, compressible: false };
+  if (name.endsWith('.jpg')) return { contentType: 'image/jpeg', cacheControl: REVALIDATE, compressible: false };
+  return { contentType: 'application/octet-stream', cacheControl: REVALIDATE, compressible: false };
+}

@@ -1,0 +1,155 @@
+/**
+ * GET/HEAD /media/<id>/<file>: the hot path, on Node's bare http (express adds ~10x
+ * overhead per request here). Everything per file is precomputed by the catalog; per
+ * request we parse the URL, evaluate preconditions and ranges, and write.
+ */
+import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { evaluate } from '../conditional-get/index.js';
+import type { MediaCatalog, MediaFile, Variant } from './catalog.js';
+import { MemoryCache } from './memory-cache.js';
+
+export interface MediaHandlerOptions {
+  catalog: MediaCatalog;
+  /** Bytes of segments kept in memory (0 disables the cache). */
+  memoryCacheBytes: number;
+  /** Called once per response, for metrics and logs. */
+  onResponse?: (info: { status: number; bytes: number; range: boolean; notModified: boolean }) => void;
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const FILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+const CORS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'ETag, Content-Length, Content-Range, Last-Modified, Accept-Ranges, Date',
+  'Timing-Allow-Origin': '*',
+};
+
+/** Split /media/<id>/<file> into its two parts, decoded once; 400 for what no file name can be. */
+export function parseMediaPath(rawUrl: string): { id: string; name: string } | { error: 400 | 404 } {
+  const q = rawUrl.indexOf('?');
+  const p = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const parts = p.split('/');
+  // ['', 'media', id, file]
+  if (parts.length !== 4 || parts[1] !== 'media') return { error: 404 };
+  let id: string;
+  let name: string;
+  try {
+    id = decodeURIComponent(parts[2]);
+    name = decodeURIComponent(parts[3]);
+  } catch {
+    return { error: 400 };
+  }
+  // Control characters, NUL, slashes or backslashes that were encoded: a traversal attempt.
+  if (/[\u0000-\u001f\\/]/.test(id + name)) return { error: 400 };
+  if (!ID.test(id) || !FILE.test(name) || name.includes('..')) return { error: 404 };
+  return { id, name };
+}
+
+function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  for (const part of header.split(',')) {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    if (coding !== 'gzip' && coding !== '*') continue;
+    const q = params.map((x) => x.trim()).find((x) => x.startsWith('q='));
+    return !q || Number(q.slice(2)) > 0;
+  }
+  return false;
+}
+
+export function createMediaHandler(opts: MediaHandlerOptions) {
+  const cache = opts.memoryCacheBytes > 0 ? new MemoryCache(opts.memoryCacheBytes) : undefined;
+  opts.catalog.onChange(() => cache && cache.deletePrefix(''));
+  const done = opts.onResponse ?? (() => undefined);
+
+  function plain(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}) {
+    const body = `${message}\n`;
+    res.writeHead(status, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...extra });
+    res.end(body);
+    done({ status, bytes: body.length, range: false, notModified: false });
+  }
+
+  function sendBody(res: ServerResponse, file: MediaFile, variant: Variant, start: number, end: number, head: boolean): void {
+    const length = end - start + 1;
+    if (head || length === 0) {
+      res.end();
+      return;
+    }
+    const inMemory = variant.body ?? cache?.get(file.path);
+    if (inMemory) {
+      res.end(start === 0 && end === inMemory.length - 1 ? inMemory : inMemory.subarray(start, end + 1));
+      return;
+    }
+    const whole = start === 0 && end === variant.size - 1;
+    if (cache && whole) {
+      // Read whole files once into the cache; later requests are served from memory.
+      const chunks: Buffer[] = [];
+      const stream = createReadStream(file.path, { highWaterMark: 1 << 20 });
+      stream.on('data', (c) => chunks.push(c as Buffer));
+      stream.on('error', () => res.destroy());
+      stream.on('end', () => {
+        const buf = Buffer.concat(chunks);
+        if (buf.length === variant.size) cache.set(file.path, buf);
+        res.end(buf);
+      });
+      return;
+    }
+    const stream = createReadStream(file.path, { start, end, highWaterMark: 1 << 20 });
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  }
+
+  return function handleMedia(req: IncomingMessage, res: ServerResponse): void {
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...CORS,
+        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+        'Access-Control-Allow-Headers': 'Range, If-None-Match, If-Modified-Since, If-Range, If-Match, If-Unmodified-Since',
+        'Access-Control-Max-Age': '86400',
+      });
+      res.end();
+      done({ status: 204, bytes: 0, range: false, notModified: false });
+      return;
+    }
+    const parsed = parseMediaPath(req.url ?? '/');
+    if ('error' in parsed) return plain(res, parsed.error, parsed.error === 400 ? 'bad request: malformed media path' : 'not found');
+    if (method !== 'GET' && method !== 'HEAD') return plain(res, 405, 'method not allowed', { Allow: 'GET, HEAD, OPTIONS' });
+    const file = opts.catalog.get(parsed.id, parsed.name);
+    if (!file) return plain(res, 404, 'not found');
+
+    const variant = file.gzip && acceptsGzip(req.headers['accept-encoding'] as string | undefined) ? file.gzip : file.identity;
+    const decision = evaluate(method, req.headers, { etag: variant.etag, lastModifiedMs: file.lastModifiedMs, size: variant.size });
+    const head = method === 'HEAD';
+    switch (decision.status) {
+      case 304: {
+        const h = variant.headers;
+        const headers: Record<string, string> = { ...CORS, ETag: h.ETag, 'Last-Modified': h['Last-Modified'], 'Cache-Control': h['Cache-Control'] };
+        if (h.Vary) headers.Vary = h.Vary;
+        res.writeHead(304, headers);
+        res.end();
+        done({ status: 304, bytes: 0, range: false, notModified: true });
+        return;
+      }
+      case 412:
+        return plain(res, 412, 'precondition failed', { ETag: variant.etag });
+      case 416:
+        res.writeHead(416, { ...CORS, 'Content-Range': `bytes */${variant.size}`, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 0 });
+        res.end();
+        done({ status: 416, bytes: 0, range: true, notModified: false });
+        return;
+      case 206: {
+        const { start, end } = decision;
+        res.writeHead(206, { ...CORS, ...variant.headers, 'Content-Range': `bytes ${start}-${end}/${variant.size}`, 'Content-Length': end - start + 1 });
+        sendBody(res, file, variant, start, end, head);
+        done({ status: 206, bytes: head ? 0 : end - start + 1, range: true, notModified: false });
+        return;
+      }
+      default:
+        res.writeHead(200, { ...CORS, ...variant.headers, 'Content-Length': variant.size });
+        sendBody(res, file, variant, 0, variant.size - 1, head);
+        done({ status: 200, bytes: head ? 0 : variant.size, range: false, notModified: false });
+    }
+  };
+}
