@@ -10,7 +10,8 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'dashlab_' });
-  const requests = new Counter({ name: 'dashlab_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] });
+  // Registered first: scraping it copies every tally into the four counters.
+  const requests = new Counter({ name: 'dashlab_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry], collect: () => snapshot() });
   const bytes = new Counter({ name: 'dashlab_http_response_bytes_total', help: 'Response body bytes sent, by route', labelNames: ['route'], registers: [registry] });
   const notModified = new Counter({ name: 'dashlab_http_not_modified_total', help: '304 Not Modified answers, by route', labelNames: ['route'], registers: [registry] });
   const ranges = new Counter({ name: 'dashlab_http_range_requests_total', help: 'Range requests (206 and 416), by route', labelNames: ['route'], registers: [registry] });
@@ -21,22 +22,31 @@ export function createMetrics(): Metrics {
     buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600],
     registers: [registry],
   });
-  // Label children are looked up once: this runs on every media request.
-  const children = new Map<string, { req: Counter.Internal; bytes: Counter.Internal }>();
+  // The hot path bumps plain numbers; prom-client reads them when /metrics is scraped.
+  const tallies = new Map<string, { route: string; status: string; n: number; bytes: number; notModified: number; ranges: number }>();
+  function snapshot(): void {
+    requests.reset();
+    bytes.reset();
+    notModified.reset();
+    ranges.reset();
+    for (const t of tallies.values()) {
+      requests.labels(t.route, t.status).inc(t.n);
+      if (t.bytes) bytes.labels(t.route).inc(t.bytes);
+      if (t.notModified) notModified.labels(t.route).inc(t.notModified);
+      if (t.ranges) ranges.labels(t.route).inc(t.ranges);
+    }
+  }
   return {
     registry,
     jobDuration,
     request(route, status, n, is304, isRange) {
       const key = `${route} ${status}`;
-      let c = children.get(key);
-      if (!c) {
-        c = { req: requests.labels(route, String(status)), bytes: bytes.labels(route) };
-        children.set(key, c);
-      }
-      c.req.inc();
-      if (n) c.bytes.inc(n);
-      if (is304) notModified.labels(route).inc();
-      if (isRange) ranges.labels(route).inc();
+      let t = tallies.get(key);
+      if (!t) tallies.set(key, (t = { route, status: String(status), n: 0, bytes: 0, notModified: 0, ranges: 0 }));
+      t.n++;
+      t.bytes += n;
+      if (is304) t.notModified++;
+      if (isRange) t.ranges++;
     },
   };
 }

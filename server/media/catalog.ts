@@ -13,13 +13,16 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { listPublished, publishedDir } from '../packager/library.js';
 import type { VideoInfo } from '../packager/types.js';
-import { policyFor } from './content-type.js';
+import { CORS_HEADERS, policyFor } from './content-type.js';
 
 export interface Variant {
   etag: string;
   size: number;
   /** Precomputed response headers for 200 (Content-Length and Range headers are added per response). */
   headers: Record<string, string>;
+  /** Precomputed raw header lists, the hot path's answers: 200 (with length) and 304. */
+  raw200: string[];
+  raw304: string[];
   /** Held in memory: manifests always, gzip variants always. */
   body?: Buffer;
 }
@@ -105,6 +108,7 @@ export class MediaCatalog {
       const lastModified = new Date(lastModifiedMs).toUTCString();
       const base = (v: { etag: string; encoding?: string }) => {
         const h: Record<string, string> = {
+          ...CORS_HEADERS,
           'Content-Type': policy.contentType,
           ETag: v.etag,
           'Last-Modified': lastModified,
@@ -115,19 +119,17 @@ export class MediaCatalog {
         if (v.encoding) h['Content-Encoding'] = v.encoding;
         return h;
       };
-      const file: MediaFile = {
-        id,
-        name,
-        path: full,
-        lastModifiedMs,
-        identity: { etag, size: st.size, headers: base({ etag }), body },
+      const variant = (v: { etag: string; encoding?: string; size: number; body?: Buffer }): Variant => {
+        const headers = base(v);
+        const raw304 = [...Object.entries(CORS_HEADERS).flat(), 'ETag', headers.ETag, 'Last-Modified', headers['Last-Modified'], 'Cache-Control', headers['Cache-Control']];
+        if (headers.Vary) raw304.push('Vary', headers.Vary);
+        const raw200 = [...Object.entries(headers).flat(), 'Content-Length', String(v.size)];
+        return { etag: v.etag, size: v.size, headers, raw200, raw304, body: v.body };
       };
+      const file: MediaFile = { id, name, path: full, lastModifiedMs, identity: variant({ etag, size: st.size, body }) };
       if (policy.compressible && body) {
         const gz = gzipSync(body, { level: 9 });
-        if (gz.length < body.length) {
-          const gzEtag = `${etag.slice(0, -1)}-gz"`;
-          file.gzip = { etag: gzEtag, size: gz.length, headers: base({ etag: gzEtag, encoding: 'gzip' }), body: gz };
-        }
+        if (gz.length < body.length) file.gzip = variant({ etag: `${etag.slice(0, -1)}-gz"`, encoding: 'gzip', size: gz.length, body: gz });
       }
       out.push(file);
     }

@@ -21,3 +21,10 @@ export function policyFor(name: string): FilePolicy {
   if (name.endsWith('.jpg')) return { contentType: 'image/jpeg', cacheControl: REVALIDATE, compressible: false };
   return { contentType: 'application/octet-stream', cacheControl: REVALIDATE, compressible: false };
 }
+
+/** On every media response: players on other origins may read and time what they fetch. */
+export const CORS_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'ETag, Content-Length, Content-Range, Last-Modified, Accept-Ranges, Date',
+  'Timing-Allow-Origin': '*',
+};
