@@ -1,19 +1,39 @@
 /**
- * npm start: the origin server on http://127.0.0.1:8080 (PORT, HOST). On an empty library it
- * packages the built-in sample first, with progress on the terminal, while the API already answers.
+ * npm start: the origin server on http://127.0.0.1:8080 (PORT, HOST), one HTTP worker per
+ * core (WORKERS). On an empty library it packages the built-in sample first, with progress
+ * on the terminal, while the API already answers.
  */
-import { loadConfig, SAMPLE_MASTER } from '../server/config.js';
+import cluster from 'node:cluster';
 import { createDashlabServer } from '../server/app.js';
-import { packageSample, SAMPLE_ID } from '../server/packager/index.js';
+import { runPrimary, runWorker } from '../server/cluster.js';
+import { loadConfig, SAMPLE_MASTER } from '../server/config.js';
+import { createLogger } from '../server/log.js';
+import { listPublished, packageSample, SAMPLE_ID } from '../server/packager/index.js';
 import { fail } from './lib/cli.js';
 import { ProgressBar } from './lib/progress-bar.js';
 import { printSummary } from './lib/summary.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const dashlab = await createDashlabServer(config);
-  const url = await dashlab.listen();
-  process.stderr.write(`dashlab: serving ${config.mediaDir} on ${url}\n`);
+  const log = createLogger();
+  if (cluster.isWorker) return runWorker(config, log);
+
+  // One process when WORKERS=1; otherwise a primary with the job queue and HTTP workers.
+  let url: string;
+  let close: () => Promise<void>;
+  let reload: (id: string) => Promise<void>;
+  if (config.workers === 1) {
+    const dashlab = await createDashlabServer(config, { log });
+    url = await dashlab.listen();
+    close = () => dashlab.close();
+    reload = (id) => dashlab.catalog.reload(id);
+  } else {
+    const primary = await runPrimary(config, log);
+    url = primary.url;
+    close = () => primary.close();
+    reload = (id) => primary.reloadEverywhere(id);
+  }
+  process.stderr.write(`dashlab: serving ${config.mediaDir} on ${url} (${config.workers} HTTP worker${config.workers > 1 ? 's' : ''})\n`);
 
   const controller = new AbortController();
   let stopping = false;
@@ -22,13 +42,13 @@ async function main(): Promise<void> {
     stopping = true;
     process.stderr.write(`\ndashlab: ${signal}: finishing in-flight requests...\n`);
     controller.abort();
-    await dashlab.close();
+    await close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  if (dashlab.catalog.list().length === 0) {
+  if ((await listPublished(config.mediaDir)).length === 0) {
     process.stderr.write('dashlab: the library is empty: packaging the built-in sample first (the API answers meanwhile)\n');
     const bar = new ProgressBar();
     try {
@@ -43,7 +63,7 @@ async function main(): Promise<void> {
       });
       bar.done();
       printSummary(result, process.stderr);
-      await dashlab.catalog.reload(SAMPLE_ID);
+      await reload(SAMPLE_ID);
     } catch (err) {
       bar.done();
       if (stopping) return;

@@ -9,6 +9,10 @@ import express from 'express';
 import { apiRouter } from './api/routes.js';
 import { requireWriteAccess } from './api/auth.js';
 import type { Config } from './config.js';
+import { AggregatorRegistry } from 'prom-client';
+import { request, type PrimaryMessage, type WorkerMessage } from './cluster-protocol.js';
+import { JobMirror } from './jobs/mirror.js';
+import type { JobsPort } from './jobs/port.js';
 import { JobQueue } from './jobs/queue.js';
 import { JobStore } from './jobs/store.js';
 import { createLogger, type Logger } from './log.js';
@@ -22,7 +26,7 @@ import { createUploadHandler } from './uploads/route.js';
 export interface DashlabServer {
   server: http.Server;
   catalog: MediaCatalog;
-  jobs: JobQueue;
+  jobs: JobsPort;
   log: Logger;
   /** Start listening; resolves to the base URL. */
   listen(): Promise<string>;
@@ -38,25 +42,53 @@ const routeOf = (url: string) => {
   return 'other';
 };
 
-export async function createDashlabServer(config: Config, opts: { log?: Logger } = {}): Promise<DashlabServer> {
+export interface ServerOptions {
+  log?: Logger;
+  /**
+   * 'single': one process serves HTTP and runs the job queue (tests, small setups).
+   * 'worker': one of several cluster workers serving HTTP; the queue runs in the primary
+   * (server/cluster.ts) and is reached over IPC.
+   */
+  role?: 'single' | 'worker';
+}
+
+export async function createDashlabServer(config: Config, opts: ServerOptions = {}): Promise<DashlabServer> {
   const log = opts.log ?? createLogger();
+  const role = opts.role ?? 'single';
   await mkdir(config.mediaDir, { recursive: true });
-  const swept = await sweep(config.mediaDir);
-  if (swept.length) log.info('removed leftovers of interrupted packaging', { removed: swept });
+  if (role === 'single') {
+    const swept = await sweep(config.mediaDir);
+    if (swept.length) log.info('removed leftovers of interrupted packaging', { removed: swept });
+  }
 
   const metrics = createMetrics();
   const catalog = new MediaCatalog(config.mediaDir);
   await catalog.load();
   catalog.watch();
 
-  const jobs = new JobQueue({
-    store: new JobStore(path.join(config.mediaDir, '.jobs')),
-    mediaDir: config.mediaDir,
-    concurrency: config.jobsConcurrency,
-    log,
-    onPublished: (id) => catalog.reload(id),
-    onFinished: (job, seconds) => metrics.jobDuration.labels(job.state).observe(seconds),
-  });
+  let jobs: JobsPort;
+  let queue: JobQueue | undefined;
+  if (role === 'single') {
+    jobs = queue = new JobQueue({
+      store: new JobStore(path.join(config.mediaDir, '.jobs')),
+      mediaDir: config.mediaDir,
+      concurrency: config.jobsConcurrency,
+      log,
+      onPublished: (id) => catalog.reload(id),
+      onFinished: (job, seconds) => metrics.jobDuration.labels(job.state).observe(seconds),
+    });
+  } else {
+    const mirror = new JobMirror();
+    await mirror.init();
+    jobs = mirror;
+    // Constructing one installs prom-client's worker-side listener; then it answers the primary.
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([metrics.registry]);
+    process.on('message', (m: PrimaryMessage) => {
+      if (m?.t !== 'reload') return;
+      void catalog.reload(m.id).finally(() => process.send?.({ t: 'reloaded', ackId: m.ackId } satisfies WorkerMessage));
+    });
+  }
 
   const logRequests = log.enabled('info');
   const media = createMediaHandler({
@@ -79,9 +111,12 @@ export async function createDashlabServer(config: Config, opts: { log?: Logger }
   });
   const writeAccess = requireWriteAccess({ host: config.host, token: config.uploadToken });
   const upload = createUploadHandler({ mediaDir: config.mediaDir, maxUploadBytes: config.maxUploadBytes, maxConcurrentUploads: 4, jobs });
-  app.use('/api', express.json({ limit: '64kb' }), apiRouter({ catalog, jobs, mediaDir: config.mediaDir, writeAccess, upload }));
+  const onLibraryChanged = role === 'worker' ? (id: string) => void request({ t: 'library-changed', id }).catch(() => undefined) : undefined;
+  app.use('/api', express.json({ limit: '64kb' }), apiRouter({ catalog, jobs, mediaDir: config.mediaDir, writeAccess, upload, onLibraryChanged }));
   app.get('/metrics', async (_req, res) => {
-    res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    // In a cluster the primary gathers every worker's metrics and its own job metrics.
+    const text = role === 'worker' ? String(await request({ t: 'metrics' })) : await metrics.registry.metrics();
+    res.set('Content-Type', metrics.registry.contentType).send(text);
   });
   app.get('/', (_req, res) => {
     res.set('Cache-Control', 'no-cache').type('html').send(libraryPage(catalog.list()));
@@ -112,7 +147,7 @@ export async function createDashlabServer(config: Config, opts: { log?: Logger }
     jobs,
     log,
     async listen() {
-      await jobs.recover();
+      await queue?.recover();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
@@ -126,7 +161,7 @@ export async function createDashlabServer(config: Config, opts: { log?: Logger }
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await jobs.stop();
+        await queue?.stop();
         catalog.close();
         // In-flight responses get 10 s to finish.
         const timer = setTimeout(() => server.closeAllConnections(), 10_000);

@@ -1,4 +1,5 @@
 /** Server-side settings from the environment; defaults are plain data here and nowhere else. */
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +13,8 @@ export const DEFAULTS = {
   jobsConcurrency: 1,
   /** Hot segments kept in memory by the origin (bytes). */
   memoryCacheBytes: 256 * 1024 ** 2,
+  /** HTTP worker processes: one per core (the job queue runs in the primary). */
+  workers: Math.max(1, Math.min(os.availableParallelism(), 8)),
 } as const;
 
 export interface Config {
@@ -22,6 +25,7 @@ export interface Config {
   maxUploadBytes: number;
   jobsConcurrency: number;
   memoryCacheBytes: number;
+  workers: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -41,6 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: intFrom(env, 'MAX_UPLOAD_BYTES', DEFAULTS.maxUploadBytes),
     jobsConcurrency: Math.max(1, intFrom(env, 'JOBS_CONCURRENCY', DEFAULTS.jobsConcurrency)),
     memoryCacheBytes: intFrom(env, 'MEDIA_CACHE_BYTES', DEFAULTS.memoryCacheBytes),
+    workers: Math.max(1, intFrom(env, 'WORKERS', DEFAULTS.workers)),
   };
 }
 

@@ -7,6 +7,18 @@ export interface Metrics {
   jobDuration: Histogram<'outcome'>;
 }
 
+/** Job metrics alone: the cluster primary runs the jobs, its workers serve HTTP. */
+export function createJobMetrics(registry = new Registry()): { registry: Registry; jobDuration: Histogram<'outcome'> } {
+  const jobDuration = new Histogram({
+    name: 'dashlab_job_duration_seconds',
+    help: 'Packaging job durations, by outcome',
+    labelNames: ['outcome'],
+    buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [registry],
+  });
+  return { registry, jobDuration };
+}
+
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'dashlab_' });
@@ -15,13 +27,7 @@ export function createMetrics(): Metrics {
   const bytes = new Counter({ name: 'dashlab_http_response_bytes_total', help: 'Response body bytes sent, by route', labelNames: ['route'], registers: [registry] });
   const notModified = new Counter({ name: 'dashlab_http_not_modified_total', help: '304 Not Modified answers, by route', labelNames: ['route'], registers: [registry] });
   const ranges = new Counter({ name: 'dashlab_http_range_requests_total', help: 'Range requests (206 and 416), by route', labelNames: ['route'], registers: [registry] });
-  const jobDuration = new Histogram({
-    name: 'dashlab_job_duration_seconds',
-    help: 'Packaging job durations, by outcome',
-    labelNames: ['outcome'],
-    buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600],
-    registers: [registry],
-  });
+  const { jobDuration } = createJobMetrics(registry);
   // The hot path bumps plain numbers; prom-client reads them when /metrics is scraped.
   const tallies = new Map<string, { route: string; status: string; n: number; bytes: number; notModified: number; ranges: number }>();
   function snapshot(): void {

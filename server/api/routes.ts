@@ -1,16 +1,18 @@
 /** JSON API: the library and the packaging jobs (DESIGN.md, HTTP). */
 import { Router, type Request, type Response } from 'express';
 import { removeVideo } from '../packager/index.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { JobsPort } from '../jobs/port.js';
 import type { JobRecord } from '../jobs/store.js';
 import type { MediaCatalog } from '../media/catalog.js';
 
 export interface ApiOptions {
   catalog: MediaCatalog;
-  jobs: JobQueue;
+  jobs: JobsPort;
   mediaDir: string;
   writeAccess: (req: Request, res: Response, next: () => void) => void;
   upload: (req: Request, res: Response) => Promise<void>;
+  /** After a delete: tell the other processes serving this library. */
+  onLibraryChanged?: (id: string) => void;
 }
 
 /** What the API says about a job: no server paths. */
@@ -56,6 +58,7 @@ export function apiRouter(opts: ApiOptions): Router {
     if (opts.jobs.pendingVideoIds().has(id)) return void res.status(409).json({ error: `"${id}" is being packaged; delete it when the job ends` });
     await removeVideo(opts.mediaDir, id);
     await opts.catalog.reload(id);
+    opts.onLibraryChanged?.(id);
     res.status(204).end();
   });
 

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { rm, stat } from 'node:fs/promises';
 import { packageVideo, PackagingError } from '../packager/index.js';
 import type { Logger } from '../log.js';
+import type { EnqueueInput, JobsPort } from './port.js';
 import { JobStore, type JobRecord } from './store.js';
 
 export interface JobQueueOptions {
@@ -22,7 +23,7 @@ export interface JobQueueOptions {
 
 const MAX_ATTEMPTS = 2;
 
-export class JobQueue extends EventEmitter {
+export class JobQueue extends EventEmitter implements JobsPort {
   private running = new Map<string, AbortController>();
   private stopping = false;
 
@@ -54,7 +55,7 @@ export class JobQueue extends EventEmitter {
     return new Set(this.opts.store.all().filter((j) => j.state === 'queued' || j.state === 'running').map((j) => j.videoId));
   }
 
-  enqueue(input: { upload: string; videoId: string; title: string; originalName: string }): JobRecord {
+  async enqueue(input: EnqueueInput): Promise<JobRecord> {
     const job: JobRecord = {
       id: randomUUID(),
       ...input,

@@ -13,13 +13,13 @@ import busboy from 'busboy';
 import type { Request, Response } from 'express';
 import { idFromName, probeSource, PackagingError } from '../packager/index.js';
 import { publishedDir } from '../packager/library.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { JobsPort } from '../jobs/port.js';
 
 export interface UploadOptions {
   mediaDir: string;
   maxUploadBytes: number;
   maxConcurrentUploads: number;
-  jobs: JobQueue;
+  jobs: JobsPort;
 }
 
 export const UPLOAD_DIR = '.uploads';
@@ -111,7 +111,7 @@ export function createUploadHandler(opts: UploadOptions) {
         throw err;
       }
       const videoId = await uniqueVideoId(idFromName(title || originalName));
-      const job = opts.jobs.enqueue({ upload: target, videoId, title: title.trim() || originalName.replace(/\.[^.]*$/, ''), originalName });
+      const job = await opts.jobs.enqueue({ upload: target, videoId, title: title.trim() || originalName.replace(/\.[^.]*$/, ''), originalName });
       settled = true;
       res.status(202).location(`/api/jobs/${job.id}`).json({ jobId: job.id, videoId });
     } catch (err) {

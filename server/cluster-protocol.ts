@@ -1,0 +1,38 @@
+/** Messages between the cluster primary (jobs) and the workers (HTTP). */
+import { randomUUID } from 'node:crypto';
+import type { EnqueueInput } from './jobs/port.js';
+import type { JobRecord } from './jobs/store.js';
+
+export type WorkerMessage =
+  | { t: 'listening' }
+  | { t: 'request'; reqId: string; body: WorkerRequest }
+  | { t: 'reloaded'; ackId: string };
+
+export type WorkerRequest = { t: 'enqueue'; input: EnqueueInput } | { t: 'jobs' } | { t: 'metrics' } | { t: 'library-changed'; id: string };
+
+export type PrimaryMessage =
+  | { t: 'job'; job: JobRecord }
+  | { t: 'reload'; id: string; ackId: string }
+  | { t: 'shutdown' }
+  | { t: 'reply'; reqId: string; ok: boolean; value?: unknown; error?: string };
+
+/** From a worker: ask the primary and wait for its answer. */
+export function request(body: WorkerRequest, timeoutMs = 30_000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (!process.send) return reject(new Error('not a cluster worker'));
+    const reqId = randomUUID();
+    const timer = setTimeout(() => {
+      process.off('message', onMessage);
+      reject(new Error(`the primary did not answer ${body.t}`));
+    }, timeoutMs);
+    const onMessage = (m: PrimaryMessage) => {
+      if (m?.t !== 'reply' || m.reqId !== reqId) return;
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      if (m.ok) resolve(m.value);
+      else reject(new Error(m.error));
+    };
+    process.on('message', onMessage);
+    process.send({ t: 'request', reqId, body } satisfies WorkerMessage);
+  });
+}

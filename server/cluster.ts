@@ -1,0 +1,143 @@
+/**
+ * Cluster mode: one HTTP worker per core sharing the port (Node's own round-robin), and a
+ * primary that owns the packaging job queue. One Node process tops out near 30,000 small
+ * responses a second here; the 304s and manifest GETs a CDN sends need both cores.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { AggregatorRegistry } from 'prom-client';
+import { createDashlabServer } from './app.js';
+import type { PrimaryMessage, WorkerMessage } from './cluster-protocol.js';
+import type { Config } from './config.js';
+import { JobQueue } from './jobs/queue.js';
+import { JobStore } from './jobs/store.js';
+import type { Logger } from './log.js';
+import { createJobMetrics } from './metrics.js';
+import { sweep } from './packager/index.js';
+
+export interface Primary {
+  url: string;
+  jobs: JobQueue;
+  /** Make every worker reload one video (after publishing or deleting it), and wait for them. */
+  reloadEverywhere(id: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function runPrimary(config: Config, log: Logger): Promise<Primary> {
+  await mkdir(config.mediaDir, { recursive: true });
+  const swept = await sweep(config.mediaDir);
+  if (swept.length) log.info('removed leftovers of interrupted packaging', { removed: swept });
+  const jobMetrics = createJobMetrics();
+  const aggregator = new AggregatorRegistry();
+  let closing = false;
+  const workers = new Set<Worker>();
+  const pendingAcks = new Map<string, () => void>();
+  let ackSeq = 0;
+
+  const send = (w: Worker, m: PrimaryMessage) => {
+    if (w.isConnected()) w.send(m);
+  };
+  const broadcast = (m: PrimaryMessage) => workers.forEach((w) => send(w, m));
+
+  async function reloadEverywhere(id: string): Promise<void> {
+    await Promise.all(
+      [...workers].map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const ackId = `${++ackSeq}`;
+            const timer = setTimeout(() => {
+              pendingAcks.delete(ackId);
+              resolve();
+            }, 5000);
+            pendingAcks.set(ackId, () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            send(w, { t: 'reload', id, ackId });
+          }),
+      ),
+    );
+  }
+
+  const jobs = new JobQueue({
+    store: new JobStore(path.join(config.mediaDir, '.jobs')),
+    mediaDir: config.mediaDir,
+    concurrency: config.jobsConcurrency,
+    log,
+    onPublished: reloadEverywhere,
+    onFinished: (job, seconds) => jobMetrics.jobDuration.labels(job.state).observe(seconds),
+  });
+  jobs.on('update', (job) => broadcast({ t: 'job', job }));
+
+  let listening = 0;
+  let onAllListening: () => void = () => undefined;
+  const allListening = new Promise<void>((resolve) => (onAllListening = resolve));
+
+  function fork(): Worker {
+    const w = cluster.fork();
+    workers.add(w);
+    w.on('message', async (m: WorkerMessage) => {
+      if (m?.t === 'listening' && ++listening === config.workers) onAllListening();
+      if (m?.t === 'reloaded') pendingAcks.get(m.ackId)?.();
+      if (m?.t !== 'request') return;
+      const reply = (ok: boolean, value?: unknown, error?: string) => send(w, { t: 'reply', reqId: m.reqId, ok, value, error });
+      try {
+        if (m.body.t === 'enqueue') reply(true, await jobs.enqueue(m.body.input));
+        else if (m.body.t === 'jobs') reply(true, jobs.list());
+        else if (m.body.t === 'metrics') reply(true, `${await aggregator.clusterMetrics()}\n${await jobMetrics.registry.metrics()}`);
+        else if (m.body.t === 'library-changed') {
+          reply(true);
+          await reloadEverywhere(m.body.id);
+        }
+      } catch (err) {
+        reply(false, undefined, (err as Error).message);
+      }
+    });
+    w.on('exit', (code, signal) => {
+      workers.delete(w);
+      if (!closing) {
+        log.error('HTTP worker died; starting another', { code, signal });
+        fork();
+      }
+    });
+    return w;
+  }
+
+  for (let i = 0; i < config.workers; i++) fork();
+  await jobs.recover();
+  await allListening;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${config.port}`,
+    jobs,
+    reloadEverywhere,
+    async close() {
+      closing = true;
+      await jobs.stop();
+      const exits = [...workers].map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
+      broadcast({ t: 'shutdown' });
+      const timer = setTimeout(() => workers.forEach((w) => w.process.kill('SIGKILL')), 12_000);
+      await Promise.all(exits);
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A cluster worker: serve HTTP until the primary says to stop. */
+export async function runWorker(config: Config, log: Logger): Promise<void> {
+  const dashlab = await createDashlabServer(config, { role: 'worker', log });
+  await dashlab.listen();
+  process.send?.({ t: 'listening' } satisfies WorkerMessage);
+  const stop = async () => {
+    await dashlab.close();
+    process.exit(0);
+  };
+  process.on('message', (m: PrimaryMessage) => {
+    if (m?.t === 'shutdown') void stop();
+  });
+  // The primary handles signals; a worker ignores Ctrl-C sent to the whole group.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
+  process.on('disconnect', () => void stop());
+}

@@ -1,0 +1,46 @@
+/**
+ * A cluster worker's view of the job queue that runs in the primary: job records arrive
+ * as broadcasts, enqueueing is a request over the IPC channel.
+ */
+import { EventEmitter } from 'node:events';
+import type { EnqueueInput, JobsPort } from './port.js';
+import type { JobRecord } from './store.js';
+import { request, type PrimaryMessage } from '../cluster-protocol.js';
+
+export class JobMirror extends EventEmitter implements JobsPort {
+  private readonly jobs = new Map<string, JobRecord>();
+
+  constructor() {
+    super();
+    this.setMaxListeners(0);
+    process.on('message', (m: PrimaryMessage) => {
+      if (m?.t === 'job') {
+        this.jobs.set(m.job.id, m.job);
+        this.emit('update', m.job);
+      }
+    });
+  }
+
+  /** Fetch the records the primary has now; call before serving. */
+  async init(): Promise<void> {
+    for (const j of (await request({ t: 'jobs' })) as JobRecord[]) if (!this.jobs.has(j.id)) this.jobs.set(j.id, j);
+  }
+
+  async enqueue(input: EnqueueInput): Promise<JobRecord> {
+    const job = (await request({ t: 'enqueue', input })) as JobRecord;
+    this.jobs.set(job.id, job);
+    return job;
+  }
+
+  get(id: string): JobRecord | undefined {
+    return this.jobs.get(id);
+  }
+
+  list(): JobRecord[] {
+    return [...this.jobs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  pendingVideoIds(): Set<string> {
+    return new Set([...this.jobs.values()].filter((j) => j.state === 'queued' || j.state === 'running').map((j) => j.videoId));
+  }
+}
