@@ -1,0 +1,64 @@
+/**
+ * The one ABR interface. Everything an algorithm may look at is in the context; given the
+ * same contexts in the same order an algorithm makes the same decisions, in the browser
+ * player and in the simulator alike. No DOM, no timers, no clock of its own.
+ */
+
+/** One finished download that crossed the network (cache hits are never recorded here). */
+export interface ThroughputSample {
+  bytes: number;
+  /** Request sent to first byte, seconds. */
+  ttfbS: number;
+  /** First byte to last byte, seconds. */
+  transferS: number;
+  /** When the download finished, on the context's clock (seconds). */
+  endS: number;
+}
+
+export interface AbrContext {
+  /** Bitrate of every representation, bits per second, ascending. */
+  bitrates: number[];
+  segmentDurationS: number;
+  /** Media buffered ahead of the playhead, seconds. */
+  bufferS: number;
+  /** The buffer level the player keeps when it can (it stops fetching above it). */
+  bufferTargetS: number;
+  /** Downloads so far, oldest first. */
+  history: ThroughputSample[];
+  /** Index of the previous segment's representation; undefined before the first. */
+  lastIndex: number | undefined;
+  /** 0-based number of the segment to fetch now. */
+  segmentIndex: number;
+  totalSegments: number;
+  /** upcomingSizes[k][q]: bytes of segment segmentIndex + k at representation q, when known. */
+  upcomingSizes?: number[][];
+  /** The clock, seconds (virtual in the simulator). */
+  nowS: number;
+  /** Playback is stalled for lack of media right now. */
+  rebuffering: boolean;
+}
+
+export interface AbrDecision {
+  index: number;
+  /** Why, in a few words, for the switch log. */
+  reason: string;
+  /** The throughput the algorithm believed, bits per second. */
+  estimateBps?: number;
+  /** Wait this long before fetching (BOLA keeps the buffer from overfilling with low quality). */
+  delayS?: number;
+}
+
+export interface AbrAlgorithm {
+  readonly name: string;
+  choose(ctx: AbrContext): AbrDecision;
+}
+
+/** Bits per second of a download, latency included: what the next download will see. */
+export const sampleBps = (s: ThroughputSample) => (s.bytes * 8) / Math.max(1e-6, s.ttfbS + s.transferS);
+
+/** The highest index whose bitrate fits under `bps` (0 when none does). */
+export function indexForBps(bitrates: number[], bps: number): number {
+  let q = 0;
+  for (let i = 0; i < bitrates.length; i++) if (bitrates[i] <= bps) q = i;
+  return q;
+}

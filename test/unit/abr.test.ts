@@ -1,0 +1,185 @@
+/** The ABR library against values computed by hand. */
+import { describe, expect, it } from 'vitest';
+import {
+  ABR_NAMES,
+  bolaIndexForBuffer,
+  bolaParams,
+  createAbr,
+  dualEwma,
+  ewma,
+  harmonicMean,
+  planMpc,
+  type AbrContext,
+  type ThroughputSample,
+} from '../../player/abr/index.js';
+
+const PENSIEVE = [300, 750, 1200, 1850, 2850, 4300].map((k) => k * 1000);
+// 8 Mbit/s over 1 s, then 2 Mbit/s over 2 s.
+const A: ThroughputSample = { bytes: 1_000_000, ttfbS: 0, transferS: 1, endS: 1 };
+const B: ThroughputSample = { bytes: 500_000, ttfbS: 0.5, transferS: 1.5, endS: 3 };
+
+const ctx = (over: Partial<AbrContext>): AbrContext => ({
+  bitrates: PENSIEVE,
+  segmentDurationS: 4,
+  bufferS: 0,
+  bufferTargetS: 30,
+  history: [],
+  lastIndex: undefined,
+  segmentIndex: 0,
+  totalSegments: 48,
+  nowS: 0,
+  rebuffering: false,
+  ...over,
+});
+
+describe('estimators', () => {
+  it('an EWMA of one sample is that sample (zero-factor correction)', () => {
+    expect(ewma([A], 3)).toBeCloseTo(8e6, 3);
+  });
+  it('EWMA weights by duration: [8e6(1-a)a^2 + 2e6(1-a^2)] / (1-a^3), a = 0.5^(1/3)', () => {
+    // a^3 = 0.5 exactly; (1-a)a^2 = a^2 - 0.5 = 0.1299605249; 1 - a^2 = 0.3700394751.
+    const hand = (8e6 * 0.1299605249 + 2e6 * 0.3700394751) / 0.5;
+    expect(hand).toBeCloseTo(3_559_526.3, 0);
+    expect(ewma([A, B], 3)).toBeCloseTo(hand, 0);
+  });
+  it('the dual EWMA is the smaller of fast (3 s) and slow (9 s)', () => {
+    // Slow: b = 0.5^(1/9): [8e6(b^2-b^3) + 2e6(1-b^2)] / (1-b^3) = 3,848,097 > fast.
+    expect(ewma([A, B], 9)).toBeCloseTo(3_848_097, -1);
+    expect(dualEwma([A, B])).toBeCloseTo(3_559_526.3, 0);
+    expect(dualEwma([])).toBeUndefined();
+  });
+  it('the harmonic mean of 8 and 2 Mbit/s is 3.2 Mbit/s; the window keeps the last N', () => {
+    expect(harmonicMean([A, B])).toBeCloseTo(3.2e6, 3);
+    expect(harmonicMean([A, B], 1)).toBeCloseTo(2e6, 3);
+  });
+  it('latency counts: bytes over (TTFB + transfer)', () => {
+    expect(harmonicMean([{ bytes: 1e6, ttfbS: 1, transferS: 1, endS: 0 }])).toBeCloseTo(4e6, 3);
+  });
+});
+
+describe('throughput rule', () => {
+  it('0.9 x estimate: 2 Mbit/s -> 1.8 -> 1200k', () => {
+    const d = createAbr('throughput').choose(ctx({ history: [{ bytes: 1e6, ttfbS: 0, transferS: 4, endS: 4 }] }));
+    expect(d.index).toBe(2);
+    expect(d.estimateBps).toBeCloseTo(2e6, 3);
+  });
+  it('starts at the highest bitrate under 1 Mbit/s', () => {
+    expect(createAbr('throughput').choose(ctx({})).index).toBe(1);
+  });
+});
+
+describe('BBA (reservoir 5 s, cushion 10 s)', () => {
+  const bba = createAbr('bba');
+  it.each([
+    [0, 0],
+    [4.99, 0],
+    [5, 0],
+    [10, 2], // floor(5 * 5 / 10)
+    [12.5, 3], // floor(5 * 7.5 / 10)
+    [14.99, 4],
+    [15, 5],
+    [60, 5],
+  ])('buffer %f s -> index %i', (b, want) => {
+    expect(bba.choose(ctx({ bufferS: b })).index).toBe(want);
+  });
+});
+
+describe('BOLA', () => {
+  const p = bolaParams(PENSIEVE, 10, 30);
+  it('V and gamma follow from the minimum buffer (10 s) and the target (30 s)', () => {
+    const u0 = Math.log(300e3);
+    const u5 = Math.log(4300e3);
+    expect(p.gp).toBeCloseTo(1 - u0 + (u5 - u0) / 2, 12);
+    expect(p.Vp).toBeCloseTo(10 / (u0 + p.gp - 1), 12);
+    expect(p.gp).toBeCloseTo(-10.2802, 3);
+    expect(p.Vp).toBeCloseTo(7.5114, 3);
+  });
+  it('picks argmax (Vp (u_i + gp) - buffer) / bitrate_i: 10 s -> lowest, 20 s -> 1200k, 30 s -> highest', () => {
+    // At 20 s the scores (x1e-6) are -8.30, 5.86, 6.60, 6.04, 5.06, 4.07.
+    expect(bolaIndexForBuffer(p, PENSIEVE, 10)).toBe(0);
+    expect(bolaIndexForBuffer(p, PENSIEVE, 20)).toBe(2);
+    expect(bolaIndexForBuffer(p, PENSIEVE, 30)).toBe(5);
+    for (let b = 0; b <= 40; b += 0.5) {
+      const scores = PENSIEVE.map((r, i) => (p.Vp * (p.utilities[i] + p.gp) - b) / r);
+      const best = scores.lastIndexOf(Math.max(...scores));
+      expect(bolaIndexForBuffer(p, PENSIEVE, b)).toBe(best);
+    }
+  });
+  it('in steady state the algorithm picks what the formula says for its buffer', () => {
+    const bola = createAbr('bola');
+    const slow = { bytes: 100_000, ttfbS: 0, transferS: 4, endS: 4 }; // 200 kbit/s: startup picks 0
+    bola.choose(ctx({ history: [slow], bufferS: 9, nowS: 4, segmentIndex: 1, lastIndex: 0 })); // -> steady, no placeholder
+    const fast = Array.from({ length: 3 }, (_, i) => ({ bytes: 50_000_000, ttfbS: 0, transferS: 1, endS: 5 + i }));
+    // Target is max(30, 10 + 2 x 6 levels = 22) = 30: the same parameters as above.
+    const d = bola.choose(ctx({ history: [slow, ...fast], bufferS: 20, nowS: 7, segmentIndex: 4, lastIndex: 0 }));
+    expect(d.index).toBe(bolaIndexForBuffer(p, PENSIEVE, 20));
+    expect(d.index).toBe(2);
+  });
+});
+
+describe('MPC', () => {
+  const tiny = (bufferS: number) =>
+    planMpc({
+      horizon: 2,
+      bufferS,
+      segmentS: 2,
+      lastIndex: 0,
+      bitratesKbps: [1000, 2000],
+      // 2 Mbit/s predicted: 2 s segments take 1 s at 1000k and 2 s at 2000k.
+      downloadTimeS: (_k, q) => (q === 0 ? 1 : 2),
+      rebufferPenalty: 4.3,
+      smoothPenalty: 1,
+    });
+  it('with 2 s of buffer: plans 00=2.0, 01=2.0, 10=1.0, 11=3.0 -> 11', () => {
+    const r = tiny(2);
+    expect(r.plan).toEqual([1, 1]);
+    expect(r.reward).toBeCloseTo(3.0, 12);
+    expect(r.index).toBe(1);
+  });
+  it('with 1 s of buffer: 00=2.0, 01=2.0, 10=-3.3, 11=-1.3 -> the tie goes to the later plan, 01', () => {
+    const r = tiny(1);
+    expect(r.reward).toBeCloseTo(2.0, 12);
+    expect(r.plan).toEqual([0, 1]);
+    expect(r.index).toBe(0);
+  });
+  it('robust MPC divides the harmonic mean by 1 + the largest recent error', () => {
+    const mpc = createAbr('robust-mpc');
+    mpc.choose(ctx({ history: [A], bufferS: 4, segmentIndex: 1, lastIndex: 1 })); // predicts 8 Mbit/s
+    const d = mpc.choose(ctx({ history: [A, B], bufferS: 4, segmentIndex: 2, lastIndex: 1 }));
+    // error = |8 - 2| / 2 = 3; harmonic 3.2 Mbit/s; 3.2 / 4 = 0.8 Mbit/s.
+    expect(d.estimateBps).toBeCloseTo(800_000, 3);
+    const plain = createAbr('mpc');
+    plain.choose(ctx({ history: [A], bufferS: 4, segmentIndex: 1, lastIndex: 1 }));
+    expect(plain.choose(ctx({ history: [A, B], bufferS: 4, segmentIndex: 2, lastIndex: 1 })).estimateBps).toBeCloseTo(3.2e6, 3);
+  });
+});
+
+describe('dynamic (dash.js)', () => {
+  it('uses the throughput rule below 12 s, BOLA above, and stays on BOLA down to 6 s', () => {
+    const dyn = createAbr('dynamic');
+    const h = [A, B];
+    expect(dyn.choose(ctx({ history: h, bufferS: 8, nowS: 3 })).reason).toMatch(/^throughput/);
+    expect(dyn.choose(ctx({ history: h, bufferS: 13, nowS: 3 })).reason).toMatch(/^BOLA/);
+    expect(dyn.choose(ctx({ history: h, bufferS: 7, nowS: 3 })).reason).toMatch(/^BOLA/);
+    expect(dyn.choose(ctx({ history: h, bufferS: 5, nowS: 3 })).reason).toMatch(/^throughput/);
+  });
+});
+
+describe('registry', () => {
+  it('has every algorithm the design names, and ours', () => {
+    for (const name of ['throughput', 'bba', 'bola', 'mpc', 'robust-mpc', 'dynamic', 'dashlab']) expect(ABR_NAMES).toContain(name);
+    expect(() => createAbr('nope')).toThrow(/unknown ABR algorithm "nope"/);
+  });
+  it('is deterministic: two instances fed the same contexts decide the same', () => {
+    for (const name of ABR_NAMES) {
+      const a = createAbr(name);
+      const b = createAbr(name);
+      let history: ThroughputSample[] = [];
+      for (let i = 0; i < 30; i++) {
+        const c = ctx({ history, bufferS: (i * 7) % 25, segmentIndex: i, lastIndex: i ? i % 6 : undefined, nowS: i * 4 });
+        expect(a.choose(c)).toEqual(b.choose(c));
+        history = [...history, { bytes: 200_000 + ((i * 7919) % 900_000), ttfbS: 0.05, transferS: 1 + (i % 3), endS: i * 4 + 3 }];
+      }
+    }
+  });
+});
