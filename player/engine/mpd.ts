@@ -1,0 +1,290 @@
+/**
+ * MPD parsing for static (VOD) manifests from any packager: SegmentTemplate with $Number$
+ * or with $Time$ and a SegmentTimeline (r repeats, t jumps, r=-1), SegmentList with media
+ * ranges (ffmpeg's single-file output), SegmentBase with an index range (its sidx is read
+ * later, see sidx.ts), BaseURLs at every level (all kept, resolved), several adaptation
+ * sets. Works on any DOM (the browser's DOMParser, or @xmldom/xmldom in Node).
+ */
+
+export class MpdError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MpdError';
+  }
+}
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+export interface SegmentRef {
+  /** 1-based position in the representation. */
+  number: number;
+  /** The same segment at every BaseURL the manifest offers, in the manifest's order. */
+  urls: string[];
+  range?: ByteRange;
+  startS: number;
+  durationS: number;
+}
+
+export interface Representation {
+  id: string;
+  bandwidth: number;
+  mimeType: string;
+  codecs: string;
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  audioSamplingRate?: number;
+  init?: { urls: string[]; range?: ByteRange };
+  /** Known segments; empty for SegmentBase until its index is loaded. */
+  segments: SegmentRef[];
+  /** SegmentBase: where the sidx is, to be fetched and parsed before playing. */
+  segmentBase?: { urls: string[]; indexRange: ByteRange; timescale: number; presentationTimeOffset: number };
+}
+
+export interface AdaptationSet {
+  id: string;
+  contentType: 'video' | 'audio' | 'text' | 'other';
+  lang?: string;
+  representations: Representation[];
+}
+
+export interface Manifest {
+  type: 'static' | 'dynamic';
+  durationS: number;
+  minBufferTimeS: number;
+  title?: string;
+  adaptationSets: AdaptationSet[];
+}
+
+export interface DomParserLike {
+  parseFromString(xml: string, type: string): Document;
+}
+
+/** ISO 8601 duration (PnYnMnDTnHnMnS) in seconds. */
+export function parseDuration(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  const m = /^(-)?P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value.trim());
+  if (!m) return undefined;
+  const [, neg, y, mo, d, h, mi, s] = m;
+  const total = Number(y ?? 0) * 365 * 86400 + Number(mo ?? 0) * 30 * 86400 + Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(mi ?? 0) * 60 + Number(s ?? 0);
+  return neg ? -total : total;
+}
+
+const kids = (el: Element, name: string): Element[] => {
+  const out: Element[] = [];
+  for (let n = el.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 1 && ((n as Element).localName ?? n.nodeName) === name) out.push(n as Element);
+  }
+  return out;
+};
+const kid = (el: Element, name: string) => kids(el, name)[0];
+const attr = (el: Element | undefined, name: string) => (el && el.hasAttribute(name) ? el.getAttribute(name)! : undefined);
+const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+
+function parseRange(v: string | undefined): ByteRange | undefined {
+  if (!v) return undefined;
+  const m = /^(\d+)-(\d+)$/.exec(v.trim());
+  if (!m) throw new MpdError(`invalid byte range "${v}"`);
+  return { start: Number(m[1]), end: Number(m[2]) };
+}
+
+function resolve(base: string, ref: string): string {
+  try {
+    return new URL(ref, base).toString();
+  } catch {
+    throw new MpdError(`cannot resolve URL "${ref}" against "${base}"`);
+  }
+}
+
+/** Every combination of the BaseURLs declared on an element, resolved against the parents'. */
+function baseUrlsOf(el: Element, parents: string[]): string[] {
+  const own = kids(el, 'BaseURL').map((b) => (b.textContent ?? '').trim()).filter(Boolean);
+  if (!own.length) return parents;
+  return parents.flatMap((p) => own.map((o) => resolve(p, o)));
+}
+
+/** Fill a SegmentTemplate pattern: $RepresentationID$, $Number%05d$, $Time$, $Bandwidth$, $$. */
+export function fillTemplate(tpl: string, v: { id: string; number?: number; time?: number; bandwidth: number }): string {
+  return tpl.replace(/\$(RepresentationID|Number|Time|Bandwidth|)(?:%0(\d+)([diuxX]))?\$/g, (_m, name: string, width?: string, fmt?: string) => {
+    if (name === '') return '$';
+    let value: string;
+    if (name === 'RepresentationID') return v.id;
+    const n = name === 'Number' ? v.number : name === 'Time' ? v.time : v.bandwidth;
+    if (n === undefined) throw new MpdError(`$${name}$ used where it has no value`);
+    value = fmt === 'x' ? n.toString(16) : fmt === 'X' ? n.toString(16).toUpperCase() : String(Math.trunc(n));
+    return width ? value.padStart(Number(width), '0') : value;
+  });
+}
+
+/** Merge segment-info elements from Period, AdaptationSet and Representation (the inner wins). */
+function inherited(chain: Element[], name: string): { attrs: Map<string, string>; els: Element[] } | undefined {
+  const els = chain.map((c) => kid(c, name)).filter((e): e is Element => Boolean(e));
+  if (!els.length) return undefined;
+  const attrs = new Map<string, string>();
+  for (const e of els) for (const a of Array.from(e.attributes)) attrs.set(a.name, a.value);
+  return { attrs, els };
+}
+
+const innermostChild = (els: Element[], name: string) => [...els].reverse().map((e) => kid(e, name)).find(Boolean);
+
+/** Expand a SegmentTimeline into (time, duration) pairs, ticks. */
+function timeline(tl: Element, periodEndTicks: number): Array<{ t: number; d: number }> {
+  const out: Array<{ t: number; d: number }> = [];
+  const ss = kids(tl, 'S');
+  let t = 0;
+  ss.forEach((s, i) => {
+    const d = num(attr(s, 'd'));
+    if (!d || d <= 0) throw new MpdError('SegmentTimeline: an S element without a positive @d');
+    if (s.hasAttribute('t')) t = Number(s.getAttribute('t'));
+    let r = num(attr(s, 'r')) ?? 0;
+    if (r < 0) {
+      // Repeat until the next S's @t, or the end of the period.
+      const next = ss[i + 1];
+      const until = next && next.hasAttribute('t') ? Number(next.getAttribute('t')) : periodEndTicks;
+      r = Math.max(0, Math.ceil((until - t) / d) - 1);
+    }
+    for (let k = 0; k <= r; k++) {
+      out.push({ t, d });
+      t += d;
+    }
+  });
+  return out;
+}
+
+export function parseMpd(xml: string, mpdUrl: string, dom: DomParserLike): Manifest {
+  let doc: Document;
+  const parseErrors: string[] = [];
+  try {
+    doc = dom.parseFromString(xml, 'application/xml');
+  } catch (err) {
+    throw new MpdError(`the manifest is not well-formed XML: ${(err as Error).message}`);
+  }
+  const root = doc?.documentElement;
+  const perr = doc?.getElementsByTagName?.('parsererror')?.[0];
+  if (perr) parseErrors.push((perr.textContent ?? '').trim().split('\n')[0]);
+  if (!root || parseErrors.length) throw new MpdError(`the manifest is not well-formed XML${parseErrors[0] ? `: ${parseErrors[0]}` : ''}`);
+  if ((root.localName ?? root.nodeName) !== 'MPD') throw new MpdError(`not a DASH manifest: the root element is <${root.nodeName}>, not <MPD>`);
+
+  const type = attr(root, 'type') === 'dynamic' ? 'dynamic' : 'static';
+  const mpdBases = baseUrlsOf(root, [mpdUrl]);
+  const periods = kids(root, 'Period');
+  if (!periods.length) throw new MpdError('the manifest has no Period');
+  const period = periods[0];
+  const mediaDuration = parseDuration(attr(root, 'mediaPresentationDuration'));
+  const periodDuration = parseDuration(attr(period, 'duration')) ?? mediaDuration;
+  if (periodDuration === undefined || !(periodDuration > 0)) {
+    throw new MpdError('the manifest gives no duration (mediaPresentationDuration or Period@duration)');
+  }
+  const periodBases = baseUrlsOf(period, mpdBases);
+
+  const sets: AdaptationSet[] = kids(period, 'AdaptationSet').map((set, si) => {
+    const setBases = baseUrlsOf(set, periodBases);
+    const reps = kids(set, 'Representation').map((rep) => {
+      const id = attr(rep, 'id') ?? '';
+      const bandwidth = Number(attr(rep, 'bandwidth') ?? NaN);
+      if (!id) throw new MpdError('a Representation without @id');
+      if (!(bandwidth > 0)) throw new MpdError(`Representation ${id}: no valid @bandwidth`);
+      const mimeType = attr(rep, 'mimeType') ?? attr(set, 'mimeType') ?? '';
+      const codecs = attr(rep, 'codecs') ?? attr(set, 'codecs') ?? '';
+      const bases = baseUrlsOf(rep, setBases);
+      const fr = attr(rep, 'frameRate') ?? attr(set, 'frameRate');
+      const r: Representation = {
+        id,
+        bandwidth,
+        mimeType,
+        codecs,
+        width: num(attr(rep, 'width') ?? attr(set, 'width')),
+        height: num(attr(rep, 'height') ?? attr(set, 'height')),
+        frameRate: fr ? fr.split('/').map(Number).reduce((a, b) => a / b) : undefined,
+        audioSamplingRate: num(attr(rep, 'audioSamplingRate') ?? attr(set, 'audioSamplingRate')),
+        segments: [],
+      };
+      const chain = [period, set, rep];
+      const tpl = inherited(chain, 'SegmentTemplate');
+      const list = inherited(chain, 'SegmentList');
+      const base = inherited(chain, 'SegmentBase');
+      const vars = { id, bandwidth };
+      if (tpl) {
+        const a = tpl.attrs;
+        const timescale = Number(a.get('timescale') ?? 1);
+        const pto = Number(a.get('presentationTimeOffset') ?? 0);
+        const startNumber = Number(a.get('startNumber') ?? 1);
+        const media = a.get('media');
+        if (!media) throw new MpdError(`Representation ${id}: SegmentTemplate without @media`);
+        const initTpl = a.get('initialization');
+        if (initTpl) r.init = { urls: bases.map((b) => resolve(b, fillTemplate(initTpl, vars))) };
+        const tl = innermostChild(tpl.els, 'SegmentTimeline');
+        if (tl) {
+          timeline(tl, pto + periodDuration * timescale).forEach((s, k) => {
+            const rel = fillTemplate(media, { ...vars, number: startNumber + k, time: s.t });
+            r.segments.push({ number: k + 1, urls: bases.map((b) => resolve(b, rel)), startS: (s.t - pto) / timescale, durationS: s.d / timescale });
+          });
+        } else {
+          const d = Number(a.get('duration') ?? NaN);
+          if (!(d > 0)) throw new MpdError(`Representation ${id}: SegmentTemplate has neither a SegmentTimeline nor @duration`);
+          const segS = d / timescale;
+          const count = Math.ceil(periodDuration / segS - 1e-9);
+          for (let k = 0; k < count; k++) {
+            const rel = fillTemplate(media, { ...vars, number: startNumber + k, time: k * d });
+            r.segments.push({ number: k + 1, urls: bases.map((b) => resolve(b, rel)), startS: k * segS, durationS: Math.min(segS, periodDuration - k * segS) });
+          }
+        }
+      } else if (list) {
+        const a = list.attrs;
+        const timescale = Number(a.get('timescale') ?? 1);
+        const initEl = innermostChild(list.els, 'Initialization');
+        if (initEl) {
+          const src = attr(initEl, 'sourceURL');
+          r.init = { urls: bases.map((b) => (src ? resolve(b, src) : b)), range: parseRange(attr(initEl, 'range')) };
+        }
+        const urls = [...list.els].reverse().map((e) => kids(e, 'SegmentURL')).find((x) => x.length) ?? [];
+        const tl = innermostChild(list.els, 'SegmentTimeline');
+        const times = tl ? timeline(tl, periodDuration * timescale) : undefined;
+        const d = Number(a.get('duration') ?? NaN);
+        if (!times && !(d > 0)) throw new MpdError(`Representation ${id}: SegmentList has neither @duration nor a SegmentTimeline`);
+        urls.forEach((u, k) => {
+          const media = attr(u, 'media');
+          const startS = times ? times[k].t / timescale : (k * d) / timescale;
+          const durationS = times ? times[k].d / timescale : Math.min(d / timescale, periodDuration - startS);
+          r.segments.push({
+            number: k + 1,
+            urls: bases.map((b) => (media ? resolve(b, media) : b)),
+            range: parseRange(attr(u, 'mediaRange')),
+            startS,
+            durationS,
+          });
+        });
+      } else if (base) {
+        const a = base.attrs;
+        const indexRange = parseRange(a.get('indexRange'));
+        if (!indexRange) throw new MpdError(`Representation ${id}: SegmentBase without @indexRange`);
+        const initEl = innermostChild(base.els, 'Initialization');
+        const initRange = parseRange(attr(initEl, 'range')) ?? { start: 0, end: indexRange.start - 1 };
+        r.init = { urls: bases, range: initRange };
+        r.segmentBase = { urls: bases, indexRange, timescale: Number(a.get('timescale') ?? 1), presentationTimeOffset: Number(a.get('presentationTimeOffset') ?? 0) };
+      } else {
+        throw new MpdError(`Representation ${id}: no SegmentTemplate, SegmentList or SegmentBase`);
+      }
+      return r;
+    });
+    const ct = attr(set, 'contentType') ?? (attr(set, 'mimeType') ?? reps[0]?.mimeType ?? '').split('/')[0];
+    return {
+      id: attr(set, 'id') ?? String(si),
+      contentType: (['video', 'audio', 'text'].includes(ct) ? ct : 'other') as AdaptationSet['contentType'],
+      lang: attr(set, 'lang'),
+      representations: reps.sort((x, y) => x.bandwidth - y.bandwidth),
+    };
+  });
+  const title = kid(root, 'ProgramInformation') ? (kid(kid(root, 'ProgramInformation')!, 'Title')?.textContent ?? undefined) : undefined;
+  return {
+    type,
+    durationS: mediaDuration ?? periodDuration,
+    minBufferTimeS: parseDuration(attr(root, 'minBufferTime')) ?? 2,
+    title,
+    adaptationSets: sets,
+  };
+}
