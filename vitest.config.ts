@@ -9,5 +9,6 @@ export default defineConfig({
     // Two cores: ffmpeg-heavy files run two at a time at most.
     maxWorkers: 2,
     reporters: ['default'],
+    globalSetup: ['test/setup/build-player.ts'],
   },
 });

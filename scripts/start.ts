@@ -12,12 +12,14 @@ import { listPublished, packageSample, SAMPLE_ID } from '../server/packager/inde
 import { fail } from './lib/cli.js';
 import { ProgressBar } from './lib/progress-bar.js';
 import { printSummary } from './lib/summary.js';
+import { buildPlayer } from './lib/build-player.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger();
   if (cluster.isWorker) return runWorker(config, log);
 
+  await buildPlayer();
   // One process when WORKERS=1; otherwise a primary with the job queue and HTTP workers.
   let url: string;
   let close: () => Promise<void>;

@@ -21,6 +21,9 @@ import { createMediaHandler } from './media/handler.js';
 import { createMetrics } from './metrics.js';
 import { sweep } from './packager/index.js';
 import { libraryPage } from './ui/library-page.js';
+import { watchPage } from './ui/watch-page.js';
+import { ABR_NAMES, DEFAULT_ABR } from '../player/abr/registry.js';
+import { REPO_ROOT } from './config.js';
 import { createUploadHandler } from './uploads/route.js';
 
 export interface DashlabServer {
@@ -117,6 +120,26 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
     // In a cluster the primary gathers every worker's metrics and its own job metrics.
     const text = role === 'worker' ? String(await request({ t: 'metrics' })) : await metrics.registry.metrics();
     res.set('Content-Type', metrics.registry.contentType).send(text);
+  });
+  // The player's bundles (npm run build; npm start builds them).
+  app.use('/assets', express.static(path.join(REPO_ROOT, 'dist', 'player'), { fallthrough: false, maxAge: 0 }));
+  const watch = (req: express.Request, res: express.Response, src: string, title: string, hls?: string) => {
+    const engine = String(req.query.engine ?? 'dashlab');
+    const abr = String(req.query.abr ?? DEFAULT_ABR);
+    if (!['dashlab', 'dashjs', 'hlsjs'].includes(engine)) return void res.status(400).type('text').send('engine must be dashlab, dashjs or hlsjs\n');
+    if (!ABR_NAMES.includes(abr)) return void res.status(400).type('text').send(`unknown abr "${abr}"; known: ${ABR_NAMES.join(', ')}\n`);
+    res.set('Cache-Control', 'no-cache').type('html').send(watchPage({ src, hls, title, abr, engine: engine as 'dashlab', abrNames: ABR_NAMES }));
+  };
+  app.get('/watch/:id', (req, res) => {
+    const v = catalog.video(String(req.params.id));
+    if (!v) return void res.status(404).type('text').send(`no video "${req.params.id}"\n`);
+    watch(req, res, `/media/${v.id}/manifest.mpd`, v.title, `/media/${v.id}/master.m3u8`);
+  });
+  app.get('/watch', (req, res) => {
+    const src = String(req.query.src ?? '');
+    if (!/^https?:\/\//.test(src) && !src.startsWith('/')) return void res.status(400).type('text').send('give the manifest as ?src=<MPD URL>\n');
+    const hls = typeof req.query.hls === 'string' ? req.query.hls : undefined;
+    watch(req, res, src, src.split('/').pop() || src, hls);
   });
   app.get('/', (_req, res) => {
     res.set('Cache-Control', 'no-cache').type('html').send(libraryPage(catalog.list()));

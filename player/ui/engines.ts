@@ -1,0 +1,186 @@
+/**
+ * The three engines behind one face for the watch page and automation: ours, dash.js (plays
+ * the MPD) and hls.js (plays master.m3u8 over the same segments). dash.js and hls.js are
+ * loaded only when chosen.
+ */
+import type { DashlabPlayer, PlayerStats, SwitchRecord } from '../index.js';
+
+export type EngineName = 'dashlab' | 'dashjs' | 'hlsjs';
+
+export interface EngineView {
+  engine: EngineName;
+  stats(): PlayerStats;
+  on(event: 'switch' | 'error' | 'stall' | 'ended', fn: (detail: unknown) => void): void;
+  setQuality(index: number | 'auto'): void;
+  setAbr?(name: string): void;
+  /** The underlying player object (DashlabPlayer, dash.js MediaPlayer or Hls). */
+  raw: unknown;
+}
+
+/** Stalls, startup and frames from the video element, for the engines that do not count them our way. */
+class VideoWatch {
+  started = false;
+  startupS?: number;
+  stallStart?: number;
+  stalls = { count: 0, seconds: 0 };
+  state: PlayerStats['state'] = 'loading';
+  private readonly t0 = performance.now();
+  constructor(private readonly video: HTMLVideoElement, onStall: () => void) {
+    const now = () => (performance.now() - this.t0) / 1000;
+    video.addEventListener('playing', () => {
+      if (!this.started) {
+        this.started = true;
+        this.startupS = now();
+      }
+      if (this.stallStart !== undefined) {
+        this.stalls.seconds += now() - this.stallStart;
+        this.stallStart = undefined;
+      }
+      this.state = 'playing';
+    });
+    video.addEventListener('waiting', () => {
+      if (!this.started || video.seeking || video.ended || this.stallStart !== undefined) return;
+      this.stallStart = now();
+      this.stalls.count++;
+      this.state = 'stalled';
+      onStall();
+    });
+    video.addEventListener('pause', () => {
+      if (!video.ended) this.state = 'paused';
+    });
+    video.addEventListener('ended', () => (this.state = 'ended'));
+  }
+  bufferS(): number {
+    const b = this.video.buffered;
+    const t = this.video.currentTime;
+    for (let i = 0; i < b.length; i++) if (b.start(i) <= t + 0.1 && b.end(i) > t) return b.end(i) - t;
+    return 0;
+  }
+  base(): PlayerStats {
+    const q = this.video.getVideoPlaybackQuality?.();
+    return {
+      state: this.state,
+      abr: 'built-in',
+      manual: undefined,
+      representations: [],
+      bufferS: this.bufferS(),
+      currentTimeS: this.video.currentTime,
+      durationS: Number.isFinite(this.video.duration) ? this.video.duration : 0,
+      startupS: this.startupS,
+      stalls: { ...this.stalls },
+      frames: { dropped: q?.droppedVideoFrames ?? 0, total: q?.totalVideoFrames ?? 0 },
+      requests: { network: 0, fromCache: 0, notModified: 0, abandoned: 0, bytes: 0 },
+      switches: [],
+    };
+  }
+}
+
+type Listeners = Map<string, Set<(d: unknown) => void>>;
+const emitter = () => {
+  const l: Listeners = new Map();
+  return {
+    on: (e: string, fn: (d: unknown) => void) => {
+      if (!l.has(e)) l.set(e, new Set());
+      l.get(e)!.add(fn);
+    },
+    emit: (e: string, d: unknown) => l.get(e)?.forEach((fn) => fn(d)),
+  };
+};
+
+export async function startDashlab(video: HTMLVideoElement, mpdUrl: string, abr: string, PlayerClass: typeof DashlabPlayer): Promise<EngineView> {
+  const player = new PlayerClass({ abr }).attach(video);
+  void player.load(mpdUrl);
+  return {
+    engine: 'dashlab',
+    stats: () => player.stats(),
+    on: (e, fn) => void player.on(e, fn),
+    setQuality: (i) => player.setQuality(i),
+    setAbr: (n) => player.setAbr(n),
+    raw: player,
+  };
+}
+
+export async function startDashjs(video: HTMLVideoElement, mpdUrl: string): Promise<EngineView> {
+  const dashjs = (await import('dashjs')) as unknown as { MediaPlayer: () => { create: () => any }; MediaPlayer_events?: unknown };
+  const player = dashjs.MediaPlayer().create();
+  const ev = emitter();
+  const watch = new VideoWatch(video, () => ev.emit('stall', {}));
+  const switches: SwitchRecord[] = [];
+  const t0 = performance.now();
+  player.initialize(video, mpdUrl, true);
+  const reps = () => (player.getRepresentationsByType?.('video') ?? []) as Array<{ bandwidth: number; width?: number; height?: number; id: string }>;
+  player.on('qualityChangeRendered', (e: { mediaType: string; newRepresentation?: { bandwidth: number; id: string } }) => {
+    if (e.mediaType !== 'video') return;
+    const list = reps();
+    const to = e.newRepresentation ? list.findIndex((r) => r.id === e.newRepresentation!.id) : -1;
+    const rec: SwitchRecord = { atS: (performance.now() - t0) / 1000, segment: -1, from: switches.at(-1)?.to, to, bitrate: e.newRepresentation?.bandwidth ?? 0, reason: 'dash.js ABR', bufferS: watch.bufferS() };
+    switches.push(rec);
+    ev.emit('switch', rec);
+  });
+  player.on('error', (e: { error?: { message?: string } }) => ev.emit('error', e.error?.message ?? 'dash.js error'));
+  return {
+    engine: 'dashjs',
+    stats: () => {
+      const s = watch.base();
+      const list = reps();
+      s.abr = 'dash.js';
+      s.representations = list.map((r, index) => ({ index, id: r.id, width: r.width, height: r.height, bandwidth: r.bandwidth }));
+      const cur = player.getCurrentRepresentationForType?.('video') as { id: string } | undefined;
+      const idx = cur ? list.findIndex((r) => r.id === cur.id) : -1;
+      if (idx >= 0) s.representation = s.representations[idx];
+      const tput = Number(player.getAverageThroughput?.('video') ?? NaN);
+      if (Number.isFinite(tput) && tput > 0) s.estimateBps = tput * 1000;
+      s.switches = switches.slice();
+      return s;
+    },
+    on: ev.on,
+    setQuality: (i) => {
+      if (i === 'auto') player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: true } } } });
+      else {
+        player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: false } } } });
+        const r = reps()[i];
+        if (r) player.setRepresentationForTypeById?.('video', r.id);
+      }
+    },
+    raw: player,
+  };
+}
+
+export async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Promise<EngineView> {
+  const { default: Hls } = (await import('hls.js')) as unknown as { default: any };
+  const hls = new Hls();
+  const ev = emitter();
+  const watch = new VideoWatch(video, () => ev.emit('stall', {}));
+  const switches: SwitchRecord[] = [];
+  const t0 = performance.now();
+  hls.on(Hls.Events.LEVEL_SWITCHED, (_e: unknown, data: { level: number }) => {
+    const lvl = hls.levels[data.level];
+    const rec: SwitchRecord = { atS: (performance.now() - t0) / 1000, segment: -1, from: switches.at(-1)?.to, to: data.level, bitrate: lvl?.bitrate ?? 0, reason: 'hls.js ABR', bufferS: watch.bufferS() };
+    switches.push(rec);
+    ev.emit('switch', rec);
+  });
+  hls.on(Hls.Events.ERROR, (_e: unknown, data: { fatal: boolean; details: string }) => {
+    if (data.fatal) ev.emit('error', `hls.js: ${data.details}`);
+  });
+  hls.loadSource(m3u8Url);
+  hls.attachMedia(video);
+  void video.play().catch(() => undefined);
+  return {
+    engine: 'hlsjs',
+    stats: () => {
+      const s = watch.base();
+      s.abr = 'hls.js';
+      const levels = (hls.levels ?? []) as Array<{ bitrate: number; width: number; height: number }>;
+      s.representations = levels.map((l, index) => ({ index, id: String(index), width: l.width, height: l.height, bandwidth: l.bitrate }));
+      if (hls.currentLevel >= 0) s.representation = s.representations[hls.currentLevel];
+      if (hls.bandwidthEstimate) s.estimateBps = hls.bandwidthEstimate;
+      s.switches = switches.slice();
+      return s;
+    },
+    on: ev.on,
+    setQuality: (i) => {
+      hls.currentLevel = i === 'auto' ? -1 : i;
+    },
+    raw: hls,
+  };
+}

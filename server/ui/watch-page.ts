@@ -1,0 +1,58 @@
+/** GET /watch/<id> and /watch?src=<MPD URL>: the player page (its script is player/ui/watch.ts). */
+export interface WatchPageConfig {
+  src: string;
+  hls?: string;
+  title: string;
+  abr: string;
+  engine: 'dashlab' | 'dashjs' | 'hlsjs';
+  abrNames: readonly string[];
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function watchPage(cfg: WatchPageConfig): string {
+  const json = JSON.stringify({ ...cfg, playerUrl: '/assets/dashlab-player.js' }).replace(/</g, '\\u003c');
+  const q = (engine: string) => `?${new URLSearchParams({ ...(cfg.src.startsWith('/media/') ? {} : { src: cfg.src }), engine, abr: cfg.abr })}`;
+  const tab = (engine: string, label: string) => `<a class="tab${cfg.engine === engine ? ' on' : ''}" href="${esc(q(engine))}">${label}</a>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(cfg.title)} · dashlab</title>
+<link rel="stylesheet" href="/assets/uPlot.min.css">
+<style>
+:root{color-scheme:dark}
+body{font:14px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
+header{padding:14px 24px;border-bottom:1px solid #262a33;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
+header h1{margin:0;font-size:17px;font-weight:600;flex:1;min-width:200px} a{color:#8ab4ff;text-decoration:none}
+.tab{padding:4px 10px;border:1px solid #353a45;border-radius:6px;color:#c8ccd4}.tab.on{background:#8ab4ff;color:#0f1115;border-color:#8ab4ff}
+main{display:grid;grid-template-columns:minmax(0,1fr) 320px;gap:18px;padding:18px 24px;max-width:1500px}
+@media (max-width:900px){main{grid-template-columns:1fr}}
+video{width:100%;aspect-ratio:16/9;background:#000;border-radius:10px}
+.panel{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:12px 14px}
+dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px;margin:0} dt{color:#9aa0aa} dd{margin:0;font-variant-numeric:tabular-nums}
+label{display:flex;flex-direction:column;gap:4px;color:#9aa0aa;margin-bottom:10px} select{background:#0f1115;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:5px}
+#chart{margin-top:14px} .wide{grid-column:1/-1}
+table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums} th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #262a33} th{color:#9aa0aa;font-weight:500}
+#log{max-height:260px;overflow:auto;display:block} #error{background:#3a1d1d;border:1px solid #7a2e2e;color:#ffb4b4;padding:10px 14px;border-radius:8px;margin-bottom:12px}
+</style></head><body>
+<header><a href="/">dashlab</a><h1>${esc(cfg.title)}</h1>${tab('dashlab', 'dashlab')}${cfg.src ? tab('dashjs', 'dash.js') : ''}${cfg.hls ? tab('hlsjs', 'hls.js') : ''}</header>
+<main>
+<section><div id="error" hidden></div><video id="video" controls muted autoplay playsinline></video><div id="chart" class="panel"></div></section>
+<aside class="panel">
+<label>Quality <select id="quality"><option value="auto">auto</option></select></label>
+<label>ABR algorithm <select id="abr"></select></label>
+<dl>
+<dt>Playing</dt><dd id="s-rep">–</dd>
+<dt>Estimate</dt><dd id="s-est">–</dd>
+<dt>Buffer</dt><dd id="s-buf">–</dd>
+<dt>Stalls</dt><dd id="s-stalls">0</dd>
+<dt>Dropped frames</dt><dd id="s-frames">–</dd>
+<dt>Requests</dt><dd id="s-cache">–</dd>
+<dt>Startup</dt><dd id="s-startup">–</dd>
+<dt>State</dt><dd id="s-state">–</dd>
+</dl></aside>
+<section class="panel wide"><table id="log"><thead><tr><th>t (s)</th><th>segment</th><th>switch</th><th>bitrate</th><th>buffer</th><th>reason</th></tr></thead><tbody></tbody></table></section>
+</main>
+<script id="dashlab-config" type="application/json">${json}</script>
+<script type="module" src="/assets/watch.js"></script>
+</body></html>`;
+}
