@@ -1,7 +1,11 @@
 /** The dashlab player in real Chromium against the real server. */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { createServer, type Server } from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFfmpeg } from '../../server/packager/ffmpeg.js';
 import type { DashlabServer } from '../../server/app.js';
 import { packageVideo } from '../../server/packager/index.js';
 import { launchBrowser } from '../helpers/browser.js';
@@ -18,6 +22,8 @@ beforeAll(async () => {
   const mediaDir = path.join(work.dir, 'library');
   const input = await makeClip(path.join(work.dir, 'clip.mp4'), { width: 640, height: 360, durationS: 12, audio: true });
   await packageVideo({ input, mediaDir, id: 'clip', ladder: '360p:700k,240p:300k' });
+  const long = await makeClip(path.join(work.dir, 'long.mp4'), { width: 320, height: 180, durationS: 60, audio: true });
+  await packageVideo({ input: long, mediaDir, id: 'long', ladder: '180p:300k,144p:120k' });
   ({ dashlab, url } = await startServer({ mediaDir }));
   browser = await launchBrowser();
 });
@@ -54,6 +60,114 @@ describe('dashlab player', () => {
     expect(end.currentTimeS).toBeGreaterThan(11.5);
     expect(end.frames.total).toBeGreaterThan(300);
     expect(end.requests.network).toBeGreaterThan(3);
+    await page.close();
+  });
+});
+
+const player = (page: Page) => ({
+  setQuality: (q: number | 'auto') => page.evaluate((x) => (window as unknown as { dashlabPlayer: { setQuality(q: unknown): void } }).dashlabPlayer.setQuality(x), q),
+  seek: (t: number) => page.evaluate((x) => { (document.querySelector('video') as HTMLVideoElement).currentTime = x; }, t),
+});
+
+async function waitFor(page: Page, pred: (s: Stats) => boolean, timeoutMs: number, what: string): Promise<Stats> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await stats(page);
+    if (s?.state === 'error') throw new Error(`player error: ${s.error}`);
+    if (s && pred(s)) return s;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last stats ${JSON.stringify(s)}`);
+    await page.waitForTimeout(200);
+  }
+}
+
+describe('seeking and switching', () => {
+  it('a seek into unbuffered media resumes playback there', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${url}/watch/long`);
+    await waitFor(page, (s) => s.state === 'playing' && s.currentTimeS > 0.5, 30_000, 'playing');
+    const before = (await stats(page))!;
+    expect(before.currentTimeS).toBeLessThan(40); // 50 s is beyond the 30 s buffer target
+    await player(page).seek(50);
+    const after = await waitFor(page, (s) => s.state === 'playing' && s.currentTimeS > 51.5, 30_000, 'playback after the seek');
+    expect(after.currentTimeS).toBeGreaterThan(51.5);
+    await page.close();
+  });
+
+  it('a forced switch mid-stream plays on without a stall or a decode error', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}/watch/long?abr=throughput`);
+    await waitFor(page, (s) => s.state === 'playing' && s.currentTimeS > 1, 30_000, 'playing');
+    await player(page).setQuality(0);
+    const a = await waitFor(page, (s) => s.representation?.index === 0, 20_000, 'the forced low quality');
+    await player(page).setQuality(1);
+    const b = await waitFor(page, (s) => s.representation?.index === 1 && s.currentTimeS > a.currentTimeS + 2, 30_000, 'the forced high quality, playing');
+    const later = await waitFor(page, (s) => s.currentTimeS > b.currentTimeS + 3, 20_000, 'playback to continue');
+    expect(later.stalls.count).toBe(0);
+    expect(later.error).toBeUndefined();
+    expect(errors).toEqual([]);
+    const video = await page.evaluate(() => { const v = document.querySelector('video')!; return { error: v.error?.message ?? null, frames: v.getVideoPlaybackQuality().totalVideoFrames }; });
+    expect(video.error).toBeNull();
+    expect(video.frames).toBeGreaterThan(100);
+    await page.close();
+  });
+});
+
+describe('reference engines play the same video', () => {
+  for (const engine of ['dashjs', 'hlsjs']) {
+    it(engine, async () => {
+      const page = await browser.newPage();
+      await page.goto(`${url}/watch/clip?engine=${engine}`);
+      const s = await waitFor(page, (x) => x.state === 'playing' && x.currentTimeS > 3, 45_000, `${engine} playing`);
+      expect(s.error).toBeUndefined();
+      const video = await page.evaluate(() => { const v = document.querySelector('video')!; return { error: v.error?.message ?? null, w: v.videoWidth }; });
+      expect(video.error).toBeNull();
+      expect(video.w).toBeGreaterThan(0);
+      await page.close();
+    });
+  }
+});
+
+describe('/watch?src= plays an MPD from another origin, packaged by ffmpeg with other options (single file, byte ranges)', () => {
+  let other: Server;
+  let otherUrl: string;
+  beforeAll(async () => {
+    const dir = path.join(work.dir, 'other-origin');
+    await mkdir(dir, { recursive: true });
+    await runFfmpeg({
+      inputs: [{ source: path.join(work.dir, 'clip.mp4') }],
+      outputs: [{ target: path.join(dir, 'stream.mpd'), options: ['-map', '0:v', '-map', '0:a', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '48', '-sc_threshold', '0', '-c:a', 'aac',
+        '-f', 'dash', '-seg_duration', '2', '-single_file', '1', '-use_template', '0', '-use_timeline', '0', '-adaptation_sets', 'id=0,streams=v id=1,streams=a'] }],
+    });
+    const app = express();
+    app.use((_req, res, next) => {
+      res.set('Access-Control-Allow-Origin', '*');
+      next();
+    });
+    app.use(express.static(dir));
+    other = createServer(app);
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+    otherUrl = `http://127.0.0.1:${(other.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => other.close(() => r())));
+
+  it('plays to the end', async () => {
+    const page = await browser.newPage();
+    // localhost vs 127.0.0.1: a different origin for the browser.
+    const page_url = `${url.replace('127.0.0.1', 'localhost')}/watch?src=${encodeURIComponent(`${otherUrl}/stream.mpd`)}`;
+    await page.goto(page_url);
+    const end = await waitForState(page, ['ended'], 60_000);
+    expect(end.stalls.count).toBe(0);
+    expect(end.currentTimeS).toBeGreaterThan(11.5);
+    await page.close();
+  });
+
+  it('a manifest that does not exist shows a clear error on the page', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${url}/watch?src=${encodeURIComponent(`${otherUrl}/missing.mpd`)}`);
+    await page.waitForSelector('#error:not([hidden])', { timeout: 15_000 });
+    expect(await page.textContent('#error')).toMatch(/cannot load the manifest .*missing\.mpd.*404/);
     await page.close();
   });
 });
