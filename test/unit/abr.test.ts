@@ -154,6 +154,26 @@ describe('MPC', () => {
   });
 });
 
+describe('dashlab (ours)', () => {
+  it('discounts the harmonic mean by the mean recent error and never exceeds the dual EWMA', () => {
+    const ours = createAbr('dashlab');
+    ours.choose(ctx({ history: [A], bufferS: 4, segmentIndex: 1, lastIndex: 1 }));
+    const d = ours.choose(ctx({ history: [A, B], bufferS: 4, segmentIndex: 2, lastIndex: 1 }));
+    // errors [0, 3]: mean 1.5; 3.2 Mbit/s / 2.5 = 1.28 Mbit/s < dual EWMA 3.56 Mbit/s.
+    expect(d.estimateBps).toBeCloseTo(1.28e6, 3);
+    // One 8 Mbit/s sample, no error yet: min(8 / 1, EWMA 8) = 8 Mbit/s.
+    const fresh = createAbr('dashlab');
+    expect(fresh.choose(ctx({ history: [A], bufferS: 4, segmentIndex: 1, lastIndex: 1 })).estimateBps).toBeCloseTo(8e6, 0);
+  });
+  it('values the buffer left at the end of the plan: with a short buffer it does not drain it for bitrate', () => {
+    const ours = createAbr('dashlab');
+    const steady = Array.from({ length: 5 }, (_, i) => ({ bytes: 1_000_000, ttfbS: 0, transferS: 2, endS: 2 * (i + 1) })); // 4 Mbit/s
+    const d = ours.choose(ctx({ history: steady, bufferS: 4, segmentIndex: 5, lastIndex: 3, nowS: 10 }));
+    // 4300k segments take 4.3 s each at 4 Mbit/s: every step would drain the buffer.
+    expect(d.index).toBeLessThan(5);
+  });
+});
+
 describe('dynamic (dash.js)', () => {
   it('uses the throughput rule below 12 s, BOLA above, and stays on BOLA down to 6 s', () => {
     const dyn = createAbr('dynamic');
