@@ -22,6 +22,8 @@ import { createMetrics } from './metrics.js';
 import { sweep } from './packager/index.js';
 import { libraryPage } from './ui/library-page.js';
 import { watchPage } from './ui/watch-page.js';
+import { Shaper } from './shaper/shaper.js';
+import { forward } from './shaper/forward.js';
 import { ABR_NAMES, DEFAULT_ABR } from '../player/abr/registry.js';
 import { REPO_ROOT } from './config.js';
 import { createUploadHandler } from './uploads/route.js';
@@ -53,6 +55,13 @@ export interface ServerOptions {
    * (server/cluster.ts) and is reached over IPC.
    */
   role?: 'single' | 'worker';
+  /** Workers: where the primary's shaper listens (it must see every request of a link). */
+  shaperUrl?: string;
+}
+
+/** The shaper of one process: shipped traces in media/traces, uploaded ones in MEDIA_DIR/.traces. */
+export function createShaper(config: Config, originUrl: () => string): Shaper {
+  return new Shaper({ originUrl, tracesDir: path.join(REPO_ROOT, 'media', 'traces'), uploadDir: path.join(config.mediaDir, '.traces') });
 }
 
 export async function createDashlabServer(config: Config, opts: ServerOptions = {}): Promise<DashlabServer> {
@@ -154,8 +163,18 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
     if (!res.headersSent) res.status(status).json({ error: status === 500 ? 'internal error' : err.message });
   });
 
+  // Shaped links: in this process when alone, in the primary when clustered.
+  let selfUrl = '';
+  const shaper = role === 'single' ? createShaper(config, () => selfUrl) : undefined;
+  await shaper?.loadTraces();
+  const shaperTarget = opts.shaperUrl ? new URL(opts.shaperUrl) : undefined;
+  const isShaped = (url: string) => url.startsWith('/net/') || url.startsWith('/api/links') || url.startsWith('/api/traces');
+
   const server = http.createServer((req, res) => {
-    if (req.url?.startsWith('/media/')) media(req, res);
+    const url = req.url ?? '/';
+    if (url.startsWith('/media/')) media(req, res);
+    else if (shaper && shaper.handle(req, res)) return;
+    else if (shaperTarget && isShaped(url)) forward(req, res, shaperTarget);
     else app(req, res);
   });
   // Uploads of several GiB take longer than Node's 5-minute default for a whole request.
@@ -178,6 +197,8 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      // The shaper's inner requests go to loopback whatever the public address.
+      selfUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : host}:${port}`;
       return `http://${host}:${port}`;
     },
     close() {
@@ -186,6 +207,7 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
         server.closeIdleConnections();
         await queue?.stop();
         catalog.close();
+        shaper?.close();
         // In-flight responses get 10 s to finish.
         const timer = setTimeout(() => server.closeAllConnections(), 10_000);
         await stopped;

@@ -7,7 +7,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AggregatorRegistry } from 'prom-client';
-import { createDashlabServer } from './app.js';
+import http from 'node:http';
+import { createDashlabServer, createShaper } from './app.js';
 import type { PrimaryMessage, WorkerMessage } from './cluster-protocol.js';
 import type { Config } from './config.js';
 import { JobQueue } from './jobs/queue.js';
@@ -70,12 +71,26 @@ export async function runPrimary(config: Config, log: Logger): Promise<Primary> 
   });
   jobs.on('update', (job) => broadcast({ t: 'job', job }));
 
+  // The shaper lives here, on a private loopback port: every request of a link, whichever
+  // worker took the connection, is paced by the same bucket.
+  const loopHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const shaper = createShaper(config, () => `http://${loopHost}:${config.port}`);
+  await shaper.loadTraces();
+  const shaperServer = http.createServer((req, res) => {
+    if (!shaper.handle(req, res)) {
+      res.writeHead(404).end();
+    }
+  });
+  shaperServer.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => shaperServer.listen(0, '127.0.0.1', () => resolve()));
+  const shaperUrl = `http://127.0.0.1:${(shaperServer.address() as { port: number }).port}`;
+
   let listening = 0;
   let onAllListening: () => void = () => undefined;
   const allListening = new Promise<void>((resolve) => (onAllListening = resolve));
 
   function fork(): Worker {
-    const w = cluster.fork();
+    const w = cluster.fork({ DASHLAB_SHAPER_URL: shaperUrl });
     workers.add(w);
     w.on('message', async (m: WorkerMessage) => {
       if (m?.t === 'listening' && ++listening === config.workers) onAllListening();
@@ -120,13 +135,16 @@ export async function runPrimary(config: Config, log: Logger): Promise<Primary> 
       const timer = setTimeout(() => workers.forEach((w) => w.process.kill('SIGKILL')), 12_000);
       await Promise.all(exits);
       clearTimeout(timer);
+      shaper.close();
+      shaperServer.close();
+      shaperServer.closeAllConnections();
     },
   };
 }
 
 /** A cluster worker: serve HTTP until the primary says to stop. */
 export async function runWorker(config: Config, log: Logger): Promise<void> {
-  const dashlab = await createDashlabServer(config, { role: 'worker', log });
+  const dashlab = await createDashlabServer(config, { role: 'worker', log, shaperUrl: process.env.DASHLAB_SHAPER_URL });
   await dashlab.listen();
   process.send?.({ t: 'listening' } satisfies WorkerMessage);
   const stop = async () => {
