@@ -137,7 +137,9 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
     const abr = String(req.query.abr ?? DEFAULT_ABR);
     if (!['dashlab', 'dashjs', 'hlsjs'].includes(engine)) return void res.status(400).type('text').send('engine must be dashlab, dashjs or hlsjs\n');
     if (!ABR_NAMES.includes(abr)) return void res.status(400).type('text').send(`unknown abr "${abr}"; known: ${ABR_NAMES.join(', ')}\n`);
-    res.set('Cache-Control', 'no-cache').type('html').send(watchPage({ src, hls, title, abr, engine: engine as 'dashlab', abrNames: ABR_NAMES }));
+    const net = typeof req.query.net === 'string' && /^[A-Za-z0-9._-]{1,100}$/.test(req.query.net) ? req.query.net : undefined;
+    const link = typeof req.query.link === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(req.query.link) ? req.query.link : undefined;
+    res.set('Cache-Control', 'no-cache').type('html').send(watchPage({ src, hls, title, abr, engine: engine as 'dashlab', abrNames: ABR_NAMES, net, link }));
   };
   app.get('/watch/:id', (req, res) => {
     const v = catalog.video(String(req.params.id));

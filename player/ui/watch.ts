@@ -15,13 +15,26 @@ interface WatchConfig {
   engine: EngineName;
   abrNames: string[];
   playerUrl: string;
+  net?: string;
+  link?: string;
 }
 
 declare global {
   interface Window {
-    dashlabPlayer?: EngineView & { ready: boolean };
+    dashlabPlayer?: EngineView & { ready: boolean; link?: string };
   }
 }
+
+const api = async <T>(url: string, init?: RequestInit): Promise<T> => {
+  const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json' } });
+  const body = (await res.json()) as T & { error?: string };
+  if (!res.ok) throw new Error(body.error ?? `${url}: HTTP ${res.status}`);
+  return body;
+};
+
+/** Bandwidth slider: 0..1000 on a log scale from 100 kbit/s to 50 Mbit/s. */
+const sliderToKbps = (v: number) => Math.round(100 * Math.pow(500, v / 1000));
+const kbpsToSlider = (k: number) => Math.round((1000 * Math.log(k / 100)) / Math.log(500));
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
 const fmtKbps = (bps?: number) => (bps === undefined ? '–' : bps >= 1e6 ? `${(bps / 1e6).toFixed(2)} Mbit/s` : `${Math.round(bps / 1000)} kbit/s`);
@@ -35,6 +48,18 @@ async function main(): Promise<void> {
     errorBox.textContent = msg;
     errorBox.hidden = false;
   };
+
+  // A shaped link of our own when asked for (net=<profile>) or given (link=<id>).
+  let linkId = cfg.link;
+  try {
+    if (!linkId && cfg.net) linkId = (await api<{ id: string }>('/api/links', { method: 'POST', body: JSON.stringify({ profile: cfg.net }) })).id;
+  } catch (err) {
+    showError(`network link: ${(err as Error).message}`);
+    return;
+  }
+  const viaLink = (u?: string) => (u && linkId && u.startsWith('/') ? `/net/${linkId}${u}` : u);
+  cfg.src = viaLink(cfg.src)!;
+  cfg.hls = viaLink(cfg.hls);
 
   let view: EngineView;
   try {
@@ -52,7 +77,8 @@ async function main(): Promise<void> {
     showError((err as Error).message);
     return;
   }
-  window.dashlabPlayer = Object.assign(view, { ready: true });
+  window.dashlabPlayer = Object.assign(view, { ready: true, link: linkId });
+  const linkRate = setupNetworkPanel(cfg, linkId);
   view.on('error', (m) => showError(String(m)));
 
   // Controls: quality (auto or fixed), ABR algorithm (ours only), engine links.
@@ -69,7 +95,7 @@ async function main(): Promise<void> {
   let repsShown = 0;
 
   // Chart: estimate and bitrate (Mbit/s, left), buffer (s, right).
-  const data: number[][] = [[], [], [], []];
+  const data: number[][] = [[], [], [], [], []];
   const chartEl = $('#chart');
   const plot = new uPlot(
     {
@@ -86,6 +112,7 @@ async function main(): Promise<void> {
         { label: 'throughput estimate', scale: 'mbps', stroke: '#f5a524', width: 2 },
         { label: 'chosen bitrate', scale: 'mbps', stroke: '#8ab4ff', width: 2, paths: uPlot.paths.stepped!({ align: 1 }) },
         { label: 'buffer', scale: 's', stroke: '#4cc38a', width: 1.5 },
+        { label: 'link rate', scale: 'mbps', stroke: '#e5484d', width: 1.5, dash: [6, 4], paths: uPlot.paths.stepped!({ align: 1 }) },
       ],
     },
     data as uPlot.AlignedData,
@@ -118,6 +145,7 @@ async function main(): Promise<void> {
     data[1].push((s.estimateBps ?? NaN) / 1e6);
     data[2].push((r?.bandwidth ?? NaN) / 1e6);
     data[3].push(s.bufferS);
+    data[4].push(linkRate.kbps === undefined ? NaN : linkRate.kbps / 1000);
     if (data[0].length > 600) data.forEach((d) => d.shift());
     plot.setData(data as uPlot.AlignedData);
     for (; logged < s.switches.length; logged++) {
@@ -133,3 +161,57 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+/** The network panel: presets, a bandwidth slider, a trace picker and RTT, applied live to this player's link. */
+function setupNetworkPanel(cfg: WatchConfig, linkId: string | undefined): { kbps?: number } {
+  const state: { kbps?: number } = {};
+  const preset = $<HTMLSelectElement>('#net-preset');
+  const slider = $<HTMLInputElement>('#net-kbps');
+  const label = $('#net-kbps-label');
+  const traceSel = $<HTMLSelectElement>('#net-trace');
+  const rtt = $<HTMLInputElement>('#net-rtt');
+  const status = $('#net-status');
+  const showKbps = () => (label.textContent = ` ${fmtKbps(sliderToKbps(Number(slider.value)) * 1000)}`);
+  slider.addEventListener('input', () => {
+    showKbps();
+    traceSel.value = '';
+    preset.value = '';
+  });
+  showKbps();
+  status.textContent = linkId ? `link ${linkId}: ${cfg.net ?? 'made by the compare page'}` : 'direct (not shaped): apply a profile to reload through a shaped link';
+  void api<{ profiles: Record<string, string> }>('/api/links').then(({ profiles }) => {
+    preset.innerHTML = `<option value="">custom</option>${Object.entries(profiles).map(([k, v]) => `<option value="${k}" title="${v}">${k}</option>`).join('')}`;
+  });
+  void api<Array<{ name: string; meanKbps: number }>>('/api/traces').then((list) => {
+    traceSel.innerHTML += list.map((t) => `<option value="${t.name}">${t.name} (${fmtKbps(t.meanKbps * 1000)})</option>`).join('');
+  });
+  const spec = () => {
+    if (preset.value) return preset.value;
+    const r = Math.max(0, Math.round(Number(rtt.value) || 0));
+    if (traceSel.value) return `trace-${traceSel.value}-${r}ms`;
+    return `${sliderToKbps(Number(slider.value))}kbps-${r}ms`;
+  };
+  $('#net-apply').addEventListener('click', async () => {
+    const profile = spec();
+    if (!linkId) {
+      const u = new URL(location.href);
+      u.searchParams.set('net', profile);
+      location.href = u.toString();
+      return;
+    }
+    try {
+      const d = await api<{ rateKbps: number }>(`/api/links/${linkId}`, { method: 'PUT', body: JSON.stringify({ profile }) });
+      status.textContent = `link ${linkId}: ${profile} (now ${fmtKbps(d.rateKbps * 1000)})`;
+      slider.value = String(kbpsToSlider(Math.max(100, d.rateKbps)));
+      showKbps();
+    } catch (err) {
+      status.textContent = (err as Error).message;
+    }
+  });
+  if (linkId) {
+    setInterval(() => {
+      void api<{ rateKbps: number }>(`/api/links/${linkId}`).then((d) => (state.kbps = d.rateKbps), () => undefined);
+    }, 500);
+  }
+  return state;
+}

@@ -6,13 +6,18 @@ export interface WatchPageConfig {
   abr: string;
   engine: 'dashlab' | 'dashjs' | 'hlsjs';
   abrNames: readonly string[];
+  /** Play through a shaped link: a profile spec (the page makes its own link) ... */
+  net?: string;
+  /** ... or an existing link's id (the compare page makes them). */
+  link?: string;
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function watchPage(cfg: WatchPageConfig): string {
   const json = JSON.stringify({ ...cfg, playerUrl: '/assets/dashlab-player.js' }).replace(/</g, '\\u003c');
-  const q = (engine: string) => `?${new URLSearchParams({ ...(cfg.src.startsWith('/media/') ? {} : { src: cfg.src }), engine, abr: cfg.abr })}`;
+  const q = (engine: string) =>
+    `?${new URLSearchParams({ ...(cfg.src.startsWith('/media/') ? {} : { src: cfg.src }), engine, abr: cfg.abr, ...(cfg.net ? { net: cfg.net } : {}) })}`;
   const tab = (engine: string, label: string) => `<a class="tab${cfg.engine === engine ? ' on' : ''}" href="${esc(q(engine))}">${label}</a>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -32,7 +37,9 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px;margin:0} dt{color:#
 label{display:flex;flex-direction:column;gap:4px;color:#9aa0aa;margin-bottom:10px} select{background:#0f1115;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:5px}
 #chart{margin-top:14px} .wide{grid-column:1/-1}
 table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums} th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #262a33} th{color:#9aa0aa;font-weight:500}
-#log{max-height:260px;overflow:auto;display:block} #error{background:#3a1d1d;border:1px solid #7a2e2e;color:#ffb4b4;padding:10px 14px;border-radius:8px;margin-bottom:12px}
+#log{max-height:260px;overflow:auto;display:block} h3{font-size:14px;margin:16px 0 8px;color:#c8ccd4} .hint{color:#9aa0aa;font-size:12px;margin:6px 0 0}
+input[type=number]{background:#0f1115;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:5px} input[type=range]{width:100%}
+button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:6px 10px;cursor:pointer} #error{background:#3a1d1d;border:1px solid #7a2e2e;color:#ffb4b4;padding:10px 14px;border-radius:8px;margin-bottom:12px}
 </style></head><body>
 <header><a href="/">dashlab</a><h1>${esc(cfg.title)}</h1>${tab('dashlab', 'dashlab')}${cfg.src ? tab('dashjs', 'dash.js') : ''}${cfg.hls ? tab('hlsjs', 'hls.js') : ''}</header>
 <main>
@@ -49,7 +56,16 @@ table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums} th,
 <dt>Requests</dt><dd id="s-cache">–</dd>
 <dt>Startup</dt><dd id="s-startup">–</dd>
 <dt>State</dt><dd id="s-state">–</dd>
-</dl></aside>
+</dl>
+<h3>Network</h3>
+<div id="net">
+<label>Preset <select id="net-preset"></select></label>
+<label>Bandwidth <span id="net-kbps-label"></span><input id="net-kbps" type="range" min="0" max="1000" value="700"></label>
+<label>Trace <select id="net-trace"><option value="">(none: constant rate)</option></select></label>
+<label>Round trip, ms <input id="net-rtt" type="number" min="0" max="2000" step="10" value="40"></label>
+<button id="net-apply">Apply to this player's link</button>
+<p id="net-status" class="hint"></p>
+</div></aside>
 <section class="panel wide"><table id="log"><thead><tr><th>t (s)</th><th>segment</th><th>switch</th><th>bitrate</th><th>buffer</th><th>reason</th></tr></thead><tbody></tbody></table></section>
 </main>
 <script id="dashlab-config" type="application/json">${json}</script>

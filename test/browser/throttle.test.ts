@@ -1,0 +1,65 @@
+/**
+ * Throttling live: the player plays unthrottled at the top quality; its link is cut to
+ * 600 kbit/s and it moves to the lowest rung within a few segments without a long stall;
+ * the link is restored and it climbs back.
+ */
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { DashlabServer } from '../../server/app.js';
+import { packageVideo } from '../../server/packager/index.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { makeClip, tempDir } from '../helpers/media.js';
+import { startServer } from '../helpers/server.js';
+
+let work: { dir: string; cleanup: () => Promise<void> };
+let dashlab: DashlabServer;
+let url: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  work = await tempDir();
+  const mediaDir = path.join(work.dir, 'library');
+  const input = await makeClip(path.join(work.dir, 'clip.mp4'), { width: 640, height: 360, durationS: 90, audio: true });
+  await packageVideo({ input, mediaDir, id: 'throttle', ladder: '360p:1600k,240p:700k,144p:250k' });
+  ({ dashlab, url } = await startServer({ mediaDir }));
+  browser = await launchBrowser();
+}, 300_000);
+afterAll(async () => {
+  await browser?.close();
+  await dashlab?.close();
+  await work?.cleanup();
+});
+
+type Stats = { state: string; error?: string; representation?: { index: number }; stalls: { count: number; seconds: number }; currentTimeS: number };
+const stats = async (page: Page) => (await page.evaluate(() => (window as unknown as { dashlabPlayer?: { stats(): unknown } }).dashlabPlayer?.stats())) as Stats | undefined;
+
+async function until(page: Page, pred: (s: Stats) => boolean, timeoutMs: number, what: string): Promise<Stats> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await stats(page);
+    if (s?.state === 'error') throw new Error(`player error: ${s.error}`);
+    if (s && pred(s)) return s;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+it('drops to the lowest rung when the link is cut to 600 kbit/s, and climbs back when it is restored', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${url}/watch/throttle?net=50mbps&abr=dashlab`);
+  await until(page, (s) => s.state === 'playing' && s.representation?.index === 2, 30_000, 'the top rung, unthrottled');
+  const link = await page.evaluate(() => (window as unknown as { dashlabPlayer: { link: string } }).dashlabPlayer.link);
+  expect(link).toBeTruthy();
+  const put = (profile: string) => fetch(`${url}/api/links/${link}`, { method: 'PUT', body: JSON.stringify({ profile }), headers: { 'content-type': 'application/json' } });
+
+  expect((await put('600kbps')).status).toBe(200);
+  const low = await until(page, (s) => s.representation?.index === 0, 45_000, 'the lowest rung at 600 kbit/s');
+  expect(low.stalls.seconds).toBeLessThan(3);
+
+  expect((await put('50mbps')).status).toBe(200);
+  const back = await until(page, (s) => s.representation?.index === 2, 45_000, 'the top rung again');
+  expect(back.stalls.seconds).toBeLessThan(3);
+  expect(back.state).not.toBe('error');
+  await page.close();
+}, 180_000);
