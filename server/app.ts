@@ -22,6 +22,7 @@ import { createMetrics } from './metrics.js';
 import { sweep } from './packager/index.js';
 import { libraryPage } from './ui/library-page.js';
 import { watchPage } from './ui/watch-page.js';
+import { comparePage, type ComparePlayer } from './ui/compare-page.js';
 import { Shaper } from './shaper/shaper.js';
 import { forward } from './shaper/forward.js';
 import { ABR_NAMES, DEFAULT_ABR } from '../player/abr/registry.js';
@@ -151,6 +152,21 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
     if (!/^https?:\/\//.test(src) && !src.startsWith('/')) return void res.status(400).type('text').send('give the manifest as ?src=<MPD URL>\n');
     const hls = typeof req.query.hls === 'string' ? req.query.hls : undefined;
     watch(req, res, src, src.split('/').pop() || src, hls);
+  });
+  app.get('/compare', (req, res) => {
+    const v = catalog.video(String(req.query.video ?? ''));
+    if (!v) return void res.status(404).type('text').send('give a video of the library: /compare?video=<id>&players=dashlab:bola,dashjs&net=<profile>\n');
+    const players: ComparePlayer[] = [];
+    for (const p of String(req.query.players ?? 'dashlab:dashlab,dashlab:bola,dashjs').split(',').filter(Boolean)) {
+      const [engine, abr] = p.split(':');
+      if (!['dashlab', 'dashjs', 'hlsjs'].includes(engine)) return void res.status(400).type('text').send(`unknown player "${p}": use dashlab:<abr>, dashjs or hlsjs\n`);
+      if (engine === 'dashlab' && abr && !ABR_NAMES.includes(abr)) return void res.status(400).type('text').send(`unknown abr "${abr}"; known: ${ABR_NAMES.join(', ')}\n`);
+      players.push({ engine: engine as ComparePlayer['engine'], abr: engine === 'dashlab' ? (abr ?? DEFAULT_ABR) : undefined });
+    }
+    if (players.length < 2 || players.length > 6) return void res.status(400).type('text').send('compare 2 to 6 players\n');
+    const net = String(req.query.net ?? 'step-down');
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(net)) return void res.status(400).type('text').send('bad net profile\n');
+    res.set('Cache-Control', 'no-cache').type('html').send(comparePage({ video: v.id, title: v.title, players, net }));
   });
   app.get('/', (_req, res) => {
     res.set('Cache-Control', 'no-cache').type('html').send(libraryPage(catalog.list()));

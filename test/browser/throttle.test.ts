@@ -63,3 +63,24 @@ it('drops to the lowest rung when the link is cut to 600 kbit/s, and climbs back
   expect(back.state).not.toBe('error');
   await page.close();
 }, 180_000);
+
+it('the compare page plays players side by side, each on its own link of the same profile', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${url}/compare?video=throttle&players=dashlab:bola,dashjs&net=1500kbps`);
+  const deadline = Date.now() + 60_000;
+  let s: Array<Stats | undefined> = [];
+  for (;;) {
+    s = (await page.evaluate(() => (window as unknown as { dashlabCompare?: { stats(): unknown[] } }).dashlabCompare?.stats() ?? [])) as Array<Stats | undefined>;
+    if (s.length === 2 && s.every((x) => x?.state === 'playing' && x.currentTimeS > 2)) break;
+    if (Date.now() > deadline) throw new Error(`players did not start: ${JSON.stringify(s)}`);
+    await page.waitForTimeout(500);
+  }
+  const links = await page.evaluate(() => (window as unknown as { dashlabCompare: { links: string[] } }).dashlabCompare.links);
+  expect(new Set(links).size).toBe(2);
+  for (const id of links) {
+    const l = (await (await fetch(`${url}/api/links/${id}`)).json()) as { profile: string; rateKbps: number; bytesSent: number };
+    expect(l).toMatchObject({ profile: '1500kbps', rateKbps: 1500 });
+    expect(l.bytesSent).toBeGreaterThan(100_000); // each player streams through its own link
+  }
+  await page.close();
+}, 120_000);
