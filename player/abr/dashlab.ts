@@ -10,9 +10,9 @@
  * Tuned and measured against the others with the simulator (npm run compare).
  */
 import { ABR_DEFAULTS } from './defaults.js';
-import { dualEwma, harmonicMean } from './estimators.js';
-import { planMpc, sizeFor } from './mpc.js';
-import { indexForBps, sampleBps, type AbrAlgorithm } from './types.js';
+import { dualEwma, harmonicMean, PredictionErrors } from './estimators.js';
+import { decideByPlan } from './mpc.js';
+import { indexForBps, type AbrAlgorithm } from './types.js';
 
 export const DASHLAB_PARAMS = {
   horizon: 5,
@@ -23,9 +23,7 @@ export const DASHLAB_PARAMS = {
 
 export function createDashlab(params: Partial<typeof DASHLAB_PARAMS> = {}): AbrAlgorithm {
   const p = { ...DASHLAB_PARAMS, ...params };
-  const errors: number[] = [];
-  let lastPrediction: number | undefined;
-  let seen = 0;
+  const errors = new PredictionErrors();
   return {
     name: 'dashlab',
     choose(ctx) {
@@ -34,32 +32,13 @@ export function createDashlab(params: Partial<typeof DASHLAB_PARAMS> = {}): AbrA
       if (harmonic === undefined || ewma === undefined) {
         return { index: indexForBps(ctx.bitrates, ABR_DEFAULTS.startBps), reason: 'start: no throughput yet' };
       }
-      if (ctx.history.length > seen) {
-        const actual = sampleBps(ctx.history[ctx.history.length - 1]);
-        errors.push(lastPrediction === undefined ? 0 : Math.abs(lastPrediction - actual) / actual);
-        seen = ctx.history.length;
-      }
-      const recent = errors.slice(-p.window);
+      errors.observe(ctx.history);
+      const recent = errors.recent(p.window);
       const meanError = recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length);
       const predicted = Math.min(harmonic / (1 + meanError), ewma);
-      lastPrediction = harmonic;
-      const horizon = Math.max(1, Math.min(p.horizon, ctx.totalSegments - ctx.segmentIndex));
-      const best = planMpc({
-        horizon,
-        bufferS: ctx.bufferS,
-        segmentS: ctx.segmentDurationS,
-        lastIndex: ctx.lastIndex ?? 0,
-        bitratesKbps: ctx.bitrates.map((b) => b / 1000),
-        downloadTimeS: (k, q) => (sizeFor(ctx, k, q) * 8) / predicted,
-        rebufferPenalty: ABR_DEFAULTS.rebufferPenalty,
-        smoothPenalty: ABR_DEFAULTS.smoothPenalty,
-        terminalBufferWeight: horizon < p.horizon ? 0 : p.terminalBufferWeight,
-      });
-      return {
-        index: best.index,
-        reason: `predicted ${Math.round(predicted / 1000)} kbit/s (mean error ${(meanError * 100).toFixed(0)}%), plan ${best.plan.join('')}`,
-        estimateBps: predicted,
-      };
+      errors.predicted(harmonic);
+      const why = `predicted ${Math.round(predicted / 1000)} kbit/s (mean error ${(meanError * 100).toFixed(0)}%)`;
+      return decideByPlan(ctx, predicted, p.horizon, why, p.terminalBufferWeight);
     },
   };
 }

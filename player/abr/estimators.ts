@@ -48,3 +48,30 @@ export function harmonicMean(history: ThroughputSample[], window = 5): number | 
   for (const s of recent) inv += 1 / sampleBps(s);
   return recent.length / inv;
 }
+
+/**
+ * Relative errors of past throughput predictions (robust MPC and ours): after each new
+ * download, |last prediction - measured| / measured; 0 for the first.
+ */
+export class PredictionErrors {
+  private errors: number[] = [];
+  private lastPrediction: number | undefined;
+  private seen = 0;
+
+  /** Account for downloads that arrived since the last call. */
+  observe(history: ThroughputSample[]): void {
+    if (history.length <= this.seen || !history.length) return;
+    const actual = sampleBps(history[history.length - 1]);
+    this.errors.push(this.lastPrediction === undefined ? 0 : Math.abs(this.lastPrediction - actual) / actual);
+    this.seen = history.length;
+  }
+
+  /** Remember what was predicted, to score it against the next download. */
+  predicted(bps: number): void {
+    this.lastPrediction = bps;
+  }
+
+  recent(window: number): number[] {
+    return this.errors.slice(-window);
+  }
+}

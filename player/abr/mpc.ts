@@ -7,8 +7,8 @@
  * bitrate changes) and fetch the first segment of the best plan.
  */
 import { ABR_DEFAULTS } from './defaults.js';
-import { harmonicMean } from './estimators.js';
-import { indexForBps, sampleBps, type AbrAlgorithm, type AbrContext } from './types.js';
+import { harmonicMean, PredictionErrors } from './estimators.js';
+import { indexForBps, type AbrAlgorithm, type AbrContext, type AbrDecision } from './types.js';
 
 export interface MpcProblem {
   /** Segments to plan (1..horizon). */
@@ -83,42 +83,40 @@ export function sizeFor(ctx: AbrContext, k: number, q: number): number {
   return real ?? (ctx.bitrates[q] * ctx.segmentDurationS) / 8;
 }
 
+/** Plan the next segments for a predicted throughput and decide the first (QoE_lin weights). */
+export function decideByPlan(ctx: AbrContext, predictedBps: number, horizonMax: number, why: string, terminalBufferWeight = 0): AbrDecision {
+  const horizon = Math.max(1, Math.min(horizonMax, ctx.totalSegments - ctx.segmentIndex));
+  const best = planMpc({
+    horizon,
+    bufferS: ctx.bufferS,
+    segmentS: ctx.segmentDurationS,
+    lastIndex: ctx.lastIndex ?? 0,
+    bitratesKbps: ctx.bitrates.map((b) => b / 1000),
+    downloadTimeS: (k, q) => (sizeFor(ctx, k, q) * 8) / predictedBps,
+    rebufferPenalty: ABR_DEFAULTS.rebufferPenalty,
+    smoothPenalty: ABR_DEFAULTS.smoothPenalty,
+    // A shortened horizon (the end of the video) has no future to keep buffer for.
+    terminalBufferWeight: horizon < horizonMax ? 0 : terminalBufferWeight,
+  });
+  return { index: best.index, reason: `${why}, plan ${best.plan.join('')}`, estimateBps: predictedBps };
+}
+
 export function createMpc(opts: { robust: boolean; horizon?: number; window?: number }): AbrAlgorithm {
-  const horizonMax = opts.horizon ?? ABR_DEFAULTS.mpcHorizon;
+  const horizon = opts.horizon ?? ABR_DEFAULTS.mpcHorizon;
   const window = opts.window ?? ABR_DEFAULTS.mpcWindow;
-  // Robust MPC: the relative error of each past prediction against what was then measured.
-  const errors: number[] = [];
-  let lastPrediction: number | undefined;
-  let seen = 0;
+  const errors = new PredictionErrors();
   return {
     name: opts.robust ? 'robust-mpc' : 'mpc',
     choose(ctx) {
       const harmonic = harmonicMean(ctx.history, window);
-      if (harmonic === undefined) {
-        const index = indexForBps(ctx.bitrates, ABR_DEFAULTS.startBps);
-        return { index, reason: 'start: no throughput yet' };
-      }
-      if (ctx.history.length > seen) {
-        const actual = sampleBps(ctx.history[ctx.history.length - 1]);
-        errors.push(lastPrediction === undefined ? 0 : Math.abs(lastPrediction - actual) / actual);
-        seen = ctx.history.length;
-      }
-      const maxError = opts.robust ? Math.max(0, ...errors.slice(-window)) : 0;
+      if (harmonic === undefined) return { index: indexForBps(ctx.bitrates, ABR_DEFAULTS.startBps), reason: 'start: no throughput yet' };
+      errors.observe(ctx.history);
+      // Robust MPC: divide by 1 + the largest recent relative error.
+      const maxError = opts.robust ? Math.max(0, ...errors.recent(window)) : 0;
       const predicted = harmonic / (1 + maxError);
-      lastPrediction = harmonic;
-      const horizon = Math.max(1, Math.min(horizonMax, ctx.totalSegments - ctx.segmentIndex));
-      const best = planMpc({
-        horizon,
-        bufferS: ctx.bufferS,
-        segmentS: ctx.segmentDurationS,
-        lastIndex: ctx.lastIndex ?? 0,
-        bitratesKbps: ctx.bitrates.map((b) => b / 1000),
-        downloadTimeS: (k, q) => (sizeFor(ctx, k, q) * 8) / predicted,
-        rebufferPenalty: ABR_DEFAULTS.rebufferPenalty,
-        smoothPenalty: ABR_DEFAULTS.smoothPenalty,
-      });
+      errors.predicted(harmonic);
       const why = opts.robust ? `predicted ${Math.round(predicted / 1000)} kbit/s (harmonic / ${(1 + maxError).toFixed(2)})` : `predicted ${Math.round(predicted / 1000)} kbit/s`;
-      return { index: best.index, reason: `${why}, plan ${best.plan.join('')}`, estimateBps: predicted };
+      return decideByPlan(ctx, predicted, horizon, why);
     },
   };
 }

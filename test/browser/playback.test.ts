@@ -1,51 +1,34 @@
 /** The dashlab player in real Chromium against the real server. */
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { createServer, type Server } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import express from 'express';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg } from '../../server/packager/ffmpeg.js';
-import type { DashlabServer } from '../../server/app.js';
 import { packageVideo } from '../../server/packager/index.js';
-import { launchBrowser } from '../helpers/browser.js';
-import { makeClip, tempDir } from '../helpers/media.js';
-import { startServer } from '../helpers/server.js';
+import { browserFixture, playerStats as stats, waitForStats as waitFor } from '../helpers/browser.js';
+import { makeClip } from '../helpers/media.js';
 
-let work: { dir: string; cleanup: () => Promise<void> };
-let dashlab: DashlabServer;
+let fx: Awaited<ReturnType<typeof browserFixture>>;
 let url: string;
-let browser: Browser;
+let browser: Awaited<ReturnType<typeof browserFixture>>['browser'];
+let workDir: string;
 
 beforeAll(async () => {
-  work = await tempDir();
-  const mediaDir = path.join(work.dir, 'library');
-  const input = await makeClip(path.join(work.dir, 'clip.mp4'), { width: 640, height: 360, durationS: 12, audio: true });
-  await packageVideo({ input, mediaDir, id: 'clip', ladder: '360p:700k,240p:300k' });
-  const long = await makeClip(path.join(work.dir, 'long.mp4'), { width: 320, height: 180, durationS: 60, audio: true });
-  await packageVideo({ input: long, mediaDir, id: 'long', ladder: '180p:300k,144p:120k' });
-  ({ dashlab, url } = await startServer({ mediaDir }));
-  browser = await launchBrowser();
+  fx = await browserFixture(async (mediaDir, dir) => {
+    const input = await makeClip(path.join(dir, 'clip.mp4'), { width: 640, height: 360, durationS: 12, audio: true });
+    await packageVideo({ input, mediaDir, id: 'clip', ladder: '360p:700k,240p:300k' });
+    const long = await makeClip(path.join(dir, 'long.mp4'), { width: 320, height: 180, durationS: 60, audio: true });
+    await packageVideo({ input: long, mediaDir, id: 'long', ladder: '180p:300k,144p:120k' });
+  });
+  ({ url, browser, workDir } = fx);
 });
 afterAll(async () => {
-  await browser?.close();
-  await dashlab?.close();
-  await work?.cleanup();
+  await fx?.close();
 });
 
-type Stats = { state: string; stalls: { count: number; seconds: number }; error?: string; currentTimeS: number; frames: { total: number; dropped: number }; representation?: { index: number }; switches: unknown[]; requests: { network: number } };
-const stats = (page: Page) => page.evaluate(() => (window as unknown as { dashlabPlayer?: { stats(): unknown } }).dashlabPlayer?.stats()) as Promise<Stats | undefined>;
-
-async function waitForState(page: Page, states: string[], timeoutMs: number): Promise<Stats> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await stats(page);
-    if (s && states.includes(s.state)) return s;
-    if (s?.state === 'error') throw new Error(`player error: ${s.error}`);
-    if (Date.now() > deadline) throw new Error(`timed out; last stats ${JSON.stringify(s)}`);
-    await page.waitForTimeout(250);
-  }
-}
+const waitForState = (page: Page, states: string[], timeoutMs: number) => waitFor(page, (s) => states.includes(s.state), timeoutMs, states.join(' or '));
 
 describe('dashlab player', () => {
   it('plays the video from start to end without a stall', async () => {
@@ -68,17 +51,6 @@ const player = (page: Page) => ({
   setQuality: (q: number | 'auto') => page.evaluate((x) => (window as unknown as { dashlabPlayer: { setQuality(q: unknown): void } }).dashlabPlayer.setQuality(x), q),
   seek: (t: number) => page.evaluate((x) => { (document.querySelector('video') as HTMLVideoElement).currentTime = x; }, t),
 });
-
-async function waitFor(page: Page, pred: (s: Stats) => boolean, timeoutMs: number, what: string): Promise<Stats> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await stats(page);
-    if (s?.state === 'error') throw new Error(`player error: ${s.error}`);
-    if (s && pred(s)) return s;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last stats ${JSON.stringify(s)}`);
-    await page.waitForTimeout(200);
-  }
-}
 
 describe('seeking and switching', () => {
   it('a seek into unbuffered media resumes playback there', async () => {
@@ -133,10 +105,10 @@ describe('/watch?src= plays an MPD from another origin, packaged by ffmpeg with 
   let other: Server;
   let otherUrl: string;
   beforeAll(async () => {
-    const dir = path.join(work.dir, 'other-origin');
+    const dir = path.join(workDir, 'other-origin');
     await mkdir(dir, { recursive: true });
     await runFfmpeg({
-      inputs: [{ source: path.join(work.dir, 'clip.mp4') }],
+      inputs: [{ source: path.join(workDir, 'clip.mp4') }],
       outputs: [{ target: path.join(dir, 'stream.mpd'), options: ['-map', '0:v', '-map', '0:a', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '48', '-sc_threshold', '0', '-c:a', 'aac',
         '-f', 'dash', '-seg_duration', '2', '-single_file', '1', '-use_template', '0', '-use_timeline', '0', '-adaptation_sets', 'id=0,streams=v id=1,streams=a'] }],
     });

@@ -4,46 +4,25 @@
  * the link is restored and it climbs back.
  */
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DashlabServer } from '../../server/app.js';
 import { packageVideo } from '../../server/packager/index.js';
-import { launchBrowser } from '../helpers/browser.js';
-import { makeClip, tempDir } from '../helpers/media.js';
-import { startServer } from '../helpers/server.js';
+import { browserFixture, waitForStats as until, type PageStats as Stats } from '../helpers/browser.js';
+import { makeClip } from '../helpers/media.js';
 
-let work: { dir: string; cleanup: () => Promise<void> };
-let dashlab: DashlabServer;
+let fx: Awaited<ReturnType<typeof browserFixture>>;
 let url: string;
-let browser: Browser;
+let browser: Awaited<ReturnType<typeof browserFixture>>['browser'];
 
 beforeAll(async () => {
-  work = await tempDir();
-  const mediaDir = path.join(work.dir, 'library');
-  const input = await makeClip(path.join(work.dir, 'clip.mp4'), { width: 640, height: 360, durationS: 90, audio: true });
-  await packageVideo({ input, mediaDir, id: 'throttle', ladder: '360p:1600k,240p:700k,144p:250k' });
-  ({ dashlab, url } = await startServer({ mediaDir }));
-  browser = await launchBrowser();
+  fx = await browserFixture(async (mediaDir, dir) => {
+    const input = await makeClip(path.join(dir, 'clip.mp4'), { width: 640, height: 360, durationS: 90, audio: true });
+    await packageVideo({ input, mediaDir, id: 'throttle', ladder: '360p:1600k,240p:700k,144p:250k' });
+  });
+  ({ url, browser } = fx);
 }, 300_000);
 afterAll(async () => {
-  await browser?.close();
-  await dashlab?.close();
-  await work?.cleanup();
+  await fx?.close();
 });
-
-type Stats = { state: string; error?: string; representation?: { index: number }; stalls: { count: number; seconds: number }; currentTimeS: number };
-const stats = async (page: Page) => (await page.evaluate(() => (window as unknown as { dashlabPlayer?: { stats(): unknown } }).dashlabPlayer?.stats())) as Stats | undefined;
-
-async function until(page: Page, pred: (s: Stats) => boolean, timeoutMs: number, what: string): Promise<Stats> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await stats(page);
-    if (s?.state === 'error') throw new Error(`player error: ${s.error}`);
-    if (s && pred(s)) return s;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s)}`);
-    await page.waitForTimeout(250);
-  }
-}
 
 it('drops to the lowest rung when the link is cut to 600 kbit/s, and climbs back when it is restored', async () => {
   const page = await browser.newPage();

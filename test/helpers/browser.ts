@@ -1,5 +1,6 @@
 /** Real Chromium (Debian's) driven by playwright-core: no browser downloads. */
-import { chromium, type Browser } from 'playwright-core';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -12,4 +13,53 @@ export function launchBrowser(): Promise<Browser> {
       '--autoplay-policy=no-user-gesture-required',
     ],
   });
+}
+
+/** What the pages expose as window.dashlabPlayer.stats() (the fields tests read). */
+export interface PageStats {
+  state: string;
+  error?: string;
+  currentTimeS: number;
+  representation?: { index: number; bandwidth: number };
+  stalls: { count: number; seconds: number };
+  frames: { total: number; dropped: number };
+  switches: unknown[];
+  requests: { network: number };
+}
+
+export async function playerStats(page: Page): Promise<PageStats | undefined> {
+  return (await page.evaluate(() => (window as unknown as { dashlabPlayer?: { stats(): unknown } }).dashlabPlayer?.stats())) as PageStats | undefined;
+}
+
+/** Poll the page's player until `pred` holds; a player error fails at once. */
+export async function waitForStats(page: Page, pred: (s: PageStats) => boolean, timeoutMs: number, what: string): Promise<PageStats> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await playerStats(page);
+    if (s?.state === 'error') throw new Error(`player error while waiting for ${what}: ${s.error}`);
+    if (s && pred(s)) return s;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last stats ${JSON.stringify(s)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/** A temporary library packaged by `prepare`, a real server on it, and Chromium. */
+export async function browserFixture(prepare: (mediaDir: string, workDir: string) => Promise<void>) {
+  const { tempDir } = await import('./media.js');
+  const { startServer } = await import('./server.js');
+  const work = await tempDir();
+  const mediaDir = path.join(work.dir, 'library');
+  await prepare(mediaDir, work.dir);
+  const { dashlab, url } = await startServer({ mediaDir });
+  const browser = await launchBrowser();
+  return {
+    url,
+    browser,
+    workDir: work.dir,
+    close: async () => {
+      await browser.close();
+      await dashlab.close();
+      await work.cleanup();
+    },
+  };
 }
