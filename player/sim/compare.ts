@@ -1,0 +1,60 @@
+/** Run a trace-driven comparison: every algorithm on every trace, in one model. */
+import { ABR_NAMES } from '../abr/index.js';
+import { simulateDashlab, type SimVideo } from './dashlab-model.js';
+import { PENSIEVE, runPensieveSession, type CookedTrace } from './pensieve.js';
+import { sessionMetrics, summarise, type SessionMetrics, type Summary } from './qoe.js';
+import type { Trace } from './traces.js';
+
+export interface CompareInput {
+  model: 'dashlab' | 'pensieve';
+  video: { name: string; sim: SimVideo };
+  /** Each trace both parsed (dashlab model) and as raw cooked arrays (pensieve model). */
+  traces: Array<{ name: string; trace: Trace; cooked?: CookedTrace }>;
+  algos: string[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface CompareResult {
+  model: string;
+  video: string;
+  traces: string[];
+  results: Array<{ algo: string; trace: string } & SessionMetrics & { timeline?: Array<{ t: number; kbps: number; bufferS: number; linkKbps?: number }> }>;
+  summary: Summary[];
+}
+
+export function resolveAlgos(spec: string): string[] {
+  if (spec === 'all') return [...ABR_NAMES];
+  const list = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const a of list) if (!ABR_NAMES.includes(a)) throw new Error(`unknown algorithm "${a}"; known: ${ABR_NAMES.join(', ')} (or all)`);
+  return list;
+}
+
+export function runComparison(input: CompareInput): CompareResult {
+  const results: CompareResult['results'] = [];
+  const total = input.algos.length * input.traces.length;
+  let done = 0;
+  for (const algo of input.algos) {
+    for (const tr of input.traces) {
+      if (input.model === 'pensieve') {
+        if (!tr.cooked) throw new Error(`${tr.name}: the pensieve model needs a Pensieve-format (cooked) trace`);
+        const v = input.video.sim;
+        const r = runPensieveSession(tr.cooked, { bitratesKbps: v.bitrates.map((b) => b / 1000), sizes: v.sizes }, algo);
+        const played = r.chunks.slice(1);
+        const kbps = played.map((c) => v.bitrates[c.quality] / 1000);
+        const m = sessionMetrics(kbps, played.reduce((a, c) => a + c.rebufS, 0), r.chunks[0].delayMs / 1000, played.length * PENSIEVE.chunkMs / 1000);
+        // Pensieve's own score (its rewards, first chunk skipped): the smoothness term includes the
+        // step from the first chunk, which sessionMetrics cannot see.
+        m.qoe = r.qoe;
+        results.push({ algo, trace: tr.name, ...m, timeline: r.chunks.map((c) => ({ t: c.timeMs / 1000, kbps: v.bitrates[c.quality] / 1000, bufferS: c.bufferS })) });
+      } else {
+        const r = simulateDashlab({ trace: tr.trace, video: input.video.sim, algo });
+        const kbps = r.segments.map((s) => input.video.sim.bitrates[s.quality] / 1000);
+        const m = sessionMetrics(kbps, r.rebufferS, r.startupS, r.segments.length * input.video.sim.segmentS);
+        results.push({ algo, trace: tr.name, ...m, timeline: r.segments.map((s) => ({ t: s.startS, kbps: input.video.sim.bitrates[s.quality] / 1000, bufferS: s.bufferS, linkKbps: s.linkKbps })) });
+      }
+      input.onProgress?.(++done, total);
+    }
+  }
+  const summary = input.algos.map((a) => summarise(a, results.filter((r) => r.algo === a))).sort((x, y) => y.meanQoe - x.meanQoe);
+  return { model: input.model, video: input.video.name, traces: input.traces.map((t) => t.name), results, summary };
+}
