@@ -26,3 +26,30 @@ it('the sample plays from start to end without a stall', async () => {
   expect(s.currentTimeS).toBeGreaterThan(59.5);
   await page.close();
 }, 180_000);
+
+it('the sample, throttled live: top quality unthrottled, the lowest rung within a few segments at 600 kbit/s, back up when restored', async () => {
+  const page = await fx.browser.newPage();
+  await page.goto(`${fx.url}/watch/sample?net=50mbps`);
+  const top = await waitForStats(page, (s) => s.state === 'playing' && s.representation?.index === 4, 60_000, 'the top rung (1080p), unthrottled');
+  expect(top.representation?.bandwidth).toBeGreaterThan(5_000_000);
+  const link = await page.evaluate(() => (window as unknown as { dashlabPlayer: { link: string } }).dashlabPlayer.link);
+  const put = (profile: string) => fetch(`${fx.url}/api/links/${link}`, { method: 'PUT', body: JSON.stringify({ profile }), headers: { 'content-type': 'application/json' } });
+  expect((await put('600kbps')).status).toBe(200);
+  const low = await waitForStats(page, (s) => s.representation?.index === 0, 60_000, 'the lowest rung at 600 kbit/s');
+  expect(low.stalls.seconds).toBeLessThan(3);
+  expect((await put('50mbps')).status).toBe(200);
+  const back = await waitForStats(page, (s) => (s.representation?.index ?? 0) >= 3, 60_000, 'climbing back');
+  expect(back.stalls.seconds).toBeLessThan(3);
+  await page.close();
+}, 240_000);
+
+it('dash.js plays through a shaped link too', async () => {
+  const page = await fx.browser.newPage();
+  await page.goto(`${fx.url}/watch/sample?engine=dashjs&net=8mbps-40ms`);
+  const s = await waitForStats(page, (x) => x.state === 'playing' && x.currentTimeS > 3, 60_000, 'dash.js playing through the link');
+  expect(s.error).toBeUndefined();
+  const link = await page.evaluate(() => (window as unknown as { dashlabPlayer: { link: string } }).dashlabPlayer.link);
+  const l = (await (await fetch(`${fx.url}/api/links/${link}`)).json()) as { bytesSent: number };
+  expect(l.bytesSent).toBeGreaterThan(500_000);
+  await page.close();
+}, 120_000);
