@@ -1,0 +1,81 @@
+/** The dashlab model's invariants, tiny hand-computed cases, and the compare JSON shape. */
+import { describe, expect, it } from 'vitest';
+import { runComparison } from '../../player/sim/compare.js';
+import { simulateDashlab, transferTime, type SimVideo } from '../../player/sim/dashlab-model.js';
+import { parseTrace } from '../../player/sim/traces.js';
+
+const constant = (kbps: number) => parseTrace(JSON.stringify({ points: [{ t: 0, kbps }] }), `c${kbps}`);
+const video = (n: number, kbps: number[] = [500, 1000, 2000]): SimVideo => ({
+  bitrates: kbps.map((k) => k * 1000),
+  segmentS: 4,
+  sizes: kbps.map((k) => Array(n).fill((k * 1000 * 4) / 8)),
+});
+
+describe('transfer over a trace', () => {
+  it('a constant link: bytes x 8 / rate', () => {
+    expect(transferTime(constant(1000), 0, 125_000)).toBeCloseTo(1, 9);
+  });
+  it('integrates across steps and loops', () => {
+    // 1 Mbit/s for 1 s, then 3 Mbit/s for 1 s, looping.
+    const t = parseTrace('0 1\n1 3\n', 'steps');
+    expect(transferTime(t, 0, 125_000 + 375_000)).toBeCloseTo(2, 9); // all of one period
+    expect(transferTime(t, 0.5, 62_500 + 375_000 + 62_500)).toBeCloseTo(2, 9); // half, a full step, half again
+  });
+});
+
+describe('the dashlab model', () => {
+  it('is deterministic and keeps its invariants', () => {
+    const trace = parseTrace('0 0.4\n5 3\n10 0.8\n20 5\n', 'mixed');
+    for (const algo of ['bba', 'bola', 'robust-mpc', 'dashlab', 'throughput', 'dynamic']) {
+      const a = simulateDashlab({ trace, video: video(20), algo });
+      const b = simulateDashlab({ trace, video: video(20), algo });
+      expect(a).toEqual(b);
+      expect(a.segments).toHaveLength(20);
+      let stalled = 0;
+      for (const s of a.segments) {
+        expect(s.bufferS).toBeGreaterThanOrEqual(0);
+        expect(s.bufferS).toBeLessThanOrEqual(30 + 1e-9); // never over the target
+        expect(s.rebufferS).toBeGreaterThanOrEqual(0);
+        stalled += s.rebufferS;
+      }
+      expect(a.rebufferS).toBeCloseTo(stalled, 9); // every stall second is accounted to a segment
+    }
+  });
+  it('hand-computed: 3 segments at 500 kbit/s on a 1 Mbit/s link with 100 ms RTT (BBA stays lowest)', () => {
+    const r = simulateDashlab({ trace: constant(1000), rttMs: 100, video: video(3), algo: 'bba' });
+    // Each 250 kB segment: 0.1 s RTT + 2 s transfer. Playback starts after the first (4 s >= 2 s).
+    expect(r.segments.map((s) => s.quality)).toEqual([0, 0, 0]);
+    expect(r.segments[0].downloadS).toBeCloseTo(2.1, 9);
+    expect(r.startupS).toBeCloseTo(2.1, 9);
+    expect(r.segments[1].bufferS).toBeCloseTo(4 - 2.1 + 4, 9);
+    expect(r.rebufferS).toBe(0);
+  });
+  it('a link too slow for even the lowest rung stalls, and the stall is counted', () => {
+    const r = simulateDashlab({ trace: constant(250), video: video(4), algo: 'bba' });
+    // 250 kB at 250 kbit/s = 8 s per 4 s segment: 4 s of stall per segment after the first.
+    expect(r.rebufferS).toBeCloseTo(12, 6);
+  });
+  it('a full buffer waits: downloads stop while 30 s are buffered', () => {
+    const r = simulateDashlab({ trace: constant(50_000), video: video(20), algo: 'bba' });
+    const waited = r.segments.some((s, i) => i > 0 && s.startS - (r.segments[i - 1].startS + r.segments[i - 1].downloadS) > 1);
+    expect(waited).toBe(true);
+    expect(Math.max(...r.segments.map((s) => s.bufferS))).toBeLessThanOrEqual(30);
+  });
+});
+
+describe('compare', () => {
+  it('writes the DESIGN.md JSON shape', () => {
+    const r = runComparison({
+      model: 'dashlab',
+      video: { name: 'v', sim: video(10) },
+      traces: [{ name: 'a', trace: constant(1500) }, { name: 'b', trace: constant(700) }],
+      algos: ['bba', 'bola'],
+    });
+    expect(r).toMatchObject({ model: 'dashlab', video: 'v', traces: ['a', 'b'] });
+    expect(r.results).toHaveLength(4);
+    for (const x of r.results) for (const k of ['algo', 'trace', 'qoe', 'bitrateKbps', 'rebufferS', 'switches', 'startupS']) expect(x).toHaveProperty(k);
+    expect(r.summary.map((s) => s.algo).sort()).toEqual(['bba', 'bola']);
+    for (const s of r.summary) for (const k of ['algo', 'n', 'meanQoe', 'ciQoe']) expect(s).toHaveProperty(k);
+    expect(r.summary[0].meanQoe).toBeGreaterThanOrEqual(r.summary[1].meanQoe);
+  });
+});
