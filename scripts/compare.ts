@@ -41,7 +41,7 @@ async function loadVideo(spec: string): Promise<{ name: string; sim: SimVideo }>
   return {
     name: info.id,
     // Pensieve's model reads one chunk past the last played (mpc.py's look-ahead): keep all sizes.
-    sim: { bitrates: video.map((r) => r.bandwidth), segmentS: info.segmentDurationS, sizes: video.map((r) => r.segmentBytes.slice(0, Math.max(n, r.segmentBytes.length))) },
+    sim: { bitrates: video.map((r) => r.bandwidth), segmentS: info.segmentDurationS, sizes: video.map((r) => r.segmentBytes), segments: n },
   };
 }
 

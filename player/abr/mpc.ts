@@ -84,7 +84,7 @@ export function sizeFor(ctx: AbrContext, k: number, q: number): number {
 }
 
 /** Plan the next segments for a predicted throughput and decide the first (QoE_lin weights). */
-export function decideByPlan(ctx: AbrContext, predictedBps: number, horizonMax: number, why: string, terminalBufferWeight = 0): AbrDecision {
+export function decideByPlan(ctx: AbrContext, predictedBps: number, horizonMax: number, why: string, terminalBufferWeight = 0, rebufferPenalty: number = ABR_DEFAULTS.rebufferPenalty): AbrDecision {
   const horizon = Math.max(1, Math.min(horizonMax, ctx.totalSegments - ctx.segmentIndex));
   const best = planMpc({
     horizon,
@@ -93,7 +93,7 @@ export function decideByPlan(ctx: AbrContext, predictedBps: number, horizonMax: 
     lastIndex: ctx.lastIndex ?? 0,
     bitratesKbps: ctx.bitrates.map((b) => b / 1000),
     downloadTimeS: (k, q) => (sizeFor(ctx, k, q) * 8) / predictedBps,
-    rebufferPenalty: ABR_DEFAULTS.rebufferPenalty,
+    rebufferPenalty,
     smoothPenalty: ABR_DEFAULTS.smoothPenalty,
     // A shortened horizon (the end of the video) has no future to keep buffer for.
     terminalBufferWeight: horizon < horizonMax ? 0 : terminalBufferWeight,

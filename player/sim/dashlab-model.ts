@@ -16,6 +16,8 @@ export interface SimVideo {
   segmentS: number;
   /** sizes[q][k] bytes */
   sizes: number[][];
+  /** Segments played (default: every size given; Pensieve's video lists one more than it plays). */
+  segments?: number;
 }
 
 export interface SimSegment {
@@ -60,7 +62,7 @@ export function simulateDashlab(opts: { trace: Trace; rttMs?: number; video: Sim
   const policy = opts.policy ?? BUFFER_DEFAULTS;
   const rtt = (opts.rttMs ?? trace.rttMs ?? 0) / 1000;
   const abr = createAbr(opts.algo);
-  const n = video.sizes[0].length;
+  const n = Math.min(video.segments ?? Infinity, video.sizes[0].length);
   const history: ThroughputSample[] = [];
   const segments: SimSegment[] = [];
   let t = 0;
