@@ -77,7 +77,9 @@ async function looksTruncated(file: string, sizeBytes: number, durationS: number
   try {
     data = await ffprobeJson(file, [
       '-select_streams', 'v:0',
-      '-read_intervals', `${from.toFixed(3)}%`,
+      // An absolute end: some ffprobe builds read nothing for an open-ended interval and
+      // count a relative length from the keyframe they seeked to.
+      '-read_intervals', `${from.toFixed(3)}%${(durationS + 2).toFixed(3)}`,
       '-show_entries', 'packet=pos,size,pts_time,dts_time,duration_time',
     ]);
   } catch {
