@@ -435,7 +435,8 @@ export class DashlabPlayer {
       s.rep = index;
       s.forceLowest = false;
       await s.buffer.append(got.bytes);
-      s.next++;
+      // A seek during the append has already chosen where to continue: keep its choice.
+      if (s.next === segNumber) s.next++;
       this.emit('segment', { type: s.type, number: segNumber + 1, rep: rep.id, bytes: got.bytes.byteLength, fromCache: got.fromCache });
     }
   }

@@ -56,11 +56,11 @@ describe('seeking and switching', () => {
   it('a seek into unbuffered media resumes playback there', async () => {
     const page = await browser.newPage();
     await page.goto(`${url}/watch/long`);
-    await waitFor(page, (s) => s.state === 'playing' && s.currentTimeS > 0.5, 30_000, 'playing');
+    await waitFor(page, (s) => s.state === 'playing' && s.currentTimeS > 0.5, 60_000, 'playing');
     const before = (await stats(page))!;
     expect(before.currentTimeS).toBeLessThan(40); // 50 s is beyond the 30 s buffer target
     await player(page).seek(50);
-    const after = await waitFor(page, (s) => s.state === 'playing' && s.currentTimeS > 51.5, 30_000, 'playback after the seek');
+    const after = await waitFor(page, (s) => s.state === 'playing' && s.currentTimeS > 51.5, 60_000, 'playback after the seek');
     expect(after.currentTimeS).toBeGreaterThan(51.5);
     await page.close();
   });

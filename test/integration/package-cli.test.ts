@@ -133,3 +133,20 @@ exit 0
     expect(info.renditions[0].segmentBytes.length).toBe(1);
   });
 });
+
+describe('the ffmpeg shipped in npm packages (used when none is installed)', () => {
+  it('packages and verifies a clip with @ffmpeg-installer and @ffprobe-installer', async () => {
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const ff = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+    const fp = (require('@ffprobe-installer/ffprobe') as { path: string }).path;
+    const f = await makeClip(p('npm-ff.mp4'), { width: 640, height: 360, durationS: 5 });
+    const mediaDir = p('lib-npm-ff');
+    const res = await runScript('scripts/package.ts', [f, '--ladder', '360p:600k,240p:300k'], { FFMPEG_PATH: ff, FFPROBE_PATH: fp, MEDIA_DIR: mediaDir });
+    expect(res.stderr).not.toMatch(/error/);
+    expect(res.code).toBe(0);
+    const info = JSON.parse(await readFile(path.join(mediaDir, 'npm-ff', 'info.json'), 'utf8'));
+    expect(info.packager.ffmpeg).not.toMatch(/^5\.1/); // really the npm build
+    expect(info.renditions.filter((r: { kind: string }) => r.kind === 'video')).toHaveLength(2);
+  });
+});
