@@ -6,8 +6,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
-    // Two cores: ffmpeg-heavy files run two at a time at most.
-    maxWorkers: 2,
+    // One file at a time: the shaper's rates and the browser's playback are measured in real
+    // time, and on two cores a parallel ffmpeg encode would skew them.
+    fileParallelism: false,
     reporters: ['default'],
     globalSetup: ['test/setup/build-player.ts'],
   },

@@ -175,8 +175,8 @@ export class Pacer {
 
   private tick(): void {
     const now = performance.now();
-    // A late timer (busy event loop) must not turn into a burst.
-    const dt = Math.min(now - this.last, 100) / 1000;
+    // A late timer (busy event loop) is made up for, but never by more than a quarter second.
+    const dt = Math.min(now - this.last, 250) / 1000;
     this.last = now;
     for (const link of this.active) {
       link.tick(dt, now);
