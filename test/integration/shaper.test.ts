@@ -57,7 +57,8 @@ async function newLink(profile: string): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
-describe('shaped rates, measured', () => {
+// Rates are measured in real time on a shared 2-core VM: one retry absorbs a stolen second.
+describe('shaped rates, measured', { retry: 1 }, () => {
   it('a constant link delivers its rate', async () => {
     expect(big.bytes).toBeGreaterThan(500_000);
     const d = await download('3000kbps');
