@@ -1,68 +1,29 @@
 /**
  * npm run compare -- --video ID|info.json --traces DIR|FILE|NAME --algos a,b,...|all
- *                    [--model dashlab|pensieve] [--json F]
+ *                    [--model dashlab|pensieve] [--json F] [--html F] [--trace NAME]
  * Trace-driven comparison of ABR algorithms in the simulator: a table on the terminal (best
- * first) and the DESIGN.md JSON.
+ * first), the DESIGN.md JSON and a self-contained HTML report with plots.
  */
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadConfig, REPO_ROOT } from '../server/config.js';
 import { resolveAlgos, runComparison, type CompareResult } from '../player/sim/compare.js';
-import type { SimVideo } from '../player/sim/dashlab-model.js';
-import { parseCooked, type CookedTrace } from '../player/sim/pensieve.js';
-import { parseTrace, type Trace } from '../player/sim/traces.js';
+import { buildReportData } from '../player/sim/report.js';
+import { reportPage } from '../server/ui/report-page.js';
+import { ensureReportAssets } from './lib/build-player.js';
 import { ProgressBar } from './lib/progress-bar.js';
+import { loadTraces, loadVideo, UsageError } from '../server/reports/inputs.js';
 
-const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|NAME --algos a,b,...|all [--model dashlab|pensieve] [--json F]
+const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|NAME --algos a,b,...|all [--model dashlab|pensieve] [--json F] [--html F] [--trace NAME]
 
-  --video    a library id (MEDIA_DIR/<id>/info.json) or an info.json file
-             (media/videos/pensieve-envivio.info.json is Pensieve's test video)
-  --traces   a folder of traces, one trace file, or a name under media/traces/
-             (norway-test = Pensieve's 142 Norway test traces)
-  --algos    comma-separated, or all
+  --video    a library id (MEDIA_DIR/<id>/info.json), a bundled video's name
+             (pensieve-envivio: Pensieve's test video) or an info.json file
+  --traces   a folder of traces, one trace file, or a name under media/traces/, or a
+             comma-separated list of those (norway-test = Pensieve's 142 Norway test traces)
+  --algos    comma-separated, or all (default)
   --model    dashlab (our player, default) or pensieve (Pensieve's test environment)
-  --json     write every session and the summary as JSON`;
-
-class UsageError extends Error {}
-
-async function loadVideo(spec: string): Promise<{ name: string; sim: SimVideo }> {
-  let file = spec;
-  if (!spec.endsWith('.json')) file = path.join(loadConfig().mediaDir, spec, 'info.json');
-  let info: { id: string; segmentDurationS: number; durationS: number; renditions: Array<{ kind: string; bandwidth: number; segmentBytes: number[] }> };
-  try {
-    info = JSON.parse(await readFile(file, 'utf8'));
-  } catch {
-    throw new UsageError(`--video ${spec}: no such video (looked for ${file})`);
-  }
-  const video = info.renditions.filter((r) => r.kind === 'video').sort((a, b) => a.bandwidth - b.bandwidth);
-  const played = Math.round(info.durationS / info.segmentDurationS);
-  const n = Math.min(played, ...video.map((r) => r.segmentBytes.length));
-  return {
-    name: info.id,
-    // Pensieve's model reads one chunk past the last played (mpc.py's look-ahead): keep all sizes.
-    sim: { bitrates: video.map((r) => r.bandwidth), segmentS: info.segmentDurationS, sizes: video.map((r) => r.segmentBytes), segments: n },
-  };
-}
-
-async function loadTraces(spec: string): Promise<Array<{ name: string; trace: Trace; cooked?: CookedTrace }>> {
-  const candidates = [spec, path.join(REPO_ROOT, 'media', 'traces', spec)];
-  for (const c of candidates) {
-    const st = await stat(c).catch(() => undefined);
-    if (!st) continue;
-    const files = st.isDirectory() ? (await readdir(c)).filter((f) => !f.startsWith('.') && !/\.md$/i.test(f)).sort().map((f) => path.join(c, f)) : [c];
-    const out = [];
-    for (const f of files) {
-      const text = await readFile(f, 'utf8');
-      const name = path.basename(f);
-      const trace = parseTrace(text, name);
-      out.push({ name, trace, cooked: trace.format === 'pensieve' ? parseCooked(text, name) : undefined });
-    }
-    if (!out.length) throw new UsageError(`--traces ${spec}: no trace files there`);
-    return out;
-  }
-  throw new UsageError(`--traces ${spec}: not a folder, a file, or a name under media/traces/`);
-}
+  --json     write every session and the summary as JSON
+  --html     write a self-contained HTML report with plots
+  --trace    the trace the report's timeline shows first (default: the median session)`;
 
 function printTable(r: CompareResult): void {
   const head = ['algorithm', 'mean QoE', '95% CI', 'bitrate kbit/s', 'rebuffer s', 'rebuf %', 'switches', 'startup s'];
@@ -86,7 +47,7 @@ function printTable(r: CompareResult): void {
 async function main(): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { video: { type: 'string' }, traces: { type: 'string' }, algos: { type: 'string', default: 'all' }, model: { type: 'string', default: 'dashlab' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ options: { video: { type: 'string' }, traces: { type: 'string' }, algos: { type: 'string', default: 'all' }, model: { type: 'string', default: 'dashlab' }, json: { type: 'string' }, html: { type: 'string' }, trace: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
@@ -102,9 +63,10 @@ async function main(): Promise<void> {
   })();
   const video = await loadVideo(values.video);
   const traces = await loadTraces(values.traces);
+  if (values.trace && !traces.some((t) => t.name === values.trace)) throw new UsageError(`--trace ${values.trace}: not one of the traces given by --traces`);
   const bar = new ProgressBar();
   const t0 = performance.now();
-  const result = runComparison({ model: values.model, video, traces, algos, onProgress: (d, n) => bar.update({ label: 'simulate', percent: (d / n) * 100 }) });
+  const result = await runComparison({ model: values.model, video, traces, algos, onProgress: (d, n) => bar.update({ label: 'simulate', percent: (d / n) * 100 }) });
   bar.done();
   printTable(result);
   console.log(`${result.results.length} sessions in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
@@ -112,6 +74,11 @@ async function main(): Promise<void> {
     const slim = { ...result, results: result.results.map(({ timeline: _t, ...rest }) => rest) };
     await writeFile(values.json, JSON.stringify(slim, null, 2) + '\n');
     console.log(`wrote ${values.json}`);
+  }
+  if (values.html) {
+    const data = buildReportData({ title: `ABR comparison: ${video.name}`, result, traces, chosenTrace: values.trace });
+    await writeFile(values.html, reportPage(data, await ensureReportAssets()));
+    console.log(`wrote ${values.html}`);
   }
 }
 

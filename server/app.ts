@@ -28,6 +28,7 @@ import { forward } from './shaper/forward.js';
 import { ABR_NAMES, DEFAULT_ABR } from '../player/abr/registry.js';
 import { REPO_ROOT } from './config.js';
 import { createUploadHandler } from './uploads/route.js';
+import { reportsRouter } from './reports/route.js';
 
 export interface DashlabServer {
   server: http.Server;
@@ -168,6 +169,7 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
     if (!/^[A-Za-z0-9._-]{1,100}$/.test(net)) return void res.status(400).type('text').send('bad net profile\n');
     res.set('Cache-Control', 'no-cache').type('html').send(comparePage({ video: v.id, title: v.title, players, net }));
   });
+  app.use(reportsRouter({ catalog, mediaDir: config.mediaDir }));
   app.get('/', (_req, res) => {
     res.set('Cache-Control', 'no-cache').type('html').send(libraryPage(catalog.list()));
   });

@@ -29,12 +29,17 @@ export function resolveAlgos(spec: string): string[] {
   return list;
 }
 
-export function runComparison(input: CompareInput): CompareResult {
+/**
+ * Every algorithm on every trace. Async only to hand the event loop back every few sessions
+ * (a server generating a report keeps answering); the sessions themselves are synchronous.
+ */
+export async function runComparison(input: CompareInput): Promise<CompareResult> {
   const results: CompareResult['results'] = [];
   const total = input.algos.length * input.traces.length;
   let done = 0;
   for (const algo of input.algos) {
     for (const tr of input.traces) {
+      if (done % 16 === 15) await new Promise((r) => setTimeout(r, 0));
       if (input.model === 'pensieve') {
         if (!tr.cooked) throw new Error(`${tr.name}: the pensieve model needs a Pensieve-format (cooked) trace`);
         const v = input.video.sim;

@@ -2,7 +2,9 @@
  * Browser bundles with esbuild, into dist/player/ (served at /assets/):
  *  - dashlab-player.js: the embeddable player (engine + ABR), its own bundle;
  *  - watch.js: the watch page (UI, charts); it imports the player bundle and loads dash.js
- *    or hls.js only when they are chosen (separate chunks).
+ *    or hls.js only when they are chosen (separate chunks);
+ *  - report.js: the comparison report's script, one file with uPlot inside (it is inlined
+ *    into self-contained HTML reports).
  * Writes sizes.json with raw and gzip sizes of each.
  */
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -40,6 +42,7 @@ export async function buildPlayer(): Promise<BundleSize[]> {
     external: ['./dashlab-player.js'],
     alias: { '#player': './dashlab-player.js' },
   });
+  await build({ ...common, format: 'iife', sourcemap: false, entryPoints: { report: path.join(REPO_ROOT, 'player/ui/report.ts') }, outdir: ASSETS_DIR });
   await copyFile(path.join(REPO_ROOT, 'node_modules/uplot/dist/uPlot.min.css'), path.join(ASSETS_DIR, 'uPlot.min.css'));
   const sizes: BundleSize[] = [];
   const walk = async (dir: string) => {
@@ -55,4 +58,16 @@ export async function buildPlayer(): Promise<BundleSize[]> {
   await walk(ASSETS_DIR);
   await writeFile(path.join(ASSETS_DIR, 'sizes.json'), JSON.stringify(sizes, null, 2));
   return sizes;
+}
+
+/** The report page's assets, building the bundles first when they are missing (a fresh clone). */
+export async function ensureReportAssets(): Promise<import('../../server/ui/report-page.js').ReportAssets> {
+  const { loadReportAssets } = await import('../../server/ui/report-page.js');
+  try {
+    return await loadReportAssets();
+  } catch {
+    process.stderr.write('building the player bundles (once)...\n');
+    await buildPlayer();
+    return loadReportAssets();
+  }
 }

@@ -36,7 +36,7 @@ a{color:#8ab4ff;text-decoration:none} .title{color:#e8e8ea;font-weight:600}
 form{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:14px;display:flex;gap:10px;flex-wrap:wrap;align-items:center}
 progress{width:260px} #status{color:#9aa0aa}
 </style></head><body>
-<header><h1>dashlab</h1><span>${videos.length} video${videos.length === 1 ? '' : 's'}</span></header>
+<header><h1>dashlab</h1><span>${videos.length} video${videos.length === 1 ? '' : 's'}</span><a href="/reports">ABR lab: compare algorithms on network traces</a></header>
 <main>
 <form id="upload"><input type="file" name="file" accept="video/*" required><input name="title" placeholder="Title (optional)">
 <button>Upload and package</button><progress id="bar" max="100" value="0" hidden></progress><span id="status"></span></form>

@@ -142,6 +142,51 @@ describe('MPC', () => {
     expect(r.plan).toEqual([0, 1]);
     expect(r.index).toBe(0);
   });
+  it('branch and bound returns exactly what the plain enumeration returns, ties included', () => {
+    // Plain enumeration (Pensieve's loop): every plan in lexicographic order, `>=` keeps the later.
+    const plain = (pr: Parameters<typeof planMpc>[0]) => {
+      const n = pr.bitratesKbps.length;
+      let best = { reward: -Infinity, plan: [] as number[] };
+      for (let code = 0; code < n ** pr.horizon; code++) {
+        const plan = Array.from({ length: pr.horizon }, (_, k) => Math.floor(code / n ** (pr.horizon - 1 - k)) % n);
+        let b = pr.bufferS, r = 0, sum = 0, sm = 0, last = pr.lastIndex;
+        plan.forEach((q, k) => {
+          const d = pr.downloadTimeS(k, q);
+          if (b < d) { r += d - b; b = 0; } else b -= d;
+          b += pr.segmentS;
+          sum += pr.bitratesKbps[q];
+          sm += Math.abs(pr.bitratesKbps[q] - pr.bitratesKbps[last]);
+          last = q;
+        });
+        const reward = sum / 1000 - pr.rebufferPenalty * r - (pr.smoothPenalty * sm) / 1000 + (pr.terminalBufferWeight ?? 0) * b;
+        if (reward >= best.reward) best = { reward, plan };
+      }
+      return best;
+    };
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const kbps = [300, 750, 1200, 1850, 2850, 4300];
+    for (let i = 0; i < 300; i++) {
+      const mbps = 0.2 + rand() * 5;
+      const sizes = Array.from({ length: 5 }, () => kbps.map((b) => (b * 4 * (0.7 + 0.6 * rand())) / 8));
+      // Every 10th problem has identical segments, so many plans tie.
+      const pr = {
+        horizon: 1 + (i % 5),
+        bufferS: rand() * 30,
+        segmentS: 4,
+        lastIndex: i % 6,
+        bitratesKbps: i % 10 === 0 ? [1000, 1000, 2000, 2000, 3000, 3000] : kbps,
+        downloadTimeS: (k: number, q: number) => sizes[k][q] / 1000 / mbps / 1000 * 8,
+        rebufferPenalty: i % 2 ? 4.3 : 8,
+        smoothPenalty: 1,
+        terminalBufferWeight: i % 7 === 0 ? 0.05 : 0,
+      };
+      const got = planMpc(pr);
+      const want = plain(pr);
+      expect(got.plan).toEqual(want.plan);
+      expect(got.reward).toBe(want.reward);
+    }
+  });
   it('robust MPC divides the harmonic mean by 1 + the largest recent error', () => {
     const mpc = createAbr('robust-mpc');
     mpc.choose(ctx({ history: [A], bufferS: 4, segmentIndex: 1, lastIndex: 1 })); // predicts 8 Mbit/s

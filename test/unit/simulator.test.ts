@@ -64,8 +64,8 @@ describe('the dashlab model', () => {
 });
 
 describe('compare', () => {
-  it('writes the DESIGN.md JSON shape', () => {
-    const r = runComparison({
+  it('writes the DESIGN.md JSON shape', async () => {
+    const r = await runComparison({
       model: 'dashlab',
       video: { name: 'v', sim: video(10) },
       traces: [{ name: 'a', trace: constant(1500) }, { name: 'b', trace: constant(700) }],

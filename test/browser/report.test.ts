@@ -1,0 +1,155 @@
+/**
+ * The comparison report: `npm run compare --html` writes one self-contained file that renders
+ * in Chromium (table, four plots, a trace picker) without fetching anything; the web UI's
+ * ABR lab serves the same report and refuses paths.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { runComparison } from '../../player/sim/compare.js';
+import { buildReportData } from '../../player/sim/report.js';
+import { loadTraces, loadVideo } from '../../server/reports/inputs.js';
+import { loadReportAssets, reportPage } from '../../server/ui/report-page.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { runScript, tempDir } from '../helpers/media.js';
+import { startServer } from '../helpers/server.js';
+
+let browser: Browser;
+let work: Awaited<ReturnType<typeof tempDir>>;
+let server: Awaited<ReturnType<typeof startServer>>;
+
+beforeAll(async () => {
+  work = await tempDir();
+  browser = await launchBrowser();
+  server = await startServer({ mediaDir: path.join(work.dir, 'library') });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.dashlab.close();
+  await work?.cleanup();
+});
+
+interface ReportWindow {
+  dashlabReport: { ready: boolean; trace: string; plots: Array<{ data: number[][]; root: HTMLElement }> };
+}
+
+/** Open a page, collecting script errors and every URL it requests. */
+async function open(url: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+  page.on('request', (r) => void requests.push(r.url()));
+  await page.goto(url);
+  await page.waitForFunction(() => (window as unknown as ReportWindow).dashlabReport?.ready, null, { timeout: 20_000 });
+  return { page, errors, requests };
+}
+
+/** Pixels of a plot's canvas close to an RGB colour: proof the series was drawn. */
+function pixelsOf(page: Page, plotIndex: number, rgb: [number, number, number]): Promise<number> {
+  return page.evaluate(
+    ([i, [r, g, b]]) => {
+      const p = (window as unknown as ReportWindow).dashlabReport.plots[i];
+      const c = p.root.querySelector('canvas')!;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let k = 0; k < d.length; k += 4) if (Math.abs(d[k] - r) < 24 && Math.abs(d[k + 1] - g) < 24 && Math.abs(d[k + 2] - b) < 24) n++;
+      return n;
+    },
+    [plotIndex, rgb] as const,
+  );
+}
+
+describe('npm run compare --html', () => {
+  it('writes a self-contained report that renders the table, the plots and the trace picker', async () => {
+    const json = path.join(work.dir, 'r.json');
+    const html = path.join(work.dir, 'r.html');
+    const r = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--traces', 'norway_tram_6,norway_bus_15,fcc-14679-facebook', '--algos', 'bola,robust-mpc,dashlab', '--json', json, '--html', html, '--trace', 'norway_bus_15']);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(await readFile(json, 'utf8'));
+    expect(out.traces).toEqual(['norway_tram_6', 'norway_bus_15', 'fcc-14679-facebook']);
+
+    const { page, errors, requests } = await open(`file://${html}`);
+    expect(errors).toEqual([]);
+    // Self-contained: the file is the only thing loaded.
+    expect(requests).toEqual([`file://${html}`]);
+    // The table: one row per algorithm, best first, the numbers of the JSON.
+    const rows = await page.$$eval('#summary tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows.map((x) => x[0])).toEqual(out.summary.map((s: { algo: string }) => s.algo));
+    expect(rows.map((x) => Number(x[1]))).toEqual(out.summary.map((s: { meanQoe: number }) => Number(s.meanQoe.toFixed(2))));
+    // Four plots: the QoE CDF, the timeline's bitrate and buffer, bitrate against rebuffering.
+    const plots = await page.evaluate(() => (window as unknown as ReportWindow).dashlabReport.plots.map((p) => ({ series: p.data.length - 1, points: p.data[0].length })));
+    expect(plots).toHaveLength(4);
+    expect(plots[0]).toEqual({ series: 3, points: expect.any(Number) });
+    expect(plots[0].points).toBeGreaterThan(1);
+    expect(plots[1].series).toBe(4); // link rate + 3 algorithms
+    // Drawn, not just configured: the best algorithm's colour is on the CDF's canvas, the link
+    // rate's on the timeline's, the algorithms' points on the scatter's.
+    expect(await pixelsOf(page, 0, [0x8a, 0xb4, 0xff])).toBeGreaterThan(100);
+    expect(await pixelsOf(page, 1, [0xd0, 0xd4, 0xdc])).toBeGreaterThan(100);
+    expect(await pixelsOf(page, 3, [0x4c, 0xc3, 0x8a])).toBeGreaterThan(50);
+    // The trace asked for is shown first; picking another redraws the timeline.
+    expect(await page.evaluate(() => (window as unknown as ReportWindow).dashlabReport.trace)).toBe('norway_bus_15');
+    const before = await page.evaluate(() => (window as unknown as ReportWindow).dashlabReport.plots[1].data[1].slice(0, 20));
+    await page.selectOption('#trace', 'fcc-14679-facebook');
+    expect(await page.evaluate(() => (window as unknown as ReportWindow).dashlabReport.trace)).toBe('fcc-14679-facebook');
+    const plotsAfter = await page.evaluate(() => (window as unknown as ReportWindow).dashlabReport.plots.length);
+    expect(plotsAfter).toBe(4);
+    const after = await page.evaluate(() => (window as unknown as ReportWindow).dashlabReport.plots.at(-1)!.data[1].slice(0, 20));
+    expect(after).not.toEqual(before);
+    await page.close();
+  });
+
+  it('refuses a --trace that is not among the traces, with a usage error', async () => {
+    const r = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--traces', 'norway_tram_6', '--trace', 'nope', '--html', path.join(work.dir, 'x.html')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--trace nope: not one of the traces/);
+  });
+
+  it('escapes what the data contains: a title cannot inject script', async () => {
+    const v = await loadVideo('pensieve-envivio');
+    const traces = await loadTraces('norway_tram_6');
+    const result = await runComparison({ model: 'dashlab', video: v, traces, algos: ['bola'] });
+    const title = '</script><script>window.pwned = 1</script><b>bold</b>';
+    const file = path.join(work.dir, 'evil.html');
+    await (await import('node:fs/promises')).writeFile(file, reportPage(buildReportData({ title, result, traces }), await loadReportAssets()));
+    const { page, errors } = await open(`file://${file}`);
+    expect(errors).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.textContent('#title')).toBe(title);
+    await page.close();
+  });
+});
+
+describe('the ABR lab in the web UI', () => {
+  it('lists videos and trace sets, and serves the report of a comparison', async () => {
+    const form = await (await fetch(`${server.url}/reports`)).text();
+    expect(form).toContain('value="pensieve-envivio"');
+    expect(form).toContain('value="norway-test"');
+    expect(await (await fetch(`${server.url}/`)).text()).toContain('href="/reports"');
+
+    const { page, errors, requests } = await open(`${server.url}/reports/view?video=pensieve-envivio&traces=norway_tram_6,norway_ferry_5&algos=bola,dashlab&model=pensieve`);
+    expect(errors).toEqual([]);
+    expect(requests).toHaveLength(1);
+    expect(await page.$$eval('#summary tbody tr', (trs) => trs.length)).toBe(2);
+    expect(await page.textContent('#subtitle')).toContain('pensieve model');
+    await page.close();
+  });
+
+  it('answers 400 with a reason for bad input, paths included, and keeps serving', async () => {
+    const get = async (q: string) => {
+      const res = await fetch(`${server.url}/reports/view?${q}`);
+      return { status: res.status, body: await res.text() };
+    };
+    expect(await get('video=pensieve-envivio&traces=..%2F..%2Fetc%2Fpasswd')).toMatchObject({ status: 400, body: expect.stringMatching(/media\/traces/) });
+    expect(await get('video=..%2F..%2Fetc&traces=norway_tram_6')).toMatchObject({ status: 400 });
+    expect(await get('video=%2Fetc%2Fpasswd.json&traces=norway_tram_6')).toMatchObject({ status: 400 });
+    expect(await get('video=nope&traces=norway_tram_6')).toMatchObject({ status: 400, body: expect.stringMatching(/no such video/) });
+    expect(await get('video=pensieve-envivio&traces=norway_tram_6&algos=nope')).toMatchObject({ status: 400, body: expect.stringMatching(/unknown algorithm "nope"/) });
+    expect(await get('video=pensieve-envivio&traces=mahimahi-12mbps&model=pensieve')).toMatchObject({ status: 400, body: expect.stringMatching(/Pensieve-format/) });
+    expect((await fetch(`${server.url}/reports`)).status).toBe(200);
+  });
+});
