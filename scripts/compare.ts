@@ -6,10 +6,11 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { resolveAlgos, runComparison, type CompareResult } from '../player/sim/compare.js';
+import { resolveAlgos, runComparison } from '../player/sim/compare.js';
 import { buildReportData } from '../player/sim/report.js';
 import { reportPage } from '../server/ui/report-page.js';
 import { ensureReportAssets } from './lib/build-player.js';
+import { printCompareTable } from './lib/compare-table.js';
 import { ProgressBar } from './lib/progress-bar.js';
 import { loadTraces, loadVideo, UsageError } from '../server/reports/inputs.js';
 
@@ -24,25 +25,6 @@ const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|
   --json     write every session and the summary as JSON
   --html     write a self-contained HTML report with plots
   --trace    the trace the report's timeline shows first (default: the median session)`;
-
-function printTable(r: CompareResult): void {
-  const head = ['algorithm', 'mean QoE', '95% CI', 'bitrate kbit/s', 'rebuffer s', 'rebuf %', 'switches', 'startup s'];
-  const rows = r.summary.map((s) => [
-    s.algo,
-    s.meanQoe.toFixed(2),
-    `±${s.ciQoe.toFixed(2)}`,
-    s.meanBitrateKbps.toFixed(0),
-    s.meanRebufferS.toFixed(2),
-    (s.meanRebufferRatio * 100).toFixed(2),
-    s.meanSwitches.toFixed(1),
-    s.meanStartupS.toFixed(2),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(`\n${r.model} model, video ${r.video}, ${r.traces.length} trace${r.traces.length === 1 ? '' : 's'} (best first)`);
-  console.log(line(head));
-  for (const row of rows) console.log(line(row));
-}
 
 async function main(): Promise<void> {
   let values;
@@ -68,7 +50,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const result = await runComparison({ model: values.model, video, traces, algos, onProgress: (d, n) => bar.update({ label: 'simulate', percent: (d / n) * 100 }) });
   bar.done();
-  printTable(result);
+  printCompareTable(result, `${result.model} model, video ${result.video}, ${result.traces.length} trace${result.traces.length === 1 ? '' : 's'}`);
   console.log(`${result.results.length} sessions in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   if (values.json) {
     const slim = { ...result, results: result.results.map(({ timeline: _t, ...rest }) => rest) };

@@ -23,8 +23,6 @@ export interface MpcProblem {
   downloadTimeS: (k: number, q: number) => number;
   rebufferPenalty: number;
   smoothPenalty: number;
-  /** Extra reward for the buffer left at the end of the plan, per second (0 in plain MPC). */
-  terminalBufferWeight?: number;
 }
 
 export interface MpcPlan {
@@ -52,7 +50,6 @@ export function planMpc(p: MpcProblem): MpcPlan {
   const seg = p.segmentS;
   const rp = p.rebufferPenalty;
   const sp = p.smoothPenalty;
-  const tbw = p.terminalBufferWeight ?? 0;
   const dt = new Float64Array(h * n);
   for (let k = 0; k < h; k++) for (let q = 0; q < n; q++) dt[k * n + q] = p.downloadTimeS(k, q);
   let maxKbps = -Infinity;
@@ -60,11 +57,7 @@ export function planMpc(p: MpcProblem): MpcPlan {
   const plan = new Int32Array(h);
   let bestReward = -Infinity;
   let bestPlan: number[] = [];
-  const leafReward = (bitrateSum: number, rebuf: number, smooth: number, buffer: number) => {
-    let reward = bitrateSum / 1000 - rp * rebuf - (sp * smooth) / 1000;
-    if (tbw) reward += tbw * buffer;
-    return reward;
-  };
+  const leafReward = (bitrateSum: number, rebuf: number, smooth: number) => bitrateSum / 1000 - rp * rebuf - (sp * smooth) / 1000;
   // Threshold from the constant plans (scored exactly as leaves are).
   let threshold = -Infinity;
   for (let q = 0; q < n; q++) {
@@ -84,7 +77,7 @@ export function planMpc(p: MpcProblem): MpcPlan {
       smooth += Math.abs(kbps[q] - kbps[last]);
       last = q;
     }
-    threshold = Math.max(threshold, leafReward(sum, r, smooth, b));
+    threshold = Math.max(threshold, leafReward(sum, r, smooth));
   }
   const EPS = 1e-9;
   const visit = (k: number, buffer: number, rebuf: number, bitrateSum: number, smooth: number, last: number): void => {
@@ -94,14 +87,8 @@ export function planMpc(p: MpcProblem): MpcPlan {
       // Leaves inline: no call per plan.
       for (let q = 0; q < n; q++) {
         const d = dt[base + q];
-        let b = buffer;
-        let r = rebuf;
-        if (b < d) {
-          r += d - b;
-          b = 0;
-        } else b -= d;
-        b += seg;
-        const reward = leafReward(bitrateSum + kbps[q], r, smooth + Math.abs(kbps[q] - lastKbps), b);
+        const r = buffer < d ? rebuf + (d - buffer) : rebuf;
+        const reward = leafReward(bitrateSum + kbps[q], r, smooth + Math.abs(kbps[q] - lastKbps));
         if (reward >= bestReward) {
           bestReward = reward;
           plan[k] = q;
@@ -122,9 +109,8 @@ export function planMpc(p: MpcProblem): MpcPlan {
       b += seg;
       const s = bitrateSum + kbps[q];
       const sm = smooth + Math.abs(kbps[q] - lastKbps);
-      // Best any completion could score: top bitrate, no stall, no switch (and a buffer
-      // growing by a whole segment per step, for the terminal-buffer term).
-      const bound = (s + left * maxKbps) / 1000 - rp * r - (sp * sm) / 1000 + (tbw > 0 ? tbw * (b + left * seg) : 0);
+      // Best any completion could score: top bitrate, no stall, no switch.
+      const bound = (s + left * maxKbps) / 1000 - rp * r - (sp * sm) / 1000;
       if (bound + EPS < threshold || bound + EPS < bestReward) continue;
       plan[k] = q;
       visit(k + 1, b, r, s, sm, q);
@@ -141,7 +127,7 @@ export function sizeFor(ctx: AbrContext, k: number, q: number): number {
 }
 
 /** Plan the next segments for a predicted throughput and decide the first (QoE_lin weights). */
-export function decideByPlan(ctx: AbrContext, predictedBps: number, horizonMax: number, why: string, terminalBufferWeight = 0, rebufferPenalty: number = ABR_DEFAULTS.rebufferPenalty): AbrDecision {
+export function decideByPlan(ctx: AbrContext, predictedBps: number, horizonMax: number, why: string, rebufferPenalty: number = ABR_DEFAULTS.rebufferPenalty): AbrDecision {
   const horizon = Math.max(1, Math.min(horizonMax, ctx.totalSegments - ctx.segmentIndex));
   const best = planMpc({
     horizon,
@@ -152,8 +138,6 @@ export function decideByPlan(ctx: AbrContext, predictedBps: number, horizonMax: 
     downloadTimeS: (k, q) => (sizeFor(ctx, k, q) * 8) / predictedBps,
     rebufferPenalty,
     smoothPenalty: ABR_DEFAULTS.smoothPenalty,
-    // A shortened horizon (the end of the video) has no future to keep buffer for.
-    terminalBufferWeight: horizon < horizonMax ? 0 : terminalBufferWeight,
   });
   return { index: best.index, reason: `${why}, plan ${best.plan.join('')}`, estimateBps: predictedBps };
 }

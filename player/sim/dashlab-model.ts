@@ -6,7 +6,7 @@
  * Startup (until the first `startS` seconds are buffered) is reported apart, not as
  * rebuffering. Deterministic.
  */
-import { createAbr, type AbrContext, type ThroughputSample } from '../abr/index.js';
+import { createAbr, type AbrAlgorithm, type AbrContext, type ThroughputSample } from '../abr/index.js';
 import { BUFFER_DEFAULTS, fetchDelayS, type BufferPolicy } from '../engine/schedule.js';
 import { rateAt, type Trace } from './traces.js';
 
@@ -40,28 +40,55 @@ export interface SimResult {
   totalS: number;
 }
 
-/** Seconds to move `bytes` over the trace starting at time t (the trace loops). */
+/**
+ * Seconds to move `bytes` over the trace starting at time t (the trace loops). Walks the
+ * pieces of the rate curve by index, not by `time % period`: with a period of a few
+ * milliseconds (Mahimahi's constant-rate traces) the float remainder can land a hair below
+ * the period and the walk would stop advancing.
+ */
 export function transferTime(trace: Trace, t: number, bytes: number): number {
+  const pts = trace.points;
+  const period = trace.periodS;
   let left = bytes * 8; // bits
-  let now = t;
-  for (let guard = 0; guard < 1_000_000; guard++) {
-    const phase = ((now % trace.periodS) + trace.periodS) % trace.periodS;
-    const rate = rateAt(trace, phase) * 1000; // bit/s
-    // End of the current piece of the curve.
-    const next = trace.points.find((p) => p.t > phase + 1e-12)?.t ?? trace.periodS;
-    const span = next - phase;
-    if (rate > 0 && rate * span >= left) return now + left / rate - t;
-    left -= rate * span;
-    now += span;
+  let phase = t - Math.floor(t / period) * period;
+  if (!(phase >= 0 && phase < period)) phase = 0;
+  // The piece holding `phase`: the last point at or before it.
+  let lo = 0;
+  let hi = pts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (pts[mid].t <= phase) lo = mid;
+    else hi = mid - 1;
   }
-  throw new Error(`${trace.name}: the trace delivers nothing`);
+  let i = lo;
+  let now = t;
+  let deliveredThisLap = false;
+  for (;;) {
+    const end = i + 1 < pts.length ? pts[i + 1].t : period;
+    const span = Math.max(0, end - phase);
+    const rate = pts[i].kbps * 1000; // bit/s
+    if (rate > 0 && span > 0) {
+      if (rate * span >= left) return now + left / rate - t;
+      left -= rate * span;
+      deliveredThisLap = true;
+    }
+    now += span;
+    phase = end;
+    if (++i === pts.length) {
+      if (!deliveredThisLap) throw new Error(`${trace.name}: the trace delivers nothing`);
+      deliveredThisLap = false;
+      i = 0;
+      phase = 0;
+    }
+  }
 }
 
-export function simulateDashlab(opts: { trace: Trace; rttMs?: number; video: SimVideo; algo: string; policy?: BufferPolicy }): SimResult {
+/** `abr` (an instance) overrides `algo` (a registered name): for trying an algorithm of your own. */
+export function simulateDashlab(opts: { trace: Trace; rttMs?: number; video: SimVideo; algo: string; abr?: AbrAlgorithm; policy?: BufferPolicy }): SimResult {
   const { trace, video } = opts;
   const policy = opts.policy ?? BUFFER_DEFAULTS;
   const rtt = (opts.rttMs ?? trace.rttMs ?? 0) / 1000;
-  const abr = createAbr(opts.algo);
+  const abr = opts.abr ?? createAbr(opts.algo);
   const n = Math.min(video.segments ?? Infinity, video.sizes[0].length);
   const history: ThroughputSample[] = [];
   const segments: SimSegment[] = [];

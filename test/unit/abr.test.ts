@@ -158,7 +158,7 @@ describe('MPC', () => {
           sm += Math.abs(pr.bitratesKbps[q] - pr.bitratesKbps[last]);
           last = q;
         });
-        const reward = sum / 1000 - pr.rebufferPenalty * r - (pr.smoothPenalty * sm) / 1000 + (pr.terminalBufferWeight ?? 0) * b;
+        const reward = sum / 1000 - pr.rebufferPenalty * r - (pr.smoothPenalty * sm) / 1000;
         if (reward >= best.reward) best = { reward, plan };
       }
       return best;
@@ -179,7 +179,6 @@ describe('MPC', () => {
         downloadTimeS: (k: number, q: number) => sizes[k][q] / 1000 / mbps / 1000 * 8,
         rebufferPenalty: i % 2 ? 4.3 : 8,
         smoothPenalty: 1,
-        terminalBufferWeight: i % 7 === 0 ? 0.05 : 0,
       };
       const got = planMpc(pr);
       const want = plain(pr);
@@ -200,14 +199,20 @@ describe('MPC', () => {
 });
 
 describe('dashlab (ours)', () => {
-  it("predicts as robust-MPC by default: the harmonic mean over 1 + the largest recent error", () => {
+  it('predicts min(harmonic mean, last download) over 1 + the largest recent error', () => {
+    const ours = createAbr('dashlab');
+    // A: 8 Mbit/s; the prediction is 8 Mbit/s, no error yet.
+    expect(ours.choose(ctx({ history: [A], bufferS: 4, segmentIndex: 1, lastIndex: 1 })).estimateBps).toBeCloseTo(8e6, 0);
+    // B: 2 Mbit/s. Harmonic mean 3.2, last 2 -> 2; error |8 - 2| / 2 = 3 -> 2 / 4 = 0.5 Mbit/s.
+    const d = ours.choose(ctx({ history: [A, B], bufferS: 4, segmentIndex: 2, lastIndex: 1 }));
+    expect(d.estimateBps).toBeCloseTo(0.5e6, 3);
+  });
+  it('does not take downloads under 32 KB as throughput samples, unless there is nothing else', () => {
+    const tiny = { bytes: 10_000, ttfbS: 0, transferS: 0.05, endS: 1.1 }; // 1.6 Mbit/s of timer noise
     const ours = createAbr('dashlab');
     ours.choose(ctx({ history: [A], bufferS: 4, segmentIndex: 1, lastIndex: 1 }));
-    const d = ours.choose(ctx({ history: [A, B], bufferS: 4, segmentIndex: 2, lastIndex: 1 }));
-    // errors [0, 3]: the largest is 3; 3.2 Mbit/s / 4 = 0.8 Mbit/s.
-    expect(d.estimateBps).toBeCloseTo(0.8e6, 3);
-    const fresh = createAbr('dashlab');
-    expect(fresh.choose(ctx({ history: [A], bufferS: 4, segmentIndex: 1, lastIndex: 1 })).estimateBps).toBeCloseTo(8e6, 0);
+    expect(ours.choose(ctx({ history: [A, tiny], bufferS: 4, segmentIndex: 2, lastIndex: 1 })).estimateBps).toBeCloseTo(8e6, 0);
+    expect(createAbr('dashlab').choose(ctx({ history: [tiny], bufferS: 4, segmentIndex: 1, lastIndex: 0 })).estimateBps).toBeCloseTo(1.6e6, 0);
   });
   it('plans with a heavier rebuffer penalty (8): with a short buffer it does not risk a stall for bitrate', () => {
     const steady = Array.from({ length: 5 }, (_, i) => ({ bytes: 1_000_000, ttfbS: 0, transferS: 2, endS: 2 * (i + 1) })); // 4 Mbit/s

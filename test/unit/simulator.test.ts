@@ -23,6 +23,26 @@ describe('transfer over a trace', () => {
   });
 });
 
+describe('transfer over a trace: edge cases', () => {
+  it('a Mahimahi trace with a period of a few milliseconds (12 Mbit/s, one opportunity a ms)', () => {
+    const mm = parseTrace('0\n1\n2\n3\n4\n', 'mm12');
+    expect(mm.periodS).toBeCloseTo(0.004, 12);
+    // 100 kB at 12 Mbit/s: 66.7 ms, from any start time (the old walk by `t % period` hung here).
+    for (const t of [0, 0.012, 5, 123.456]) expect(transferTime(mm, t, 100_000)).toBeCloseTo(0.8 / 12, 9);
+  });
+  it('a piece boundary reached with float error still changes the rate there (norway_bus_1 at 9.59 s)', () => {
+    // 9.59 + (9.73000001907 - 9.59) lands a hair below 9.73000001907: the walk must still
+    // switch to 4.6 Mbit/s there (the old walk kept 4.57 for a whole further piece).
+    const t = parseTrace('0 4.57\n9.73000001907 4.6\n10.17 4.5\n', 'bus1-excerpt');
+    const first = 9.73000001907 - 9.59;
+    const want = first + (155_433 * 8 - first * 4.57e6) / 4.6e6;
+    expect(transferTime(t, 9.59, 155_433)).toBeCloseTo(want, 9);
+  });
+  it('a trace that delivers nothing is an error, not a hang', () => {
+    expect(() => transferTime(parseTrace('0 0\n1 0\n', 'dead'), 0, 1000)).toThrow(/delivers nothing/);
+  });
+});
+
 describe('the dashlab model', () => {
   it('is deterministic and keeps its invariants', () => {
     const trace = parseTrace('0 0.4\n5 3\n10 0.8\n20 5\n', 'mixed');

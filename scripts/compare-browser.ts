@@ -1,0 +1,186 @@
+/**
+ * npm run compare:browser -- [--video ID] [--traces A,B,...] [--players dashlab:bola,dashjs,...]
+ *                            [--json F] [--html F] [--timeout S]
+ * Real playback in headless Chromium: for each trace, every player at once, each on its own
+ * shaped link replaying the trace in real time (two links never share bandwidth), measured
+ * from the page. The same table, JSON and HTML as npm run compare; for our algorithms the
+ * simulated QoE of the same trace and video is printed beside the measured one.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { chromium, type Browser } from 'playwright-core';
+import { ABR_NAMES } from '../player/abr/index.js';
+import type { CompareResult } from '../player/sim/compare.js';
+import { simulateDashlab } from '../player/sim/dashlab-model.js';
+import { buildReportData } from '../player/sim/report.js';
+import { sessionMetrics, summarise } from '../player/sim/qoe.js';
+import { createDashlabServer } from '../server/app.js';
+import { loadConfig, SAMPLE_MASTER } from '../server/config.js';
+import { createLogger } from '../server/log.js';
+import { packageSample, SAMPLE_ID } from '../server/packager/index.js';
+import { loadTraces, loadVideo, UsageError, type LoadedTrace } from '../server/reports/inputs.js';
+import { reportPage } from '../server/ui/report-page.js';
+import { ensureReportAssets } from './lib/build-player.js';
+import { parsePlayers, playSession, type MeasuredSession, type PlayerSpec } from './lib/browser-session.js';
+import { printCompareTable } from './lib/compare-table.js';
+import { ProgressBar } from './lib/progress-bar.js';
+
+const DEFAULTS = { video: SAMPLE_ID, traces: 'norway_tram_6,norway_ferry_5,norway_bus_15', players: 'dashlab:dashlab,dashlab:bola,dashlab:robust-mpc,dashjs,hlsjs' };
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const USAGE = `usage: npm run compare:browser -- [--video ID] [--traces A,B,...] [--players P,...] [--json F] [--html F] [--timeout S]
+
+  --video    a video of the library (default ${DEFAULTS.video}: packaged first if missing)
+  --traces   traces (names under media/traces/, files or folders), replayed in real time
+             (default ${DEFAULTS.traces}: ~${3} minutes with the 60 s sample)
+  --players  dashlab:<abr>, dashjs, hlsjs (default ${DEFAULTS.players})
+  --json     write every session and the summary as JSON (npm run compare's shape)
+  --html     write the report (npm run compare's, with simulated against measured QoE)
+  --timeout  give up on a session after this many seconds (default 3 x the video + 60)
+Chromium: ${CHROMIUM} (CHROMIUM_PATH)`;
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { video: { type: 'string', default: DEFAULTS.video }, traces: { type: 'string', default: DEFAULTS.traces }, players: { type: 'string', default: DEFAULTS.players }, json: { type: 'string' }, html: { type: 'string' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help) return void console.log(USAGE);
+  let players: PlayerSpec[];
+  try {
+    players = parsePlayers(values.players!, ABR_NAMES);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const config = { ...loadConfig(), port: 0, host: '127.0.0.1' };
+  const traces = await loadTraces(values.traces!);
+  if (values.video === SAMPLE_ID && !(await loadVideo(SAMPLE_ID, config.mediaDir).then(() => true, () => false))) {
+    process.stderr.write('the library has no sample yet: packaging it first (once)...\n');
+    const bar = new ProgressBar();
+    await packageSample({ mediaDir: config.mediaDir, masterPath: SAMPLE_MASTER, onProgress: (p) => bar.update({ label: p.phase, percent: p.percent }) });
+    bar.done();
+  }
+  const video = await loadVideo(values.video!, config.mediaDir).catch(() => {
+    throw new UsageError(`--video ${values.video}: not in the library (${config.mediaDir}); package it with npm run package -- <file> --id ${values.video}`);
+  });
+  const info = JSON.parse(await readFile(`${config.mediaDir}/${values.video}/info.json`, 'utf8')) as { id: string; durationS: number; segmentDurationS: number; renditions: Array<{ id: string; kind: string; bandwidth: number }> };
+  const renditions = new Map(info.renditions.filter((r) => r.kind === 'video').map((r) => [r.id, r.bandwidth]));
+  const timeoutS = values.timeout ? Number(values.timeout) : info.durationS * 3 + 60;
+  if (!(timeoutS > 0)) throw new UsageError('--timeout: seconds, > 0');
+
+  const assets = values.html ? await ensureReportAssets() : undefined;
+  const dashlab = await createDashlabServer(config, { log: createLogger(process.env.LOG_LEVEL ?? 'warn') });
+  const url = await dashlab.listen();
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+    });
+  } catch (err) {
+    await dashlab.close();
+    throw new Error(`could not start Chromium at ${CHROMIUM} (${(err as Error).message.split('\n')[0]}); install it (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  const post = async (path: string, body: string, method = 'POST', type = 'application/json') => {
+    const res = await fetch(url + path, { method, body, headers: { 'content-type': type } });
+    const j = (await res.json()) as { id?: string; error?: string };
+    if (!res.ok) throw new Error(`${method} ${path}: ${j.error}`);
+    return j;
+  };
+  const known = new Set(((await (await fetch(`${url}/api/traces`)).json()) as Array<{ name: string }>).map((t) => t.name));
+  const measured: Array<{ trace: LoadedTrace; session: MeasuredSession }> = [];
+  const t0 = Date.now();
+  console.log(`compare:browser: ${players.length} players x ${traces.length} traces on ${info.id} (${info.durationS} s), in real time on ${url}`);
+  try {
+    for (const [i, tr] of traces.entries()) {
+      // The shaper replays traces it knows by name; others are uploaded to it first.
+      let name = tr.name.toLowerCase();
+      if (!known.has(name)) {
+        name = `cmp-${name.replace(/[^a-z0-9._-]/g, '-')}`.slice(0, 64);
+        await post(`/api/traces?name=${encodeURIComponent(name)}`, await readFile(tr.file, 'utf8'), 'POST', 'text/plain');
+      }
+      const links: string[] = [];
+      for (const _p of players) links.push((await post('/api/links', JSON.stringify({ profile: `trace-${name}` }))).id!);
+      // Every link (re)starts the trace at the same instant.
+      await Promise.all(links.map((id) => post(`/api/links/${id}`, JSON.stringify({ profile: `trace-${name}` }), 'PUT')));
+      process.stdout.write(`[${i + 1}/${traces.length}] ${tr.name}: playing ${players.map((p) => p.label).join(', ')}...`);
+      const sessions = await Promise.all(players.map((player, k) => playSession({ browser: browser!, baseUrl: url, videoId: info.id, linkId: links[k], player, renditions, segmentS: info.segmentDurationS, timeoutS })));
+      await Promise.all(links.map((id) => fetch(`${url}/api/links/${id}`, { method: 'DELETE' })));
+      process.stdout.write(` done (${Math.round((Date.now() - t0) / 1000)} s)\n`);
+      for (const s of sessions) {
+        if (s.error) process.stdout.write(`  ${s.player}: ${s.error}\n`);
+        measured.push({ trace: tr, session: s });
+      }
+    }
+  } finally {
+    await browser.close();
+    await dashlab.close();
+  }
+
+  // Results in npm run compare's shape; the player's label stands for the algorithm.
+  const results: CompareResult['results'] = measured.map(({ trace, session: s }) => ({
+    algo: s.player,
+    trace: trace.name,
+    qoe: s.qoe,
+    bitrateKbps: s.bitrateKbps,
+    rebufferS: s.rebufferS,
+    rebufferRatio: s.rebufferRatio,
+    switches: s.switches,
+    startupS: s.startupS,
+    // Beyond npm run compare's fields: what was played, kbit/s per segment.
+    played: s.played,
+    timeline: s.timeline,
+  }));
+  const summary = players.map((p) => summarise(p.label, results.filter((r) => r.algo === p.label))).sort((a, b) => b.meanQoe - a.meanQoe);
+  const result: CompareResult = { model: 'browser', video: info.id, traces: traces.map((t) => t.name), results, summary };
+
+  // Our algorithms: the simulator on the same trace and video, beside the measurement.
+  const simulated = measured
+    .filter(({ session }) => session.player.startsWith('dashlab:'))
+    .map(({ trace, session }) => {
+      const r = simulateDashlab({ trace: trace.trace, video: video.sim, algo: session.player.slice('dashlab:'.length) });
+      const kbps = r.segments.map((s) => video.sim.bitrates[s.quality] / 1000);
+      const sim = sessionMetrics(kbps, r.rebufferS, r.startupS, r.segments.length * video.sim.segmentS);
+      return { algo: session.player, trace: trace.name, simulatedQoe: sim.qoe, measuredQoe: session.qoe, simBitrateKbps: sim.bitrateKbps, measuredBitrateKbps: session.bitrateKbps, simRebufferS: sim.rebufferS, measuredRebufferS: session.rebufferS };
+    });
+
+  printCompareTable(result, `measured in Chromium, video ${result.video}, ${result.traces.length} trace${result.traces.length === 1 ? '' : 's'}`, 'player');
+  if (simulated.length) {
+    console.log('\nour algorithms: simulated (dashlab model) against measured, per trace');
+    console.log(`${'player'.padEnd(22)}${'trace'.padEnd(22)}${'QoE sim'.padStart(9)}${'measured'.padStart(10)}${'kbit/s sim'.padStart(12)}${'measured'.padStart(10)}${'rebuf s sim'.padStart(13)}${'measured'.padStart(10)}`);
+    for (const s of simulated) {
+      console.log(`${s.algo.padEnd(22)}${s.trace.padEnd(22)}${s.simulatedQoe.toFixed(2).padStart(9)}${s.measuredQoe.toFixed(2).padStart(10)}${s.simBitrateKbps.toFixed(0).padStart(12)}${s.measuredBitrateKbps.toFixed(0).padStart(10)}${s.simRebufferS.toFixed(2).padStart(13)}${s.measuredRebufferS.toFixed(2).padStart(10)}`);
+    }
+    const gaps = simulated.map((s) => Math.abs(s.measuredQoe - s.simulatedQoe));
+    console.log(`mean |measured - simulated| QoE: ${(gaps.reduce((a, b) => a + b, 0) / gaps.length).toFixed(2)}`);
+  }
+  const incomplete = measured.filter((m) => m.session.error);
+  if (values.json) {
+    const slim = { ...result, results: results.map(({ timeline: _t, ...rest }) => rest), simulated, incomplete: incomplete.map((m) => ({ player: m.session.player, trace: m.trace.name, error: m.session.error })) };
+    await writeFile(values.json, JSON.stringify(slim, null, 2) + '\n');
+    console.log(`wrote ${values.json}`);
+  }
+  if (values.html && assets) {
+    const notes = [
+      'Each player played the whole video once per trace, all players of a trace at the same time, each on its own shaped link (the trace replayed in real time from the same instant); audio segments share the link, as in any player.',
+      'QoE is computed from what each page downloaded (the last download of each segment is the one played) and the stalls it reported, with the declared bandwidth of each rendition.',
+      ...incomplete.map((m) => `${m.session.player} on ${m.trace.name}: ${m.session.error} (scored on what it played)`),
+    ];
+    const data = buildReportData({
+      title: `Browser comparison: ${info.id}`,
+      result,
+      traces,
+      simulated: simulated.map(({ algo, trace, simulatedQoe, measuredQoe }) => ({ algo, trace, simulatedQoe, measuredQoe })),
+      notes,
+    });
+    await writeFile(values.html, reportPage(data, assets));
+    console.log(`wrote ${values.html}`);
+  }
+  if (incomplete.length === measured.length) throw new Error('no session finished: see the errors above');
+}
+
+main().catch((err) => {
+  process.stderr.write(`dashlab compare:browser: error: ${err instanceof Error ? err.message : err}\n`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+});

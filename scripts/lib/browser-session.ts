@@ -1,0 +1,125 @@
+/**
+ * One real playback session for compare:browser: a player page in headless Chromium, on its
+ * own shaped link, measured from outside the player so every engine is scored the same way.
+ *  - What was played: the video segment requests the page completed (file names carry the
+ *    rendition id and the segment number; the last download of a segment is the one played).
+ *  - Stalls and startup: the page's stats() (the same VideoWatch for dash.js and hls.js).
+ * The QoE is then computed exactly as the simulator's (player/sim/qoe.ts).
+ */
+import type { Browser } from 'playwright-core';
+import { sessionMetrics, type SessionMetrics } from '../../player/sim/qoe.js';
+
+export interface PlayerSpec {
+  /** As given on the command line: dashlab:<abr>, dashjs or hlsjs. */
+  label: string;
+  engine: 'dashlab' | 'dashjs' | 'hlsjs';
+  abr?: string;
+}
+
+export interface MeasuredSession extends SessionMetrics {
+  player: string;
+  complete: boolean;
+  /** Bitrate (kbit/s) per played segment, in order. */
+  played: number[];
+  timeline: Array<{ t: number; kbps: number; bufferS: number }>;
+  error?: string;
+}
+
+interface PageStats {
+  state: string;
+  error?: string;
+  bufferS: number;
+  currentTimeS: number;
+  durationS: number;
+  startupS?: number;
+  stalls: { count: number; seconds: number };
+}
+
+export function parsePlayers(spec: string, abrNames: readonly string[]): PlayerSpec[] {
+  const out: PlayerSpec[] = [];
+  for (const label of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [engine, abr, extra] = label.split(':');
+    if (extra !== undefined || !['dashlab', 'dashjs', 'hlsjs'].includes(engine)) throw new Error(`unknown player "${label}": use dashlab:<abr>, dashjs or hlsjs`);
+    if (engine === 'dashlab') {
+      if (!abr || !abrNames.includes(abr)) throw new Error(`player "${label}": give one of our algorithms, dashlab:<${abrNames.join('|')}>`);
+      out.push({ label, engine, abr });
+    } else {
+      if (abr) throw new Error(`player "${label}": ${engine} uses its own ABR; write just ${engine}`);
+      out.push({ label, engine: engine as 'dashjs' | 'hlsjs' });
+    }
+  }
+  if (!out.length) throw new Error('--players: give at least one player');
+  if (new Set(out.map((p) => p.label)).size !== out.length) throw new Error('--players: each player once');
+  return out;
+}
+
+/**
+ * The segment a request fetched: `<rendition>-[<token>-]<number>.m4s` under /media/<id>/.
+ * Undefined for anything else (manifests, init segments, audio).
+ */
+export function segmentOf(url: string, videoRenditions: Map<string, number>): { rendition: string; index: number } | undefined {
+  const m = /\/media\/[^/]+\/([A-Za-z0-9]+)-(?:[0-9a-z]+-)?(\d+)\.m4s(?:[?#].*)?$/.exec(url);
+  if (!m || !videoRenditions.has(m[1])) return undefined;
+  return { rendition: m[1], index: Number(m[2]) - 1 };
+}
+
+export async function playSession(opts: {
+  browser: Browser;
+  baseUrl: string;
+  videoId: string;
+  linkId: string;
+  player: PlayerSpec;
+  /** Rendition id -> bandwidth (bit/s), video only. */
+  renditions: Map<string, number>;
+  segmentS: number;
+  timeoutS: number;
+}): Promise<MeasuredSession> {
+  // A context of its own: no HTTP cache shared with the other players.
+  const context = await opts.browser.newContext({ viewport: { width: 960, height: 720 } });
+  const page = await context.newPage();
+  const downloads = new Map<number, number>(); // segment index -> bandwidth of its last download
+  const timeline: MeasuredSession['timeline'] = [];
+  let bufferS = 0;
+  const t0 = Date.now();
+  page.on('requestfinished', (req) => {
+    const seg = segmentOf(req.url(), opts.renditions);
+    if (!seg) return;
+    const bps = opts.renditions.get(seg.rendition)!;
+    downloads.set(seg.index, bps);
+    timeline.push({ t: (Date.now() - t0) / 1000, kbps: bps / 1000, bufferS });
+  });
+  const q = new URLSearchParams({ engine: opts.player.engine, link: opts.linkId });
+  if (opts.player.abr) q.set('abr', opts.player.abr);
+  let last: PageStats | undefined;
+  let error: string | undefined;
+  try {
+    await page.goto(`${opts.baseUrl}/watch/${encodeURIComponent(opts.videoId)}?${q}`);
+    const deadline = t0 + opts.timeoutS * 1000;
+    for (;;) {
+      last = (await page.evaluate(() => (window as unknown as { dashlabPlayer?: { stats(): unknown } }).dashlabPlayer?.stats())) as PageStats | undefined;
+      if (last) bufferS = last.bufferS;
+      if (last?.state === 'error') {
+        error = last.error ?? 'player error';
+        break;
+      }
+      if (last && (last.state === 'ended' || (last.durationS > 0 && last.currentTimeS >= last.durationS - 0.25))) break;
+      if (Date.now() > deadline) {
+        error = `did not finish in ${opts.timeoutS} s`;
+        break;
+      }
+      await page.waitForTimeout(500);
+    }
+  } catch (err) {
+    error = (err as Error).message.split('\n')[0];
+  } finally {
+    await context.close();
+  }
+  const complete = !error;
+  // Played: every segment before the playhead (all of them when it ended).
+  const playedCount = complete ? downloads.size : Math.floor((last?.currentTimeS ?? 0) / opts.segmentS);
+  const played: number[] = [];
+  for (let i = 0; i < playedCount && downloads.has(i); i++) played.push(downloads.get(i)! / 1000);
+  const stallS = last?.stalls.seconds ?? 0;
+  const m = sessionMetrics(played, stallS, last?.startupS ?? 0, played.length * opts.segmentS);
+  return { player: opts.player.label, ...m, complete, played, timeline, error };
+}
