@@ -1,9 +1,9 @@
 /**
  * npm run compare:browser -- [--video ID] [--traces A,B,...] [--players dashlab:bola,dashjs,...]
- *                            [--json F] [--html F] [--timeout S]
- * Real playback in headless Chromium: for each trace, every player at once, each on its own
- * shaped link replaying the trace in real time (two links never share bandwidth), measured
- * from the page. The same table, JSON and HTML as npm run compare; for our algorithms the
+ *                            [--parallel N] [--json F] [--html F] [--timeout S]
+ * Real playback in headless Chromium: every player on every trace, each session on its own
+ * shaped link that starts replaying the trace, in real time, when the session starts (two
+ * links never share bandwidth), measured from the page; N sessions at a time. The same table, JSON and HTML as npm run compare; for our algorithms the
  * simulated QoE of the same trace and video is printed beside the measured one.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -25,15 +25,17 @@ import { parsePlayers, playSession, type MeasuredSession, type PlayerSpec } from
 import { printCompareTable } from './lib/compare-table.js';
 import { ProgressBar } from './lib/progress-bar.js';
 
-const DEFAULTS = { video: SAMPLE_ID, traces: 'norway_tram_6,norway_ferry_5,norway_bus_15', players: 'dashlab:dashlab,dashlab:bola,dashlab:robust-mpc,dashjs,hlsjs' };
+const DEFAULTS = { video: SAMPLE_ID, traces: 'norway_ferry_5,norway_bus_15', players: 'dashlab:dashlab,dashlab:bola,dashlab:robust-mpc,dashjs,hlsjs', parallel: 2 };
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const USAGE = `usage: npm run compare:browser -- [--video ID] [--traces A,B,...] [--players P,...] [--json F] [--html F] [--timeout S]
+const USAGE = `usage: npm run compare:browser -- [--video ID] [--traces A,B,...] [--players P,...] [--parallel N] [--json F] [--html F] [--timeout S]
 
   --video    a video of the library (default ${DEFAULTS.video}: packaged first if missing)
   --traces   traces (names under media/traces/, files or folders), replayed in real time
-             (default ${DEFAULTS.traces}: ~${3} minutes with the 60 s sample)
+             (default ${DEFAULTS.traces})
   --players  dashlab:<abr>, dashjs, hlsjs (default ${DEFAULTS.players})
+  --parallel sessions at a time (default ${DEFAULTS.parallel}: on two cores more skews the
+             measurements, since a starved page times its downloads late)
   --json     write every session and the summary as JSON (npm run compare's shape)
   --html     write the report (npm run compare's, with simulated against measured QoE)
   --timeout  give up on a session after this many seconds (default 3 x the video + 60)
@@ -42,7 +44,7 @@ Chromium: ${CHROMIUM} (CHROMIUM_PATH)`;
 async function main(): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { video: { type: 'string', default: DEFAULTS.video }, traces: { type: 'string', default: DEFAULTS.traces }, players: { type: 'string', default: DEFAULTS.players }, json: { type: 'string' }, html: { type: 'string' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ options: { video: { type: 'string', default: DEFAULTS.video }, traces: { type: 'string', default: DEFAULTS.traces }, players: { type: 'string', default: DEFAULTS.players }, parallel: { type: 'string', default: String(DEFAULTS.parallel) }, json: { type: 'string' }, html: { type: 'string' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
@@ -68,6 +70,8 @@ async function main(): Promise<void> {
   const renditions = new Map(info.renditions.filter((r) => r.kind === 'video').map((r) => [r.id, r.bandwidth]));
   const timeoutS = values.timeout ? Number(values.timeout) : info.durationS * 3 + 60;
   if (!(timeoutS > 0)) throw new UsageError('--timeout: seconds, > 0');
+  const parallel = Number(values.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel: a whole number >= 1');
 
   const assets = values.html ? await ensureReportAssets() : undefined;
   const dashlab = await createDashlabServer(config, { log: createLogger(process.env.LOG_LEVEL ?? 'warn') });
@@ -91,32 +95,45 @@ async function main(): Promise<void> {
   const known = new Set(((await (await fetch(`${url}/api/traces`)).json()) as Array<{ name: string }>).map((t) => t.name));
   const measured: Array<{ trace: LoadedTrace; session: MeasuredSession }> = [];
   const t0 = Date.now();
-  console.log(`compare:browser: ${players.length} players x ${traces.length} traces on ${info.id} (${info.durationS} s), in real time on ${url}`);
+  const jobs = traces.flatMap((trace) => players.map((player) => ({ trace, player })));
+  console.log(`compare:browser: ${players.length} players x ${traces.length} traces on ${info.id} (${info.durationS} s), ${parallel} at a time, in real time (about ${Math.ceil((jobs.length / parallel) * (info.durationS + 10) / 60)} min)`);
+  const bar = new ProgressBar();
+  const total = jobs.length;
+  let done = 0;
+  const tick = setInterval(() => bar.update({ label: `${done}/${total} sessions, ${Math.round((Date.now() - t0) / 1000)} s`, percent: (done / total) * 100 }), 1000);
   try {
-    for (const [i, tr] of traces.entries()) {
-      // The shaper replays traces it knows by name; others are uploaded to it first.
+    // The shaper replays traces it knows by name; others are uploaded to it first.
+    const shaperName = new Map<LoadedTrace, string>();
+    for (const tr of traces) {
       let name = tr.name.toLowerCase();
       if (!known.has(name)) {
         name = `cmp-${name.replace(/[^a-z0-9._-]/g, '-')}`.slice(0, 64);
         await post(`/api/traces?name=${encodeURIComponent(name)}`, await readFile(tr.file, 'utf8'), 'POST', 'text/plain');
       }
-      const links: string[] = [];
-      for (const _p of players) links.push((await post('/api/links', JSON.stringify({ profile: `trace-${name}` }))).id!);
-      // Every link (re)starts the trace at the same instant.
-      await Promise.all(links.map((id) => post(`/api/links/${id}`, JSON.stringify({ profile: `trace-${name}` }), 'PUT')));
-      process.stdout.write(`[${i + 1}/${traces.length}] ${tr.name}: playing ${players.map((p) => p.label).join(', ')}...`);
-      const sessions = await Promise.all(players.map((player, k) => playSession({ browser: browser!, baseUrl: url, videoId: info.id, linkId: links[k], player, renditions, segmentS: info.segmentDurationS, timeoutS })));
-      await Promise.all(links.map((id) => fetch(`${url}/api/links/${id}`, { method: 'DELETE' })));
-      process.stdout.write(` done (${Math.round((Date.now() - t0) / 1000)} s)\n`);
-      for (const s of sessions) {
-        if (s.error) process.stdout.write(`  ${s.player}: ${s.error}\n`);
-        measured.push({ trace: tr, session: s });
-      }
+      shaperName.set(tr, name);
     }
+    const worker = async () => {
+      for (let job = jobs.shift(); job; job = jobs.shift()) {
+        // A new link starts the trace from its beginning, now.
+        const link = (await post('/api/links', JSON.stringify({ profile: `trace-${shaperName.get(job.trace)}` }))).id!;
+        const session = await playSession({ browser: browser!, baseUrl: url, videoId: info.id, linkId: link, player: job.player, renditions, segmentS: info.segmentDurationS, timeoutS });
+        await fetch(`${url}/api/links/${link}`, { method: 'DELETE' });
+        measured.push({ trace: job.trace, session });
+        done++;
+        if (session.error) process.stderr.write(`\n  ${session.player} on ${job.trace.name}: ${session.error}\n`);
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+    clearInterval(tick);
+    bar.done();
+    console.log(`${measured.length} sessions in ${Math.round((Date.now() - t0) / 1000)} s`);
   } finally {
+    clearInterval(tick);
     await browser.close();
     await dashlab.close();
   }
+  // Sessions finish out of order: report them by trace, then player, as given.
+  measured.sort((a, b) => traces.indexOf(a.trace) - traces.indexOf(b.trace) || players.findIndex((p) => p.label === a.session.player) - players.findIndex((p) => p.label === b.session.player));
 
   // Results in npm run compare's shape; the player's label stands for the algorithm.
   const results: CompareResult['results'] = measured.map(({ trace, session: s }) => ({
@@ -163,7 +180,7 @@ async function main(): Promise<void> {
   }
   if (values.html && assets) {
     const notes = [
-      'Each player played the whole video once per trace, all players of a trace at the same time, each on its own shaped link (the trace replayed in real time from the same instant); audio segments share the link, as in any player.',
+      `Each player played the whole video once per trace in headless Chromium, ${parallel} session${parallel === 1 ? '' : 's'} at a time, each on its own shaped link replaying the trace from its start in real time; audio segments share the link, as in any player.`,
       'QoE is computed from what each page downloaded (the last download of each segment is the one played) and the stalls it reported, with the declared bandwidth of each rendition.',
       ...incomplete.map((m) => `${m.session.player} on ${m.trace.name}: ${m.session.error} (scored on what it played)`),
     ];

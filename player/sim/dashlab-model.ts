@@ -16,6 +16,11 @@ export interface SimVideo {
   segmentS: number;
   /** sizes[q][k] bytes */
   sizes: number[][];
+  /**
+   * Audio segment k's bytes, when the video has audio: the player fetches it beside video
+   * segment k over the same link, so the video download takes as long as both.
+   */
+  audioBytes?: number[];
   /** Segments played (default: every size given; Pensieve's video lists one more than it plays). */
   segments?: number;
 }
@@ -132,7 +137,7 @@ export function simulateDashlab(opts: { trace: Trace; rttMs?: number; video: Sim
     const linkKbps = rateAt(trace, t);
     const startS = t;
     const stalledBefore = rebuffer;
-    const transfer = transferTime(trace, t + rtt, bytes);
+    const transfer = transferTime(trace, t + rtt, bytes + (video.audioBytes?.[k] ?? 0));
     elapse(rtt + transfer);
     buffer += video.segmentS;
     history.push({ bytes, ttfbS: rtt, transferS: transfer, endS: t });

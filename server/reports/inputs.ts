@@ -41,6 +41,7 @@ export async function loadVideo(spec: string, mediaDir?: string): Promise<{ name
     throw new UsageError(`--video ${spec}: no such video (no library video of that id, no ${path.relative(REPO_ROOT, file) || file})`);
   }
   const video = info.renditions.filter((r) => r.kind === 'video').sort((a, b) => a.bandwidth - b.bandwidth);
+  const audio = info.renditions.find((r) => r.kind === 'audio');
   if (!video.length) throw new UsageError(`--video ${spec}: ${file} lists no video renditions`);
   const played = Math.round(info.durationS / info.segmentDurationS);
   const n = Math.min(played, ...video.map((r) => r.segmentBytes.length));
@@ -48,7 +49,7 @@ export async function loadVideo(spec: string, mediaDir?: string): Promise<{ name
     name: info.id,
     durationS: info.durationS,
     // Pensieve's model reads one chunk past the last played (mpc.py's look-ahead): keep all sizes.
-    sim: { bitrates: video.map((r) => r.bandwidth), segmentS: info.segmentDurationS, sizes: video.map((r) => r.segmentBytes), segments: n },
+    sim: { bitrates: video.map((r) => r.bandwidth), segmentS: info.segmentDurationS, sizes: video.map((r) => r.segmentBytes), segments: n, audioBytes: audio?.segmentBytes },
   };
 }
 

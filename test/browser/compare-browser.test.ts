@@ -1,0 +1,82 @@
+/**
+ * npm run compare:browser end to end: real Chromium plays a packaged clip with two players,
+ * each on its own link replaying a trace file (uploaded to the shaper on the way), and the
+ * command writes the comparison JSON (with the simulated QoE of our algorithm beside the
+ * measured one) and the report.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { packageVideo } from '../../server/packager/index.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { makeClip, runScript, tempDir } from '../helpers/media.js';
+
+let work: Awaited<ReturnType<typeof tempDir>>;
+let mediaDir: string;
+
+beforeAll(async () => {
+  work = await tempDir();
+  mediaDir = path.join(work.dir, 'library');
+  const input = await makeClip(path.join(work.dir, 'clip.mp4'), { width: 640, height: 360, durationS: 16, audio: true });
+  await packageVideo({ input, mediaDir, id: 'clip', ladder: '360p:1200k,240p:500k,144p:200k' });
+}, 300_000);
+afterAll(async () => {
+  await work?.cleanup();
+});
+
+it('plays each player on its own shaped link and reports measured (and, for ours, simulated) QoE', async () => {
+  // 3 Mbit/s for 6 s, then 400 kbit/s: room for the top rung, then a squeeze.
+  const trace = path.join(work.dir, 'squeeze.json');
+  await writeFile(trace, JSON.stringify({ name: 'squeeze', points: [{ t: 0, kbps: 3000 }, { t: 6, kbps: 400 }, { t: 60, kbps: 400 }] }));
+  const json = path.join(work.dir, 'b.json');
+  const html = path.join(work.dir, 'b.html');
+  const r = await runScript('scripts/compare-browser.ts', ['--video', 'clip', '--traces', trace, '--players', 'dashlab:bola,dashjs', '--parallel', '2', '--json', json, '--html', html, '--timeout', '120'], { MEDIA_DIR: mediaDir });
+  expect(r.stderr).not.toMatch(/error/i);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/measured in Chromium, video clip, 1 trace/);
+  expect(r.stdout).toMatch(/dashlab:bola\s+squeeze\.json\s+-?\d+\.\d\d\s+-?\d+\.\d\d/);
+
+  const out = JSON.parse(await readFile(json, 'utf8'));
+  expect(out).toMatchObject({ model: 'browser', video: 'clip', traces: ['squeeze.json'], incomplete: [] });
+  expect(out.results.map((x: { algo: string }) => x.algo)).toEqual(['dashlab:bola', 'dashjs']);
+  const info = JSON.parse(await readFile(path.join(mediaDir, 'clip', 'info.json'), 'utf8'));
+  const rungs = info.renditions.filter((x: { kind: string }) => x.kind === 'video').map((x: { bandwidth: number }) => x.bandwidth / 1000);
+  for (const s of out.results) {
+    // Every segment played once, each at a rung of the ladder, and the QoE is the formula's.
+    expect(s.played).toHaveLength(info.renditions[0].segmentBytes.length);
+    for (const k of s.played) expect(rungs).toContain(k);
+    let smooth = 0;
+    for (let i = 1; i < s.played.length; i++) smooth += Math.abs(s.played[i] - s.played[i - 1]) / 1000;
+    const sum = s.played.reduce((a: number, b: number) => a + b, 0) / 1000;
+    expect(s.qoe).toBeCloseTo(sum - 4.3 * s.rebufferS - smooth, 6);
+    expect(s.startupS).toBeGreaterThan(0);
+  }
+  expect(out.summary).toHaveLength(2);
+  expect(out.simulated).toHaveLength(1);
+  expect(out.simulated[0]).toMatchObject({ algo: 'dashlab:bola', trace: 'squeeze.json' });
+  expect(Number.isFinite(out.simulated[0].simulatedQoe)).toBe(true);
+
+  // The report renders, with the simulated-against-measured table.
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`file://${html}`);
+    await page.waitForFunction(() => (window as unknown as { dashlabReport?: { ready: boolean } }).dashlabReport?.ready, null, { timeout: 20_000 });
+    expect(errors).toEqual([]);
+    expect(await page.$$eval('#simulated tbody tr', (trs) => trs.length)).toBe(1);
+    expect(await page.textContent('#subtitle')).toContain('measured in headless Chromium');
+  } finally {
+    await browser.close();
+  }
+}, 240_000);
+
+it('refuses unknown players and a video that is not in the library, with a usage error', async () => {
+  const bad = await runScript('scripts/compare-browser.ts', ['--video', 'clip', '--players', 'dashlab:nope'], { MEDIA_DIR: mediaDir });
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/player "dashlab:nope": give one of our algorithms/);
+  const missing = await runScript('scripts/compare-browser.ts', ['--video', 'nope', '--players', 'dashjs'], { MEDIA_DIR: mediaDir });
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toMatch(/--video nope: not in the library/);
+});
