@@ -9,7 +9,8 @@
  *  3. Downloads under 32 KB (a few milliseconds on a fast link) do not count as throughput
  *     samples: timer and event-loop jitter dominate them, and one such sample's "error"
  *     would halve robust-MPC's prediction for five segments (seen in Chromium on the
- *     sample's colour-bar segments). With no larger sample yet, all samples count.
+ *     sample's colour-bar segments). Until a larger one arrives, the small ones count
+ *     together (all their bytes over all their time), without error bookkeeping.
  */
 import { ABR_DEFAULTS } from './defaults.js';
 import { harmonicMean, PredictionErrors } from './estimators.js';
@@ -42,11 +43,21 @@ export function createDashlab(params: Partial<typeof DASHLAB_PARAMS> = {}): AbrA
         seen = 0;
       }
       for (; seen < ctx.history.length; seen++) if (ctx.history[seen].bytes >= p.minSampleBytes) usable.push(ctx.history[seen]);
-      const samples = usable.length ? usable : ctx.history;
-      const harmonic = harmonicMean(samples, p.window);
-      if (harmonic === undefined) return { index: indexForBps(ctx.bitrates, ABR_DEFAULTS.startBps), reason: 'start: no throughput yet' };
-      errors.observe(samples);
-      const base = Math.min(harmonic, sampleBps(samples[samples.length - 1]));
+      if (!usable.length) {
+        if (!ctx.history.length) return { index: indexForBps(ctx.bitrates, ABR_DEFAULTS.startBps), reason: 'start: no throughput yet' };
+        // Only small downloads so far: their bytes over their time together, no error bookkeeping.
+        let bits = 0;
+        let secs = 0;
+        for (const s of ctx.history) {
+          bits += s.bytes * 8;
+          secs += s.ttfbS + s.transferS;
+        }
+        const aggregate = bits / Math.max(1e-3, secs);
+        return decideByPlan(ctx, aggregate, p.horizon, `predicted ${Math.round(aggregate / 1000)} kbit/s (small downloads only, together)`, p.planRebufferPenalty);
+      }
+      const harmonic = harmonicMean(usable, p.window)!;
+      errors.observe(usable);
+      const base = Math.min(harmonic, sampleBps(usable[usable.length - 1]));
       const maxError = Math.max(0, ...errors.recent(p.errorWindow));
       const predicted = base / (1 + maxError);
       errors.predicted(base);

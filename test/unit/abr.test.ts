@@ -207,12 +207,15 @@ describe('dashlab (ours)', () => {
     const d = ours.choose(ctx({ history: [A, B], bufferS: 4, segmentIndex: 2, lastIndex: 1 }));
     expect(d.estimateBps).toBeCloseTo(0.5e6, 3);
   });
-  it('does not take downloads under 32 KB as throughput samples, unless there is nothing else', () => {
+  it('does not take downloads under 32 KB as throughput samples; before a larger one, takes them together', () => {
     const tiny = { bytes: 10_000, ttfbS: 0, transferS: 0.05, endS: 1.1 }; // 1.6 Mbit/s of timer noise
     const ours = createAbr('dashlab');
     ours.choose(ctx({ history: [A], bufferS: 4, segmentIndex: 1, lastIndex: 1 }));
     expect(ours.choose(ctx({ history: [A, tiny], bufferS: 4, segmentIndex: 2, lastIndex: 1 })).estimateBps).toBeCloseTo(8e6, 0);
     expect(createAbr('dashlab').choose(ctx({ history: [tiny], bufferS: 4, segmentIndex: 1, lastIndex: 0 })).estimateBps).toBeCloseTo(1.6e6, 0);
+    // Two small ones: 30 kB in 0.05 s + 0.25 s = 0.8 Mbit/s together (their harmonic mean would be 1.2).
+    const slow = { bytes: 20_000, ttfbS: 0.05, transferS: 0.2, endS: 1.5 };
+    expect(createAbr('dashlab').choose(ctx({ history: [tiny, slow], bufferS: 4, segmentIndex: 2, lastIndex: 0 })).estimateBps).toBeCloseTo(0.8e6, 0);
   });
   it('plans with a heavier rebuffer penalty (8): with a short buffer it does not risk a stall for bitrate', () => {
     const steady = Array.from({ length: 5 }, (_, i) => ({ bytes: 1_000_000, ttfbS: 0, transferS: 2, endS: 2 * (i + 1) })); // 4 Mbit/s
