@@ -58,3 +58,49 @@ describe('robust MPC (mpc.py)', () => {
     expect(r.chunks[1].quality).toBe(0);
   });
 });
+
+describe('on real traces and the real video, derived by hand from fixed_env.py and bb.py', () => {
+  const load = async (trace: string) => {
+    const { readFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    const root = path.resolve(import.meta.dirname, '..', '..');
+    const info = JSON.parse(await readFile(path.join(root, 'media/videos/pensieve-envivio.info.json'), 'utf8'));
+    const video: PensieveVideo = { bitratesKbps: info.renditions.map((r: { bandwidth: number }) => r.bandwidth / 1000), sizes: info.renditions.map((r: { segmentBytes: number[] }) => r.segmentBytes) };
+    const { parseCooked } = await import('../../player/sim/pensieve.js');
+    return runPensieveSession(parseCooked(await readFile(path.join(root, 'media/traces', trace), 'utf8'), trace), video, 'bba');
+  };
+  const Bps = (mbps: number) => (mbps * 1e6) / 8;
+
+  it('norway_tram_6: chunk 0 spans two trace intervals, chunk 1 fits in what is left of the second', async () => {
+    const r = await load('norway_tram_6');
+    // Chunk 0, quality 1, 450283 B. Interval (0, 3.72000002861] carries bw[1] = 0.814380687094
+    // Mbit/s: 95% of it moves 359752.67 B; the rest at bw[2] = 0.831009287926 Mbit/s.
+    const first = Bps(0.814380687094) * 3.72000002861 * 0.95;
+    const frac0 = (450283 - first) / Bps(0.831009287926) / 0.95;
+    const delay0 = (3.72000002861 + frac0) * 1000 + 80;
+    expect(r.chunks[0]).toMatchObject({ quality: 1, bufferS: 4, bytes: 450283 });
+    expect(r.chunks[0].delayMs).toBeCloseTo(delay0, 6); // 4717.39 ms, all of it rebuffering
+    expect(r.chunks[0].rebufS).toBeCloseTo(delay0 / 1000, 9);
+    // Chunk 1: 4 s of buffer < the 5 s reservoir -> quality 0 (155580 B). 0.48 s are left of the
+    // second interval, carrying 47625 B: not enough, so the rest goes at bw[3] = 1.0187977598.
+    const left2 = 5.12000012398 - (3.72000002861 + frac0);
+    const carried = Bps(0.831009287926) * left2 * 0.95;
+    const delay1 = (left2 + (155580 - carried) / Bps(1.0187977598) / 0.95) * 1000 + 80;
+    expect(r.chunks[1]).toMatchObject({ quality: 0, bytes: 155580, rebufS: 0 });
+    expect(r.chunks[1].delayMs).toBeCloseTo(delay1, 6); // 1454.93 ms
+    expect(r.chunks[1].bufferS).toBeCloseTo((4000 - delay1 + 4000) / 1000, 9);
+  });
+
+  it('norway_bus_1: a fast link; chunk 0 crosses one interval boundary, chunk 1 another', async () => {
+    const r = await load('norway-test/norway_bus_1');
+    const t = [0, 0.549999952316, 0.879999876022, 1.34999990463];
+    const bw = [4.03768755221, 4.79283060109, 4.49231799163, 4.33123809524];
+    const moved1 = Bps(bw[1]) * (t[1] - t[0]) * 0.95;
+    const frac0 = (450283 - moved1) / Bps(bw[2]) / 0.95;
+    expect(r.chunks[0].delayMs).toBeCloseTo((t[1] + frac0) * 1000 + 80, 6); // 887.28 ms
+    const moved2 = Bps(bw[2]) * (t[2] - (t[1] + frac0)) * 0.95;
+    const frac1 = (155580 - moved2) / Bps(bw[3]) / 0.95;
+    expect(r.chunks[1].quality).toBe(0);
+    expect(r.chunks[1].delayMs).toBeCloseTo((t[2] - (t[1] + frac0) + frac1) * 1000 + 80, 6); // 379.78 ms
+  });
+});
