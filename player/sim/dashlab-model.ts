@@ -8,7 +8,7 @@
  */
 import { createAbr, type AbrAlgorithm, type AbrContext, type ThroughputSample } from '../abr/index.js';
 import { BUFFER_DEFAULTS, fetchDelayS, type BufferPolicy } from '../engine/schedule.js';
-import { rateAt, type Trace } from './traces.js';
+import { pieceAt, rateAt, type Trace } from './traces.js';
 
 export interface SimVideo {
   /** bits per second, ascending */
@@ -57,15 +57,7 @@ export function transferTime(trace: Trace, t: number, bytes: number): number {
   let left = bytes * 8; // bits
   let phase = t - Math.floor(t / period) * period;
   if (!(phase >= 0 && phase < period)) phase = 0;
-  // The piece holding `phase`: the last point at or before it.
-  let lo = 0;
-  let hi = pts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (pts[mid].t <= phase) lo = mid;
-    else hi = mid - 1;
-  }
-  let i = lo;
+  let i = pieceAt(trace, phase);
   let now = t;
   let deliveredThisLap = false;
   for (;;) {

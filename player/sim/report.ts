@@ -4,19 +4,10 @@
  * draw. Plain JSON, embedded in the self-contained HTML page and drawn by player/ui/report.ts.
  */
 import type { CompareResult } from './compare.js';
-import type { Summary } from './qoe.js';
+import type { SessionMetrics, Summary } from './qoe.js';
 import type { Trace } from './traces.js';
 
-export interface ReportSession {
-  algo: string;
-  trace: string;
-  qoe: number;
-  bitrateKbps: number;
-  rebufferS: number;
-  rebufferRatio: number;
-  switches: number;
-  startupS: number;
-}
+export type ReportSession = { algo: string; trace: string } & SessionMetrics;
 
 /** Columns: time s, chosen bitrate kbit/s, buffer s (after each segment arrives). */
 export type Timeline = [number[], number[], number[]];

@@ -79,18 +79,23 @@ export function parseTrace(text: string, name: string): Trace {
   return { name, points, periodS: periodMs / 1000, format: 'mahimahi' };
 }
 
-/** The rate at time t (seconds since the trace started), looping. */
-export function rateAt(trace: Trace, tS: number): number {
-  const t = ((tS % trace.periodS) + trace.periodS) % trace.periodS;
+/** The index of the piece of the curve holding `phaseS` (0 <= phaseS < periodS): the last point at or before it. */
+export function pieceAt(trace: Trace, phaseS: number): number {
   const pts = trace.points;
   let lo = 0;
   let hi = pts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (pts[mid].t <= t) lo = mid;
+    if (pts[mid].t <= phaseS) lo = mid;
     else hi = mid - 1;
   }
-  return pts[lo].kbps;
+  return lo;
+}
+
+/** The rate at time t (seconds since the trace started), looping. */
+export function rateAt(trace: Trace, tS: number): number {
+  const t = ((tS % trace.periodS) + trace.periodS) % trace.periodS;
+  return trace.points[pieceAt(trace, t)].kbps;
 }
 
 /** Mean rate over one period, kbit/s. */
