@@ -152,22 +152,24 @@ async function main(): Promise<void> {
   const summary = players.map((p) => summarise(p.label, results.filter((r) => r.algo === p.label))).sort((a, b) => b.meanQoe - a.meanQoe);
   const result: CompareResult = { model: 'browser', video: info.id, traces: traces.map((t) => t.name), results, summary };
 
-  // Our algorithms: the simulator on the same trace and video, beside the measurement.
+  // Our algorithms: the simulator on the same trace and video, beside the measurement, with
+  // the session's mean time to first byte as the model's RTT (request overhead it would not
+  // otherwise charge).
   const simulated = measured
     .filter(({ session }) => session.player.startsWith('dashlab:'))
     .map(({ trace, session }) => {
-      const r = simulateDashlab({ trace: trace.trace, video: video.sim, algo: session.player.slice('dashlab:'.length) });
+      const r = simulateDashlab({ trace: trace.trace, rttMs: session.meanTtfbMs, video: video.sim, algo: session.player.slice('dashlab:'.length) });
       const kbps = r.segments.map((s) => video.sim.bitrates[s.quality] / 1000);
       const sim = sessionMetrics(kbps, r.rebufferS, r.startupS, r.segments.length * video.sim.segmentS);
-      return { algo: session.player, trace: trace.name, simulatedQoe: sim.qoe, measuredQoe: session.qoe, simBitrateKbps: sim.bitrateKbps, measuredBitrateKbps: session.bitrateKbps, simRebufferS: sim.rebufferS, measuredRebufferS: session.rebufferS };
+      return { algo: session.player, trace: trace.name, simulatedQoe: sim.qoe, measuredQoe: session.qoe, simBitrateKbps: sim.bitrateKbps, measuredBitrateKbps: session.bitrateKbps, simRebufferS: sim.rebufferS, measuredRebufferS: session.rebufferS, ttfbMs: session.meanTtfbMs };
     });
 
   printCompareTable(result, `measured in Chromium, video ${result.video}, ${result.traces.length} trace${result.traces.length === 1 ? '' : 's'}`, 'player');
   if (simulated.length) {
     console.log('\nour algorithms: simulated (dashlab model) against measured, per trace');
-    console.log(`${'player'.padEnd(22)}${'trace'.padEnd(22)}${'QoE sim'.padStart(9)}${'measured'.padStart(10)}${'kbit/s sim'.padStart(12)}${'measured'.padStart(10)}${'rebuf s sim'.padStart(13)}${'measured'.padStart(10)}`);
+    console.log(`${'player'.padEnd(22)}${'trace'.padEnd(22)}${'QoE sim'.padStart(9)}${'measured'.padStart(10)}${'kbit/s sim'.padStart(12)}${'measured'.padStart(10)}${'rebuf s sim'.padStart(13)}${'measured'.padStart(10)}${'ttfb ms'.padStart(9)}`);
     for (const s of simulated) {
-      console.log(`${s.algo.padEnd(22)}${s.trace.padEnd(22)}${s.simulatedQoe.toFixed(2).padStart(9)}${s.measuredQoe.toFixed(2).padStart(10)}${s.simBitrateKbps.toFixed(0).padStart(12)}${s.measuredBitrateKbps.toFixed(0).padStart(10)}${s.simRebufferS.toFixed(2).padStart(13)}${s.measuredRebufferS.toFixed(2).padStart(10)}`);
+      console.log(`${s.algo.padEnd(22)}${s.trace.padEnd(22)}${s.simulatedQoe.toFixed(2).padStart(9)}${s.measuredQoe.toFixed(2).padStart(10)}${s.simBitrateKbps.toFixed(0).padStart(12)}${s.measuredBitrateKbps.toFixed(0).padStart(10)}${s.simRebufferS.toFixed(2).padStart(13)}${s.measuredRebufferS.toFixed(2).padStart(10)}${s.ttfbMs.toFixed(0).padStart(9)}`);
     }
     const gaps = simulated.map((s) => Math.abs(s.measuredQoe - s.simulatedQoe));
     console.log(`mean |measured - simulated| QoE: ${(gaps.reduce((a, b) => a + b, 0) / gaps.length).toFixed(2)}`);

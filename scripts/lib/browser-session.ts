@@ -21,6 +21,8 @@ export interface MeasuredSession extends SessionMetrics {
   complete: boolean;
   /** Bitrate (kbit/s) per played segment, in order. */
   played: number[];
+  /** Mean time from sending a video segment request to its first byte, ms (the model's RTT). */
+  meanTtfbMs: number;
   timeline: Array<{ t: number; kbps: number; bufferS: number }>;
   error?: string;
 }
@@ -80,10 +82,13 @@ export async function playSession(opts: {
   const downloads = new Map<number, number>(); // segment index -> bandwidth of its last download
   const timeline: MeasuredSession['timeline'] = [];
   let bufferS = 0;
+  const ttfbs: number[] = [];
   const t0 = Date.now();
   page.on('requestfinished', (req) => {
     const seg = segmentOf(req.url(), opts.renditions);
     if (!seg) return;
+    const timing = req.timing();
+    if (timing.responseStart > 0 && timing.requestStart >= 0) ttfbs.push(timing.responseStart - timing.requestStart);
     const bps = opts.renditions.get(seg.rendition)!;
     downloads.set(seg.index, bps);
     timeline.push({ t: (Date.now() - t0) / 1000, kbps: bps / 1000, bufferS });
@@ -121,5 +126,6 @@ export async function playSession(opts: {
   for (let i = 0; i < playedCount && downloads.has(i); i++) played.push(downloads.get(i)! / 1000);
   const stallS = last?.stalls.seconds ?? 0;
   const m = sessionMetrics(played, stallS, last?.startupS ?? 0, played.length * opts.segmentS);
-  return { player: opts.player.label, ...m, complete, played, timeline, error };
+  const meanTtfbMs = ttfbs.length ? ttfbs.reduce((a, b) => a + b, 0) / ttfbs.length : 0;
+  return { player: opts.player.label, ...m, complete, played, meanTtfbMs, timeline, error };
 }
