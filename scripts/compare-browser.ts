@@ -6,7 +6,8 @@
  * links never share bandwidth), measured from the page; N sessions at a time. The same table, JSON and HTML as npm run compare; for our algorithms the
  * simulated QoE of the same trace and video is printed beside the measured one.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
 import { ABR_NAMES } from '../player/abr/index.js';
@@ -57,16 +58,19 @@ async function main(): Promise<void> {
   }
   const config = { ...loadConfig(), port: 0, host: '127.0.0.1' };
   const traces = await loadTraces(values.traces!);
-  if (values.video === SAMPLE_ID && !(await loadVideo(SAMPLE_ID, config.mediaDir).then(() => true, () => false))) {
+  // A packaged video of the library (bundled ones like pensieve-envivio are sizes only).
+  const infoFile = path.join(config.mediaDir, values.video!, 'info.json');
+  const packaged = () => stat(infoFile).then(() => true, () => false);
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(values.video!)) throw new UsageError(`--video ${values.video}: give the id of a video in the library`);
+  if (values.video === SAMPLE_ID && !(await packaged())) {
     process.stderr.write('the library has no sample yet: packaging it first (once)...\n');
     const bar = new ProgressBar();
     await packageSample({ mediaDir: config.mediaDir, masterPath: SAMPLE_MASTER, onProgress: (p) => bar.update({ label: p.phase, percent: p.percent }) });
     bar.done();
   }
-  const video = await loadVideo(values.video!, config.mediaDir).catch(() => {
-    throw new UsageError(`--video ${values.video}: not in the library (${config.mediaDir}); package it with npm run package -- <file> --id ${values.video}`);
-  });
-  const info = JSON.parse(await readFile(`${config.mediaDir}/${values.video}/info.json`, 'utf8')) as { id: string; durationS: number; segmentDurationS: number; renditions: Array<{ id: string; kind: string; bandwidth: number }> };
+  if (!(await packaged())) throw new UsageError(`--video ${values.video}: not in the library (${config.mediaDir}); package it with npm run package -- <file> --id ${values.video}`);
+  const video = await loadVideo(infoFile);
+  const info = JSON.parse(await readFile(infoFile, 'utf8')) as { id: string; durationS: number; segmentDurationS: number; renditions: Array<{ id: string; kind: string; bandwidth: number }> };
   const renditions = new Map(info.renditions.filter((r) => r.kind === 'video').map((r) => [r.id, r.bandwidth]));
   const timeoutS = values.timeout ? Number(values.timeout) : info.durationS * 3 + 60;
   if (!(timeoutS > 0)) throw new UsageError('--timeout: seconds, > 0');
