@@ -20,7 +20,8 @@ const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|
              (pensieve-envivio: Pensieve's test video) or an info.json file
   --traces   a folder of traces, one trace file, or a name under media/traces/, or a
              comma-separated list of those (norway-test = Pensieve's 142 Norway test traces)
-  --algos    comma-separated, or all (default)
+  --algos    comma-separated, or all (default); add offline-optimal for the best any
+             player could do knowing the trace (dashlab model; ~50 ms a session)
   --model    dashlab (our player, default) or pensieve (Pensieve's test environment)
   --json     write every session and the summary as JSON
   --html     write a self-contained HTML report with plots

@@ -1,6 +1,7 @@
 /** Run a trace-driven comparison: every algorithm on every trace, in one model. */
 import { ABR_NAMES } from '../abr/index.js';
 import { simulateDashlab, type SimVideo } from './dashlab-model.js';
+import { offlineOptimal } from './offline.js';
 import { PENSIEVE, runPensieveSession, type CookedTrace } from './pensieve.js';
 import { sessionMetrics, summarise, type SessionMetrics, type Summary } from './qoe.js';
 import type { Trace } from './traces.js';
@@ -22,11 +23,13 @@ export interface CompareResult {
   summary: Summary[];
 }
 
+/** Not an algorithm but a yardstick (player/sim/offline.ts): asked for by name, never part of `all`. */
+export const OFFLINE_OPTIMAL = 'offline-optimal';
+
 export function resolveAlgos(spec: string): string[] {
-  if (spec === 'all') return [...ABR_NAMES];
-  const list = spec.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const a of list) if (!ABR_NAMES.includes(a)) throw new Error(`unknown algorithm "${a}"; known: ${ABR_NAMES.join(', ')} (or all)`);
-  return list;
+  const list = spec.split(',').map((s) => s.trim()).filter(Boolean).flatMap((a) => (a === 'all' ? [...ABR_NAMES] : [a]));
+  for (const a of list) if (!ABR_NAMES.includes(a) && a !== OFFLINE_OPTIMAL) throw new Error(`unknown algorithm "${a}"; known: ${ABR_NAMES.join(', ')} (or all), and ${OFFLINE_OPTIMAL}`);
+  return [...new Set(list)];
 }
 
 /**
@@ -41,6 +44,7 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
     for (const tr of input.traces) {
       if (done % 16 === 15) await new Promise((r) => setTimeout(r, 0));
       if (input.model === 'pensieve') {
+        if (algo === OFFLINE_OPTIMAL) throw new Error(`${OFFLINE_OPTIMAL} is computed in the dashlab model only`);
         if (!tr.cooked) throw new Error(`${tr.name}: the pensieve model needs a Pensieve-format (cooked) trace`);
         const v = input.video.sim;
         const r = runPensieveSession(tr.cooked, { bitratesKbps: v.bitrates.map((b) => b / 1000), sizes: v.sizes }, algo);
@@ -52,7 +56,7 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
         m.qoe = r.qoe;
         results.push({ algo, trace: tr.name, ...m, timeline: r.chunks.map((c) => ({ t: c.timeMs / 1000, kbps: v.bitrates[c.quality] / 1000, bufferS: c.bufferS })) });
       } else {
-        const r = simulateDashlab({ trace: tr.trace, video: input.video.sim, algo });
+        const r = algo === OFFLINE_OPTIMAL ? offlineOptimal({ trace: tr.trace, video: input.video.sim }) : simulateDashlab({ trace: tr.trace, video: input.video.sim, algo });
         const kbps = r.segments.map((s) => input.video.sim.bitrates[s.quality] / 1000);
         const m = sessionMetrics(kbps, r.rebufferS, r.startupS, r.segments.length * input.video.sim.segmentS);
         results.push({ algo, trace: tr.name, ...m, timeline: r.segments.map((s) => ({ t: s.startS, kbps: input.video.sim.bitrates[s.quality] / 1000, bufferS: s.bufferS, linkKbps: s.linkKbps })) });

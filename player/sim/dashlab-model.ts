@@ -80,65 +80,99 @@ export function transferTime(trace: Trace, t: number, bytes: number): number {
   }
 }
 
-/** `abr` (an instance) overrides `algo` (a registered name): for trying an algorithm of your own. */
-export function simulateDashlab(opts: { trace: Trace; rttMs?: number; video: SimVideo; algo: string; abr?: AbrAlgorithm; policy?: BufferPolicy }): SimResult {
-  const { trace, video } = opts;
-  const policy = opts.policy ?? BUFFER_DEFAULTS;
-  const rtt = (opts.rttMs ?? trace.rttMs ?? 0) / 1000;
-  const abr = opts.abr ?? createAbr(opts.algo);
-  const n = Math.min(video.segments ?? Infinity, video.sizes[0].length);
-  const history: ThroughputSample[] = [];
-  const segments: SimSegment[] = [];
-  let t = 0;
-  let buffer = 0;
-  let playing = false;
-  let startupS = 0;
-  let rebuffer = 0;
-  let last: number | undefined;
+/** The player's state between segments, in virtual time. */
+export interface PlayerClock {
+  t: number;
+  bufferS: number;
+  playing: boolean;
+  startupS: number;
+  rebufferS: number;
+}
+
+export const START_CLOCK: PlayerClock = { t: 0, bufferS: 0, playing: false, startupS: 0, rebufferS: 0 };
+
+/**
+ * One segment in the dashlab model: wait while a segment would overflow the buffer target
+ * (or as the ABR asks), then one RTT and the transfer over the trace (with the audio
+ * segment beside it); playback drains the buffer meanwhile and stalls when it empties;
+ * playback starts once `startS` is buffered. Returns the new clock and the download.
+ */
+export function stepSegment(
+  c: PlayerClock,
+  o: { trace: Trace; video: SimVideo; policy: BufferPolicy; rttS: number; k: number; q: number; n: number; abrDelayS?: number },
+): { clock: PlayerClock; startS: number; transferS: number; bytes: number } {
+  let { t, bufferS, playing, startupS, rebufferS } = c;
   const elapse = (d: number) => {
-    // Playback drains the buffer; an empty buffer while playing is a stall.
     if (playing) {
-      if (buffer >= d) buffer -= d;
+      if (bufferS >= d) bufferS -= d;
       else {
-        rebuffer += d - buffer;
-        buffer = 0;
+        rebufferS += d - bufferS;
+        bufferS = 0;
       }
     }
     t += d;
   };
+  const wait = fetchDelayS(o.policy, bufferS, o.video.segmentS, o.abrDelayS);
+  if (wait > 0) elapse(wait);
+  const startS = t;
+  const bytes = o.video.sizes[o.q][o.k];
+  const transferS = transferTime(o.trace, t + o.rttS, bytes + (o.video.audioBytes?.[o.k] ?? 0));
+  elapse(o.rttS + transferS);
+  bufferS += o.video.segmentS;
+  if (!playing && (bufferS >= o.policy.startS || o.k === o.n - 1)) {
+    playing = true;
+    startupS = t;
+  }
+  return { clock: { t, bufferS, playing, startupS, rebufferS }, startS, transferS, bytes };
+}
+
+/** `abr` (an instance) overrides `algo` (a registered name): for trying an algorithm of your own. */
+export function simulateDashlab(opts: { trace: Trace; rttMs?: number; video: SimVideo; algo: string; abr?: AbrAlgorithm; policy?: BufferPolicy }): SimResult {
+  const { trace, video } = opts;
+  const policy = opts.policy ?? BUFFER_DEFAULTS;
+  const rttS = (opts.rttMs ?? trace.rttMs ?? 0) / 1000;
+  const abr = opts.abr ?? createAbr(opts.algo);
+  const n = simSegments(video);
+  const history: ThroughputSample[] = [];
+  const segments: SimSegment[] = [];
+  let clock = START_CLOCK;
+  let last: number | undefined;
   for (let k = 0; k < n; k++) {
     const upcoming = Array.from({ length: Math.min(5, n - k) }, (_, j) => video.bitrates.map((_b, q) => video.sizes[q][k + j]));
     const ctx: AbrContext = {
       bitrates: video.bitrates,
       segmentDurationS: video.segmentS,
-      bufferS: buffer,
+      bufferS: clock.bufferS,
       bufferTargetS: policy.targetS,
       history,
       lastIndex: last,
       segmentIndex: k,
       totalSegments: n,
       upcomingSizes: upcoming,
-      nowS: t,
-      rebuffering: playing && buffer === 0 && k > 0,
+      nowS: clock.t,
+      rebuffering: clock.playing && clock.bufferS === 0 && k > 0,
     };
     const d = abr.choose(ctx);
     const q = Math.max(0, Math.min(video.bitrates.length - 1, d.index));
-    const wait = fetchDelayS(policy, buffer, video.segmentS, d.delayS);
-    if (wait > 0) elapse(wait);
-    const bytes = video.sizes[q][k];
-    const linkKbps = rateAt(trace, t);
-    const startS = t;
-    const stalledBefore = rebuffer;
-    const transfer = transferTime(trace, t + rtt, bytes + (video.audioBytes?.[k] ?? 0));
-    elapse(rtt + transfer);
-    buffer += video.segmentS;
-    history.push({ bytes, ttfbS: rtt, transferS: transfer, endS: t });
-    if (!playing && (buffer >= policy.startS || k === n - 1)) {
-      playing = true;
-      startupS = t;
-    }
-    segments.push({ index: k, quality: q, bytes, startS, downloadS: t - startS, bufferS: buffer, rebufferS: rebuffer - stalledBefore, estimateBps: d.estimateBps, linkKbps });
+    const before = clock;
+    const step = stepSegment(clock, { trace, video, policy, rttS, k, q, n, abrDelayS: d.delayS });
+    clock = step.clock;
+    history.push({ bytes: step.bytes, ttfbS: rttS, transferS: step.transferS, endS: clock.t });
+    segments.push({
+      index: k,
+      quality: q,
+      bytes: step.bytes,
+      startS: step.startS,
+      downloadS: clock.t - step.startS,
+      bufferS: clock.bufferS,
+      rebufferS: clock.rebufferS - before.rebufferS,
+      estimateBps: d.estimateBps,
+      linkKbps: rateAt(trace, step.startS),
+    });
     last = q;
   }
-  return { segments, startupS, rebufferS: rebuffer, totalS: t + buffer };
+  return { segments, startupS: clock.startupS, rebufferS: clock.rebufferS, totalS: clock.t + clock.bufferS };
 }
+
+/** Segments played: every size given, or `segments` when set. */
+export const simSegments = (video: SimVideo) => Math.min(video.segments ?? Infinity, video.sizes[0].length);

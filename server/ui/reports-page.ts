@@ -4,10 +4,12 @@
  */
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function reportsPage(opts: { videos: Array<{ id: string; title: string }>; traces: Array<{ name: string; count: number }>; algos: string[]; defaultAlgo: string }): string {
+export function reportsPage(opts: { videos: Array<{ id: string; title: string }>; traces: Array<{ name: string; count: number }>; algos: string[]; defaultAlgo: string; yardstick: string }): string {
   const video = opts.videos.map((v) => `<option value="${esc(v.id)}">${esc(v.title)}${v.title === v.id ? '' : ` (${esc(v.id)})`}</option>`).join('');
   const traces = opts.traces.map((t) => `<option value="${esc(t.name)}">${esc(t.name)}${t.count > 1 ? ` (${t.count} traces)` : ''}</option>`).join('');
-  const algos = opts.algos.map((a) => `<label><input type="checkbox" name="algo" value="${esc(a)}" checked> ${esc(a)}${a === opts.defaultAlgo ? ' (ours)' : ''}</label>`).join(' ');
+  const algos =
+    opts.algos.map((a) => `<label><input type="checkbox" name="algo" value="${esc(a)}" checked> ${esc(a)}${a === opts.defaultAlgo ? ' (ours)' : ''}</label>`).join(' ') +
+    ` <label title="the best any player could do knowing the trace in advance (dashlab model)"><input type="checkbox" name="algo" value="${esc(opts.yardstick)}"> ${esc(opts.yardstick)}</label>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>ABR lab · dashlab</title>

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { runComparison } from '../../player/sim/compare.js';
 import { simulateDashlab, transferTime, type SimVideo } from '../../player/sim/dashlab-model.js';
 import { parseTrace } from '../../player/sim/traces.js';
+import { offlineOptimal } from '../../player/sim/offline.js';
+import { sessionMetrics } from '../../player/sim/qoe.js';
 
 const constant = (kbps: number) => parseTrace(JSON.stringify({ points: [{ t: 0, kbps }] }), `c${kbps}`);
 const video = (n: number, kbps: number[] = [500, 1000, 2000]): SimVideo => ({
@@ -97,5 +99,40 @@ describe('compare', () => {
     expect(r.summary.map((s) => s.algo).sort()).toEqual(['bba', 'bola']);
     for (const s of r.summary) for (const k of ['algo', 'n', 'meanQoe', 'ciQoe']) expect(s).toHaveProperty(k);
     expect(r.summary[0].meanQoe).toBeGreaterThanOrEqual(r.summary[1].meanQoe);
+  });
+});
+
+describe('the offline optimum', () => {
+  const qoe = (v: SimVideo, r: ReturnType<typeof offlineOptimal>) =>
+    sessionMetrics(r.segments.map((x) => v.bitrates[x.quality] / 1000), r.rebufferS, r.startupS, r.segments.length * v.segmentS).qoe;
+  it('on a fast constant link: the start rule first (1000k), then the top for every segment', () => {
+    const v = video(10);
+    const r = offlineOptimal({ trace: constant(10_000), video: v });
+    expect(r.segments.map((x) => x.quality)).toEqual([1, 2, 2, 2, 2, 2, 2, 2, 2, 2]);
+    // 1.0 + 9 x 2.0 - |2.0 - 1.0| = 18, no stall.
+    expect(qoe(v, r)).toBeCloseTo(18, 9);
+    expect(r.rebufferS).toBe(0);
+  });
+  it('on a link slower than the middle rung: no stall, and above the score of the all-lowest plan', () => {
+    const v = video(12);
+    const r = offlineOptimal({ trace: constant(800), video: v });
+    expect(r.rebufferS).toBeLessThan(1e-9);
+    // Start rule (1000k: 5 s, startup), then 11 x 500k (2.5 s each, the buffer grows):
+    // 1.0 + 11 x 0.5 - 0.5 = 6.0 without a stall; the optimum mixes in some 1000k on top.
+    expect(qoe(v, r)).toBeGreaterThan(6.0);
+    expect(r.segments.some((x) => x.index > 0 && x.quality === 1)).toBe(true);
+    expect(r.segments.every((x) => x.quality < 2)).toBe(true);
+  });
+  it('is at least as good as every algorithm on every trace it is given', () => {
+    const traces = [parseTrace('0 0.4\n5 3\n10 0.8\n20 5\n', 'mixed'), parseTrace('0 2.5\n30 0.3\n45 2.5\n', 'tunnel'), constant(1300)];
+    const v = video(20);
+    for (const trace of traces) {
+      const best = qoe(v, offlineOptimal({ trace, video: v, bucketS: 0.1 }));
+      for (const algo of ['bba', 'bola', 'robust-mpc', 'dashlab', 'throughput', 'dynamic', 'mpc']) {
+        const r = simulateDashlab({ trace, video: v, algo });
+        const got = sessionMetrics(r.segments.map((x) => v.bitrates[x.quality] / 1000), r.rebufferS, r.startupS, r.segments.length * 4).qoe;
+        expect(best, `${algo} on ${trace.name}`).toBeGreaterThanOrEqual(got - 1e-9);
+      }
+    }
   });
 });
