@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       for (let job = jobs.shift(); job; job = jobs.shift()) {
         // A new link starts the trace from its beginning, now.
         const link = (await post('/api/links', JSON.stringify({ profile: `trace-${shaperName.get(job.trace)}` }))).id!;
-        const session = await playSession({ browser: browser!, baseUrl: url, videoId: info.id, linkId: link, player: job.player, renditions, segmentS: info.segmentDurationS, timeoutS });
+        const session = await playSession({ browser: browser!, baseUrl: url, videoId: info.id, linkId: link, player: job.player, renditions, segmentS: info.segmentDurationS, segmentCount: video.sim.segments ?? video.sim.sizes[0].length, timeoutS });
         await fetch(`${url}/api/links/${link}`, { method: 'DELETE' });
         measured.push({ trace: job.trace, session });
         done++;

@@ -74,6 +74,8 @@ export async function playSession(opts: {
   /** Rendition id -> bandwidth (bit/s), video only. */
   renditions: Map<string, number>;
   segmentS: number;
+  /** Video segments in the video. */
+  segmentCount: number;
   timeoutS: number;
 }): Promise<MeasuredSession> {
   // A context of its own: no HTTP cache shared with the other players.
@@ -100,6 +102,8 @@ export async function playSession(opts: {
   try {
     await page.goto(`${opts.baseUrl}/watch/${encodeURIComponent(opts.videoId)}?${q}`);
     const deadline = t0 + opts.timeoutS * 1000;
+    let stillAt = -1;
+    let stillSince = 0;
     for (;;) {
       last = (await page.evaluate(() => (window as unknown as { dashlabPlayer?: { stats(): unknown } }).dashlabPlayer?.stats())) as PageStats | undefined;
       if (last) bufferS = last.bufferS;
@@ -108,8 +112,18 @@ export async function playSession(opts: {
         break;
       }
       if (last && (last.state === 'ended' || (last.durationS > 0 && last.currentTimeS >= last.durationS - 0.25))) break;
+      // Every segment downloaded, out of media within a segment of the end, the playhead still
+      // for 3 s: a player that never signalled the end of its stream (audio and video ending
+      // a few ms apart) is done.
+      if (last && downloads.size >= opts.segmentCount && last.currentTimeS >= last.durationS - opts.segmentS && last.bufferS < 0.5) {
+        if (last.currentTimeS !== stillAt) {
+          stillAt = last.currentTimeS;
+          stillSince = Date.now();
+        } else if (Date.now() - stillSince > 3000) break;
+      }
       if (Date.now() > deadline) {
-        error = `did not finish in ${opts.timeoutS} s`;
+        const at = last ? `: ${last.state} at ${last.currentTimeS.toFixed(2)} of ${last.durationS.toFixed(2)} s, ${last.bufferS.toFixed(2)} s buffered, ${last.stalls.count} stalls` : ': no player on the page';
+        error = `did not finish in ${opts.timeoutS} s${at}`;
         break;
       }
       await page.waitForTimeout(500);
