@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { resolveAlgos, runComparison } from '../player/sim/compare.js';
+import { OFFLINE_OPTIMAL, resolveAlgos, runComparison } from '../player/sim/compare.js';
 import { buildReportData } from '../player/sim/report.js';
 import { reportPage } from '../server/ui/report-page.js';
 import { ensureReportAssets } from './lib/build-player.js';
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       throw new UsageError((err as Error).message);
     }
   })();
+  if (values.model === 'pensieve' && algos.includes(OFFLINE_OPTIMAL)) throw new UsageError(`${OFFLINE_OPTIMAL} is computed in the dashlab model only`);
   const video = await loadVideo(values.video);
   const traces = await loadTraces(values.traces);
   if (values.trace && !traces.some((t) => t.name === values.trace)) throw new UsageError(`--trace ${values.trace}: not one of the traces given by --traces`);
