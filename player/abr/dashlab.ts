@@ -13,7 +13,7 @@
  *     together (all their bytes over all their time), without error bookkeeping.
  */
 import { ABR_DEFAULTS } from './defaults.js';
-import { harmonicMean, PredictionErrors } from './estimators.js';
+import { harmonicMean, PredictionErrors, samplesAfter } from './estimators.js';
 import { decideByPlan } from './mpc.js';
 import { indexForBps, sampleBps, type AbrAlgorithm, type ThroughputSample } from './types.js';
 
@@ -33,16 +33,13 @@ export function createDashlab(params: Partial<typeof DASHLAB_PARAMS> = {}): AbrA
   const p = { ...DASHLAB_PARAMS, ...params };
   const errors = new PredictionErrors();
   let usable: ThroughputSample[] = [];
-  let seen = 0;
+  let lastSeen: ThroughputSample | undefined;
   return {
     name: 'dashlab',
     choose(ctx) {
-      // Keep the usable samples (incrementally: the history only grows within a session).
-      if (ctx.history.length < seen) {
-        usable = [];
-        seen = 0;
-      }
-      for (; seen < ctx.history.length; seen++) if (ctx.history[seen].bytes >= p.minSampleBytes) usable.push(ctx.history[seen]);
+      for (const s of samplesAfter(ctx.history, lastSeen)) if (s.bytes >= p.minSampleBytes) usable.push(s);
+      if (usable.length > 100) usable = usable.slice(-100);
+      lastSeen = ctx.history.at(-1) ?? lastSeen;
       if (!usable.length) {
         if (!ctx.history.length) return { index: indexForBps(ctx.bitrates, ABR_DEFAULTS.startBps), reason: 'start: no throughput yet' };
         // Only small downloads so far: their bytes over their time together, no error bookkeeping.

@@ -56,14 +56,16 @@ export function harmonicMean(history: ThroughputSample[], window = 5): number | 
 export class PredictionErrors {
   private errors: number[] = [];
   private lastPrediction: number | undefined;
-  private seen = 0;
+  private last: ThroughputSample | undefined;
 
-  /** Account for downloads that arrived since the last call. */
+  /** Account for downloads that arrived since the last call (one error for the newest). */
   observe(history: ThroughputSample[]): void {
-    if (history.length <= this.seen || !history.length) return;
-    const actual = sampleBps(history[history.length - 1]);
+    if (!samplesAfter(history, this.last).length) return;
+    const newest = history[history.length - 1];
+    const actual = sampleBps(newest);
     this.errors.push(this.lastPrediction === undefined ? 0 : Math.abs(this.lastPrediction - actual) / actual);
-    this.seen = history.length;
+    if (this.errors.length > 100) this.errors.shift();
+    this.last = newest;
   }
 
   /** Remember what was predicted, to score it against the next download. */
@@ -74,4 +76,13 @@ export class PredictionErrors {
   recent(window: number): number[] {
     return this.errors.slice(-window);
   }
+}
+
+/**
+ * The samples that arrived after `last` (all of them when `last` is undefined). Found by
+ * identity, not by count: the player keeps only its last 100 downloads, so the history's
+ * length stops growing in a long session.
+ */
+export function samplesAfter(history: ThroughputSample[], last: ThroughputSample | undefined): ThroughputSample[] {
+  return history.slice(last ? history.lastIndexOf(last) + 1 : 0);
 }

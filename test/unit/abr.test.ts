@@ -257,3 +257,23 @@ describe('registry', () => {
     }
   });
 });
+
+describe('long sessions: the player keeps only its last 100 downloads', () => {
+  it('robust-MPC and ours still see every new download after the history stops growing', () => {
+    for (const name of ['robust-mpc', 'dashlab']) {
+      const abr = createAbr(name);
+      const history: ThroughputSample[] = [];
+      let estimate = 0;
+      for (let i = 0; i < 130; i++) {
+        // 4 Mbit/s for 120 downloads, then 1 Mbit/s: the drop comes after the cap.
+        const mbps = i < 120 ? 4 : 1;
+        history.push({ bytes: 500_000, ttfbS: 0, transferS: 4 / mbps, endS: i + 1 });
+        if (history.length > 100) history.shift(); // as player/engine/player.ts does
+        estimate = abr.choose(ctx({ history, bufferS: 20, segmentIndex: i + 1, totalSegments: 200, lastIndex: 2 })).estimateBps ?? 0;
+        if (i === 119) expect(estimate, name).toBeGreaterThan(3.5e6);
+      }
+      // Ten downloads at 1 Mbit/s: the harmonic means are down to it (a stale 4 Mbit/s if unseen).
+      expect(estimate, name).toBeLessThan(1.01e6);
+    }
+  });
+});
