@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const measured: Array<{ trace: LoadedTrace; session: MeasuredSession }> = [];
   const t0 = Date.now();
   const jobs = traces.flatMap((trace) => players.map((player) => ({ trace, player })));
-  console.log(`compare:browser: ${players.length} players x ${traces.length} traces on ${info.id} (${info.durationS} s), ${parallel} at a time, in real time (about ${Math.ceil((jobs.length / parallel) * (info.durationS + 10) / 60)} min)`);
+  console.log(`compare:browser: ${players.length} players x ${traces.length} traces on ${info.id} (${info.durationS} s), ${parallel} at a time, in real time (about ${Math.ceil((Math.ceil(jobs.length / parallel) * (info.durationS + 35)) / 60)} min)`);
   const bar = new ProgressBar();
   const total = jobs.length;
   let done = 0;

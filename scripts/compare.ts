@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { OFFLINE_OPTIMAL, resolveAlgos, runComparison } from '../player/sim/compare.js';
+import { CompareInputError, OFFLINE_OPTIMAL, resolveAlgos, runComparison } from '../player/sim/compare.js';
 import { buildReportData } from '../player/sim/report.js';
 import { reportPage } from '../server/ui/report-page.js';
 import { ensureReportAssets } from './lib/build-player.js';
@@ -68,5 +68,5 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   process.stderr.write(`dashlab compare: error: ${err instanceof Error ? err.message : err}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  process.exit(err instanceof UsageError || err instanceof CompareInputError ? 2 : 1);
 });

@@ -99,11 +99,13 @@ export async function playSession(opts: {
   if (opts.player.abr) q.set('abr', opts.player.abr);
   let last: PageStats | undefined;
   let error: string | undefined;
+  let endStallS: number | undefined;
   try {
     await page.goto(`${opts.baseUrl}/watch/${encodeURIComponent(opts.videoId)}?${q}`);
     const deadline = t0 + opts.timeoutS * 1000;
     let stillAt = -1;
     let stillSince = 0;
+    let stallsWhenStill = 0;
     for (;;) {
       last = (await page.evaluate(() => (window as unknown as { dashlabPlayer?: { stats(): unknown } }).dashlabPlayer?.stats())) as PageStats | undefined;
       if (last) bufferS = last.bufferS;
@@ -119,7 +121,12 @@ export async function playSession(opts: {
         if (last.currentTimeS !== stillAt) {
           stillAt = last.currentTimeS;
           stillSince = Date.now();
-        } else if (Date.now() - stillSince > 3000) break;
+          stallsWhenStill = last.stalls.seconds;
+        } else if (Date.now() - stillSince > 3000) {
+          // Waiting at the end of the media is not a stall of the session.
+          endStallS = stallsWhenStill;
+          break;
+        }
       }
       if (Date.now() > deadline) {
         const at = last ? `: ${last.state} at ${last.currentTimeS.toFixed(2)} of ${last.durationS.toFixed(2)} s, ${last.bufferS.toFixed(2)} s buffered, ${last.stalls.count} stalls` : ': no player on the page';
@@ -138,7 +145,7 @@ export async function playSession(opts: {
   const playedCount = complete ? downloads.size : Math.floor((last?.currentTimeS ?? 0) / opts.segmentS);
   const played: number[] = [];
   for (let i = 0; i < playedCount && downloads.has(i); i++) played.push(downloads.get(i)! / 1000);
-  const stallS = last?.stalls.seconds ?? 0;
+  const stallS = endStallS ?? last?.stalls.seconds ?? 0;
   const m = sessionMetrics(played, stallS, last?.startupS ?? 0, played.length * opts.segmentS);
   const meanTtfbMs = ttfbs.length ? ttfbs.reduce((a, b) => a + b, 0) / ttfbs.length : 0;
   return { player: opts.player.label, ...m, complete, played, meanTtfbMs, timeline, error };

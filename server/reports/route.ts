@@ -5,7 +5,7 @@
  */
 import express from 'express';
 import { ABR_NAMES, DEFAULT_ABR } from '../../player/abr/registry.js';
-import { OFFLINE_OPTIMAL, resolveAlgos, runComparison } from '../../player/sim/compare.js';
+import { CompareInputError, OFFLINE_OPTIMAL, resolveAlgos, runComparison } from '../../player/sim/compare.js';
 import { buildReportData } from '../../player/sim/report.js';
 import type { MediaCatalog } from '../media/catalog.js';
 import { loadReportAssets, reportPage } from '../ui/report-page.js';
@@ -58,7 +58,7 @@ export function reportsRouter(opts: { catalog: MediaCatalog; mediaDir: string })
       res.set('Cache-Control', 'no-cache').type('html').send(await job);
     } catch (err) {
       const msg = (err as Error).message.replace(/^--(video|traces) /, '$1 ');
-      if (err instanceof UsageError || /needs a Pensieve-format|dashlab model only/.test(msg)) return void res.status(400).type('text').send(`${msg}\n`);
+      if (err instanceof UsageError || err instanceof CompareInputError) return void res.status(400).type('text').send(`${msg}\n`);
       next(err);
     }
   });
