@@ -2,8 +2,11 @@
  * dashlab, our own: model-predictive like robust-MPC (Yin et al. 2015), with three changes
  * chosen with the simulator (npm run compare; the sweeps and what lost are in the README):
  *  1. The prediction is the smaller of the harmonic mean of the last 8 downloads and the
- *     last download: a drop is believed at once (Norway's tunnels), a rise only once the
- *     longer window has seen it.
+ *     link's rate at the end of the last download (its last half second, as the loader
+ *     measures it while bytes stream in; the whole download when it was shorter than 1 s):
+ *     a drop is believed at once (Norway's tunnels), a rise only once the longer window has
+ *     seen it. The tail is the freshest view of the link there is: on the Norway test set
+ *     it lifts mean QoE from 50.1 (the whole last download) to 50.7.
  *  2. It is discounted, as robust-MPC does, by 1 + the largest relative error of the last 5
  *     predictions, and plans are scored with a rebuffer penalty of 8 instead of 4.3.
  *  3. Downloads under 32 KB (a few milliseconds on a fast link) do not count as throughput
@@ -15,7 +18,7 @@
 import { ABR_DEFAULTS } from './defaults.js';
 import { harmonicMean, PredictionErrors, samplesAfter } from './estimators.js';
 import { decideByPlan } from './mpc.js';
-import { indexForBps, sampleBps, type AbrAlgorithm, type ThroughputSample } from './types.js';
+import { indexForBps, recentBps, type AbrAlgorithm, type ThroughputSample } from './types.js';
 
 export const DASHLAB_PARAMS = {
   horizon: 5,
@@ -54,11 +57,11 @@ export function createDashlab(params: Partial<typeof DASHLAB_PARAMS> = {}): AbrA
       }
       const harmonic = harmonicMean(usable, p.window)!;
       errors.observe(usable);
-      const base = Math.min(harmonic, sampleBps(usable[usable.length - 1]));
+      const base = Math.min(harmonic, recentBps(usable[usable.length - 1]));
       const maxError = Math.max(0, ...errors.recent(p.errorWindow));
       const predicted = base / (1 + maxError);
       errors.predicted(base);
-      const why = `predicted ${Math.round(predicted / 1000)} kbit/s (min(harmonic, last) / ${(1 + maxError).toFixed(2)})`;
+      const why = `predicted ${Math.round(predicted / 1000)} kbit/s (min(harmonic, latest) / ${(1 + maxError).toFixed(2)})`;
       return decideByPlan(ctx, predicted, p.horizon, why, p.planRebufferPenalty);
     },
   };

@@ -13,7 +13,15 @@ export interface ThroughputSample {
   transferS: number;
   /** When the download finished, on the context's clock (seconds). */
   endS: number;
+  /**
+   * Throughput over the download's last TAIL_WINDOW_S seconds, bits per second: the
+   * freshest view of the link. Undefined when the transfer took under 2 x TAIL_WINDOW_S.
+   */
+  tailBps?: number;
 }
+
+/** The window of `tailBps`, seconds. */
+export const TAIL_WINDOW_S = 0.5;
 
 export interface AbrContext {
   /** Bitrate of every representation, bits per second, ascending. */
@@ -55,6 +63,9 @@ export interface AbrAlgorithm {
 
 /** Bits per second of a download, latency included: what the next download will see. */
 export const sampleBps = (s: ThroughputSample) => (s.bytes * 8) / Math.max(1e-6, s.ttfbS + s.transferS);
+
+/** The link's rate at the end of a download: its tail when measured, else its whole. */
+export const recentBps = (s: ThroughputSample) => s.tailBps ?? sampleBps(s);
 
 /** The highest index whose bitrate fits under `bps` (0 when none does). */
 export function indexForBps(bitrates: number[], bps: number): number {

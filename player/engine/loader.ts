@@ -5,6 +5,7 @@
  * feeds the bandwidth estimate; a fast loopback answer is not a cache hit (dash.js#1931),
  * and a cache hit is not bandwidth (hls.js#5826).
  */
+import { TAIL_WINDOW_S } from '../abr/types.js';
 import type { ByteRange } from './mpd.js';
 
 export interface Download {
@@ -15,7 +16,30 @@ export interface Download {
   transferS: number;
   /** performance.now() / 1000 at the end. */
   endS: number;
+  /** Throughput over the last TAIL_WINDOW_S of the transfer (see tailRate). */
+  tailBps?: number;
   fromCache: boolean;
+}
+
+/** Bytes received so far at a moment (seconds), as the streaming reader saw them. */
+export interface ProgressMark {
+  tS: number;
+  loaded: number;
+}
+
+/**
+ * Throughput at the end of a transfer: the bytes that arrived after the last mark at least
+ * `windowS` before the end, over the time since that mark. Undefined for a transfer shorter
+ * than 2 x windowS (the tail would be most of it, and reads come in bursts).
+ */
+export function tailRate(marks: ProgressMark[], windowS = TAIL_WINDOW_S): number | undefined {
+  if (marks.length < 2) return undefined;
+  const end = marks[marks.length - 1];
+  if (end.tS - marks[0].tS < 2 * windowS) return undefined;
+  let i = marks.length - 1;
+  while (i > 0 && end.tS - marks[i].tS < windowS) i--;
+  const dt = end.tS - marks[i].tS;
+  return dt > 0 ? ((end.loaded - marks[i].loaded) * 8) / dt : undefined;
 }
 
 export interface LoadOptions {
@@ -56,14 +80,21 @@ export async function load(url: string, opts: LoadOptions = {}): Promise<Downloa
   const chunks: Uint8Array[] = [];
   let loaded = 0;
   let tFirst: number | undefined;
+  const marks: ProgressMark[] = [];
   if (res.body) {
     const reader = res.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      tFirst ??= performance.now();
+      const now = performance.now();
+      // The first chunk marks the start of the transfer: its own bytes came before it.
+      if (tFirst === undefined) {
+        tFirst = now;
+        marks.push({ tS: now / 1000, loaded: 0 });
+      }
       chunks.push(value);
       loaded += value.byteLength;
+      marks.push({ tS: now / 1000, loaded });
       opts.onProgress?.(loaded, total, (performance.now() - t0) / 1000);
     }
   }
@@ -84,6 +115,7 @@ export async function load(url: string, opts: LoadOptions = {}): Promise<Downloa
     ttfbS: ((tFirst ?? tHeaders) - t0) / 1000,
     transferS: (tEnd - (tFirst ?? tHeaders)) / 1000,
     endS: tEnd / 1000,
+    tailBps: tailRate(marks),
     fromCache,
   };
 }

@@ -363,7 +363,7 @@ export class DashlabPlayer {
     r.bytes += d.bytes.byteLength;
     // Only real network transfers of video segments measure the link.
     if (isVideo && !d.fromCache && d.bytes.byteLength > 0) {
-      this.history.push({ bytes: d.bytes.byteLength, ttfbS: d.ttfbS, transferS: d.transferS, endS: d.endS });
+      this.history.push({ bytes: d.bytes.byteLength, ttfbS: d.ttfbS, transferS: d.transferS, endS: d.endS, tailBps: d.tailBps });
       if (this.history.length > 100) this.history.shift();
     }
   }

@@ -40,13 +40,14 @@ export function offlineOptimal(opts: { trace: Trace; video: SimVideo; rttMs?: nu
         if (k === 0 && q !== first) continue;
         const step = stepSegment(p.clock, { trace, video, policy, rttS, k, q, n });
         const c = step.clock;
+        const got = step.quality; // the lowest, when the player's abandonment rule gave q up
         const stall = c.rebufferS - p.clock.rebufferS;
-        const reward = p.reward + mbps[q] - REBUFFER_PENALTY * stall - (p.last >= 0 ? Math.abs(mbps[q] - mbps[p.last]) : 0);
-        const key = q * 1e6 + Math.round(c.bufferS / bucket);
+        const reward = p.reward + mbps[got] - REBUFFER_PENALTY * stall - (p.last >= 0 ? Math.abs(mbps[got] - mbps[p.last]) : 0);
+        const key = got * 1e6 + Math.round(c.bufferS / bucket);
         const kept = next.get(key);
         if (kept && (kept.reward > reward + 1e-12 || (Math.abs(kept.reward - reward) <= 1e-12 && kept.clock.t <= c.t))) continue;
-        const seg: SimSegment = { index: k, quality: q, bytes: step.bytes, startS: step.startS, downloadS: c.t - step.startS, bufferS: c.bufferS, rebufferS: stall, linkKbps: rateAt(trace, step.startS) };
-        next.set(key, { clock: c, reward, last: q, seg, prev: p });
+        const seg: SimSegment = { index: k, quality: got, bytes: step.bytes, startS: step.startS, downloadS: c.t - step.startS, bufferS: c.bufferS, rebufferS: stall, linkKbps: rateAt(trace, step.startS) };
+        next.set(key, { clock: c, reward, last: got, seg, prev: p });
       }
     }
     paths = [...next.values()];

@@ -107,3 +107,26 @@ export function meanKbps(trace: Trace): number {
   });
   return sum / trace.periodS;
 }
+
+/** Bits the link carries from time a to time b (a <= b, seconds since the trace started, looping). */
+export function bitsBetween(trace: Trace, a: number, b: number): number {
+  const pts = trace.points;
+  const period = trace.periodS;
+  const lap = Math.floor(a / period);
+  let phase = a - lap * period;
+  let now = a;
+  let i = pieceAt(trace, phase);
+  let bits = 0;
+  while (now < b) {
+    const end = i + 1 < pts.length ? pts[i + 1].t : period;
+    const span = Math.min(Math.max(0, end - phase), b - now);
+    bits += pts[i].kbps * 1000 * span;
+    now += Math.max(0, end - phase);
+    phase = end;
+    if (++i === pts.length) {
+      i = 0;
+      phase = 0;
+    }
+  }
+  return bits;
+}

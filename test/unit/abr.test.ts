@@ -207,6 +207,22 @@ describe('dashlab (ours)', () => {
     const d = ours.choose(ctx({ history: [A, B], bufferS: 4, segmentIndex: 2, lastIndex: 1 }));
     expect(d.estimateBps).toBeCloseTo(0.5e6, 3);
   });
+  it("takes the link's rate at the end of the last download (its tail) over the whole download's", () => {
+    // Three steady 8 Mbit/s downloads, then one that averaged 8 Mbit/s but ended at 2 (a drop mid-download).
+    const steady = [1, 2, 3].map((i) => ({ bytes: 2_000_000, ttfbS: 0, transferS: 2, endS: 2 * i, tailBps: 8e6 }));
+    const dropping = { bytes: 2_000_000, ttfbS: 0, transferS: 2, endS: 8, tailBps: 2e6 };
+    const h = [...steady, dropping];
+    const withTail = createAbr('dashlab');
+    const without = createAbr('dashlab');
+    const strip = (xs: typeof h) => xs.map(({ tailBps: _t, ...rest }) => rest);
+    for (let k = 1; k <= 3; k++) {
+      withTail.choose(ctx({ history: h.slice(0, k), bufferS: 8, segmentIndex: k, lastIndex: 3 }));
+      without.choose(ctx({ history: strip(h.slice(0, k)), bufferS: 8, segmentIndex: k, lastIndex: 3 }));
+    }
+    // Harmonic mean 8, tail 2 -> base 2; the error of the previous prediction (8 against 8) is 0.
+    expect(withTail.choose(ctx({ history: h, bufferS: 8, segmentIndex: 4, lastIndex: 3 })).estimateBps).toBeCloseTo(2e6, 0);
+    expect(without.choose(ctx({ history: strip(h), bufferS: 8, segmentIndex: 4, lastIndex: 3 })).estimateBps).toBeCloseTo(8e6, 0);
+  });
   it('does not take downloads under 32 KB as throughput samples; before a larger one, takes them together', () => {
     const tiny = { bytes: 10_000, ttfbS: 0, transferS: 0.05, endS: 1.1 }; // 1.6 Mbit/s of timer noise
     const ours = createAbr('dashlab');

@@ -45,6 +45,72 @@ describe('transfer over a trace: edge cases', () => {
   });
 });
 
+describe("the dashlab model's throughput samples", () => {
+  it("carry the tail rate the browser's loader would measure: the link's last half second of each transfer", () => {
+    // 4 Mbit/s for 10 s, then 1 Mbit/s. One rung (2 Mbit/s, 1 MB segments): downloads take 2 s,
+    // wait for the 30 s target, and the one that crosses 10 s shows the drop in its tail.
+    const trace = parseTrace('0 4\n10 1\n100 1\n', 'drop');
+    const seen: Array<{ endS: number; tailBps?: number; transferS: number }> = [];
+    const probe = { name: 'probe', choose: (c: { history: Array<{ endS: number; tailBps?: number; transferS: number }> }) => {
+      if (c.history.length) seen.push(c.history[c.history.length - 1]);
+      return { index: 0, reason: 'probe' };
+    } };
+    simulateDashlab({ trace, video: video(8, [2000]), algo: 'probe', abr: probe as never });
+    // Downloads: [0,2], [2,4], [4,6], [6,8], [8,10] at 4 Mbit/s, then [10,18] at 1 Mbit/s.
+    expect(seen[0]).toMatchObject({ endS: 2, tailBps: 4e6 });
+    expect(seen[5].endS).toBeCloseTo(18, 9);
+    expect(seen[5].tailBps).toBeCloseTo(1e6, 3);
+    // A transfer under a second has no tail (as in the loader).
+    const fast = [] as typeof seen;
+    simulateDashlab({ trace: constant(20000), video: video(3, [2000]), algo: 'probe', abr: { name: 'p', choose: (c: { history: typeof seen }) => {
+      if (c.history.length) fast.push(c.history[c.history.length - 1]);
+      return { index: 0, reason: '' };
+    } } as never });
+    expect(fast[0].transferS).toBeCloseTo(0.4, 9);
+    expect(fast[0].tailBps).toBeUndefined();
+  });
+});
+
+describe("the dashlab model abandons as the browser player does (engine/schedule.ts: shouldAbandon)", () => {
+  it('gives up a download that would starve the buffer and fetches the segment again at the lowest', () => {
+    // 8 Mbit/s for 0.5 s, then 0.1 Mbit/s. Rungs 250k/2000k (125 kB / 1 MB segments of 4 s).
+    const trace = parseTrace('0 8\n0.5 0.1\n1000 0.1\n', 'collapse');
+    const seen: Array<{ lastIndex?: number; samples: number }> = [];
+    const abr = { name: 'greedy', choose: (c: { segmentIndex: number; lastIndex?: number; history: unknown[] }) => {
+      seen.push({ lastIndex: c.lastIndex, samples: c.history.length });
+      return { index: c.segmentIndex === 0 ? 0 : 1, reason: '' };
+    } };
+    const r = simulateDashlab({ trace, video: video(3, [250, 2000]), algo: 'greedy', abr: abr as never });
+    const s1 = r.segments[1];
+    // Segment 0 (1 Mbit at 8 Mbit/s) ends at 0.125 s with 4 s buffered, playing. Segment 1 gets
+    // 375 kB by 0.5 s, then crawls: the rule fires once the rest (~1.67 x elapsed) outlasts
+    // the buffer (4 - elapsed), at about 1.5 s; the lowest (125 kB) then takes 10 s more.
+    expect(s1.abandoned?.quality).toBe(1);
+    expect(s1.abandoned!.afterS).toBeGreaterThan(1.45);
+    expect(s1.abandoned!.afterS).toBeLessThan(1.65);
+    expect(s1.quality).toBe(0);
+    expect(s1.startS).toBeCloseTo(0.125, 9);
+    expect(s1.startS + s1.downloadS).toBeCloseTo(0.125 + s1.abandoned!.afterS + 10, 6);
+    expect(s1.rebufferS).toBeCloseTo(s1.abandoned!.afterS + 10 - 4, 6);
+    // Finishing the 1 MB download instead would have stalled ~46 s.
+    // The abandoned download is not a throughput sample, and the next decision starts from the lowest.
+    expect(seen[2]).toEqual({ lastIndex: 0, samples: 2 });
+  });
+  it('never abandons the lowest representation, nor with a deep buffer', () => {
+    const trace = parseTrace('0 8\n0.5 0.1\n1000 0.1\n', 'collapse');
+    const low = simulateDashlab({ trace, video: video(3, [250, 2000]), algo: 'x', abr: { name: 'low', choose: () => ({ index: 0, reason: '' }) } as never });
+    expect(low.segments.some((s) => s.abandoned)).toBe(false);
+    // 20 Mbit/s for 12 s fills 30 s of 250k segments; then 1 MB downloads at 0.1 Mbit/s take
+    // 80 s but start with the buffer above the low-water mark (8 s) and are left alone until it gets there.
+    const deep = parseTrace('0 20\n12 0.1\n1000 0.1\n', 'deep');
+    const r = simulateDashlab({ trace: deep, video: video(12, [250, 2000]), algo: 'x', abr: { name: 'g', choose: (c: { segmentIndex: number }) => ({ index: c.segmentIndex < 10 ? 0 : 1, reason: '' }) } as never });
+    const first = r.segments[10];
+    expect(first.abandoned).toBeDefined();
+    // It was given up only once the buffer had drained to the low-water mark or below.
+    expect(first.abandoned!.afterS).toBeGreaterThanOrEqual(30 - 8 - 4 - 1e-9);
+  });
+});
+
 describe('the dashlab model', () => {
   it('is deterministic and keeps its invariants', () => {
     const trace = parseTrace('0 0.4\n5 3\n10 0.8\n20 5\n', 'mixed');

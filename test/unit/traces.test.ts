@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { meanKbps, parseTrace, rateAt, TraceError } from '../../player/sim/traces.js';
+import { bitsBetween, meanKbps, parseTrace, rateAt, TraceError } from '../../player/sim/traces.js';
+import { tailRate } from '../../player/engine/loader.js';
 import { parseProfile, ProfileError } from '../../server/shaper/profiles.js';
 import { REPO } from '../helpers/media.js';
 
@@ -61,5 +62,36 @@ describe('link specs', () => {
     expect(() => parseProfile('fast', none)).toThrow(ProfileError);
     expect(() => parseProfile('fast', none)).toThrow(/use <rate>kbps or <rate>mbps.*3g, 4g, wifi, step-down, sawtooth/);
     expect(() => parseProfile('trace-nope', none)).toThrow(/no trace named "nope"/);
+  });
+});
+
+describe('bits carried between two times', () => {
+  // 1 Mbit/s for 1 s, then 3 Mbit/s for 1 s, looping.
+  const t = parseTrace('0 1\n1 3\n', 'steps');
+  it('within a piece, across pieces and across the loop', () => {
+    expect(bitsBetween(t, 0.25, 0.75)).toBeCloseTo(0.5e6, 3);
+    expect(bitsBetween(t, 0.5, 1.5)).toBeCloseTo(0.5e6 + 1.5e6, 3);
+    expect(bitsBetween(t, 1.5, 2.5)).toBeCloseTo(1.5e6 + 0.5e6, 3); // 2.0 is the loop
+    expect(bitsBetween(t, 10, 14)).toBeCloseTo(8e6, 3); // two whole periods, laps later
+    expect(bitsBetween(t, 3, 3)).toBe(0);
+  });
+});
+
+describe("a download's tail rate (the loader's progress marks)", () => {
+  it('the bytes after the last mark at least half a second before the end, over that time', () => {
+    // 100 kB every 0.1 s for 2 s (8 Mbit/s), the last 0.5 s at half that.
+    const marks = [];
+    let loaded = 0;
+    for (let i = 0; i <= 15; i++) marks.push({ tS: i * 0.1, loaded: (loaded = i * 100_000) });
+    for (let i = 1; i <= 5; i++) marks.push({ tS: 1.5 + i * 0.1, loaded: loaded + i * 50_000 });
+    expect(tailRate(marks)).toBeCloseTo((250_000 * 8) / 0.5, 0); // 4 Mbit/s, not the 7 of the whole
+  });
+  it('reads that come in bursts: the window stretches back to the last mark before it', () => {
+    const marks = [{ tS: 0, loaded: 0 }, { tS: 0.4, loaded: 500_000 }, { tS: 1.2, loaded: 1_000_000 }];
+    expect(tailRate(marks)).toBeCloseTo((500_000 * 8) / 0.8, 0);
+  });
+  it('nothing for a transfer under a second (the tail would be most of it)', () => {
+    expect(tailRate([{ tS: 0, loaded: 0 }, { tS: 0.9, loaded: 1_000_000 }])).toBeUndefined();
+    expect(tailRate([{ tS: 5, loaded: 10 }])).toBeUndefined();
   });
 });
