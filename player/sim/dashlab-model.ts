@@ -2,7 +2,8 @@
  * The dashlab model: our player in virtual time. The same ABR code and the same buffer
  * policy (engine/schedule.ts) as the browser player; downloads take one RTT plus the time
  * to move the bytes over the trace's rate curve (integrated exactly, looping); the buffer
- * drains while playing, playback stalls when it empties and waits when it is full.
+ * drains while playing, playback stalls when it empties and waits when it is full; a
+ * download that would starve the buffer is abandoned by the player's own rule.
  * Startup (until the first `startS` seconds are buffered) is reported apart, not as
  * rebuffering. Deterministic.
  */

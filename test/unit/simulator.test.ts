@@ -92,7 +92,10 @@ describe("the dashlab model abandons as the browser player does (engine/schedule
     expect(s1.startS).toBeCloseTo(0.125, 9);
     expect(s1.startS + s1.downloadS).toBeCloseTo(0.125 + s1.abandoned!.afterS + 10, 6);
     expect(s1.rebufferS).toBeCloseTo(s1.abandoned!.afterS + 10 - 4, 6);
-    // Finishing the 1 MB download instead would have stalled ~46 s.
+    // Finishing the 1 MB download instead (the rule off) stalls ~46 s.
+    const kept = simulateDashlab({ trace, video: video(3, [250, 2000]), algo: 'greedy', abr: { ...abr, choose: (c: { segmentIndex: number }) => ({ index: c.segmentIndex === 0 ? 0 : 1, reason: '' }) } as never, abandon: false });
+    expect(kept.segments[1].abandoned).toBeUndefined();
+    expect(kept.segments[1].rebufferS).toBeGreaterThan(40);
     // The abandoned download is not a throughput sample, and the next decision starts from the lowest.
     expect(seen[2]).toEqual({ lastIndex: 0, samples: 2 });
   });
