@@ -1,0 +1,71 @@
+/**
+ * npm run abr:ceiling [-- --video ID --traces NAME --quick]
+ * How far could an online ABR algorithm go in the dashlab model? Runs robust-MPC, ours and
+ * players that are told the future (player/sim/oracles.ts: MPC with the exact future, MPC
+ * with the link's true mean rate over the next seconds) and the offline optimum, and prints
+ * each one's mean QoE against robust-MPC's. The README's "how far the goal is" comes from
+ * this command (defaults: Pensieve's video, the 142 Norway test traces; ~2-3 minutes, the
+ * exact-future planner is exhaustive). --quick skips the exact-future rows.
+ */
+import { parseArgs } from 'node:util';
+import { createAbr, type AbrAlgorithm } from '../player/abr/index.js';
+import { BUFFER_DEFAULTS } from '../player/engine/schedule.js';
+import { simulateDashlab, type SimResult } from '../player/sim/dashlab-model.js';
+import { offlineOptimal } from '../player/sim/offline.js';
+import { exactFutureMpc, meanRateOracle } from '../player/sim/oracles.js';
+import { sessionMetrics, summarise } from '../player/sim/qoe.js';
+import type { Trace } from '../player/sim/traces.js';
+import { ProgressBar } from './lib/progress-bar.js';
+import { loadTraces, loadVideo, UsageError } from '../server/reports/inputs.js';
+
+const GOAL = 1.1;
+
+interface Row {
+  label: string;
+  /** What the player knows. */
+  knows: string;
+  run: (trace: Trace, rttS: number) => SimResult;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { video: { type: 'string', default: 'pensieve-envivio' }, traces: { type: 'string', default: 'norway-test' }, quick: { type: 'boolean', default: false } } });
+  const video = await loadVideo(values.video!);
+  const traces = await loadTraces(values.traces!);
+  const v = video.sim;
+  const policy = BUFFER_DEFAULTS;
+  const online = (make: (trace: Trace, rttS: number) => AbrAlgorithm, abandon = true) => (trace: Trace, rttS: number) => simulateDashlab({ trace, video: v, algo: '', abr: make(trace, rttS), abandon });
+  const rows: Row[] = [
+    { label: 'robust-mpc', knows: 'the past', run: online(() => createAbr('robust-mpc')) },
+    { label: 'dashlab (ours)', knows: 'the past', run: online(() => createAbr('dashlab')) },
+    ...[4, 8].flatMap((w) => [1, 0.9, 0.7].map((f) => ({ label: `mean-rate oracle ${w} s x${f}`, knows: `true mean rate of the next ${w} s`, run: online((trace) => meanRateOracle({ trace, windowS: w, factor: f })) }))),
+    ...(values.quick
+      ? []
+      : [3, 5].flatMap((h) => [true, false].map((abandon) => ({ label: `exact-future MPC h${h}${abandon ? '' : ', no abandon'}`, knows: `every download of the next ${h} segments`, run: online((trace, rttS) => exactFutureMpc({ trace, video: v, policy, rttS, horizon: h }), abandon) })))),
+    { label: 'offline optimum', knows: 'the whole trace', run: (trace, rttS) => offlineOptimal({ trace, video: v, rttMs: rttS * 1000, policy }) },
+  ];
+  console.log(`abr:ceiling: ${video.name}, ${traces.length} traces, dashlab model (abandonment on unless said)`);
+  const bar = new ProgressBar();
+  const total = rows.length * traces.length;
+  let done = 0;
+  const t0 = performance.now();
+  // No ETA: the exact-future rows take ~100x as long a session as the others.
+  const summaries = rows.map((row, i) => {
+    const sessions = traces.map((t) => {
+      const r = row.run(t.trace, (t.trace.rttMs ?? 0) / 1000);
+      bar.update({ label: `${row.label} (${i + 1}/${rows.length})`, percent: (++done / total) * 100 });
+      return sessionMetrics(r.segments.map((s) => v.bitrates[s.quality] / 1000), r.rebufferS, r.startupS, r.segments.length * v.segmentS);
+    });
+    return { row, s: summarise(row.label, sessions) };
+  });
+  bar.done();
+  const robust = summaries[0].s.meanQoe;
+  const width = Math.max(...rows.map((r) => r.label.length));
+  console.log(`\n${'player'.padEnd(width)}  mean QoE  x robust-MPC  rebuffer s  switches  knows`);
+  for (const { row, s } of summaries) console.log(`${row.label.padEnd(width)}  ${s.meanQoe.toFixed(2).padStart(8)}  ${(s.meanQoe / robust).toFixed(3).padStart(11)}  ${s.meanRebufferS.toFixed(2).padStart(10)}  ${s.meanSwitches.toFixed(1).padStart(8)}  ${row.knows}`);
+  console.log(`\ngoal ${GOAL.toFixed(2)}x robust-MPC = ${(GOAL * robust).toFixed(2)}; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`dashlab abr:ceiling: error: ${err instanceof Error ? err.message : err}\n`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+});
