@@ -3,6 +3,9 @@
  * - UPLOAD_TOKEN set: `Authorization: Bearer <token>` is required.
  * - No token, bound to loopback: open (a local tool on a developer's machine).
  * - No token, bound beyond loopback: refused, with how to enable it.
+ * - No token, a request that came through a proxy (X-Forwarded-For, Forwarded or Via, as
+ *   deploy/nginx sets): refused too. Behind an edge on the same machine every client
+ *   reaches a loopback origin, so loopback no longer means "this machine's user".
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
@@ -14,6 +17,11 @@ export function isLoopback(host: string): boolean {
 export function requireWriteAccess(opts: { host: string; token?: string }) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!opts.token) {
+      const proxied = ['x-forwarded-for', 'forwarded', 'via'].some((h) => req.headers[h] !== undefined);
+      if (proxied) {
+        res.status(403).json({ error: 'uploads and deletes are disabled through a proxy without UPLOAD_TOKEN: start the origin with UPLOAD_TOKEN=<a long secret> and send "Authorization: Bearer <that secret>"' });
+        return;
+      }
       if (isLoopback(opts.host)) return next();
       res.status(403).json({
         error: `uploads and deletes are disabled: this server listens on ${opts.host}, beyond loopback, and has no UPLOAD_TOKEN. Start it with UPLOAD_TOKEN=<a long secret> and send "Authorization: Bearer <that secret>"`,

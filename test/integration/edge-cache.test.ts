@@ -1,0 +1,209 @@
+/**
+ * deploy/nginx/dashlab-edge.conf in the real nginx, in front of the real origin with a
+ * package made by the real ffmpeg: what the edge caches, how it revalidates (conditional GET,
+ * the origin answering 304), what passes through, and what it does when the origin is down.
+ * The origin's own counters (/metrics) say which requests reached it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DashlabServer } from '../../server/app.js';
+import { packageVideo, type VideoInfo } from '../../server/packager/index.js';
+import { makeClip, REPO, tempDir } from '../helpers/media.js';
+import { rawRequest, startServer } from '../helpers/server.js';
+
+let work: { dir: string; cleanup: () => Promise<void> };
+let dashlab: DashlabServer;
+let origin: string;
+let edge: string;
+let nginx: ChildProcess;
+let nginxLog = '';
+let mediaDir: string;
+let info: VideoInfo;
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+
+/** The shipped config with its ADAPT values pointed at this test's origin, port and folder. */
+async function edgeConfig(originPort: number, edgePort: number, dir: string): Promise<string> {
+  let conf = await readFile(path.join(REPO, 'deploy/nginx/dashlab-edge.conf'), 'utf8');
+  const swap = (from: string, to: string) => {
+    expect(conf.split(from).length - 1, `deploy/nginx/dashlab-edge.conf: "${from}" once`).toBe(1);
+    conf = conf.replace(from, to);
+  };
+  swap('proxy_cache_path /var/cache/nginx/dashlab ', `proxy_cache_path ${dir}/cache `);
+  swap('server 127.0.0.1:8080;', `server 127.0.0.1:${originPort};`);
+  swap('listen 80;', `listen 127.0.0.1:${edgePort};`);
+  return conf;
+}
+
+/** The origin's count of answers to /media with this status. */
+async function originCount(status: number): Promise<number> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  const m = new RegExp(`dashlab_http_requests_total\\{route="media",status="${status}"\\} (\\d+)`).exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+const viaEdge = (p: string, headers: Record<string, string> = {}, method = 'GET') => rawRequest(edge, p, { method, headers });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The edge holds manifests 1 s, counted in whole seconds of its clock: expired within 2 s.
+const manifestExpiry = () => sleep(2100);
+
+beforeAll(async () => {
+  work = await tempDir('dashlab-edge-');
+  await chmod(work.dir, 0o755);
+  mediaDir = path.join(work.dir, 'library');
+  const input = await makeClip(path.join(work.dir, 'clip.mp4'), { width: 640, height: 360, durationS: 4 });
+  info = (await packageVideo({ input, mediaDir, id: 'clip', ladder: '360p:600k,240p:300k' })).info;
+  let originUrl: string;
+  ({ dashlab, url: originUrl } = await startServer({ mediaDir }));
+  origin = originUrl;
+  const edgePort = await freePort();
+  const nginxDir = path.join(work.dir, 'nginx');
+  await mkdir(nginxDir);
+  await writeFile(path.join(nginxDir, 'edge.conf'), await edgeConfig(Number(new URL(origin).port), edgePort, nginxDir));
+  const main = path.join(nginxDir, 'nginx.conf');
+  await writeFile(
+    main,
+    `${process.getuid?.() === 0 ? 'user root;\n' : ''}worker_processes 1;
+daemon off;
+pid ${nginxDir}/nginx.pid;
+error_log ${nginxDir}/error.log warn;
+events { worker_connections 256; }
+http {
+  include /etc/nginx/mime.types;
+  access_log off;
+  client_body_temp_path ${nginxDir}/body; proxy_temp_path ${nginxDir}/proxy; fastcgi_temp_path ${nginxDir}/fcgi; uwsgi_temp_path ${nginxDir}/uwsgi; scgi_temp_path ${nginxDir}/scgi;
+  include ${nginxDir}/edge.conf;
+}
+`,
+  );
+  nginx = spawn('nginx', ['-c', main, '-p', nginxDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  nginx.stdout!.on('data', (d) => (nginxLog += d));
+  nginx.stderr!.on('data', (d) => (nginxLog += d));
+  nginx.on('error', (err) => (nginxLog += `\n${err.message} (is nginx installed? apt-get install nginx)`));
+  edge = `http://127.0.0.1:${edgePort}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await fetch(`${edge}/api/videos`);
+      break;
+    } catch {
+      if (Date.now() > deadline || nginx.exitCode !== null) throw new Error(`nginx did not start:\n${nginxLog}\n${await readFile(path.join(nginxDir, 'error.log'), 'utf8').catch(() => '')}`);
+      await sleep(100);
+    }
+  }
+}, 120_000);
+
+afterAll(async () => {
+  nginx?.kill('SIGQUIT');
+  await dashlab?.close().catch(() => undefined);
+  await work?.cleanup();
+});
+
+describe('the nginx edge in front of the origin', () => {
+  it('serves a segment from the origin once, then from its cache', async () => {
+    const seg = `v0-${info.version}-00001.m4s`;
+    const before = await originCount(200);
+    const first = await viaEdge(`/media/clip/${seg}`);
+    const second = await viaEdge(`/media/clip/${seg}`);
+    const onDisk = await readFile(path.join(mediaDir, 'clip', seg));
+    expect([first.status, first.headers['x-cache-status']]).toEqual([200, 'MISS']);
+    expect([second.status, second.headers['x-cache-status']]).toEqual([200, 'HIT']);
+    expect(second.body.equals(onDisk)).toBe(true);
+    // The origin's headers reach the player unchanged.
+    expect(second.headers.etag).toBe(info.files[seg].etag);
+    expect(second.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(await originCount(200)).toBe(before + 1);
+  });
+
+  it('makes one origin request when many players miss the same segment at once', async () => {
+    const seg = `a0-${info.version}-00002.m4s`;
+    const before = await originCount(200);
+    const all = await Promise.all(Array.from({ length: 8 }, () => viaEdge(`/media/clip/${seg}`)));
+    expect(all.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(await originCount(200)).toBe(before + 1);
+  });
+
+  it("answers players' conditional GETs and ranges from its copy", async () => {
+    const seg = `v1-${info.version}-00001.m4s`;
+    await viaEdge(`/media/clip/${seg}`);
+    const before = [await originCount(200), await originCount(304), await originCount(206)];
+    const notModified = await viaEdge(`/media/clip/${seg}`, { 'if-none-match': info.files[seg].etag });
+    expect([notModified.status, notModified.headers['x-cache-status'], notModified.body.length]).toEqual([304, 'HIT', 0]);
+    const range = await viaEdge(`/media/clip/${seg}`, { range: 'bytes=100-199' });
+    const onDisk = await readFile(path.join(mediaDir, 'clip', seg));
+    expect(range.status).toBe(206);
+    expect(range.headers['content-range']).toBe(`bytes 100-199/${onDisk.length}`);
+    expect(range.body.equals(onDisk.subarray(100, 200))).toBe(true);
+    expect([await originCount(200), await originCount(304), await originCount(206)]).toEqual(before);
+  });
+
+  it('revalidates a manifest after a second or two with a conditional GET, which the origin answers 304', async () => {
+    const first = await viaEdge('/media/clip/manifest.mpd');
+    expect(first.status).toBe(200);
+    expect(first.headers['cache-control']).toBe('no-cache'); // players still revalidate
+    expect((await viaEdge('/media/clip/manifest.mpd')).headers['x-cache-status']).toBe('HIT');
+    const before304 = await originCount(304);
+    await manifestExpiry();
+    const again = await viaEdge('/media/clip/manifest.mpd');
+    expect([again.status, again.headers['x-cache-status']]).toEqual([200, 'REVALIDATED']);
+    expect(again.body.equals(first.body)).toBe(true);
+    expect(await originCount(304)).toBe(before304 + 1);
+  });
+
+  it('a re-packaged video reaches players through the edge within two seconds', async () => {
+    await viaEdge('/media/clip/manifest.mpd');
+    const input = await makeClip(path.join(work.dir, 'clip2.mp4'), { width: 640, height: 360, durationS: 4, audio: false });
+    const next = (await packageVideo({ input, mediaDir, id: 'clip', ladder: '240p:300k' })).info;
+    expect(next.version).not.toBe(info.version);
+    await manifestExpiry();
+    const fresh = await viaEdge('/media/clip/manifest.mpd');
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers['x-cache-status']).toBe('EXPIRED'); // revalidated, and the origin sent the new one
+    expect(fresh.body.equals(await readFile(path.join(mediaDir, 'clip', 'manifest.mpd')))).toBe(true);
+    expect(fresh.body.toString()).toContain(next.version);
+    const seg = await viaEdge(`/media/clip/v0-${next.version}-00001.m4s`);
+    expect([seg.status, seg.headers['x-cache-status']]).toEqual([200, 'MISS']);
+    info = next;
+  });
+
+  it('passes shaped links and the API through uncached; writes through it need UPLOAD_TOKEN', async () => {
+    const shaped = await viaEdge('/net/8mbps/media/clip/manifest.mpd');
+    expect(shaped.status).toBe(200);
+    expect(shaped.headers['x-cache-status']).toBeUndefined();
+    const list = await viaEdge('/api/videos');
+    expect([list.status, list.headers['x-cache-status']]).toEqual([200, undefined]);
+    const page = await viaEdge('/watch/clip');
+    expect([page.status, page.headers['x-cache-status']]).toEqual([200, undefined]);
+    expect(page.body.toString()).toContain('/media/clip/manifest.mpd');
+    // Direct to the loopback origin a delete passes the token check (404: no such video);
+    // through the edge the origin sees X-Forwarded-For and refuses.
+    expect((await fetch(`${origin}/api/videos/nope`, { method: 'DELETE' })).status).toBe(404);
+    const del = await viaEdge('/api/videos/nope', {}, 'DELETE');
+    expect(del.status).toBe(403);
+    expect(JSON.parse(del.body.toString()).error).toMatch(/through a proxy without UPLOAD_TOKEN/);
+  });
+
+  it('keeps serving what it has when the origin is down', async () => {
+    const seg = `v0-${info.version}-00001.m4s`;
+    await viaEdge(`/media/clip/${seg}`);
+    await viaEdge('/media/clip/manifest.mpd');
+    await dashlab.close();
+    expect((await fetch(`${origin}/api/videos`).catch(() => undefined))?.status).toBeUndefined();
+    const cached = await viaEdge(`/media/clip/${seg}`);
+    expect([cached.status, cached.headers['x-cache-status']]).toEqual([200, 'HIT']);
+    await manifestExpiry();
+    const stale = await viaEdge('/media/clip/manifest.mpd');
+    expect([stale.status, stale.headers['x-cache-status']]).toEqual([200, 'STALE']);
+    expect((await viaEdge('/api/videos')).status).toBe(502);
+  });
+});
