@@ -9,6 +9,7 @@ import { load, LoadError, type Download } from './loader.js';
 import { MediaBuffer } from './media-buffer.js';
 import { MpdError, parseMpd, type AdaptationSet, type Manifest, type Representation } from './mpd.js';
 import { BUFFER_DEFAULTS, fetchDelayS, shouldAbandon, type BufferPolicy } from './schedule.js';
+import { SourcePicker, type SourceState } from './sources.js';
 
 export interface PlayerOptions {
   abr?: string;
@@ -42,7 +43,9 @@ export interface PlayerStats {
   startupS?: number;
   stalls: { count: number; seconds: number };
   frames: { dropped: number; total: number };
-  requests: { network: number; fromCache: number; notModified: number; abandoned: number; bytes: number };
+  requests: { network: number; fromCache: number; notModified: number; abandoned: number; bytes: number; failovers: number };
+  /** Where segments came from: each BaseURL the manifest offers, as measured (sources.ts). */
+  sources: SourceState[];
   switches: SwitchRecord[];
   error?: string;
 }
@@ -81,6 +84,7 @@ export class DashlabPlayer {
   private manual: number | undefined;
   private readonly policy: BufferPolicy;
   private history: ThroughputSample[] = [];
+  private sources = new SourcePicker();
   private sizes = new Map<string, number[]>();
   private listeners = new Map<string, Set<Listener>>();
   private life = new AbortController();
@@ -109,12 +113,13 @@ export class DashlabPlayer {
       durationS: 0,
       stalls: { count: 0, seconds: 0 },
       frames: { dropped: 0, total: 0 },
-      requests: { network: 0, fromCache: 0, notModified: 0, abandoned: 0, bytes: 0 },
+      requests: { network: 0, fromCache: 0, notModified: 0, abandoned: 0, bytes: 0, failovers: 0 },
+      sources: [],
       switches: [],
     };
   }
 
-  on(event: 'manifest' | 'switch' | 'segment' | 'stall' | 'error' | 'ended' | 'stats', fn: Listener): () => void {
+  on(event: 'manifest' | 'switch' | 'segment' | 'failover' | 'stall' | 'error' | 'ended' | 'stats', fn: Listener): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(fn);
@@ -329,13 +334,45 @@ export class DashlabPlayer {
     return { index: Math.max(0, Math.min(s.reps.length - 1, decision.index)), decision };
   }
 
-  private async fetchInto(s: Stream, url: string[], range: Representation['segments'][number]['range'], opts: { abandonable?: { lowestBytes: number } } = {}): Promise<Download | 'abandoned'> {
+  /**
+   * Fetch one segment (or init segment), from the best of the sources the manifest offers
+   * for it (sources.ts); on a failure the next source is tried at once, and when every one
+   * has failed, all again after 1 s and 2 s before the error is final. 'abandoned' when the
+   * abandonment rule gave the download up (or a seek/stop aborted it).
+   */
+  private async fetchInto(s: Stream, urls: string[], range: Representation['segments'][number]['range'], opts: { abandonable?: { lowestBytes: number } } = {}): Promise<Download | 'abandoned'> {
+    const now = () => performance.now() / 1000;
+    let lastError: unknown;
+    for (const pauseS of [0, 1, 2]) {
+      if (pauseS) await sleep(pauseS, this.life.signal);
+      for (const url of this.sources.order(urls, now())) {
+        if (this.life.signal.aborted) return 'abandoned';
+        const t0 = now();
+        const end = this.sources.begin(url);
+        try {
+          const got = await this.loadFrom(s, url, range, opts);
+          if (got !== 'abandoned' && !got.fromCache) this.sources.succeeded(url, got.bytes.byteLength, got.ttfbS + got.transferS, now());
+          return got;
+        } catch (err) {
+          lastError = err;
+          this.sources.failed(url, now());
+          if (urls.length > 1) this.stats_.requests.failovers++;
+          this.emit('failover', { url, error: (err as Error).message, afterS: now() - t0 });
+        } finally {
+          end();
+        }
+      }
+    }
+    throw lastError;
+  }
+
+  private async loadFrom(s: Stream, url: string, range: Representation['segments'][number]['range'], opts: { abandonable?: { lowestBytes: number } }): Promise<Download | 'abandoned'> {
     const controller = new AbortController();
     s.inflight = controller;
     const stop = () => controller.abort();
     this.life.signal.addEventListener('abort', stop, { once: true });
     try {
-      return await load(url[0], {
+      return await load(url, {
         range,
         signal: controller.signal,
         onProgress: opts.abandonable
@@ -454,6 +491,7 @@ export class DashlabPlayer {
       const r = vs.reps[vs.rep];
       this.stats_.representation = { index: vs.rep, id: r.id, width: r.width, height: r.height, bandwidth: r.bandwidth };
     }
+    this.stats_.sources = this.sources.snapshot();
     return structuredClone(this.stats_);
   }
 

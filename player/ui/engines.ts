@@ -69,7 +69,8 @@ class VideoWatch {
       startupS: this.startupS,
       stalls: { ...this.stalls },
       frames: { dropped: q?.droppedVideoFrames ?? 0, total: q?.totalVideoFrames ?? 0 },
-      requests: { network: 0, fromCache: 0, notModified: 0, abandoned: 0, bytes: 0 },
+      requests: { network: 0, fromCache: 0, notModified: 0, abandoned: 0, bytes: 0, failovers: 0 },
+      sources: [],
       switches: [],
     };
   }

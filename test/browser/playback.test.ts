@@ -103,6 +103,7 @@ describe('reference engines play the same video', () => {
 
 describe('/watch?src= plays an MPD from another origin, packaged by ffmpeg with other options (single file, byte ranges)', () => {
   let other: Server;
+  let multi: { mpd: string; bases: string[] };
   let otherUrl: string;
   beforeAll(async () => {
     const dir = path.join(workDir, 'other-origin');
@@ -117,6 +118,13 @@ describe('/watch?src= plays an MPD from another origin, packaged by ffmpeg with 
       res.set('Access-Control-Allow-Origin', '*');
       next();
     });
+    // The package's own manifest offering each segment at three sources: a dead host, a
+    // link shaped to 400 kbit/s, and the origin itself.
+    const deadPort = await new Promise<number>((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
+    const mpd = await (await fetch(`${url}/media/clip/manifest.mpd`)).text();
+    const bases = [`http://127.0.0.1:${deadPort}/media/clip/`, `${url}/net/400kbps/media/clip/`, `${url}/media/clip/`];
+    multi = { mpd: mpd.replace('<Period', `${bases.map((b) => `<BaseURL>${b}</BaseURL>`).join('')}<Period`), bases };
+    app.get('/multi.mpd', (_req, res) => void res.type('application/dash+xml').send(multi.mpd));
     app.use(express.static(dir));
     other = createServer(app);
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
@@ -132,6 +140,29 @@ describe('/watch?src= plays an MPD from another origin, packaged by ffmpeg with 
     const end = await waitForState(page, ['ended'], 60_000);
     expect(end.stalls.count).toBe(0);
     expect(end.currentTimeS).toBeGreaterThan(11.5);
+    await page.close();
+  });
+
+  it('chooses where to fetch: a manifest with three BaseURLs plays from the fastest, past a dead one', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${url}/watch?src=${encodeURIComponent(`${otherUrl}/multi.mpd`)}`);
+    const end = await waitForState(page, ['ended'], 90_000);
+    const full = (await page.evaluate(() => (window as unknown as { dashlabPlayer: { stats(): unknown } }).dashlabPlayer.stats())) as {
+      requests: { failovers: number };
+      sources: Array<{ source: string; downloads: number; failures: number; bps?: number }>;
+    };
+    const [dead, slow, fast] = multi.bases.map((b) => full.sources.find((s) => s.source === b));
+    expect(end.error).toBeUndefined();
+    expect(end.currentTimeS).toBeGreaterThan(11.5);
+    expect(dead).toMatchObject({ downloads: 0 });
+    expect(dead!.failures).toBeGreaterThanOrEqual(1);
+    expect(full.requests.failovers).toBe(dead!.failures);
+    // Each live source was measured; the slow one served only until it was (its init
+    // segments, which are too small to measure, and one media segment), the fast one the rest.
+    expect(slow!.bps).toBeLessThan(600_000);
+    expect(fast!.bps).toBeGreaterThan(2 * slow!.bps!);
+    expect(slow!.downloads).toBeLessThanOrEqual(4);
+    expect(fast!.downloads).toBeGreaterThan(slow!.downloads);
     await page.close();
   });
 
