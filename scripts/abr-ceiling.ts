@@ -4,8 +4,8 @@
  * players that are told the future (player/sim/oracles.ts: MPC with the exact future, MPC
  * with the link's true mean rate over the next seconds) and the offline optimum, and prints
  * each one's mean QoE against robust-MPC's. The README's "how far the goal is" comes from
- * this command (defaults: Pensieve's video, the 142 Norway test traces; ~2-3 minutes, the
- * exact-future planner is exhaustive). --quick skips the exact-future rows.
+ * this command (defaults: Pensieve's video, the 142 Norway test traces; about a minute on two
+ * cores, most of it the exhaustive exact-future planner). --quick skips the exact-future rows.
  */
 import { parseArgs } from 'node:util';
 import { createAbr, type AbrAlgorithm } from '../player/abr/index.js';
@@ -28,7 +28,14 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { video: { type: 'string', default: 'pensieve-envivio' }, traces: { type: 'string', default: 'norway-test' }, quick: { type: 'boolean', default: false } } });
+  const usage = 'usage: npm run abr:ceiling [-- --video ID|info.json] [--traces DIR|FILE|NAME] [--quick]';
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { video: { type: 'string', default: 'pensieve-envivio' }, traces: { type: 'string', default: 'norway-test' }, quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${usage}`);
+  }
+  if (values.help) return void console.log(usage);
   const video = await loadVideo(values.video!);
   const traces = await loadTraces(values.traces!);
   const v = video.sim;
