@@ -1,9 +1,11 @@
 /**
- * npm run abr:ceiling [-- --video ID --traces NAME --quick]
- * How far could an online ABR algorithm go in the dashlab model? Runs robust-MPC, ours and
- * players that are told the future (player/sim/oracles.ts: MPC with the exact future, MPC
- * with the link's true mean rate over the next seconds) and the offline optimum, and prints
- * each one's mean QoE against robust-MPC's. The README's "how far the goal is" comes from
+ * npm run abr:ceiling [-- --video ID --traces NAME --train NAME --quick]
+ * How far could an online ABR algorithm go in the dashlab model? Runs robust-MPC, ours, a
+ * learned player (player/sim/stochastic-dp.ts: stochastic DP trained on other traces, by
+ * default the 68 Norway training traces; it reads only the past), players that are told the
+ * future (player/sim/oracles.ts: MPC with the exact future, MPC with the link's true mean
+ * rate over the next seconds) and the offline optimum, and prints each one's mean QoE
+ * against robust-MPC's. The README's "how far the goal is" comes from
  * this command (defaults: Pensieve's video, the 142 Norway test traces; about a minute on two
  * cores, most of it the exhaustive exact-future planner). --quick skips the exact-future rows.
  */
@@ -13,6 +15,7 @@ import { BUFFER_DEFAULTS } from '../player/engine/schedule.js';
 import { simulateDashlab, type SimResult } from '../player/sim/dashlab-model.js';
 import { offlineOptimal } from '../player/sim/offline.js';
 import { exactFutureMpc, meanRateOracle } from '../player/sim/oracles.js';
+import { trainStochasticDp } from '../player/sim/stochastic-dp.js';
 import { sessionMetrics, summarise } from '../player/sim/qoe.js';
 import type { Trace } from '../player/sim/traces.js';
 import { ProgressBar } from './lib/progress-bar.js';
@@ -28,10 +31,10 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const usage = 'usage: npm run abr:ceiling [-- --video ID|info.json] [--traces DIR|FILE|NAME] [--quick]';
+  const usage = 'usage: npm run abr:ceiling [-- --video ID|info.json] [--traces DIR|FILE|NAME] [--train DIR|FILE|NAME] [--quick]';
   let values;
   try {
-    ({ values } = parseArgs({ options: { video: { type: 'string', default: 'pensieve-envivio' }, traces: { type: 'string', default: 'norway-test' }, quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ options: { video: { type: 'string', default: 'pensieve-envivio' }, traces: { type: 'string', default: 'norway-test' }, train: { type: 'string', default: 'norway-train' }, quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }));
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n${usage}`);
   }
@@ -40,10 +43,18 @@ async function main(): Promise<void> {
   const traces = await loadTraces(values.traces!);
   const v = video.sim;
   const policy = BUFFER_DEFAULTS;
+  const training = await loadTraces(values.train!);
+  const overlap = training.filter((t) => traces.some((u) => u.file === t.file));
+  if (overlap.length) throw new UsageError(`--train and --traces share ${overlap.length} trace(s) (${overlap[0].name}): a learned player must be scored on traces it has not seen`);
+  process.stdout.write(`training the stochastic DP on ${training.length} traces (${values.train})... `);
+  const t1 = performance.now();
+  const dp = trainStochasticDp({ traces: training.map((t) => t.trace), video: v, policy });
+  console.log(`${dp.samples} samples, ${((performance.now() - t1) / 1000).toFixed(0)} s`);
   const online = (make: (trace: Trace, rttS: number) => AbrAlgorithm, abandon = true) => (trace: Trace, rttS: number) => simulateDashlab({ trace, video: v, algo: '', abr: make(trace, rttS), abandon });
   const rows: Row[] = [
     { label: 'robust-mpc', knows: 'the past', run: online(() => createAbr('robust-mpc')) },
     { label: 'dashlab (ours)', knows: 'the past', run: online(() => createAbr('dashlab')) },
+    { label: 'stochastic DP (learned)', knows: `the past, and ${values.train}'s statistics`, run: online(() => dp.algorithm()) },
     ...[4, 8].flatMap((w) => [1, 0.9, 0.7].map((f) => ({ label: `mean-rate oracle ${w} s x${f}`, knows: `true mean rate of the next ${w} s`, run: online((trace) => meanRateOracle({ trace, windowS: w, factor: f })) }))),
     ...(values.quick
       ? []

@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CompareInputError, OFFLINE_OPTIMAL, resolveAlgos, runComparison } from '../player/sim/compare.js';
+import { CompareInputError, resolveAlgos, runComparison, STOCHASTIC_DP, YARDSTICKS } from '../player/sim/compare.js';
 import { buildReportData } from '../player/sim/report.js';
 import { reportPage } from '../server/ui/report-page.js';
 import { ensureReportAssets } from './lib/build-player.js';
@@ -14,14 +14,17 @@ import { printCompareTable } from './lib/compare-table.js';
 import { ProgressBar } from './lib/progress-bar.js';
 import { loadTraces, loadVideo, UsageError } from '../server/reports/inputs.js';
 
-const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|NAME --algos a,b,...|all [--model dashlab|pensieve] [--json F] [--html F] [--trace NAME]
+const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|NAME --algos a,b,...|all [--model dashlab|pensieve] [--train DIR|FILE|NAME] [--json F] [--html F] [--trace NAME]
 
   --video    a library id (MEDIA_DIR/<id>/info.json), a bundled video's name
              (pensieve-envivio: Pensieve's test video) or an info.json file
   --traces   a folder of traces, one trace file, or a name under media/traces/, or a
              comma-separated list of those (norway-test = Pensieve's 142 Norway test traces)
-  --algos    comma-separated, or all (default); add offline-optimal for the best any
-             player could do knowing the trace (dashlab model; ~50 ms a session)
+  --algos    comma-separated, or all (default); yardsticks (dashlab model only): add
+             offline-optimal for the best any player could do knowing the trace (~50 ms a
+             session), stochastic-dp for a player that learns from --train first (~10 s)
+  --train    the traces stochastic-dp learns from (default norway-train: Pensieve's 68
+             Norway training traces; none may be among --traces)
   --model    dashlab (our player, default) or pensieve (Pensieve's test environment)
   --json     write every session and the summary as JSON
   --html     write a self-contained HTML report with plots
@@ -30,7 +33,7 @@ const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|
 async function main(): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { video: { type: 'string' }, traces: { type: 'string' }, algos: { type: 'string', default: 'all' }, model: { type: 'string', default: 'dashlab' }, json: { type: 'string' }, html: { type: 'string' }, trace: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ options: { video: { type: 'string' }, traces: { type: 'string' }, algos: { type: 'string', default: 'all' }, train: { type: 'string', default: 'norway-train' }, model: { type: 'string', default: 'dashlab' }, json: { type: 'string' }, html: { type: 'string' }, trace: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
@@ -44,13 +47,22 @@ async function main(): Promise<void> {
       throw new UsageError((err as Error).message);
     }
   })();
-  if (values.model === 'pensieve' && algos.includes(OFFLINE_OPTIMAL)) throw new UsageError(`${OFFLINE_OPTIMAL} is computed in the dashlab model only`);
+  const yardstick = algos.find((a) => YARDSTICKS.includes(a));
+  if (values.model === 'pensieve' && yardstick) throw new UsageError(`${yardstick} is computed in the dashlab model only`);
   const video = await loadVideo(values.video);
   const traces = await loadTraces(values.traces);
+  let training;
+  if (algos.includes(STOCHASTIC_DP)) {
+    const loaded = await loadTraces(values.train!);
+    const shared = loaded.find((t) => traces.some((u) => u.file === t.file));
+    if (shared) throw new UsageError(`--train and --traces share ${shared.name}: ${STOCHASTIC_DP} must be scored on traces it has not learned from`);
+    training = loaded.map((t) => t.trace);
+    console.log(`${STOCHASTIC_DP}: learning from ${loaded.length} traces (${values.train}), about 10 s for 68 long traces`);
+  }
   if (values.trace && !traces.some((t) => t.name === values.trace)) throw new UsageError(`--trace ${values.trace}: not one of the traces given by --traces`);
   const bar = new ProgressBar();
   const t0 = performance.now();
-  const result = await runComparison({ model: values.model, video, traces, algos, onProgress: (d, n) => bar.update({ label: 'simulate', percent: (d / n) * 100 }) });
+  const result = await runComparison({ model: values.model, video, traces, algos, training, onProgress: (d, n) => bar.update({ label: 'simulate', percent: (d / n) * 100 }) });
   bar.done();
   printCompareTable(result, `${result.model} model, video ${result.video}, ${result.traces.length} trace${result.traces.length === 1 ? '' : 's'}`);
   console.log(`${result.results.length} sessions in ${((performance.now() - t0) / 1000).toFixed(2)} s`);

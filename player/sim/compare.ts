@@ -4,6 +4,7 @@ import { simulateDashlab, type SimVideo } from './dashlab-model.js';
 import { offlineOptimal } from './offline.js';
 import { PENSIEVE, runPensieveSession, type CookedTrace } from './pensieve.js';
 import { sessionMetrics, summarise, type SessionMetrics, type Summary } from './qoe.js';
+import { trainStochasticDp } from './stochastic-dp.js';
 import type { Trace } from './traces.js';
 
 export interface CompareInput {
@@ -12,6 +13,8 @@ export interface CompareInput {
   /** Each trace both parsed (dashlab model) and as raw cooked arrays (pensieve model). */
   traces: Array<{ name: string; trace: Trace; cooked?: CookedTrace }>;
   algos: string[];
+  /** Traces the stochastic-dp yardstick learns from (none of the compared ones). */
+  training?: Trace[];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -26,12 +29,18 @@ export interface CompareResult {
 /** The inputs cannot be compared as asked (a trace or an algorithm the model cannot use). */
 export class CompareInputError extends Error {}
 
-/** Not an algorithm but a yardstick (player/sim/offline.ts): asked for by name, never part of `all`. */
+/**
+ * Yardsticks, not player algorithms: asked for by name, never part of `all`, dashlab model
+ * only. The offline optimum (player/sim/offline.ts) knows the whole trace; the stochastic DP
+ * (player/sim/stochastic-dp.ts) reads only the past but learns from training traces first.
+ */
 export const OFFLINE_OPTIMAL = 'offline-optimal';
+export const STOCHASTIC_DP = 'stochastic-dp';
+export const YARDSTICKS = [OFFLINE_OPTIMAL, STOCHASTIC_DP];
 
 export function resolveAlgos(spec: string): string[] {
   const list = spec.split(',').map((s) => s.trim()).filter(Boolean).flatMap((a) => (a === 'all' ? [...ABR_NAMES] : [a]));
-  for (const a of list) if (!ABR_NAMES.includes(a) && a !== OFFLINE_OPTIMAL) throw new Error(`unknown algorithm "${a}"; known: ${ABR_NAMES.join(', ')} (or all), and ${OFFLINE_OPTIMAL}`);
+  for (const a of list) if (!ABR_NAMES.includes(a) && !YARDSTICKS.includes(a)) throw new Error(`unknown algorithm "${a}"; known: ${ABR_NAMES.join(', ')} (or all), and the yardsticks ${YARDSTICKS.join(', ')}`);
   return [...new Set(list)];
 }
 
@@ -44,6 +53,16 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
   const total = input.algos.length * input.traces.length;
   let done = 0;
   let yielded = Date.now();
+  const yardstick = input.algos.find((a) => YARDSTICKS.includes(a));
+  if (yardstick && input.model !== 'dashlab') throw new CompareInputError(`${yardstick} is computed in the dashlab model only`);
+  let learned: ReturnType<typeof trainStochasticDp> | undefined;
+  if (input.algos.includes(STOCHASTIC_DP)) {
+    if (!input.training?.length) throw new CompareInputError(`${STOCHASTIC_DP} needs training traces`);
+    const seen = new Set(input.training);
+    const shared = input.traces.find((t) => seen.has(t.trace));
+    if (shared) throw new CompareInputError(`${STOCHASTIC_DP}: ${shared.name} is among its training traces; score a learned player on traces it has not seen`);
+    learned = trainStochasticDp({ traces: input.training, video: input.video.sim });
+  }
   for (const algo of input.algos) {
     for (const tr of input.traces) {
       // A session takes 1-2 ms (an offline optimum ~75 ms): yield every 50 ms or so.
@@ -52,7 +71,6 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
         yielded = Date.now();
       }
       if (input.model === 'pensieve') {
-        if (algo === OFFLINE_OPTIMAL) throw new CompareInputError(`${OFFLINE_OPTIMAL} is computed in the dashlab model only`);
         if (!tr.cooked) throw new CompareInputError(`${tr.name}: the pensieve model needs a Pensieve-format (cooked) trace`);
         const v = input.video.sim;
         const r = runPensieveSession(tr.cooked, { bitratesKbps: v.bitrates.map((b) => b / 1000), sizes: v.sizes }, algo);
@@ -64,7 +82,7 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
         m.qoe = r.qoe;
         results.push({ algo, trace: tr.name, ...m, timeline: r.chunks.map((c) => ({ t: c.timeMs / 1000, kbps: v.bitrates[c.quality] / 1000, bufferS: c.bufferS })) });
       } else {
-        const r = algo === OFFLINE_OPTIMAL ? offlineOptimal({ trace: tr.trace, video: input.video.sim }) : simulateDashlab({ trace: tr.trace, video: input.video.sim, algo });
+        const r = algo === OFFLINE_OPTIMAL ? offlineOptimal({ trace: tr.trace, video: input.video.sim }) : simulateDashlab({ trace: tr.trace, video: input.video.sim, algo, abr: algo === STOCHASTIC_DP ? learned!.algorithm() : undefined });
         const kbps = r.segments.map((s) => input.video.sim.bitrates[s.quality] / 1000);
         const m = sessionMetrics(kbps, r.rebufferS, r.startupS, r.segments.length * input.video.sim.segmentS);
         results.push({ algo, trace: tr.name, ...m, timeline: r.segments.map((s) => ({ t: s.startS, kbps: input.video.sim.bitrates[s.quality] / 1000, bufferS: s.bufferS, linkKbps: s.linkKbps })) });

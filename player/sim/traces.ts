@@ -130,3 +130,21 @@ export function bitsBetween(trace: Trace, a: number, b: number): number {
   }
   return bits;
 }
+
+/**
+ * The same link entered `offsetS` seconds in (looping): a new session on an old trace. Used to
+ * draw more training situations from a few traces.
+ */
+export function rotateTrace(trace: Trace, offsetS: number): Trace {
+  const period = trace.periodS;
+  const off = ((offsetS % period) + period) % period;
+  if (off === 0) return trace;
+  const first = pieceAt(trace, off);
+  const points: TracePoint[] = [{ t: 0, kbps: trace.points[first].kbps }];
+  for (let i = first + 1; i < trace.points.length; i++) points.push({ t: trace.points[i].t - off, kbps: trace.points[i].kbps });
+  for (let i = 0; i <= first; i++) {
+    const t = period - off + trace.points[i].t;
+    if (t > points[points.length - 1].t) points.push({ t, kbps: trace.points[i].kbps });
+  }
+  return { ...trace, name: `${trace.name}@${Math.round(off)}s`, points };
+}

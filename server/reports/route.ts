@@ -5,7 +5,7 @@
  */
 import express from 'express';
 import { ABR_NAMES, DEFAULT_ABR } from '../../player/abr/registry.js';
-import { CompareInputError, OFFLINE_OPTIMAL, resolveAlgos, runComparison } from '../../player/sim/compare.js';
+import { CompareInputError, OFFLINE_OPTIMAL, resolveAlgos, runComparison, STOCHASTIC_DP } from '../../player/sim/compare.js';
 import { buildReportData } from '../../player/sim/report.js';
 import type { MediaCatalog } from '../media/catalog.js';
 import { loadReportAssets, reportPage } from '../ui/report-page.js';
@@ -45,6 +45,8 @@ export function reportsRouter(opts: { catalog: MediaCatalog; mediaDir: string })
       return bad((err as Error).message);
     }
     if (!algos.length) return bad('choose at least one algorithm');
+    // Its training holds the event loop for ~10 s: a command-line job, not a page request.
+    if (algos.includes(STOCHASTIC_DP)) return bad(`${STOCHASTIC_DP} learns for about 10 s before it plays: run it with npm run compare -- --algos ${STOCHASTIC_DP},...`);
     const job = queue.then(async () => {
       const v = await loadVideo(video, opts.mediaDir);
       const tr = await loadTraces(traces, { shippedOnly: true });

@@ -109,6 +109,21 @@ describe('npm run compare --html', () => {
     expect(r.stderr).toMatch(/--trace nope: not one of the traces/);
   });
 
+  it('runs the stochastic-dp yardstick after learning from --train, and refuses to score it on its own training traces', async () => {
+    const args = ['--video', 'pensieve-envivio', '--algos', 'robust-mpc,stochastic-dp', '--train', 'norway_tram_6,norway_metro_1'];
+    const ok = await runScript('scripts/compare.ts', [...args, '--traces', 'norway_ferry_5,norway_bus_15']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/stochastic-dp: learning from 2 traces/);
+    expect(ok.stdout).toMatch(/^stochastic-dp\s+-?\d+\.\d\d/m);
+    expect(ok.stdout).toMatch(/^robust-mpc\s+-?\d+\.\d\d/m);
+    const seen = await runScript('scripts/compare.ts', [...args, '--traces', 'norway_metro_1']);
+    expect(seen.code).toBe(2);
+    expect(seen.stderr).toMatch(/--train and --traces share norway_metro_1/);
+    const pensieve = await runScript('scripts/compare.ts', [...args, '--traces', 'norway_ferry_5', '--model', 'pensieve']);
+    expect(pensieve.code).toBe(2);
+    expect(pensieve.stderr).toMatch(/stochastic-dp is computed in the dashlab model only/);
+  });
+
   it('escapes what the data contains: a title cannot inject script', async () => {
     const v = await loadVideo('pensieve-envivio');
     const traces = await loadTraces('norway_tram_6');
@@ -149,6 +164,7 @@ describe('the ABR lab in the web UI', () => {
     expect(await get('video=%2Fetc%2Fpasswd.json&traces=norway_tram_6')).toMatchObject({ status: 400 });
     expect(await get('video=nope&traces=norway_tram_6')).toMatchObject({ status: 400, body: expect.stringMatching(/no such video/) });
     expect(await get('video=pensieve-envivio&traces=norway_tram_6&algos=nope')).toMatchObject({ status: 400, body: expect.stringMatching(/unknown algorithm "nope"/) });
+    expect(await get('video=pensieve-envivio&traces=norway_tram_6&algos=dashlab,stochastic-dp')).toMatchObject({ status: 400, body: expect.stringMatching(/npm run compare -- --algos stochastic-dp/) });
     expect(await get('video=pensieve-envivio&traces=mahimahi-12mbps&model=pensieve')).toMatchObject({ status: 400, body: expect.stringMatching(/Pensieve-format/) });
     expect((await fetch(`${server.url}/reports`)).status).toBe(200);
   });

@@ -1,0 +1,207 @@
+/**
+ * A learned player: stochastic dynamic programming over a link model sampled from training
+ * traces. It reads only the past, like any player, but it has seen other traces of the same
+ * kind of network, and it plans for the distribution of what the link may do next instead
+ * of one predicted rate (MPC's weakness: a point prediction and a 5-segment horizon with no
+ * value for the buffer left at its end). npm run abr:ceiling runs it, trained on the Norway
+ * training traces and scored on the test traces.
+ *
+ * Training (deterministic):
+ *  1. The state a player can see is (buffer, last representation, cell), the cell being two
+ *     binned rates read off the download history: the link's rate at the end of the last
+ *     download (its tail) and the harmonic mean of the last `window` downloads, as dashlab
+ *     uses them (downloads under 32 KB left out).
+ *  2. Our dashlab player (with `explore` of its choices replaced by random ones, to visit
+ *     more states) plays every training trace, entered at `rotations` offsets. At each of its
+ *     decisions every representation's download is timed on the trace from that moment (the
+ *     link does not care what we chose): one sample of where each choice leads, filed
+ *     under the cell the player was in. Cells with few samples borrow their neighbours'.
+ *  3. Value iteration over (segments left, buffer on a 1 s grid, last representation, cell)
+ *     with QoE_lin's rewards, values `discount`ed per segment and the horizon capped.
+ * Playing: the choice with the best expected reward plus discounted value of where it leads,
+ * over the cell's samples, the next segment's real size scaling its download times.
+ *
+ * Simulator only, for now: the tables belong to one ladder and segment duration, and are
+ * built from whole traces (about 10 s for the 68 Norway training traces on this machine).
+ */
+import { ABR_DEFAULTS, createAbr, harmonicMean, indexForBps, recentBps, type AbrAlgorithm, type AbrContext, type ThroughputSample, TAIL_WINDOW_S } from '../abr/index.js';
+import { DASHLAB_PARAMS } from '../abr/dashlab.js';
+import { BUFFER_DEFAULTS, fetchDelayS, type BufferPolicy } from '../engine/schedule.js';
+import { REBUFFER_PENALTY } from './qoe.js';
+import { simSegments, simulateDashlab, transferTime, type SimVideo } from './dashlab-model.js';
+import { bitsBetween, rotateTrace, type Trace } from './traces.js';
+
+export const STOCHASTIC_DP_DEFAULTS = {
+  /** Log-spaced rate bins per feature, between minBps and maxBps. */
+  rateBins: 14,
+  minBps: 150e3,
+  maxBps: 8e6,
+  /** Downloads in the harmonic mean (dashlab's window). */
+  window: DASHLAB_PARAMS.window,
+  /** Each training trace is entered at this many offsets. */
+  rotations: 20,
+  /** Fraction of the behaviour player's choices replaced by random ones. */
+  explore: 0.3,
+  /** A cell with fewer samples borrows from its neighbours; one with more is thinned. */
+  minSamples: 30,
+  maxSamples: 400,
+  /** Value iteration: segments of lookahead and discount per segment. */
+  horizon: 30,
+  discount: 0.95,
+  seed: 12345,
+};
+
+export type StochasticDpOptions = typeof STOCHASTIC_DP_DEFAULTS;
+
+export interface StochasticDpModel {
+  /** A fresh player using the trained tables. */
+  algorithm(): AbrAlgorithm;
+  samples: number;
+  cells: number;
+}
+
+export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; policy?: BufferPolicy; rttMs?: number; options?: Partial<StochasticDpOptions> }): StochasticDpModel {
+  const p = { ...STOCHASTIC_DP_DEFAULTS, ...o.options };
+  const video = o.video;
+  const policy = o.policy ?? BUFFER_DEFAULTS;
+  const seg = video.segmentS;
+  const nQ = video.bitrates.length;
+  const mbps = video.bitrates.map((b) => b / 1e6);
+  const n = simSegments(video);
+  const mean = (xs: number[]) => xs.slice(0, n).reduce((a, b) => a + b, 0) / n;
+  const avgBytes = video.sizes.map(mean);
+  const avgAudio = video.audioBytes ? mean(video.audioBytes) : 0;
+  // Decisions are timed from the moment the download starts, after any wait for room.
+  const bMax = policy.targetS - seg;
+  const nBuf = Math.floor(bMax) + 2; // 1 s grid covering 0..bMax
+  const nB = p.rateBins;
+  const nCells = nB * nB;
+  const lo = Math.log(p.minBps);
+  const span = Math.log(p.maxBps) - lo;
+  const rateBin = (bps: number) => Math.max(0, Math.min(nB - 1, Math.round(((Math.log(Math.max(1, bps)) - lo) / span) * (nB - 1))));
+  const cellOf = (history: ThroughputSample[]) => {
+    const usable = history.filter((s) => s.bytes >= DASHLAB_PARAMS.minSampleBytes);
+    const h = usable.length ? usable : history;
+    return rateBin(recentBps(h[h.length - 1])) * nB + rateBin(harmonicMean(h, p.window)!);
+  };
+
+  // 2. Samples: per cell, per representation, the download time and the cell it leads to.
+  type Sample = { dt: number[]; next: number[] };
+  const raw: Sample[][] = Array.from({ length: nCells }, () => []);
+  let seed = p.seed;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (const base of o.traces) {
+    for (let r = 0; r < p.rotations; r++) {
+      const trace = r ? rotateTrace(base, (r * base.periodS) / p.rotations) : base;
+      const rttS = (o.rttMs ?? trace.rttMs ?? 0) / 1000;
+      const behaviour = createAbr('dashlab');
+      const recorder: AbrAlgorithm = {
+        name: 'stochastic-dp-training',
+        choose(ctx) {
+          const d = behaviour.choose(ctx);
+          if (ctx.history.length) {
+            const start = ctx.nowS + fetchDelayS(policy, ctx.bufferS, seg);
+            const s: Sample = { dt: [], next: [] };
+            const recent = ctx.history.slice(-2 * p.window);
+            for (let q = 0; q < nQ; q++) {
+              const transferS = transferTime(trace, start + rttS, avgBytes[q] + avgAudio);
+              const endS = start + rttS + transferS;
+              const share = avgBytes[q] / (avgBytes[q] + avgAudio);
+              const tailBps = transferS >= 2 * TAIL_WINDOW_S ? (bitsBetween(trace, endS - TAIL_WINDOW_S, endS) * share) / TAIL_WINDOW_S : undefined;
+              s.dt.push(rttS + transferS);
+              s.next.push(cellOf([...recent, { bytes: avgBytes[q], ttfbS: rttS, transferS, endS, tailBps }]));
+            }
+            raw[cellOf(ctx.history)].push(s);
+          }
+          return random() < p.explore ? { ...d, index: Math.floor(random() * nQ) } : d;
+        },
+      };
+      simulateDashlab({ trace, video, algo: '', abr: recorder, rttMs: o.rttMs, policy });
+    }
+  }
+  const samples = raw.reduce((a, c) => a + c.length, 0);
+  if (!samples) throw new Error('stochastic DP: the training traces gave no samples');
+  // Sparse cells borrow from the neighbours within a growing square of cells.
+  const dts: Float64Array[][] = [];
+  const nexts: Int32Array[][] = [];
+  for (let c = 0; c < nCells; c++) {
+    const [x, y] = [Math.floor(c / nB), c % nB];
+    let pool: Sample[] = [];
+    for (let r = 0; r < nB && pool.length < p.minSamples; r++) {
+      pool = [];
+      for (let i = Math.max(0, x - r); i <= Math.min(nB - 1, x + r); i++) for (let j = Math.max(0, y - r); j <= Math.min(nB - 1, y + r); j++) pool.push(...raw[i * nB + j]);
+    }
+    if (pool.length > p.maxSamples) {
+      const step = pool.length / p.maxSamples;
+      pool = Array.from({ length: p.maxSamples }, (_, i) => pool[Math.floor(i * step)]);
+    }
+    dts.push(Array.from({ length: nQ }, (_, q) => Float64Array.from(pool, (s) => s.dt[q])));
+    nexts.push(Array.from({ length: nQ }, (_, q) => Int32Array.from(pool, (s) => s.next[q])));
+  }
+
+  /** Expected reward of fetching representation q now (switch penalty apart) plus the discounted value after. */
+  const expected = (values: Float64Array, bufferS: number, cell: number, q: number, scale: number): number => {
+    const dt = dts[cell][q];
+    const next = nexts[cell][q];
+    let total = 0;
+    for (let i = 0; i < dt.length; i++) {
+      const d = dt[i] * scale;
+      const stall = d > bufferS ? d - bufferS : 0;
+      const after = Math.min(bMax, Math.max(0, bufferS - d) + seg);
+      const k = Math.min(nBuf - 2, Math.floor(after));
+      const f = after - k;
+      const at = (k * nQ + q) * nCells + next[i];
+      total += -REBUFFER_PENALTY * stall + p.discount * (values[at] * (1 - f) + values[at + nQ * nCells] * f);
+    }
+    return mbps[q] + total / dt.length;
+  };
+
+  // 3. Value iteration: values[r] for r segments left, indexed (buffer, last, cell).
+  const values: Float64Array[] = [new Float64Array(nBuf * nQ * nCells)];
+  const byChoice = new Float64Array(nQ);
+  for (let r = 1; r <= p.horizon; r++) {
+    const after = values[r - 1];
+    const v = new Float64Array(after.length);
+    for (let b = 0; b < nBuf; b++) {
+      for (let c = 0; c < nCells; c++) {
+        for (let q = 0; q < nQ; q++) byChoice[q] = expected(after, b, c, q, 1);
+        for (let last = 0; last < nQ; last++) {
+          let best = -Infinity;
+          for (let q = 0; q < nQ; q++) best = Math.max(best, byChoice[q] - Math.abs(mbps[q] - mbps[last]));
+          v[(b * nQ + last) * nCells + c] = best;
+        }
+      }
+    }
+    values.push(v);
+  }
+
+  const centreKbps = (i: number) => Math.round(Math.exp(lo + (i / (nB - 1)) * span) / 1000);
+  return {
+    samples,
+    cells: nCells,
+    algorithm(): AbrAlgorithm {
+      return {
+        name: 'stochastic-dp',
+        choose(ctx: AbrContext) {
+          if (!ctx.history.length) return { index: indexForBps(ctx.bitrates, ABR_DEFAULTS.startBps), reason: 'start: no throughput yet' };
+          const left = ctx.totalSegments - ctx.segmentIndex;
+          const after = values[Math.min(p.horizon, left - 1)];
+          const cell = cellOf(ctx.history);
+          const bufferS = Math.min(ctx.bufferS, bMax);
+          const last = ctx.lastIndex ?? 0;
+          let best = 0;
+          let bestValue = -Infinity;
+          for (let q = 0; q < nQ; q++) {
+            const scale = (ctx.upcomingSizes?.[0]?.[q] ?? avgBytes[q]) / avgBytes[q];
+            const value = expected(after, bufferS, cell, q, scale) - Math.abs(mbps[q] - mbps[last]);
+            if (value > bestValue) {
+              bestValue = value;
+              best = q;
+            }
+          }
+          return { index: best, reason: `stochastic DP, tail ~${centreKbps(Math.floor(cell / nB))} kbit/s, mean ~${centreKbps(cell % nB)} kbit/s` };
+        },
+      };
+    },
+  };
+}
