@@ -26,6 +26,7 @@ import { comparePage, type ComparePlayer } from './ui/compare-page.js';
 import { Shaper } from './shaper/shaper.js';
 import { forward } from './shaper/forward.js';
 import { ABR_NAMES, DEFAULT_ABR } from '../player/abr/registry.js';
+import { checkSource } from '../player/engine/sources.js';
 import { REPO_ROOT } from './config.js';
 import { createUploadHandler } from './uploads/route.js';
 import { reportsRouter } from './reports/route.js';
@@ -141,7 +142,18 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
     if (!ABR_NAMES.includes(abr)) return void res.status(400).type('text').send(`unknown abr "${abr}"; known: ${ABR_NAMES.join(', ')}\n`);
     const net = typeof req.query.net === 'string' && /^[A-Za-z0-9._-]{1,100}$/.test(req.query.net) ? req.query.net : undefined;
     const link = typeof req.query.link === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(req.query.link) ? req.query.link : undefined;
-    res.set('Cache-Control', 'no-cache').type('html').send(watchPage({ src, hls, title, abr, engine: engine as 'dashlab', abrNames: ABR_NAMES, net, link }));
+    let sources: string[] | undefined;
+    if (typeof req.query.sources === 'string' && req.query.sources) {
+      sources = req.query.sources.split(',').map((x) => x.trim()).filter(Boolean);
+      if (sources.length > 8) return void res.status(400).type('text').send('sources: at most 8\n');
+      try {
+        sources.forEach(checkSource);
+      } catch (err) {
+        return void res.status(400).type('text').send(`${(err as Error).message}\n`);
+      }
+      if (engine !== 'dashlab') return void res.status(400).type('text').send('sources: only our player (engine=dashlab) chooses among sources\n');
+    }
+    res.set('Cache-Control', 'no-cache').type('html').send(watchPage({ src, hls, title, abr, engine: engine as 'dashlab', abrNames: ABR_NAMES, net, link, sources }));
   };
   app.get('/watch/:id', (req, res) => {
     const v = catalog.video(String(req.params.id));

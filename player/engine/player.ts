@@ -9,13 +9,19 @@ import { load, LoadError, type Download } from './loader.js';
 import { MediaBuffer } from './media-buffer.js';
 import { MpdError, parseMpd, type AdaptationSet, type Manifest, type Representation } from './mpd.js';
 import { BUFFER_DEFAULTS, fetchDelayS, shouldAbandon, type BufferPolicy } from './schedule.js';
-import { SourcePicker, type SourceState } from './sources.js';
+import { offerSources, SourcePicker, type SourceState } from './sources.js';
 
 export interface PlayerOptions {
   abr?: string;
   buffer?: Partial<BufferPolicy>;
   /** Segment sizes for ABR (dashlab's info.json); default: info.json beside the MPD, if there is one. */
   infoUrl?: string | false;
+  /**
+   * Where to fetch segments, instead of the manifest's BaseURLs: origins (or origins with a
+   * path prefix) that serve the same paths, e.g. CDN edges (sources.ts: offerSources). The
+   * player measures them and picks per segment, as it does the manifest's.
+   */
+  sources?: string[];
 }
 
 export interface SwitchRecord {
@@ -158,7 +164,8 @@ export class DashlabPlayer {
       const res = await load(mpdUrl, { signal: this.life.signal }).catch((err) => {
         throw new MpdError(`cannot load the manifest ${mpdUrl}: ${(err as Error).message}`);
       });
-      const manifest = parseMpd(new TextDecoder().decode(res.bytes), res.url, new DOMParser());
+      const parsed = parseMpd(new TextDecoder().decode(res.bytes), res.url, new DOMParser());
+      const manifest = this.opts.sources?.length ? offerSources(parsed, this.opts.sources) : parsed;
       this.manifest = manifest;
       if (manifest.type !== 'static') throw new MpdError('live (dynamic) manifests are not supported yet');
       await this.loadSizes(mpdUrl);

@@ -88,8 +88,8 @@ const emitter = () => {
   };
 };
 
-export async function startDashlab(video: HTMLVideoElement, mpdUrl: string, abr: string, PlayerClass: typeof DashlabPlayer): Promise<EngineView> {
-  const player = new PlayerClass({ abr }).attach(video);
+export async function startDashlab(video: HTMLVideoElement, mpdUrl: string, abr: string, PlayerClass: typeof DashlabPlayer, sources?: string[]): Promise<EngineView> {
+  const player = new PlayerClass({ abr, sources }).attach(video);
   void player.load(mpdUrl);
   return {
     engine: 'dashlab',

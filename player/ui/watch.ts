@@ -17,6 +17,7 @@ interface WatchConfig {
   playerUrl: string;
   net?: string;
   link?: string;
+  sources?: string[];
 }
 
 declare global {
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
       // The embeddable player bundle, loaded as is (a variable keeps the bundler from inlining it).
       const url = cfg.playerUrl;
       const mod = (await import(/* @vite-ignore */ url)) as typeof PlayerModule;
-      view = await startDashlab(video, cfg.src, cfg.abr, mod.DashlabPlayer);
+      view = await startDashlab(video, cfg.src, cfg.abr, mod.DashlabPlayer, cfg.sources);
     }
   } catch (err) {
     showError((err as Error).message);

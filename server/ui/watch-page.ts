@@ -10,6 +10,8 @@ export interface WatchPageConfig {
   net?: string;
   /** ... or an existing link's id (the compare page makes them). */
   link?: string;
+  /** Our player fetches segments from these origins instead of the manifest's BaseURLs. */
+  sources?: string[];
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -17,7 +19,7 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 export function watchPage(cfg: WatchPageConfig): string {
   const json = JSON.stringify({ ...cfg, playerUrl: '/assets/dashlab-player.js' }).replace(/</g, '\\u003c');
   const q = (engine: string) =>
-    `?${new URLSearchParams({ ...(cfg.src.startsWith('/media/') ? {} : { src: cfg.src }), engine, abr: cfg.abr, ...(cfg.net ? { net: cfg.net } : {}) })}`;
+    `?${new URLSearchParams({ ...(cfg.src.startsWith('/media/') ? {} : { src: cfg.src }), engine, abr: cfg.abr, ...(cfg.net ? { net: cfg.net } : {}), ...(cfg.sources && engine === 'dashlab' ? { sources: cfg.sources.join(',') } : {}) })}`;
   const tab = (engine: string, label: string) => `<a class="tab${cfg.engine === engine ? ' on' : ''}" href="${esc(q(engine))}">${label}</a>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -166,6 +166,31 @@ describe('/watch?src= plays an MPD from another origin, packaged by ffmpeg with 
     await page.close();
   });
 
+  it('chooses among the sources the page lists (?sources=) for a manifest without BaseURLs; bad sources are refused', async () => {
+    const deadPort = await new Promise<number>((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
+    // Origins (one with a path prefix: the 400 kbit/s link) serving the packaged paths.
+    const sources = [`http://127.0.0.1:${deadPort}`, `${url}/net/400kbps`, url];
+    const page = await browser.newPage();
+    await page.goto(`${url}/watch/clip?sources=${encodeURIComponent(sources.join(','))}`);
+    const end = await waitForState(page, ['ended'], 90_000);
+    const full = (await page.evaluate(() => (window as unknown as { dashlabPlayer: { stats(): unknown } }).dashlabPlayer.stats())) as { sources: Array<{ source: string; downloads: number; failures: number; bps?: number }> };
+    const [dead, slow, fast] = sources.map((b) => full.sources.find((s) => s.source === `${b}/media/clip/`));
+    expect(end.error).toBeUndefined();
+    expect(end.currentTimeS).toBeGreaterThan(11.5);
+    expect(full.sources).toHaveLength(3);
+    expect(dead).toMatchObject({ downloads: 0 });
+    expect(dead!.failures).toBeGreaterThanOrEqual(1);
+    expect(slow!.bps).toBeLessThan(600_000);
+    expect(fast!.downloads).toBeGreaterThan(slow!.downloads);
+    await page.close();
+    for (const bad of ['ftp://edge.example', 'not a url', 'https://edge.example/?x=1']) {
+      const res = await fetch(`${url}/watch/clip?sources=${encodeURIComponent(bad)}`);
+      expect(res.status, bad).toBe(400);
+      expect(await res.text()).toMatch(/source/);
+    }
+    expect((await fetch(`${url}/watch/clip?engine=dashjs&sources=${encodeURIComponent(url)}`)).status).toBe(400);
+  });
+
   it('a manifest that does not exist shows a clear error on the page', async () => {
     const page = await browser.newPage();
     await page.goto(`${url}/watch?src=${encodeURIComponent(`${otherUrl}/missing.mpd`)}`);

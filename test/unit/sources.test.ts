@@ -1,6 +1,6 @@
 /** Where to fetch: the order in which the player tries the sources a manifest offers. */
 import { describe, expect, it } from 'vitest';
-import { SOURCE_DEFAULTS, SourcePicker, sourceOf } from '../../player/engine/sources.js';
+import { checkSource, offerSources, SOURCE_DEFAULTS, SourcePicker, sourceOf } from '../../player/engine/sources.js';
 
 const A = 'https://edge-a.example/v/clip/seg-7.m4s';
 const B = 'https://edge-b.example/v/clip/seg-7.m4s';
@@ -105,5 +105,38 @@ describe('SourcePicker', () => {
     p.succeeded(B, MB, 2, 0);
     expect(p.snapshot().find((s) => s.source === sourceOf(A))?.bps).toBeUndefined();
     expect(p.order([A, B], 1)[0]).toBe(A); // still to be measured
+  });
+});
+
+describe('offerSources', () => {
+  const manifest = () => ({
+    adaptationSets: [
+      {
+        representations: [
+          {
+            init: { urls: ['http://origin:8080/media/x/v0-init.mp4'] },
+            segments: [{ urls: ['http://origin:8080/media/x/v0-1.m4s?t=1'] }, { urls: ['http://origin:8080/media/x/v0-2.m4s'] }],
+          },
+          { segments: [], segmentBase: { urls: ['http://origin:8080/media/x/a.mp4'] } },
+        ],
+      },
+    ],
+  });
+
+  it('offers every segment, init segment and index at each source, in order, at the same path (query kept)', () => {
+    const m = offerSources(manifest(), ['https://edge-a.example', 'https://cdn.example/dashlab/', 'http://origin:8080']);
+    const [video, audio] = m.adaptationSets[0].representations;
+    expect(video.init!.urls).toEqual(['https://edge-a.example/media/x/v0-init.mp4', 'https://cdn.example/dashlab/media/x/v0-init.mp4', 'http://origin:8080/media/x/v0-init.mp4']);
+    expect(video.segments[0].urls).toEqual(['https://edge-a.example/media/x/v0-1.m4s?t=1', 'https://cdn.example/dashlab/media/x/v0-1.m4s?t=1', 'http://origin:8080/media/x/v0-1.m4s?t=1']);
+    expect(audio.segmentBase!.urls[1]).toBe('https://cdn.example/dashlab/media/x/a.mp4');
+    // Each becomes a source of its own for the picker.
+    expect(new Set(video.segments.flatMap((s) => s.urls).map(sourceOf)).size).toBe(3);
+  });
+
+  it('refuses what is not an http(s) origin, with the reason', () => {
+    expect(() => offerSources(manifest(), ['edge-a.example'])).toThrow(/not an absolute URL/);
+    expect(() => offerSources(manifest(), ['ftp://edge.example'])).toThrow(/only http and https/);
+    expect(() => offerSources(manifest(), ['https://edge.example/?token=1'])).toThrow(/without a query/);
+    expect(() => checkSource('https://user:pw@edge.example')).toThrow(/credentials/);
   });
 });
