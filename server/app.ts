@@ -183,7 +183,7 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
   });
   app.use(reportsRouter({ catalog, mediaDir: config.mediaDir }));
   app.get('/', (_req, res) => {
-    res.set('Cache-Control', 'no-cache').type('html').send(libraryPage(catalog.list()));
+    res.set('Cache-Control', 'no-cache').type('html').send(libraryPage(catalog.list(), { tokenRequired: Boolean(config.uploadToken) }));
   });
   app.use((_req, res) => {
     res.status(404).type('text').send('not found\n');

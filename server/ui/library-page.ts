@@ -7,7 +7,8 @@ import type { VideoInfo } from '../packager/types.js';
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const dur = (s: number) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`;
 
-export function libraryPage(videos: VideoInfo[]): string {
+/** `tokenRequired`: the server has an UPLOAD_TOKEN, so the form asks for it (kept for the tab's session). */
+export function libraryPage(videos: VideoInfo[], opts: { tokenRequired?: boolean } = {}): string {
   const cards = videos
     .map((v) => {
       const top = [...v.renditions].filter((r) => r.kind === 'video').sort((a, b) => b.bandwidth - a.bandwidth)[0];
@@ -39,20 +40,26 @@ progress{width:260px} #status{color:#9aa0aa}
 <header><h1>dashlab</h1><span>${videos.length} video${videos.length === 1 ? '' : 's'}</span><a href="/reports">ABR lab: compare algorithms on network traces</a></header>
 <main>
 <form id="upload"><input type="file" name="file" accept="video/*" required><input name="title" placeholder="Title (optional)">
+${opts.tokenRequired ? '<input id="token" type="password" placeholder="Upload token" autocomplete="off" required>' : ''}
 <button>Upload and package</button><progress id="bar" max="100" value="0" hidden></progress><span id="status"></span></form>
 <ul>${cards || '<li>The library is empty: upload a video, or run <code>npm start</code> to package the built-in sample.</li>'}</ul>
 </main>
 <script>
 const form = document.getElementById('upload'), bar = document.getElementById('bar'), status = document.getElementById('status');
+// The token (when the server asks for one) goes in an Authorization header, never in the form data.
+const tokenInput = document.getElementById('token');
+if (tokenInput) tokenInput.value = sessionStorage.getItem('dashlab-token') || '';
+const auth = () => { if (!tokenInput || !tokenInput.value) return {}; sessionStorage.setItem('dashlab-token', tokenInput.value); return { Authorization: 'Bearer ' + tokenInput.value }; };
 form.addEventListener('submit', (e) => {
   e.preventDefault();
   const xhr = new XMLHttpRequest();
   xhr.open('POST', '/api/videos');
+  for (const [k, v] of Object.entries(auth())) xhr.setRequestHeader(k, v);
   bar.hidden = false; bar.value = 0; status.textContent = 'uploading...';
   xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) bar.value = 100 * ev.loaded / ev.total; };
   xhr.onload = () => {
     const body = JSON.parse(xhr.responseText || '{}');
-    if (xhr.status !== 202) { status.textContent = body.error || ('upload failed: ' + xhr.status); bar.hidden = true; return; }
+    if (xhr.status !== 202) { if (xhr.status === 401) sessionStorage.removeItem('dashlab-token'); status.textContent = body.error || ('upload failed: ' + xhr.status); bar.hidden = true; return; }
     status.textContent = 'packaging...'; bar.value = 0;
     const es = new EventSource('/api/jobs/' + body.jobId + '/events');
     const show = (ev) => { const j = JSON.parse(ev.data); bar.value = j.progress;
@@ -66,7 +73,8 @@ form.addEventListener('submit', (e) => {
 });
 document.querySelectorAll('button.delete').forEach((b) => b.addEventListener('click', async () => {
   if (!confirm('Delete ' + b.dataset.id + '?')) return;
-  const r = await fetch('/api/videos/' + encodeURIComponent(b.dataset.id), { method: 'DELETE' });
+  if (tokenInput && !tokenInput.value) { alert('Enter the upload token first: deleting needs it too.'); tokenInput.focus(); return; }
+  const r = await fetch('/api/videos/' + encodeURIComponent(b.dataset.id), { method: 'DELETE', headers: auth() });
   if (r.ok) b.closest('li').remove(); else alert((await r.json()).error);
 }));
 </script></body></html>`;
