@@ -6,8 +6,8 @@
  * future (player/sim/oracles.ts: MPC with the exact future, MPC with the link's true mean
  * rate over the next seconds) and the offline optimum, and prints each one's mean QoE
  * against robust-MPC's. The README's "how far the goal is" comes from
- * this command (defaults: Pensieve's video, the 142 Norway test traces; about a minute on two
- * cores, most of it the exhaustive exact-future planner). --quick skips the exact-future rows.
+ * this command (defaults: Pensieve's video, the 142 Norway test traces; about 75 s on two
+ * cores, most of it the exhaustive exact-future planner and ~9 s of training). --quick skips the exact-future rows.
  */
 import { parseArgs } from 'node:util';
 import { createAbr, type AbrAlgorithm } from '../player/abr/index.js';
@@ -15,7 +15,7 @@ import { BUFFER_DEFAULTS } from '../player/engine/schedule.js';
 import { simulateDashlab, type SimResult } from '../player/sim/dashlab-model.js';
 import { offlineOptimal } from '../player/sim/offline.js';
 import { exactFutureMpc, meanRateOracle } from '../player/sim/oracles.js';
-import { trainStochasticDp } from '../player/sim/stochastic-dp.js';
+import { sharedTrace, trainStochasticDp } from '../player/sim/stochastic-dp.js';
 import { sessionMetrics, summarise } from '../player/sim/qoe.js';
 import type { Trace } from '../player/sim/traces.js';
 import { ProgressBar } from './lib/progress-bar.js';
@@ -44,8 +44,8 @@ async function main(): Promise<void> {
   const v = video.sim;
   const policy = BUFFER_DEFAULTS;
   const training = await loadTraces(values.train!);
-  const overlap = training.filter((t) => traces.some((u) => u.file === t.file));
-  if (overlap.length) throw new UsageError(`--train and --traces share ${overlap.length} trace(s) (${overlap[0].name}): a learned player must be scored on traces it has not seen`);
+  const shared = sharedTrace(training.map((t) => t.trace), traces);
+  if (shared) throw new UsageError(`--train and --traces share ${shared.name}: a learned player must be scored on traces it has not seen`);
   process.stdout.write(`training the stochastic DP on ${training.length} traces (${values.train})... `);
   const t1 = performance.now();
   const dp = trainStochasticDp({ traces: training.map((t) => t.trace), video: v, policy });

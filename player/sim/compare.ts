@@ -4,7 +4,7 @@ import { simulateDashlab, type SimVideo } from './dashlab-model.js';
 import { offlineOptimal } from './offline.js';
 import { PENSIEVE, runPensieveSession, type CookedTrace } from './pensieve.js';
 import { sessionMetrics, summarise, type SessionMetrics, type Summary } from './qoe.js';
-import { trainStochasticDp } from './stochastic-dp.js';
+import { sharedTrace, trainStochasticDp } from './stochastic-dp.js';
 import type { Trace } from './traces.js';
 
 export interface CompareInput {
@@ -58,8 +58,7 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
   let learned: ReturnType<typeof trainStochasticDp> | undefined;
   if (input.algos.includes(STOCHASTIC_DP)) {
     if (!input.training?.length) throw new CompareInputError(`${STOCHASTIC_DP} needs training traces`);
-    const seen = new Set(input.training);
-    const shared = input.traces.find((t) => seen.has(t.trace));
+    const shared = sharedTrace(input.training, input.traces);
     if (shared) throw new CompareInputError(`${STOCHASTIC_DP}: ${shared.name} is among its training traces; score a learned player on traces it has not seen`);
     learned = trainStochasticDp({ traces: input.training, video: input.video.sim });
   }

@@ -60,6 +60,16 @@ export interface StochasticDpModel {
   cells: number;
 }
 
+/**
+ * The first compared trace that is also a training trace, by content (the same rate curve,
+ * whatever the file or name): a learned player must be scored on traces it has not seen.
+ */
+export function sharedTrace<T extends { trace: Trace }>(training: Trace[], compared: T[]): T | undefined {
+  const key = (t: Trace) => `${t.periodS}|${t.points.map((pt) => `${pt.t},${pt.kbps}`).join(';')}`;
+  const seen = new Set(training.map(key));
+  return compared.find((c) => seen.has(key(c.trace)));
+}
+
 export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; policy?: BufferPolicy; rttMs?: number; options?: Partial<StochasticDpOptions> }): StochasticDpModel {
   const p = { ...STOCHASTIC_DP_DEFAULTS, ...o.options };
   const video = o.video;

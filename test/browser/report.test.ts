@@ -118,7 +118,7 @@ describe('npm run compare --html', () => {
     expect(ok.stdout).toMatch(/^robust-mpc\s+-?\d+\.\d\d/m);
     const seen = await runScript('scripts/compare.ts', [...args, '--traces', 'norway_metro_1']);
     expect(seen.code).toBe(2);
-    expect(seen.stderr).toMatch(/--train and --traces share norway_metro_1/);
+    expect(seen.stderr).toMatch(/stochastic-dp: norway_metro_1 is among its training traces/);
     const pensieve = await runScript('scripts/compare.ts', [...args, '--traces', 'norway_ferry_5', '--model', 'pensieve']);
     expect(pensieve.code).toBe(2);
     expect(pensieve.stderr).toMatch(/stochastic-dp is computed in the dashlab model only/);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AbrAlgorithm } from '../../player/abr/index.js';
 import { simulateDashlab, type SimVideo } from '../../player/sim/dashlab-model.js';
 import { sessionMetrics } from '../../player/sim/qoe.js';
-import { trainStochasticDp } from '../../player/sim/stochastic-dp.js';
+import { sharedTrace, trainStochasticDp } from '../../player/sim/stochastic-dp.js';
 import { bitsBetween, meanKbps, parseTrace, rateAt, rotateTrace } from '../../player/sim/traces.js';
 
 const video = (n: number, kbps: number[]): SimVideo => ({
@@ -67,6 +67,14 @@ describe('trainStochasticDp', () => {
     const a = run();
     expect(new Set(a).size).toBeGreaterThan(1);
     expect(run()).toEqual(a);
+  });
+
+  it('tells a compared trace that is also a training trace by its content, not its name', () => {
+    const a = parseTrace('0 1\n2 3\n', 'a');
+    const b = parseTrace('0 2\n3 1\n', 'b');
+    const copyOfA = parseTrace('0 1\n2 3\n', 'renamed-copy');
+    expect(sharedTrace([a, b], [{ name: 'x', trace: parseTrace('0 1\n2 4\n', 'x') }, { name: 'renamed-copy', trace: copyOfA }])?.name).toBe('renamed-copy');
+    expect(sharedTrace([a, b], [{ name: 'rot', trace: rotateTrace(a, 1) }])).toBeUndefined();
   });
 
   it('refuses training traces that give it nothing to learn from', () => {
