@@ -5,6 +5,7 @@ import { simulateDashlab, type SimVideo } from '../../player/sim/dashlab-model.j
 import { sessionMetrics } from '../../player/sim/qoe.js';
 import { sharedTrace, trainStochasticDp } from '../../player/sim/stochastic-dp.js';
 import { bitsBetween, meanKbps, parseTrace, rateAt, rotateTrace } from '../../player/sim/traces.js';
+import { loadTraces } from '../../server/reports/inputs.js';
 
 const video = (n: number, kbps: number[]): SimVideo => ({
   bitrates: kbps.map((k) => k * 1000),
@@ -75,6 +76,14 @@ describe('trainStochasticDp', () => {
     const copyOfA = parseTrace('0 1\n2 3\n', 'renamed-copy');
     expect(sharedTrace([a, b], [{ name: 'x', trace: parseTrace('0 1\n2 4\n', 'x') }, { name: 'renamed-copy', trace: copyOfA }])?.name).toBe('renamed-copy');
     expect(sharedTrace([a, b], [{ name: 'rot', trace: rotateTrace(a, 1) }])).toBeUndefined();
+  });
+
+  it('ships its default training set in the repo: 68 Norway traces, none of them in the test set', async () => {
+    const train = await loadTraces('norway-train');
+    const test = await loadTraces('norway-test');
+    expect(train).toHaveLength(68);
+    expect(test).toHaveLength(142);
+    expect(sharedTrace(train.map((t) => t.trace), test)).toBeUndefined();
   });
 
   it('refuses training traces that give it nothing to learn from', () => {
