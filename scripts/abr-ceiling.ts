@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   if (shared) throw new UsageError(`--train and --traces share ${shared.name}: a learned player must be scored on traces it has not seen`);
   process.stdout.write(`training the stochastic DP on ${training.length} traces (${values.train})... `);
   const t1 = performance.now();
-  const dp = trainStochasticDp({ traces: training.map((t) => t.trace), video: v, policy });
+  const dp = trainStochasticDp({ traces: training.map((t) => t.trace), video: v, buffer: policy, trainingName: values.train });
   console.log(`${dp.samples} samples, ${((performance.now() - t1) / 1000).toFixed(0)} s`);
   const online = (make: (trace: Trace, rttS: number) => AbrAlgorithm, abandon = true) => (trace: Trace, rttS: number) => simulateDashlab({ trace, video: v, algo: '', abr: make(trace, rttS), abandon });
   const rows: Row[] = [

@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CompareInputError, resolveAlgos, runComparison, STOCHASTIC_DP, YARDSTICKS } from '../player/sim/compare.js';
+import { CompareInputError, LEARNED, learnedUnavailable, resolveAlgos, runComparison, YARDSTICKS } from '../player/sim/compare.js';
 import { buildReportData } from '../player/sim/report.js';
 import { reportPage } from '../server/ui/report-page.js';
 import { ensureReportAssets } from './lib/build-player.js';
@@ -20,11 +20,11 @@ const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|
              (pensieve-envivio: Pensieve's test video) or an info.json file
   --traces   a folder of traces, one trace file, or a name under media/traces/, or a
              comma-separated list of those (norway-test = Pensieve's 142 Norway test traces)
-  --algos    comma-separated, or all (default); yardsticks (dashlab model only): add
-             offline-optimal for the best any player could do knowing the trace (~50 ms a
-             session), stochastic-dp for a player that learns from --train first (~10 s)
-  --train    the traces stochastic-dp learns from (default norway-train: Pensieve's 68
-             Norway training traces; none may be among --traces)
+  --algos    comma-separated, or all (default); add the yardstick offline-optimal (dashlab
+             model only) for the best any player could do knowing the trace (~50 ms a session)
+  --train    what learned learns from when the video has no abr-policy.json of its own
+             (~10 s; default norway-train: Pensieve's 68 Norway training traces); it is
+             never scored on the traces its policy learned from
   --model    dashlab (our player, default) or pensieve (Pensieve's test environment)
   --json     write every session and the summary as JSON
   --html     write a self-contained HTML report with plots
@@ -42,20 +42,25 @@ async function main(): Promise<void> {
   if (values.model !== 'dashlab' && values.model !== 'pensieve') throw new UsageError('--model is dashlab or pensieve');
   const algos = (() => {
     try {
-      return resolveAlgos(values.algos!);
+      return resolveAlgos(values.algos!, values.model as 'dashlab' | 'pensieve');
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
   })();
-  const yardstick = algos.find((a) => YARDSTICKS.includes(a));
-  if (values.model === 'pensieve' && yardstick) throw new UsageError(`${yardstick} is computed in the dashlab model only`);
+  const dashlabOnly = algos.find((a) => YARDSTICKS.includes(a) || a === LEARNED);
+  if (values.model === 'pensieve' && dashlabOnly) throw new UsageError(`${dashlabOnly} is computed in the dashlab model only`);
   const video = await loadVideo(values.video);
   const traces = await loadTraces(values.traces);
   let training;
-  if (algos.includes(STOCHASTIC_DP)) {
-    const loaded = await loadTraces(values.train!);
-    training = loaded.map((t) => t.trace);
-    console.log(`${STOCHASTIC_DP}: learning from ${loaded.length} traces (${values.train}), about 10 s for 68 long traces`);
+  if (algos.includes(LEARNED) && !video.policy) training = { name: values.train!, traces: (await loadTraces(values.train!)).map((t) => t.trace) };
+  if (algos.includes(LEARNED)) {
+    // Asked by name, an unavailable `learned` is an error (runComparison says why); as part of "all" it is left out.
+    const why = learnedUnavailable({ video, traces, training });
+    if (why && !values.algos!.split(',').includes(LEARNED)) {
+      console.log(`${LEARNED} left out: ${why}`);
+      algos.splice(algos.indexOf(LEARNED), 1);
+    } else if (!why && video.policy) console.log(`${LEARNED}: the video's own policy (learned from ${video.policy.training.name})`);
+    else if (!why) console.log(`${LEARNED}: ${video.name} has no abr-policy.json; learning one from ${training!.traces.length} traces (${values.train}), about 10 s for 68 long traces`);
   }
   if (values.trace && !traces.some((t) => t.name === values.trace)) throw new UsageError(`--trace ${values.trace}: not one of the traces given by --traces`);
   const bar = new ProgressBar();

@@ -1,5 +1,5 @@
 /**
- * npm run package -- <input> [--id ID] [--title T] [--ladder SPEC] [--segment S]
+ * npm run package -- <input> [--id ID] [--title T] [--ladder SPEC] [--segment S] [--no-abr-policy]
  * Packages a master file into MEDIA_DIR/<id>/ with a progress bar.
  */
 import { parseArgs } from 'node:util';
@@ -11,13 +11,15 @@ import { ProgressBar } from './lib/progress-bar.js';
 import { printSummary } from './lib/summary.js';
 
 const PROG = 'dashlab package';
-const USAGE = `usage: npm run package -- <input> [--id ID] [--title TITLE] [--ladder SPEC] [--segment SECONDS]
+const USAGE = `usage: npm run package -- <input> [--id ID] [--title TITLE] [--ladder SPEC] [--segment SECONDS] [--no-abr-policy]
 
   <input>           the master video file
   --id ID           library id (default: from the file name); an existing id is replaced atomically
   --title TITLE     display title (default: the file name)
   --ladder SPEC     e.g. 1080p:5000k,720p:2800k,480p:1400k (default: derived from the source)
   --segment S       segment duration in seconds (default 4)
+  --no-abr-policy   skip learning the learned ABR's policy (abr-policy.json, ~15 s of CPU
+                    for 48 segments); the player's learned ABR then plays as dashlab
 
 Writes to MEDIA_DIR (default media/library).`;
 
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
         title: { type: 'string' },
         ladder: { type: 'string' },
         segment: { type: 'string' },
+        'no-abr-policy': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
     title: values.title,
     ladder: values.ladder,
     segmentS,
+    abrPolicy: !values['no-abr-policy'],
     signal: interruptSignal(),
     onPlan: ({ source, rungs, skipped, id }) => {
       const v = source.video;
@@ -66,7 +70,7 @@ async function main(): Promise<void> {
     },
     onProgress: (p) => {
       if (p.phase === 'encode' && p.encode) bar.update({ label: 'encode', percent: p.percent, speed: p.encode.speed, etaS: p.encode.etaS });
-      else if (p.phase === 'verify' || p.phase === 'publish') bar.update({ label: p.phase, percent: p.percent });
+      else if (p.phase === 'verify' || p.phase === 'learn' || p.phase === 'publish') bar.update({ label: p.phase, percent: p.percent });
     },
   }).finally(() => bar.done());
   printSummary(result);

@@ -3,11 +3,17 @@ import { createBba } from './bba.js';
 import { createBola } from './bola.js';
 import { createDashlab } from './dashlab.js';
 import { createDynamic } from './dynamic.js';
+import { createLearned, type LearnedPolicy } from './learned.js';
 import { createMpc } from './mpc.js';
 import { createThroughput } from './throughput.js';
 import type { AbrAlgorithm } from './types.js';
 
-const FACTORIES: Record<string, () => AbrAlgorithm> = {
+/** What an algorithm may be given besides its name: the video's learned policy, for `learned`. */
+export interface AbrSetup {
+  policy?: LearnedPolicy;
+}
+
+const FACTORIES: Record<string, (setup: AbrSetup) => AbrAlgorithm> = {
   throughput: () => createThroughput(),
   bba: () => createBba(),
   bola: () => createBola(),
@@ -15,13 +21,14 @@ const FACTORIES: Record<string, () => AbrAlgorithm> = {
   'robust-mpc': () => createMpc({ robust: true }),
   dynamic: () => createDynamic(),
   dashlab: () => createDashlab(),
+  learned: (setup) => createLearned(setup.policy),
 };
 
 export const ABR_NAMES: readonly string[] = Object.keys(FACTORIES);
 export const DEFAULT_ABR = 'dashlab';
 
-export function createAbr(name: string): AbrAlgorithm {
+export function createAbr(name: string, setup: AbrSetup = {}): AbrAlgorithm {
   const make = FACTORIES[name];
   if (!make) throw new Error(`unknown ABR algorithm "${name}"; known: ${ABR_NAMES.join(', ')}`);
-  return make();
+  return make(setup);
 }

@@ -4,7 +4,7 @@
  * This is the composition root of the browser side: defaults come from one place each
  * (ABR_DEFAULTS, BUFFER_DEFAULTS) and are wired here.
  */
-import { createAbr, DEFAULT_ABR, type AbrAlgorithm, type AbrDecision, type ThroughputSample } from '../abr/index.js';
+import { checkPolicy, createAbr, DEFAULT_ABR, POLICY_FILE, type AbrAlgorithm, type AbrDecision, type LearnedPolicy, type ThroughputSample } from '../abr/index.js';
 import { load, LoadError, type Download } from './loader.js';
 import { MediaBuffer } from './media-buffer.js';
 import { MpdError, parseMpd, type AdaptationSet, type Manifest, type Representation } from './mpd.js';
@@ -53,6 +53,8 @@ export interface PlayerStats {
   /** Where segments came from: each BaseURL the manifest offers, as measured (sources.ts). */
   sources: SourceState[];
   switches: SwitchRecord[];
+  /** Why the ABR chose the latest video segment's representation (the switch log keeps only changes). */
+  decision?: string;
   error?: string;
 }
 
@@ -101,6 +103,10 @@ export class DashlabPlayer {
   private seeking = false;
   private ticker?: ReturnType<typeof setInterval>;
 
+  /** The video's learned ABR policy (abr-policy.json beside the MPD), fetched when `learned` is chosen. */
+  private learnedPolicy?: LearnedPolicy;
+  private policyUrl?: string;
+
   constructor(private readonly opts: PlayerOptions = {}) {
     this.abrName = opts.abr ?? DEFAULT_ABR;
     this.abr = createAbr(this.abrName);
@@ -143,9 +149,26 @@ export class DashlabPlayer {
 
   /** Change the ABR algorithm while playing (a fresh instance: algorithms keep state). */
   setAbr(name: string): void {
-    this.abr = createAbr(name);
+    this.abr = createAbr(name, { policy: this.learnedPolicy });
     this.abrName = name;
     this.stats_.abr = name;
+    if (name === 'learned') void this.loadPolicy();
+  }
+
+  /**
+   * Fetch and check the video's learned policy once; `learned` plays as dashlab until it
+   * arrives, and without one (not packaged by dashlab, or packaged with --no-abr-policy).
+   */
+  private async loadPolicy(): Promise<void> {
+    if (this.learnedPolicy || !this.policyUrl) return;
+    try {
+      const res = await fetch(this.policyUrl, { signal: this.life.signal });
+      if (!res.ok) return;
+      this.learnedPolicy = checkPolicy(await res.json());
+      if (this.abrName === 'learned') this.abr = createAbr('learned', { policy: this.learnedPolicy });
+    } catch {
+      // No usable policy: dashlab's choices (the switch log says so).
+    }
   }
 
   /** Fix the video representation (index into stats().representations), or 'auto'. */
@@ -168,7 +191,8 @@ export class DashlabPlayer {
       const manifest = this.opts.sources?.length ? offerSources(parsed, this.opts.sources) : parsed;
       this.manifest = manifest;
       if (manifest.type !== 'static') throw new MpdError('live (dynamic) manifests are not supported yet');
-      await this.loadSizes(mpdUrl);
+      this.policyUrl = new URL(POLICY_FILE, mpdUrl).toString();
+      await Promise.all([this.loadSizes(mpdUrl), this.abrName === 'learned' ? this.loadPolicy() : undefined]);
       await this.openMediaSource(video, manifest);
       this.emit('manifest', manifest);
       this.startTicker();
@@ -455,6 +479,7 @@ export class DashlabPlayer {
         this.emit('switch', rec);
       }
       if (decision?.estimateBps) this.stats_.estimateBps = decision.estimateBps;
+      if (s.type === 'video' && decision) this.stats_.decision = decision.reason;
       if (s.initFor !== rep.id && rep.init) {
         const init = await this.fetchInto(s, rep.init.urls, rep.init.range);
         if (init === 'abandoned') continue;

@@ -1,20 +1,22 @@
 /** Run a trace-driven comparison: every algorithm on every trace, in one model. */
-import { ABR_NAMES } from '../abr/index.js';
+import { ABR_NAMES, createAbr } from '../abr/index.js';
 import { simulateDashlab, type SimVideo } from './dashlab-model.js';
 import { offlineOptimal } from './offline.js';
 import { PENSIEVE, runPensieveSession, type CookedTrace } from './pensieve.js';
 import { sessionMetrics, summarise, type SessionMetrics, type Summary } from './qoe.js';
-import { sharedTrace, trainStochasticDp } from './stochastic-dp.js';
-import type { Trace } from './traces.js';
+import { trainStochasticDp } from './stochastic-dp.js';
+import { traceKey, type Trace } from './traces.js';
+import type { LearnedPolicy } from '../abr/learned.js';
 
 export interface CompareInput {
   model: 'dashlab' | 'pensieve';
-  video: { name: string; sim: SimVideo };
+  /** The video, with its learned policy (abr-policy.json) when it has one. */
+  video: { name: string; sim: SimVideo; policy?: LearnedPolicy };
   /** Each trace both parsed (dashlab model) and as raw cooked arrays (pensieve model). */
   traces: Array<{ name: string; trace: Trace; cooked?: CookedTrace }>;
   algos: string[];
-  /** Traces the stochastic-dp yardstick learns from (none of the compared ones). */
-  training?: Trace[];
+  /** Traces `learned` learns from when the video has no policy of its own (none of the compared ones). */
+  training?: { name: string; traces: Trace[] };
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -30,16 +32,18 @@ export interface CompareResult {
 export class CompareInputError extends Error {}
 
 /**
- * Yardsticks, not player algorithms: asked for by name, never part of `all`, dashlab model
- * only. The offline optimum (player/sim/offline.ts) knows the whole trace; the stochastic DP
- * (player/sim/stochastic-dp.ts) reads only the past but learns from training traces first.
+ * A yardstick, not a player algorithm: asked for by name, never part of `all`, dashlab model
+ * only. The offline optimum (player/sim/offline.ts) knows the whole trace.
  */
 export const OFFLINE_OPTIMAL = 'offline-optimal';
-export const STOCHASTIC_DP = 'stochastic-dp';
-export const YARDSTICKS = [OFFLINE_OPTIMAL, STOCHASTIC_DP];
+export const YARDSTICKS = [OFFLINE_OPTIMAL];
 
-export function resolveAlgos(spec: string): string[] {
-  const list = spec.split(',').map((s) => s.trim()).filter(Boolean).flatMap((a) => (a === 'all' ? [...ABR_NAMES] : [a]));
+/** Our player with a learned policy (player/abr/learned.ts): its tables are for our buffer model, so dashlab model only. */
+export const LEARNED = 'learned';
+
+export function resolveAlgos(spec: string, model: 'dashlab' | 'pensieve' = 'dashlab'): string[] {
+  const every = ABR_NAMES.filter((a) => model === 'dashlab' || a !== LEARNED);
+  const list = spec.split(',').map((s) => s.trim()).filter(Boolean).flatMap((a) => (a === 'all' ? [...every] : [a]));
   for (const a of list) if (!ABR_NAMES.includes(a) && !YARDSTICKS.includes(a)) throw new Error(`unknown algorithm "${a}"; known: ${ABR_NAMES.join(', ')} (or all), and the yardsticks ${YARDSTICKS.join(', ')}`);
   return [...new Set(list)];
 }
@@ -53,15 +57,9 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
   const total = input.algos.length * input.traces.length;
   let done = 0;
   let yielded = Date.now();
-  const yardstick = input.algos.find((a) => YARDSTICKS.includes(a));
-  if (yardstick && input.model !== 'dashlab') throw new CompareInputError(`${yardstick} is computed in the dashlab model only`);
-  let learned: ReturnType<typeof trainStochasticDp> | undefined;
-  if (input.algos.includes(STOCHASTIC_DP)) {
-    if (!input.training?.length) throw new CompareInputError(`${STOCHASTIC_DP} needs training traces`);
-    const shared = sharedTrace(input.training, input.traces);
-    if (shared) throw new CompareInputError(`${STOCHASTIC_DP}: ${shared.name} is among its training traces; score a learned player on traces it has not seen`);
-    learned = trainStochasticDp({ traces: input.training, video: input.video.sim });
-  }
+  const dashlabOnly = input.algos.find((a) => YARDSTICKS.includes(a) || a === LEARNED);
+  if (dashlabOnly && input.model !== 'dashlab') throw new CompareInputError(`${dashlabOnly} is computed in the dashlab model only`);
+  const policy = input.algos.includes(LEARNED) ? learnedPolicy(input) : undefined;
   for (const algo of input.algos) {
     for (const tr of input.traces) {
       // A session takes 1-2 ms (an offline optimum ~75 ms): yield every 50 ms or so.
@@ -81,7 +79,7 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
         m.qoe = r.qoe;
         results.push({ algo, trace: tr.name, ...m, timeline: r.chunks.map((c) => ({ t: c.timeMs / 1000, kbps: v.bitrates[c.quality] / 1000, bufferS: c.bufferS })) });
       } else {
-        const r = algo === OFFLINE_OPTIMAL ? offlineOptimal({ trace: tr.trace, video: input.video.sim }) : simulateDashlab({ trace: tr.trace, video: input.video.sim, algo, abr: algo === STOCHASTIC_DP ? learned!.algorithm() : undefined });
+        const r = algo === OFFLINE_OPTIMAL ? offlineOptimal({ trace: tr.trace, video: input.video.sim }) : simulateDashlab({ trace: tr.trace, video: input.video.sim, algo, abr: algo === LEARNED ? createAbr(LEARNED, { policy }) : undefined });
         const kbps = r.segments.map((s) => input.video.sim.bitrates[s.quality] / 1000);
         const m = sessionMetrics(kbps, r.rebufferS, r.startupS, r.segments.length * input.video.sim.segmentS);
         results.push({ algo, trace: tr.name, ...m, timeline: r.segments.map((s) => ({ t: s.startS, kbps: input.video.sim.bitrates[s.quality] / 1000, bufferS: s.bufferS, linkKbps: s.linkKbps })) });
@@ -91,4 +89,24 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
   }
   const summary = input.algos.map((a) => summarise(a, results.filter((r) => r.algo === a))).sort((x, y) => y.meanQoe - x.meanQoe);
   return { model: input.model, video: input.video.name, traces: input.traces.map((t) => t.name), results, summary };
+}
+
+/**
+ * Why `learned` cannot be scored here (undefined: it can): the video has no policy and there
+ * are no training traces, or a compared trace is one its policy learned from.
+ */
+export function learnedUnavailable(input: Pick<CompareInput, 'video' | 'traces' | 'training'>): string | undefined {
+  const keys = input.video.policy?.training.traceKeys ?? input.training?.traces.map(traceKey);
+  if (!keys?.length) return `${input.video.name} has no learned policy (abr-policy.json: package it again to learn one) and no training traces were given`;
+  const seen = new Set(keys);
+  const shared = input.traces.find((t) => seen.has(traceKey(t.trace)));
+  if (shared) return `${shared.name} is among the traces its policy learned from (${input.video.policy?.training.name ?? input.training?.name}); score it on traces it has not seen, or leave it out`;
+  return undefined;
+}
+
+/** The policy `learned` plays with: the video's own (abr-policy.json, written by the packager), else one trained now on `training` (~10 s for 68 long traces). */
+function learnedPolicy(input: CompareInput): LearnedPolicy {
+  const why = learnedUnavailable(input);
+  if (why) throw new CompareInputError(`${LEARNED}: ${why}`);
+  return input.video.policy ?? trainStochasticDp({ traces: input.training!.traces, video: input.video.sim, trainingName: input.training!.name }).policy;
 }

@@ -24,20 +24,19 @@
  * Simulator only, for now: the tables belong to one ladder and segment duration, and are
  * built from whole traces (about 10 s for the 68 Norway training traces on this machine).
  */
-import { ABR_DEFAULTS, createAbr, harmonicMean, indexForBps, recentBps, type AbrAlgorithm, type AbrContext, type ThroughputSample, TAIL_WINDOW_S } from '../abr/index.js';
-import { DASHLAB_PARAMS } from '../abr/dashlab.js';
+import { createAbr, TAIL_WINDOW_S, type AbrAlgorithm } from '../abr/index.js';
+import { createLearned, DEFAULT_RATE_FEATURES, POLICY_FORMAT, rateCell, type LearnedPolicy } from '../abr/learned.js';
 import { BUFFER_DEFAULTS, fetchDelayS, type BufferPolicy } from '../engine/schedule.js';
 import { REBUFFER_PENALTY } from './qoe.js';
 import { simSegments, simulateDashlab, transferTime, type SimVideo } from './dashlab-model.js';
-import { bitsBetween, rotateTrace, type Trace } from './traces.js';
+import { bitsBetween, rotateTrace, traceKey, type Trace } from './traces.js';
 
 export const STOCHASTIC_DP_DEFAULTS = {
-  /** Log-spaced rate bins per feature, between minBps and maxBps. */
-  rateBins: 14,
-  minBps: 150e3,
-  maxBps: 8e6,
-  /** Downloads in the harmonic mean (dashlab's window). */
-  window: DASHLAB_PARAMS.window,
+  /** Log-spaced rate bins per feature, between minBps and maxBps, and the harmonic mean's window (dashlab's). */
+  rateBins: DEFAULT_RATE_FEATURES.bins,
+  minBps: DEFAULT_RATE_FEATURES.minBps,
+  maxBps: DEFAULT_RATE_FEATURES.maxBps,
+  window: DEFAULT_RATE_FEATURES.window,
   /** Each training trace is entered at this many offsets. */
   rotations: 20,
   /** Fraction of the behaviour player's choices replaced by random ones. */
@@ -54,7 +53,9 @@ export const STOCHASTIC_DP_DEFAULTS = {
 export type StochasticDpOptions = typeof STOCHASTIC_DP_DEFAULTS;
 
 export interface StochasticDpModel {
-  /** A fresh player using the trained tables. */
+  /** The trained choices, as the packager writes them (abr-policy.json). */
+  policy: LearnedPolicy;
+  /** A fresh player using them (player/abr/learned.ts). */
   algorithm(): AbrAlgorithm;
   samples: number;
   cells: number;
@@ -65,15 +66,16 @@ export interface StochasticDpModel {
  * whatever the file or name): a learned player must be scored on traces it has not seen.
  */
 export function sharedTrace<T extends { trace: Trace }>(training: Trace[], compared: T[]): T | undefined {
-  const key = (t: Trace) => `${t.periodS}|${t.points.map((pt) => `${pt.t},${pt.kbps}`).join(';')}`;
-  const seen = new Set(training.map(key));
-  return compared.find((c) => seen.has(key(c.trace)));
+  const seen = new Set(training.map(traceKey));
+  return compared.find((c) => seen.has(traceKey(c.trace)));
 }
 
-export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; policy?: BufferPolicy; rttMs?: number; options?: Partial<StochasticDpOptions> }): StochasticDpModel {
-  const p = { ...STOCHASTIC_DP_DEFAULTS, ...o.options };
+export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?: BufferPolicy; rttMs?: number; options?: Partial<StochasticDpOptions>; trainingName?: string; onProgress?: (done: number, total: number) => void }): StochasticDpModel {
   const video = o.video;
-  const policy = o.policy ?? BUFFER_DEFAULTS;
+  const given = { ...STOCHASTIC_DP_DEFAULTS, ...o.options };
+  // No deeper than the video: a table for more segments left than it has is never read.
+  const p = { ...given, horizon: Math.max(1, Math.min(given.horizon, simSegments(video) - 1)) };
+  const buffer = o.buffer ?? BUFFER_DEFAULTS;
   const seg = video.segmentS;
   const nQ = video.bitrates.length;
   const mbps = video.bitrates.map((b) => b / 1e6);
@@ -82,26 +84,22 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; policy?
   const avgBytes = video.sizes.map(mean);
   const avgAudio = video.audioBytes ? mean(video.audioBytes) : 0;
   // Decisions are timed from the moment the download starts, after any wait for room.
-  const bMax = policy.targetS - seg;
+  const bMax = buffer.targetS - seg;
   const nBuf = Math.floor(bMax) + 2; // 1 s grid covering 0..bMax
   const nB = p.rateBins;
   const nCells = nB * nB;
-  const lo = Math.log(p.minBps);
-  const span = Math.log(p.maxBps) - lo;
-  const rateBin = (bps: number) => Math.max(0, Math.min(nB - 1, Math.round(((Math.log(Math.max(1, bps)) - lo) / span) * (nB - 1))));
-  const cellOf = (history: ThroughputSample[]) => {
-    const usable = history.filter((s) => s.bytes >= DASHLAB_PARAMS.minSampleBytes);
-    const h = usable.length ? usable : history;
-    return rateBin(recentBps(h[h.length - 1])) * nB + rateBin(harmonicMean(h, p.window)!);
-  };
+  const features = { ...DEFAULT_RATE_FEATURES, bins: nB, minBps: p.minBps, maxBps: p.maxBps, window: p.window };
+  const cellOf = (history: Parameters<typeof rateCell>[0]) => rateCell(history, features)!.cell;
 
   // 2. Samples: per cell, per representation, the download time and the cell it leads to.
   type Sample = { dt: number[]; next: number[] };
   const raw: Sample[][] = Array.from({ length: nCells }, () => []);
   let seed = p.seed;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-  for (const base of o.traces) {
+  const sessions = o.traces.length * p.rotations;
+  for (const [ti, base] of o.traces.entries()) {
     for (let r = 0; r < p.rotations; r++) {
+      o.onProgress?.(ti * p.rotations + r, sessions + p.horizon);
       const trace = r ? rotateTrace(base, (r * base.periodS) / p.rotations) : base;
       const rttS = (o.rttMs ?? trace.rttMs ?? 0) / 1000;
       const behaviour = createAbr('dashlab');
@@ -110,7 +108,7 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; policy?
         choose(ctx) {
           const d = behaviour.choose(ctx);
           if (ctx.history.length) {
-            const start = ctx.nowS + fetchDelayS(policy, ctx.bufferS, seg);
+            const start = ctx.nowS + fetchDelayS(buffer, ctx.bufferS, seg);
             const s: Sample = { dt: [], next: [] };
             const recent = ctx.history.slice(-2 * p.window);
             for (let q = 0; q < nQ; q++) {
@@ -126,7 +124,7 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; policy?
           return random() < p.explore ? { ...d, index: Math.floor(random() * nQ) } : d;
         },
       };
-      simulateDashlab({ trace, video, algo: '', abr: recorder, rttMs: o.rttMs, policy });
+      simulateDashlab({ trace, video, algo: '', abr: recorder, rttMs: o.rttMs, policy: buffer });
     }
   }
   const samples = raw.reduce((a, c) => a + c.length, 0);
@@ -170,6 +168,7 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; policy?
   const values: Float64Array[] = [new Float64Array(nBuf * nQ * nCells)];
   const byChoice = new Float64Array(nQ);
   for (let r = 1; r <= p.horizon; r++) {
+    o.onProgress?.(sessions + r - 1, sessions + p.horizon);
     const after = values[r - 1];
     const v = new Float64Array(after.length);
     for (let b = 0; b < nBuf; b++) {
@@ -185,33 +184,34 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; policy?
     values.push(v);
   }
 
-  const centreKbps = (i: number) => Math.round(Math.exp(lo + (i / (nB - 1)) * span) / 1000);
-  return {
-    samples,
-    cells: nCells,
-    algorithm(): AbrAlgorithm {
-      return {
-        name: 'stochastic-dp',
-        choose(ctx: AbrContext) {
-          if (!ctx.history.length) return { index: indexForBps(ctx.bitrates, ABR_DEFAULTS.startBps), reason: 'start: no throughput yet' };
-          const left = ctx.totalSegments - ctx.segmentIndex;
-          const after = values[Math.min(p.horizon, left - 1)];
-          const cell = cellOf(ctx.history);
-          const bufferS = Math.min(ctx.bufferS, bMax);
-          const last = ctx.lastIndex ?? 0;
+  // 4. The choice in every state on the 1 s buffer grid (the next segment of average size):
+  //    one digit per state, as player/abr/learned.ts reads them.
+  const nG = Math.floor(bMax) + 1;
+  const choices = new Uint8Array((p.horizon + 1) * nG * nQ * nCells);
+  for (let r = 0; r <= p.horizon; r++) {
+    for (let g = 0; g < nG; g++) {
+      for (let c = 0; c < nCells; c++) {
+        for (let q = 0; q < nQ; q++) byChoice[q] = expected(values[r], g, c, q, 1);
+        for (let last = 0; last < nQ; last++) {
           let best = 0;
-          let bestValue = -Infinity;
-          for (let q = 0; q < nQ; q++) {
-            const scale = (ctx.upcomingSizes?.[0]?.[q] ?? avgBytes[q]) / avgBytes[q];
-            const value = expected(after, bufferS, cell, q, scale) - Math.abs(mbps[q] - mbps[last]);
-            if (value > bestValue) {
-              bestValue = value;
-              best = q;
-            }
-          }
-          return { index: best, reason: `stochastic DP, tail ~${centreKbps(Math.floor(cell / nB))} kbit/s, mean ~${centreKbps(cell % nB)} kbit/s` };
-        },
-      };
-    },
+          for (let q = 1; q < nQ; q++) if (byChoice[q] - Math.abs(mbps[q] - mbps[last]) > byChoice[best] - Math.abs(mbps[best] - mbps[last])) best = q;
+          choices[((r * nG + g) * nQ + last) * nCells + c] = 48 + best;
+        }
+      }
+    }
+  }
+  o.onProgress?.(sessions + p.horizon, sessions + p.horizon);
+  const policy: LearnedPolicy = {
+    format: POLICY_FORMAT,
+    training: { name: o.trainingName ?? `${o.traces.length} traces`, traceKeys: o.traces.map(traceKey) },
+    bitrates: video.bitrates,
+    segmentS: seg,
+    bufferTargetS: buffer.targetS,
+    bufferStepS: 1,
+    buffers: nG,
+    depths: p.horizon + 1,
+    rates: features,
+    choices: new TextDecoder().decode(choices),
   };
+  return { samples, cells: nCells, policy, algorithm: () => createLearned(policy) };
 }

@@ -148,3 +148,20 @@ export function rotateTrace(trace: Trace, offsetS: number): Trace {
   }
   return { ...trace, name: `${trace.name}@${Math.round(off)}s`, points };
 }
+
+/**
+ * A key for a trace's content (its rate curve, whatever its file or name): two 32-bit FNV-1a
+ * hashes of the points, as hex. A learned policy records its training traces' keys so a
+ * comparison can refuse to score it on them.
+ */
+export function traceKey(trace: Trace): string {
+  const text = `${trace.periodS}|${trace.points.map((pt) => `${pt.t},${pt.kbps}`).join(';')}`;
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c ^ (i & 0xff), 0x01000193) >>> 0;
+  }
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+}

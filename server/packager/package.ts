@@ -26,8 +26,12 @@ import {
   type VideoInfo,
 } from './types.js';
 import { inspectRendition, measuredBandwidth, verifyPackage } from './verify.js';
+import { learnPolicy } from './abr-policy.js';
+import { POLICY_FILE } from '../../player/abr/learned.js';
+import { simVideoOf } from '../reports/inputs.js';
+import { simSegments } from '../../player/sim/dashlab-model.js';
 
-export type PackagePhase = 'probe' | 'encode' | 'verify' | 'publish' | 'done';
+export type PackagePhase = 'probe' | 'encode' | 'verify' | 'learn' | 'publish' | 'done';
 
 export interface PackageProgress {
   phase: PackagePhase;
@@ -45,6 +49,8 @@ export interface PackageOptions {
   /** "1080p:5000k,720p:2800k" or parsed specs; default: derived from the source. */
   ladder?: string | RungSpec[];
   segmentS?: number;
+  /** Learn the `learned` ABR's policy (abr-policy.json; ~15 s of CPU for 48 segments). Default true. */
+  abrPolicy?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: PackageProgress) => void;
   /** Called once the plan is known (before encoding). */
@@ -173,6 +179,12 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
       runFfmpeg(buildPosterJob(source, path.join(staging, POSTER_FILE)), { signal: opts.signal }),
     ]);
     const tVerify = performance.now();
+    const sim = simVideoOf({ segmentDurationS: segmentS, durationS: verified.videoDurationS, renditions: facts.map((r) => ({ kind: r.kind, bandwidth: r.bandwidth, segmentBytes: r.segments.map((x) => x.bytes) })) });
+    // With one segment there is nothing to learn: its only choice is the start rule's.
+    if (opts.abrPolicy !== false && simSegments(sim) > 1) {
+      progress({ phase: 'learn', percent: 96 });
+      await learnPolicy(sim, path.join(staging, POLICY_FILE), opts.signal);
+    }
     progress({ phase: 'publish', percent: 98 });
 
     const names = (await readdir(staging)).sort();

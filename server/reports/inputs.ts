@@ -6,6 +6,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, REPO_ROOT } from '../config.js';
 import type { SimVideo } from '../../player/sim/dashlab-model.js';
+import { checkPolicy, type LearnedPolicy } from '../../player/abr/learned.js';
 import { parseCooked, type CookedTrace } from '../../player/sim/pensieve.js';
 import { parseTrace, type Trace } from '../../player/sim/traces.js';
 
@@ -32,7 +33,18 @@ export async function infoPathFor(spec: string, mediaDir = loadConfig().mediaDir
   return path.join(BUNDLED_VIDEOS_DIR, `${spec}.info.json`);
 }
 
-export async function loadVideo(spec: string, mediaDir?: string): Promise<{ name: string; sim: SimVideo; durationS: number }> {
+/** A loaded video: its sizes for the simulator, and its learned ABR policy when it has one. */
+export interface LoadedVideo {
+  name: string;
+  sim: SimVideo;
+  durationS: number;
+  policy?: LearnedPolicy;
+}
+
+/** The policy file beside an info.json: <dir>/abr-policy.json, or <name>.abr-policy.json beside <name>.info.json. */
+export const policyPathFor = (infoFile: string) => infoFile.replace(/info\.json$/, 'abr-policy.json');
+
+export async function loadVideo(spec: string, mediaDir?: string): Promise<LoadedVideo> {
   const file = await infoPathFor(spec, mediaDir);
   let info: { id: string; segmentDurationS: number; durationS: number; renditions: Array<{ kind: string; bandwidth: number; segmentBytes: number[] }> };
   try {
@@ -40,17 +52,35 @@ export async function loadVideo(spec: string, mediaDir?: string): Promise<{ name
   } catch {
     throw new UsageError(`--video ${spec}: no such video (no library video of that id, no ${path.relative(REPO_ROOT, file) || file})`);
   }
-  const video = info.renditions.filter((r) => r.kind === 'video').sort((a, b) => a.bandwidth - b.bandwidth);
-  const audio = info.renditions.find((r) => r.kind === 'audio');
-  if (!video.length) throw new UsageError(`--video ${spec}: ${file} lists no video renditions`);
-  const played = Math.round(info.durationS / info.segmentDurationS);
-  const n = Math.min(played, ...video.map((r) => r.segmentBytes.length));
+  if (!info.renditions?.some((r) => r.kind === 'video')) throw new UsageError(`--video ${spec}: ${file} lists no video renditions`);
+  let policy: LearnedPolicy | undefined;
+  const policyFile = policyPathFor(file);
+  if (policyFile !== file) {
+    const text = await readFile(policyFile, 'utf8').catch(() => undefined);
+    if (text !== undefined) {
+      try {
+        policy = checkPolicy(JSON.parse(text));
+      } catch (err) {
+        throw new UsageError(`--video ${spec}: ${policyFile}: ${(err as Error).message}`);
+      }
+    }
+  }
   return {
     name: info.id,
     durationS: info.durationS,
-    // Pensieve's model reads one chunk past the last played (mpc.py's look-ahead): keep all sizes.
-    sim: { bitrates: video.map((r) => r.bandwidth), segmentS: info.segmentDurationS, sizes: video.map((r) => r.segmentBytes), segments: n, audioBytes: audio?.segmentBytes },
+    policy,
+    sim: simVideoOf(info),
   };
+}
+
+/** What the simulator needs of an info.json: the video renditions' bitrates and sizes (ascending), the audio's sizes. */
+export function simVideoOf(info: { segmentDurationS: number; durationS: number; renditions: Array<{ kind: string; bandwidth: number; segmentBytes: number[] }> }): SimVideo {
+  const video = info.renditions.filter((r) => r.kind === 'video').sort((a, b) => a.bandwidth - b.bandwidth);
+  const audio = info.renditions.find((r) => r.kind === 'audio');
+  const played = Math.round(info.durationS / info.segmentDurationS);
+  const n = Math.min(played, ...video.map((r) => r.segmentBytes.length));
+  // Pensieve's model reads one chunk past the last played (mpc.py's look-ahead): keep all sizes.
+  return { bitrates: video.map((r) => r.bandwidth), segmentS: info.segmentDurationS, sizes: video.map((r) => r.segmentBytes), segments: n, audioBytes: audio?.segmentBytes };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import express from 'express';
 import { ABR_NAMES, DEFAULT_ABR } from '../../player/abr/registry.js';
-import { CompareInputError, OFFLINE_OPTIMAL, resolveAlgos, runComparison, STOCHASTIC_DP } from '../../player/sim/compare.js';
+import { CompareInputError, LEARNED, learnedUnavailable, OFFLINE_OPTIMAL, resolveAlgos, runComparison } from '../../player/sim/compare.js';
 import { buildReportData } from '../../player/sim/report.js';
 import type { MediaCatalog } from '../media/catalog.js';
 import { loadReportAssets, reportPage } from '../ui/report-page.js';
@@ -40,18 +40,21 @@ export function reportsRouter(opts: { catalog: MediaCatalog; mediaDir: string })
     if (model !== 'dashlab' && model !== 'pensieve') return bad('model is dashlab or pensieve');
     let algos: string[];
     try {
-      algos = resolveAlgos(q('algos') || 'all');
+      algos = resolveAlgos(q('algos') || 'all', model);
     } catch (err) {
       return bad((err as Error).message);
     }
     if (!algos.length) return bad('choose at least one algorithm');
-    // Its training holds the event loop for ~10 s: a command-line job, not a page request.
-    if (algos.includes(STOCHASTIC_DP)) return bad(`${STOCHASTIC_DP} learns for about 10 s before it plays: run it with npm run compare -- --algos ${STOCHASTIC_DP},...`);
+    const learnedAsked = (q('algos') ?? '').split(',').includes(LEARNED);
     const job = queue.then(async () => {
       const v = await loadVideo(video, opts.mediaDir);
       const tr = await loadTraces(traces, { shippedOnly: true });
       if (trace && !tr.some((t) => t.name === trace)) throw new UsageError(`trace ${trace} is not in ${traces}`);
-      const result = await runComparison({ model, video: v, traces: tr, algos });
+      // No training here (it would hold the event loop ~10 s): the video's own policy or nothing.
+      // Asked by name, an unavailable `learned` is an error; as part of "all" it is left out.
+      const why = algos.includes(LEARNED) ? learnedUnavailable({ video: v, traces: tr }) : undefined;
+      if (why && learnedAsked) throw new CompareInputError(`${LEARNED}: ${why}`);
+      const result = await runComparison({ model, video: v, traces: tr, algos: why ? algos.filter((a) => a !== LEARNED) : algos });
       const data = buildReportData({ title: `ABR comparison: ${v.name} on ${traces}`, result, traces: tr, chosenTrace: trace });
       return reportPage(data, await loadReportAssets());
     });

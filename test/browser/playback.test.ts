@@ -45,6 +45,22 @@ describe('dashlab player', () => {
     expect(end.requests.network).toBeGreaterThan(3);
     await page.close();
   });
+
+  it('?abr=learned fetches the policy packaged with the video and decides with it (dashlab\'s choice above its range)', async () => {
+    const page = await browser.newPage();
+    const policyRequests: number[] = [];
+    page.on('response', (r) => r.url().endsWith('/media/clip/abr-policy.json') && policyRequests.push(r.status()));
+    await page.goto(`${url}/watch/clip?abr=learned`);
+    const end = await waitForState(page, ['ended'], 60_000);
+    expect(end.error).toBeUndefined();
+    expect(end.abr).toBe('learned');
+    expect(policyRequests).toEqual([200]);
+    // The last decision's reason: loopback is faster than anything the policy learned from, so
+    // it says so and takes dashlab's choice (a table choice reads "learned: ..."); without the
+    // policy it would read "no learned policy".
+    expect(end.decision).toMatch(/^(learned: |link above the policy's range; dashlab: )/);
+    await page.close();
+  });
 });
 
 const player = (page: Page) => ({

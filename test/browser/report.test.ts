@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { runComparison } from '../../player/sim/compare.js';
 import { buildReportData } from '../../player/sim/report.js';
-import { loadTraces, loadVideo } from '../../server/reports/inputs.js';
+import { BUNDLED_VIDEOS_DIR, loadTraces, loadVideo } from '../../server/reports/inputs.js';
 import { loadReportAssets, reportPage } from '../../server/ui/report-page.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { runScript, tempDir } from '../helpers/media.js';
@@ -109,19 +109,33 @@ describe('npm run compare --html', () => {
     expect(r.stderr).toMatch(/--trace nope: not one of the traces/);
   });
 
-  it('runs the stochastic-dp yardstick after learning from --train, and refuses to score it on its own training traces', async () => {
-    const args = ['--video', 'pensieve-envivio', '--algos', 'robust-mpc,stochastic-dp', '--train', 'norway_tram_6,norway_metro_1'];
-    const ok = await runScript('scripts/compare.ts', [...args, '--traces', 'norway_ferry_5,norway_bus_15']);
-    expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/stochastic-dp: learning from 2 traces/);
-    expect(ok.stdout).toMatch(/^stochastic-dp\s+-?\d+\.\d\d/m);
-    expect(ok.stdout).toMatch(/^robust-mpc\s+-?\d+\.\d\d/m);
-    const seen = await runScript('scripts/compare.ts', [...args, '--traces', 'norway_metro_1']);
+  it('scores learned with the video\'s own policy, learns one from --train for a video without, and never on its training traces', async () => {
+    const own = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--algos', 'robust-mpc,learned', '--traces', 'norway_ferry_5,norway_bus_15']);
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stdout).toMatch(/learned: the video's own policy \(learned from norway-train\)/);
+    expect(own.stdout).toMatch(/^learned\s+-?\d+\.\d\d/m);
+    expect(own.stdout).toMatch(/^robust-mpc\s+-?\d+\.\d\d/m);
+    // The bundled policy learned from norway-train: one of those traces is refused by name, left out of "all".
+    const trainTrace = 'norway-train/bus.ljansbakken-oslo-report.2010-09-28_1407CEST.log';
+    const seen = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--algos', 'dashlab,learned', '--traces', trainTrace]);
     expect(seen.code).toBe(2);
-    expect(seen.stderr).toMatch(/stochastic-dp: norway_metro_1 is among its training traces/);
-    const pensieve = await runScript('scripts/compare.ts', [...args, '--traces', 'norway_ferry_5', '--model', 'pensieve']);
+    expect(seen.stderr).toMatch(/learned: bus\.ljansbakken-oslo-report\.2010-09-28_1407CEST\.log is among the traces its policy learned from \(norway-train\)/);
+    const all = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--traces', trainTrace]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/^learned left out: /m);
+    expect(all.stdout).not.toMatch(/^learned\s+-?\d/m);
+    // A video without a policy (an info.json alone): learned from --train first.
+    const info = path.join(work.dir, 'bare.info.json');
+    await (await import('node:fs/promises')).copyFile(path.join(BUNDLED_VIDEOS_DIR, 'pensieve-envivio.info.json'), info);
+    const trained = await runScript('scripts/compare.ts', ['--video', info, '--algos', 'learned', '--train', 'norway_tram_6,norway_metro_1', '--traces', 'norway_ferry_5']);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/learned: pensieve-envivio has no abr-policy.json; learning one from 2 traces/);
+    const trainedSeen = await runScript('scripts/compare.ts', ['--video', info, '--algos', 'learned', '--train', 'norway_tram_6,norway_metro_1', '--traces', 'norway_metro_1']);
+    expect(trainedSeen.code).toBe(2);
+    expect(trainedSeen.stderr).toMatch(/learned: norway_metro_1 is among the traces its policy learned from/);
+    const pensieve = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--algos', 'learned', '--traces', 'norway_ferry_5', '--model', 'pensieve']);
     expect(pensieve.code).toBe(2);
-    expect(pensieve.stderr).toMatch(/stochastic-dp is computed in the dashlab model only/);
+    expect(pensieve.stderr).toMatch(/learned is computed in the dashlab model only/);
   });
 
   it('escapes what the data contains: a title cannot inject script', async () => {
@@ -164,7 +178,8 @@ describe('the ABR lab in the web UI', () => {
     expect(await get('video=%2Fetc%2Fpasswd.json&traces=norway_tram_6')).toMatchObject({ status: 400 });
     expect(await get('video=nope&traces=norway_tram_6')).toMatchObject({ status: 400, body: expect.stringMatching(/no such video/) });
     expect(await get('video=pensieve-envivio&traces=norway_tram_6&algos=nope')).toMatchObject({ status: 400, body: expect.stringMatching(/unknown algorithm "nope"/) });
-    expect(await get('video=pensieve-envivio&traces=norway_tram_6&algos=dashlab,stochastic-dp')).toMatchObject({ status: 400, body: expect.stringMatching(/npm run compare -- --algos stochastic-dp/) });
+    expect(await get('video=pensieve-envivio&traces=norway-train&algos=dashlab,learned')).toMatchObject({ status: 400, body: expect.stringMatching(/learned: .* is among the traces its policy learned from \(norway-train\)/) });
+    expect(await get('video=pensieve-envivio&traces=norway_tram_6&algos=learned&model=pensieve')).toMatchObject({ status: 400, body: expect.stringMatching(/learned is computed in the dashlab model only/) });
     expect(await get('video=pensieve-envivio&traces=mahimahi-12mbps&model=pensieve')).toMatchObject({ status: 400, body: expect.stringMatching(/Pensieve-format/) });
     expect((await fetch(`${server.url}/reports`)).status).toBe(200);
   });

@@ -24,6 +24,8 @@ export interface PageStats {
   stalls: { count: number; seconds: number };
   frames: { total: number; dropped: number };
   switches: unknown[];
+  abr?: string;
+  decision?: string;
   requests: { network: number };
 }
 

@@ -10,6 +10,8 @@ import { packageVideo, probeSource, verifyPackage, type PackageProgress, type Vi
 import { inspectRendition } from '../../server/packager/verify.js';
 import { writeMpd } from '../../server/packager/mpd.js';
 import { makeClip, tempDir, validateMpd } from '../helpers/media.js';
+import { checkPolicy, POLICY_FILE } from '../../player/abr/index.js';
+import { loadVideo } from '../../server/reports/inputs.js';
 
 let work: { dir: string; cleanup: () => Promise<void> };
 const clip = (name: string) => path.join(work.dir, name);
@@ -98,6 +100,20 @@ describe('packaging', () => {
     expect(info.id).toBe('main');
   });
 
+  it('learns the learned ABR\'s policy for this ladder and ships it with the package', async () => {
+    const dir = path.join(mediaDir, 'main');
+    const policy = checkPolicy(JSON.parse(await readFile(path.join(dir, POLICY_FILE), 'utf8')));
+    const video = info.renditions.filter((r) => r.kind === 'video');
+    expect(policy.bitrates).toEqual(video.map((r) => r.bandwidth));
+    expect(policy.segmentS).toBe(4);
+    expect(policy.depths).toBe(2); // 9 s in 4 s segments: the simulator plays round(9 / 4) = 2, so 0 or 1 left (the player reads depth 1 for more)
+    expect(policy.training.name).toBe('norway-train');
+    expect(policy.training.traceKeys).toHaveLength(68);
+    // Listed with a strong validator like every other file, and read back by the lab.
+    expect(info.files[POLICY_FILE].bytes).toBe((await lstat(path.join(dir, POLICY_FILE))).size);
+    expect((await loadVideo('main', mediaDir)).policy).toEqual(policy);
+  });
+
   it('writes an MPD that validates against the ISO schema', async () => {
     const result = await validateMpd(path.join(mediaDir, 'main', 'manifest.mpd'));
     expect(result.output).toMatch(/validates/);
@@ -124,7 +140,7 @@ describe('packaging', () => {
 
   it('reports progress through every phase with speed and ETA', () => {
     const phases = [...new Set(events.map((e) => e.phase))];
-    expect(phases).toEqual(['probe', 'encode', 'verify', 'publish', 'done']);
+    expect(phases).toEqual(['probe', 'encode', 'verify', 'learn', 'publish', 'done']);
     const encode = events.filter((e) => e.phase === 'encode');
     expect(encode.length).toBeGreaterThan(1);
     expect(encode.at(-1)!.encode!.speed).toBeGreaterThan(0);

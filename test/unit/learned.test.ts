@@ -1,0 +1,99 @@
+/** The learned ABR (player/abr/learned.ts): reading a policy table, checking a policy file, falling back to dashlab. */
+import { describe, expect, it } from 'vitest';
+import { checkPolicy, createAbr, POLICY_FILE, type AbrContext, type LearnedPolicy, type ThroughputSample } from '../../player/abr/index.js';
+import { DEFAULT_RATE_FEATURES, POLICY_FORMAT, rateCell } from '../../player/abr/learned.js';
+import { simulateDashlab, type SimVideo } from '../../player/sim/dashlab-model.js';
+import { trainStochasticDp } from '../../player/sim/stochastic-dp.js';
+import { parseTrace, rotateTrace } from '../../player/sim/traces.js';
+import { loadVideo, policyPathFor } from '../../server/reports/inputs.js';
+
+const bitrates = [300e3, 1200e3];
+/** 2 rungs, 2 rate bins (150 kbit/s and 8 Mbit/s centres), buffers 0 and 10 s, one depth. */
+function tinyPolicy(choices: string): LearnedPolicy {
+  return {
+    format: POLICY_FORMAT,
+    training: { name: 'hand-made', traceKeys: [] },
+    bitrates,
+    segmentS: 4,
+    bufferTargetS: 30,
+    bufferStepS: 10,
+    buffers: 2,
+    depths: 1,
+    rates: { ...DEFAULT_RATE_FEATURES, bins: 2 },
+    choices,
+  };
+}
+const ctx = (o: Partial<AbrContext>): AbrContext => ({ bitrates, segmentDurationS: 4, bufferS: 0, bufferTargetS: 30, history: [], lastIndex: 0, segmentIndex: 3, totalSegments: 10, nowS: 20, rebuffering: false, ...o });
+/** A 1 MB download at `bps` (tail measured at the same rate). */
+const at = (bps: number): ThroughputSample => ({ bytes: 1e6, ttfbS: 0, transferS: 8e6 / bps, endS: 10, tailBps: bps });
+
+describe('learned', () => {
+  it('reads its choice from the table: (depth, buffer, last, tail bin, mean bin)', () => {
+    // Index ((depth * buffers + g) * rungs + last) * 4 + tail * 2 + mean: only g=1 (10 s buffered), last=1, both rates high -> 1.
+    const choices = '0000' + '0000' + '0000' + '0001';
+    const abr = createAbr('learned', { policy: tinyPolicy(choices) });
+    const fast = [at(5e6), at(5e6)];
+    expect(abr.choose(ctx({ history: fast, bufferS: 9, lastIndex: 1 })).index).toBe(1);
+    expect(abr.choose(ctx({ history: fast, bufferS: 9, lastIndex: 1 })).reason).toMatch(/^learned: tail 5000 kbit\/s/);
+    expect(abr.choose(ctx({ history: fast, bufferS: 4, lastIndex: 1 })).index).toBe(0); // nearest grid point 0 s
+    expect(abr.choose(ctx({ history: fast, bufferS: 9, lastIndex: 0 })).index).toBe(0);
+    expect(abr.choose(ctx({ history: [at(5e6), at(200e3)], bufferS: 9, lastIndex: 1 })).index).toBe(0); // tail low
+  });
+
+  it('bins rates on a log scale from the last download\'s tail and the harmonic mean, small downloads left out', () => {
+    const f = { ...DEFAULT_RATE_FEATURES };
+    expect(rateCell([], f)).toBeUndefined();
+    const c = rateCell([at(8e6), at(150e3)], f)!;
+    // Tail at the bottom centre (bin 0); harmonic mean of 8M and 150k ~ 294k: 13 x ln(294k/150k) / ln(8M/150k) = 2.2, bin 2.
+    expect(c.cell).toBe(0 * f.bins + 2);
+    expect(c.meanBps).toBeCloseTo(2 / (1 / 8e6 + 1 / 150e3), 0);
+    const tiny: ThroughputSample = { bytes: 1000, ttfbS: 0, transferS: 1, endS: 11 };
+    expect(rateCell([at(8e6), tiny], f)!.cell).toBe((f.bins - 1) * f.bins + (f.bins - 1));
+  });
+
+  it('plays as dashlab without a policy, with another ladder, and on a link faster than it learned from', () => {
+    const history = [at(2e6), at(2.5e6), at(1.8e6)];
+    const c = ctx({ history, bufferS: 12, lastIndex: 1 });
+    const dashlab = createAbr('dashlab').choose(c);
+    const none = createAbr('learned').choose(c);
+    expect(none.index).toBe(dashlab.index);
+    expect(none.reason).toMatch(/^no learned policy for this video; dashlab: /);
+    const other = createAbr('learned', { policy: { ...tinyPolicy('1'.repeat(16)), bitrates: [300e3, 1300e3] } }).choose(c);
+    expect(other.index).toBe(dashlab.index);
+    expect(other.reason).toMatch(/^the policy was learned for another ladder; dashlab: /);
+    const fast = [at(20e6), at(20e6)];
+    const above = createAbr('learned', { policy: tinyPolicy('0'.repeat(16)) }).choose(ctx({ history: fast, bufferS: 12, lastIndex: 1 }));
+    expect(above.index).toBe(createAbr('dashlab').choose(ctx({ history: fast, bufferS: 12, lastIndex: 1 })).index);
+    expect(above.index).toBe(1);
+    expect(above.reason).toMatch(/^link above the policy's range; dashlab: /);
+  });
+
+  it('refuses a file that is not a policy, with the reason', () => {
+    expect(() => checkPolicy(null)).toThrow(/not an ABR policy: not a JSON object/);
+    expect(() => checkPolicy({ ...tinyPolicy('0'.repeat(16)), format: 'x' })).toThrow(/format is "x"/);
+    expect(() => checkPolicy(tinyPolicy('0'.repeat(15)))).toThrow(/15 choices, expected 16/);
+    expect(() => checkPolicy(tinyPolicy('0'.repeat(15) + '2'))).toThrow(/a choice is not a representation/);
+    expect(checkPolicy(JSON.parse(JSON.stringify(tinyPolicy('01'.repeat(8)))))).toMatchObject({ depths: 1, buffers: 2 });
+  });
+
+  it('a trained policy survives JSON: the simulator makes the same choices from the file as from the model', () => {
+    const trace = parseTrace('0 2\n5 0.6\n9 1.4\n15 3\n22 0.4\n', 'mixed');
+    const v: SimVideo = { bitrates: [300e3, 750e3, 1200e3, 1850e3], segmentS: 4, sizes: [300, 750, 1200, 1850].map((k) => Array(20).fill(k * 500)) };
+    const model = trainStochasticDp({ traces: [trace], video: v, options: { rotations: 3 } });
+    expect(model.policy.depths).toBe(20); // no deeper than the video
+    const file = checkPolicy(JSON.parse(JSON.stringify(model.policy)));
+    const play = (policy: LearnedPolicy) => simulateDashlab({ trace: rotateTrace(trace, 2), video: v, algo: '', abr: createAbr('learned', { policy }) }).segments.map((s) => s.quality);
+    const chosen = play(file);
+    expect(new Set(chosen).size).toBeGreaterThan(1);
+    expect(chosen).toEqual(play(model.policy));
+  });
+
+  it('the bundled Pensieve video ships its policy, learned from norway-train, read beside its info.json', async () => {
+    expect(policyPathFor('/x/pensieve-envivio.info.json')).toBe('/x/pensieve-envivio.abr-policy.json');
+    expect(policyPathFor('/x/id/info.json')).toBe(`/x/id/${POLICY_FILE}`);
+    const v = await loadVideo('pensieve-envivio');
+    expect(v.policy?.training.name).toBe('norway-train');
+    expect(v.policy?.training.traceKeys).toHaveLength(68);
+    expect(v.policy?.bitrates).toEqual(v.sim.bitrates);
+  });
+});
