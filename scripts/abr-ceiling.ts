@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [
     { label: 'robust-mpc', knows: 'the past', run: online(() => createAbr('robust-mpc')) },
     { label: 'dashlab (ours)', knows: 'the past', run: online(() => createAbr('dashlab')) },
-    { label: 'stochastic DP (learned)', knows: `the past, and ${values.train}'s statistics`, run: online(() => dp.algorithm()) },
+    { label: 'learned (stochastic DP)', knows: `the past, and ${values.train}'s statistics`, run: online(() => dp.algorithm()) },
     ...[4, 8].flatMap((w) => [1, 0.9, 0.7].map((f) => ({ label: `mean-rate oracle ${w} s x${f}`, knows: `true mean rate of the next ${w} s`, run: online((trace) => meanRateOracle({ trace, windowS: w, factor: f })) }))),
     ...(values.quick
       ? []

@@ -18,11 +18,12 @@
  *     under the cell the player was in. Cells with few samples borrow their neighbours'.
  *  3. Value iteration over (segments left, buffer on a 1 s grid, last representation, cell)
  *     with QoE_lin's rewards, values `discount`ed per segment and the horizon capped.
- * Playing: the choice with the best expected reward plus discounted value of where it leads,
- * over the cell's samples, the next segment's real size scaling its download times.
- *
- * Simulator only, for now: the tables belong to one ladder and segment duration, and are
- * built from whole traces (about 10 s for the 68 Norway training traces on this machine).
+ *  4. The policy: in every state on the buffer grid, the choice with the best expected reward
+ *     plus discounted value of where it leads (over the cell's samples, a segment of average
+ *     size), one digit per state: what player/abr/learned.ts reads, in the browser player and
+ *     the simulator alike. The packager writes it beside the manifest (abr-policy.json).
+ * It belongs to one ladder, segment duration and buffer target; ~15 s for the 68 Norway
+ * training traces and a 48-segment video on this machine.
  */
 import { createAbr, TAIL_WINDOW_S, type AbrAlgorithm } from '../abr/index.js';
 import { createLearned, DEFAULT_RATE_FEATURES, POLICY_FORMAT, rateCell, type LearnedPolicy } from '../abr/learned.js';
@@ -148,12 +149,12 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
   }
 
   /** Expected reward of fetching representation q now (switch penalty apart) plus the discounted value after. */
-  const expected = (values: Float64Array, bufferS: number, cell: number, q: number, scale: number): number => {
+  const expected = (values: Float64Array, bufferS: number, cell: number, q: number): number => {
     const dt = dts[cell][q];
     const next = nexts[cell][q];
     let total = 0;
     for (let i = 0; i < dt.length; i++) {
-      const d = dt[i] * scale;
+      const d = dt[i];
       const stall = d > bufferS ? d - bufferS : 0;
       const after = Math.min(bMax, Math.max(0, bufferS - d) + seg);
       const k = Math.min(nBuf - 2, Math.floor(after));
@@ -173,7 +174,7 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
     const v = new Float64Array(after.length);
     for (let b = 0; b < nBuf; b++) {
       for (let c = 0; c < nCells; c++) {
-        for (let q = 0; q < nQ; q++) byChoice[q] = expected(after, b, c, q, 1);
+        for (let q = 0; q < nQ; q++) byChoice[q] = expected(after, b, c, q);
         for (let last = 0; last < nQ; last++) {
           let best = -Infinity;
           for (let q = 0; q < nQ; q++) best = Math.max(best, byChoice[q] - Math.abs(mbps[q] - mbps[last]));
@@ -191,7 +192,7 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
   for (let r = 0; r <= p.horizon; r++) {
     for (let g = 0; g < nG; g++) {
       for (let c = 0; c < nCells; c++) {
-        for (let q = 0; q < nQ; q++) byChoice[q] = expected(values[r], g, c, q, 1);
+        for (let q = 0; q < nQ; q++) byChoice[q] = expected(values[r], g, c, q);
         for (let last = 0; last < nQ; last++) {
           let best = 0;
           for (let q = 1; q < nQ; q++) if (byChoice[q] - Math.abs(mbps[q] - mbps[last]) > byChoice[best] - Math.abs(mbps[best] - mbps[last])) best = q;

@@ -5,7 +5,7 @@ import { DEFAULT_RATE_FEATURES, POLICY_FORMAT, rateCell } from '../../player/abr
 import { simulateDashlab, type SimVideo } from '../../player/sim/dashlab-model.js';
 import { trainStochasticDp } from '../../player/sim/stochastic-dp.js';
 import { parseTrace, rotateTrace } from '../../player/sim/traces.js';
-import { loadVideo, policyPathFor } from '../../server/reports/inputs.js';
+import { loadTraces, loadVideo, policyPathFor } from '../../server/reports/inputs.js';
 
 const bitrates = [300e3, 1200e3];
 /** 2 rungs, 2 rate bins (150 kbit/s and 8 Mbit/s centres), buffers 0 and 10 s, one depth. */
@@ -96,4 +96,12 @@ describe('learned', () => {
     expect(v.policy?.training.traceKeys).toHaveLength(68);
     expect(v.policy?.bitrates).toEqual(v.sim.bitrates);
   });
+
+  it('the bundled policy is what training computes today (rebuild: npm run abr:policy -- --video pensieve-envivio)', async () => {
+    const v = await loadVideo('pensieve-envivio');
+    const traces = (await loadTraces('norway-train')).map((t) => t.trace);
+    const fresh = trainStochasticDp({ traces, video: v.sim, trainingName: 'norway-train' }).policy;
+    expect(fresh.choices === v.policy!.choices, 'the bundled abr-policy.json is stale').toBe(true);
+    expect({ ...fresh, choices: '' }).toEqual({ ...v.policy!, choices: '' });
+  }, 60_000);
 });
