@@ -15,7 +15,8 @@ import { BUFFER_DEFAULTS } from '../player/engine/schedule.js';
 import { simulateDashlab, type SimResult } from '../player/sim/dashlab-model.js';
 import { offlineOptimal } from '../player/sim/offline.js';
 import { exactFutureMpc, meanRateOracle } from '../player/sim/oracles.js';
-import { sharedTrace, trainStochasticDp } from '../player/sim/stochastic-dp.js';
+import { trainStochasticDp } from '../player/sim/stochastic-dp.js';
+import { learnedUnavailable } from '../player/sim/compare.js';
 import { sessionMetrics, summarise } from '../player/sim/qoe.js';
 import type { Trace } from '../player/sim/traces.js';
 import { ProgressBar } from './lib/progress-bar.js';
@@ -44,8 +45,9 @@ async function main(): Promise<void> {
   const v = video.sim;
   const policy = BUFFER_DEFAULTS;
   const training = await loadTraces(values.train!);
-  const shared = sharedTrace(training.map((t) => t.trace), traces);
-  if (shared) throw new UsageError(`--train and --traces share ${shared.name}: a learned player must be scored on traces it has not seen`);
+  // Learned here from --train (not the video's own policy): never scored on those traces.
+  const shared = learnedUnavailable({ video: { name: video.name, sim: v }, traces, training: { name: values.train!, traces: training.map((t) => t.trace) } });
+  if (shared) throw new UsageError(`--train and --traces: ${shared}`);
   process.stdout.write(`training the stochastic DP on ${training.length} traces (${values.train})... `);
   const t1 = performance.now();
   const dp = trainStochasticDp({ traces: training.map((t) => t.trace), video: v, buffer: policy, trainingName: values.train });

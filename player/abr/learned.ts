@@ -41,7 +41,7 @@ export interface LearnedPolicy {
   /** Tables for 0..depths - 1 segments left after this one; the last serves any more. */
   depths: number;
   rates: RateFeatures;
-  /** One digit per state: ((depth * buffers + buffer) * rungs + last) * bins^2 + cell. */
+  /** One base-36 digit per state (the representation's index): ((depth * buffers + buffer) * rungs + last) * bins^2 + cell. */
   choices: string;
 }
 
@@ -82,7 +82,8 @@ export function checkPolicy(value: unknown): LearnedPolicy {
   if (!(p.buffers > 0) || !(p.bufferStepS > 0) || !(p.depths > 0) || !(p.segmentS > 0)) fail('bad table dimensions');
   const expected = p.depths * p.buffers * p.bitrates.length * r.bins * r.bins;
   if (typeof p.choices !== 'string' || p.choices.length !== expected) fail(`${p.choices?.length} choices, expected ${expected}`);
-  if (!/^[0-9]*$/.test(p.choices) || [...new Set(p.choices)].some((c) => Number(c) >= p.bitrates.length)) fail('a choice is not a representation');
+  if (p.bitrates.length > 36) fail('more than 36 representations');
+  if (!/^[0-9a-z]*$/.test(p.choices) || [...new Set(p.choices)].some((c) => parseInt(c, 36) >= p.bitrates.length)) fail('a choice is not a representation');
   return p;
 }
 
@@ -105,7 +106,7 @@ export function createLearned(policy?: LearnedPolicy): AbrAlgorithm {
       const depth = Math.max(0, Math.min(policy.depths - 1, left));
       const g = Math.max(0, Math.min(policy.buffers - 1, Math.round(ctx.bufferS / policy.bufferStepS)));
       const last = ctx.lastIndex ?? 0;
-      const index = Number(policy.choices[((depth * policy.buffers + g) * nQ + last) * nCells + rates.cell]);
+      const index = parseInt(policy.choices[((depth * policy.buffers + g) * nQ + last) * nCells + rates.cell], 36);
       return { index, estimateBps: ours.estimateBps, reason: `learned: tail ${Math.round(rates.tailBps / 1000)} kbit/s, mean ${Math.round(rates.meanBps / 1000)} kbit/s, buffer ${ctx.bufferS.toFixed(1)} s` };
     },
   };

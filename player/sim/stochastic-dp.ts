@@ -62,15 +62,6 @@ export interface StochasticDpModel {
   cells: number;
 }
 
-/**
- * The first compared trace that is also a training trace, by content (the same rate curve,
- * whatever the file or name): a learned player must be scored on traces it has not seen.
- */
-export function sharedTrace<T extends { trace: Trace }>(training: Trace[], compared: T[]): T | undefined {
-  const seen = new Set(training.map(traceKey));
-  return compared.find((c) => seen.has(traceKey(c.trace)));
-}
-
 export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?: BufferPolicy; rttMs?: number; options?: Partial<StochasticDpOptions>; trainingName?: string; onProgress?: (done: number, total: number) => void }): StochasticDpModel {
   const video = o.video;
   const given = { ...STOCHASTIC_DP_DEFAULTS, ...o.options };
@@ -186,8 +177,10 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
   }
 
   // 4. The choice in every state on the 1 s buffer grid (the next segment of average size):
-  //    one digit per state, as player/abr/learned.ts reads them.
+  //    one base-36 digit per state, as player/abr/learned.ts reads them.
+  if (nQ > 36) throw new Error(`stochastic DP: ${nQ} representations; a policy holds at most 36`);
   const nG = Math.floor(bMax) + 1;
+  const digits = new TextEncoder().encode('0123456789abcdefghijklmnopqrstuvwxyz');
   const choices = new Uint8Array((p.horizon + 1) * nG * nQ * nCells);
   for (let r = 0; r <= p.horizon; r++) {
     for (let g = 0; g < nG; g++) {
@@ -196,7 +189,7 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
         for (let last = 0; last < nQ; last++) {
           let best = 0;
           for (let q = 1; q < nQ; q++) if (byChoice[q] - Math.abs(mbps[q] - mbps[last]) > byChoice[best] - Math.abs(mbps[best] - mbps[last])) best = q;
-          choices[((r * nG + g) * nQ + last) * nCells + c] = 48 + best;
+          choices[((r * nG + g) * nQ + last) * nCells + c] = digits[best];
         }
       }
     }

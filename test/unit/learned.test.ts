@@ -73,7 +73,22 @@ describe('learned', () => {
     expect(() => checkPolicy({ ...tinyPolicy('0'.repeat(16)), format: 'x' })).toThrow(/format is "x"/);
     expect(() => checkPolicy(tinyPolicy('0'.repeat(15)))).toThrow(/15 choices, expected 16/);
     expect(() => checkPolicy(tinyPolicy('0'.repeat(15) + '2'))).toThrow(/a choice is not a representation/);
+    expect(() => checkPolicy(tinyPolicy('0'.repeat(15) + 'A'))).toThrow(/a choice is not a representation/);
     expect(checkPolicy(JSON.parse(JSON.stringify(tinyPolicy('01'.repeat(8)))))).toMatchObject({ depths: 1, buffers: 2 });
+  });
+
+  it('writes choices in base 36, so a ladder of more than ten representations fits', () => {
+    const many = Array.from({ length: 12 }, (_, i) => 200 + 300 * i);
+    const trace = parseTrace('0 6\n', 'fast');
+    const v: SimVideo = { bitrates: many.map((k) => k * 1000), segmentS: 4, sizes: many.map((k) => Array(12).fill(k * 500)) };
+    const policy = checkPolicy(JSON.parse(JSON.stringify(trainStochasticDp({ traces: [trace], video: v, options: { rotations: 2 } }).policy)));
+    expect(policy.choices).toMatch(/[ab]/); // rungs 10 and 11 (3200, 3500 kbit/s) on a 6 Mbit/s link
+    const abr = createAbr('learned', { policy });
+    const reasons: string[] = [];
+    const recorder = { name: 'rec', choose: (ctx: AbrContext) => { const d = abr.choose(ctx); reasons.push(d.reason); return d; } };
+    const chosen = simulateDashlab({ trace, video: v, algo: '', abr: recorder }).segments.map((s) => s.quality);
+    expect(Math.max(...chosen)).toBe(11);
+    expect(reasons.slice(1).every((r) => r.startsWith('learned: ')), reasons.join(' | ')).toBe(true); // the table's choices, not dashlab's
   });
 
   it('a trained policy survives JSON: the simulator makes the same choices from the file as from the model', () => {

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { AbrAlgorithm } from '../../player/abr/index.js';
 import { simulateDashlab, type SimVideo } from '../../player/sim/dashlab-model.js';
 import { sessionMetrics } from '../../player/sim/qoe.js';
-import { sharedTrace, trainStochasticDp } from '../../player/sim/stochastic-dp.js';
+import { trainStochasticDp } from '../../player/sim/stochastic-dp.js';
+import { learnedUnavailable } from '../../player/sim/compare.js';
+import type { Trace } from '../../player/sim/traces.js';
 import { bitsBetween, meanKbps, parseTrace, rateAt, rotateTrace } from '../../player/sim/traces.js';
 import { loadTraces } from '../../server/reports/inputs.js';
 
@@ -74,8 +76,14 @@ describe('trainStochasticDp', () => {
     const a = parseTrace('0 1\n2 3\n', 'a');
     const b = parseTrace('0 2\n3 1\n', 'b');
     const copyOfA = parseTrace('0 1\n2 3\n', 'renamed-copy');
-    expect(sharedTrace([a, b], [{ name: 'x', trace: parseTrace('0 1\n2 4\n', 'x') }, { name: 'renamed-copy', trace: copyOfA }])?.name).toBe('renamed-copy');
-    expect(sharedTrace([a, b], [{ name: 'rot', trace: rotateTrace(a, 1) }])).toBeUndefined();
+    const v = video(5, [300, 750]);
+    const check = (traces: Array<{ name: string; trace: Trace }>) => learnedUnavailable({ video: { name: 'v', sim: v }, traces, training: { name: 'ab', traces: [a, b] } });
+    expect(check([{ name: 'x', trace: parseTrace('0 1\n2 4\n', 'x') }, { name: 'renamed-copy', trace: copyOfA }])).toMatch(/^renamed-copy is among the traces its policy learned from \(ab\)/);
+    expect(check([{ name: 'rot', trace: rotateTrace(a, 1) }])).toBeUndefined();
+    // A video's own policy carries its training traces' keys: the same check without the traces.
+    const policy = trainStochasticDp({ traces: [a, b], video: v, options: { rotations: 1 }, trainingName: 'ab' }).policy;
+    expect(learnedUnavailable({ video: { name: 'v', sim: v, policy }, traces: [{ name: 'renamed-copy', trace: copyOfA }] })).toMatch(/^renamed-copy is among/);
+    expect(learnedUnavailable({ video: { name: 'v', sim: v }, traces: [{ name: 'x', trace: a }] })).toMatch(/has no learned policy/);
   });
 
   it('ships its default training set in the repo: 68 Norway traces, none of them in the test set', async () => {
@@ -83,7 +91,7 @@ describe('trainStochasticDp', () => {
     const test = await loadTraces('norway-test');
     expect(train).toHaveLength(68);
     expect(test).toHaveLength(142);
-    expect(sharedTrace(train.map((t) => t.trace), test)).toBeUndefined();
+    expect(learnedUnavailable({ video: { name: 'v', sim: video(5, [300]) }, traces: test, training: { name: 'norway-train', traces: train.map((t) => t.trace) } })).toBeUndefined();
   });
 
   it('refuses training traces that give it nothing to learn from', () => {
