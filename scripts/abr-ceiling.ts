@@ -5,7 +5,8 @@
  * default the 68 Norway training traces; it reads only the past), players that are told the
  * future (player/sim/oracles.ts: MPC with the exact future, MPC with the link's true mean
  * rate over the next seconds) and the offline optimum, and prints each one's mean QoE
- * against robust-MPC's. The README's "how far the goal is" comes from
+ * against robust-MPC's; then how much of the link's next seconds the past can predict
+ * (player/sim/predictability.ts). The README's "how far the goal is" comes from
  * this command (defaults: Pensieve's video, the 142 Norway test traces; about 75 s on two
  * cores, most of it the exhaustive exact-future planner and ~9 s of training). --quick skips the exact-future rows.
  */
@@ -14,6 +15,7 @@ import { createAbr, type AbrAlgorithm } from '../player/abr/index.js';
 import { BUFFER_DEFAULTS } from '../player/engine/schedule.js';
 import { simulateDashlab, type SimResult } from '../player/sim/dashlab-model.js';
 import { offlineOptimal } from '../player/sim/offline.js';
+import { linkPredictability } from '../player/sim/predictability.js';
 import { exactFutureMpc, meanRateOracle } from '../player/sim/oracles.js';
 import { trainStochasticDp } from '../player/sim/stochastic-dp.js';
 import { learnedUnavailable } from '../player/sim/compare.js';
@@ -83,6 +85,12 @@ async function main(): Promise<void> {
   console.log(`\n${'player'.padEnd(width)}  mean QoE  x robust-MPC  rebuffer s  switches  knows`);
   for (const { row, s } of summaries) console.log(`${row.label.padEnd(width)}  ${s.meanQoe.toFixed(2).padStart(8)}  ${(s.meanQoe / robust).toFixed(3).padStart(11)}  ${s.meanRebufferS.toFixed(2).padStart(10)}  ${s.meanSwitches.toFixed(1).padStart(8)}  ${row.knows}`);
   console.log(`\ngoal ${GOAL.toFixed(2)}x robust-MPC = ${(GOAL * robust).toFixed(2)}; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  // What any player could know of the next seconds from the past (player/sim/predictability.ts).
+  for (const aheadS of [8, 16]) {
+    const p = linkPredictability({ train: training.map((t) => t.trace), test: traces.map((t) => t.trace), aheadS });
+    console.log(`\nthe link's mean rate over the next ${aheadS} s, predicted from the past (least squares in log rate, fitted on ${values.train}, ${p.samples.test} moments of ${values.traces}):`);
+    for (const row of p.rows) console.log(`  ${row.label.padEnd(34)}  R^2 ${row.r2.toFixed(3)}  RMSE of the log ${row.rmse.toFixed(3)}`);
+  }
 }
 
 main().catch((err) => {

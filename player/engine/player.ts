@@ -131,7 +131,7 @@ export class DashlabPlayer {
     };
   }
 
-  on(event: 'manifest' | 'switch' | 'segment' | 'failover' | 'stall' | 'error' | 'ended' | 'stats', fn: Listener): () => void {
+  on(event: 'manifest' | 'switch' | 'segment' | 'failover' | 'retry' | 'stall' | 'error' | 'ended' | 'stats', fn: Listener): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(fn);
@@ -387,8 +387,9 @@ export class DashlabPlayer {
         } catch (err) {
           lastError = err;
           this.sources.failed(url, now());
+          // With one source there is nowhere to fail over to: the next attempt is a retry.
           if (urls.length > 1) this.stats_.requests.failovers++;
-          this.emit('failover', { url, error: (err as Error).message, afterS: now() - t0 });
+          this.emit(urls.length > 1 ? 'failover' : 'retry', { url, error: (err as Error).message, afterS: now() - t0 });
         } finally {
           end();
         }
