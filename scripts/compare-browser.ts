@@ -11,8 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
 import { ABR_NAMES } from '../player/abr/index.js';
-import type { CompareResult } from '../player/sim/compare.js';
-import { simulateDashlab } from '../player/sim/dashlab-model.js';
+import { LEARNED, learnedUnavailable, simulateSession, type CompareResult } from '../player/sim/compare.js';
 import { buildReportData } from '../player/sim/report.js';
 import { sessionMetrics, summarise } from '../player/sim/qoe.js';
 import { createDashlabServer } from '../server/app.js';
@@ -70,6 +69,10 @@ async function main(): Promise<void> {
   }
   if (!(await packaged())) throw new UsageError(`--video ${values.video}: not in the library (${config.mediaDir}); package it with npm run package -- <file> --id ${values.video}`);
   const video = await loadVideo(infoFile);
+  // As npm run compare: learned is never scored on a trace its policy learned from.
+  const learnedPlayer = players.find((p) => p.label === `dashlab:${LEARNED}`);
+  const notLearned = learnedPlayer && learnedUnavailable({ video, traces });
+  if (notLearned) throw new UsageError(`${learnedPlayer.label}: ${notLearned}`);
   const info = JSON.parse(await readFile(infoFile, 'utf8')) as { id: string; durationS: number; segmentDurationS: number; renditions: Array<{ id: string; kind: string; bandwidth: number }> };
   const renditions = new Map(info.renditions.filter((r) => r.kind === 'video').map((r) => [r.id, r.bandwidth]));
   const timeoutS = values.timeout ? Number(values.timeout) : info.durationS * 3 + 60;
@@ -162,7 +165,7 @@ async function main(): Promise<void> {
   const simulated = measured
     .filter(({ session }) => session.player.startsWith('dashlab:'))
     .map(({ trace, session }) => {
-      const r = simulateDashlab({ trace: trace.trace, rttMs: session.meanTtfbMs, video: video.sim, algo: session.player.slice('dashlab:'.length) });
+      const r = simulateSession({ algo: session.player.slice('dashlab:'.length), trace: trace.trace, rttMs: session.meanTtfbMs, video: video.sim, policy: video.policy });
       const kbps = r.segments.map((s) => video.sim.bitrates[s.quality] / 1000);
       const sim = sessionMetrics(kbps, r.rebufferS, r.startupS, r.segments.length * video.sim.segmentS);
       return { algo: session.player, trace: trace.name, simulatedQoe: sim.qoe, measuredQoe: session.qoe, simBitrateKbps: sim.bitrateKbps, measuredBitrateKbps: session.bitrateKbps, simRebufferS: sim.rebufferS, measuredRebufferS: session.rebufferS, ttfbMs: session.meanTtfbMs };

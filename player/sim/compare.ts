@@ -1,6 +1,6 @@
 /** Run a trace-driven comparison: every algorithm on every trace, in one model. */
 import { ABR_NAMES, createAbr } from '../abr/index.js';
-import { simulateDashlab, type SimVideo } from './dashlab-model.js';
+import { simulateDashlab, type SimResult, type SimVideo } from './dashlab-model.js';
 import { offlineOptimal } from './offline.js';
 import { PENSIEVE, runPensieveSession, type CookedTrace } from './pensieve.js';
 import { sessionMetrics, summarise, type SessionMetrics, type Summary } from './qoe.js';
@@ -79,7 +79,7 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
         m.qoe = r.qoe;
         results.push({ algo, trace: tr.name, ...m, timeline: r.chunks.map((c) => ({ t: c.timeMs / 1000, kbps: v.bitrates[c.quality] / 1000, bufferS: c.bufferS })) });
       } else {
-        const r = algo === OFFLINE_OPTIMAL ? offlineOptimal({ trace: tr.trace, video: input.video.sim }) : simulateDashlab({ trace: tr.trace, video: input.video.sim, algo, abr: algo === LEARNED ? createAbr(LEARNED, { policy }) : undefined });
+        const r = simulateSession({ algo, trace: tr.trace, video: input.video.sim, policy });
         const kbps = r.segments.map((s) => input.video.sim.bitrates[s.quality] / 1000);
         const m = sessionMetrics(kbps, r.rebufferS, r.startupS, r.segments.length * input.video.sim.segmentS);
         results.push({ algo, trace: tr.name, ...m, timeline: r.segments.map((s) => ({ t: s.startS, kbps: input.video.sim.bitrates[s.quality] / 1000, bufferS: s.bufferS, linkKbps: s.linkKbps })) });
@@ -89,6 +89,16 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
   }
   const summary = input.algos.map((a) => summarise(a, results.filter((r) => r.algo === a))).sort((x, y) => y.meanQoe - x.meanQoe);
   return { model: input.model, video: input.video.name, traces: input.traces.map((t) => t.name), results, summary };
+}
+
+/**
+ * One session in the dashlab model: a registered algorithm or the offline optimum. `policy`
+ * is what `learned` plays with (the video's, or one trained for it); a required key, so no
+ * caller forgets it and scores dashlab under learned's name (learned falls back without one).
+ */
+export function simulateSession(o: { algo: string; trace: Trace; video: SimVideo; policy: LearnedPolicy | undefined; rttMs?: number }): SimResult {
+  if (o.algo === OFFLINE_OPTIMAL) return offlineOptimal({ trace: o.trace, video: o.video, rttMs: o.rttMs });
+  return simulateDashlab({ trace: o.trace, video: o.video, rttMs: o.rttMs, algo: o.algo, abr: createAbr(o.algo, { policy: o.policy }) });
 }
 
 /**

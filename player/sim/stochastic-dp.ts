@@ -17,11 +17,13 @@
  *     link does not care what we chose): one sample of where each choice leads, filed
  *     under the cell the player was in. Cells with few samples borrow their neighbours'.
  *  3. Value iteration over (segments left, buffer on a 1 s grid, last representation, cell)
- *     with QoE_lin's rewards, values `discount`ed per segment and the horizon capped.
+ *     with QoE_lin's rewards, values `discount`ed per segment and the horizon capped. The
+ *     segments left say which segment it is, so each is planned with its own sizes (the
+ *     samples' transfer times scaled from the average size).
  *  4. The policy: in every state on the buffer grid, the choice with the best expected reward
- *     plus discounted value of where it leads (over the cell's samples, a segment of average
- *     size), one digit per state: what player/abr/learned.ts reads, in the browser player and
- *     the simulator alike. The packager writes it beside the manifest (abr-policy.json).
+ *     plus discounted value of where it leads (over the cell's samples), one digit per state:
+ *     what player/abr/learned.ts reads, in the browser player and the simulator alike. The
+ *     packager writes it beside the manifest (abr-policy.json).
  * It belongs to one ladder, segment duration and buffer target; ~15 s for the 68 Norway
  * training traces and a 48-segment video on this machine.
  */
@@ -84,7 +86,8 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
   const cellOf = (history: Parameters<typeof rateCell>[0]) => rateCell(history, features)!.cell;
 
   // 2. Samples: per cell, per representation, the download time and the cell it leads to.
-  type Sample = { dt: number[]; next: number[] };
+  // A sample's transfer times are for segments of average size; rttS apart, so a segment of another size can scale them.
+  type Sample = { rttS: number; transferS: number[]; next: number[] };
   const raw: Sample[][] = Array.from({ length: nCells }, () => []);
   let seed = p.seed;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -101,14 +104,14 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
           const d = behaviour.choose(ctx);
           if (ctx.history.length) {
             const start = ctx.nowS + fetchDelayS(buffer, ctx.bufferS, seg);
-            const s: Sample = { dt: [], next: [] };
+            const s: Sample = { rttS, transferS: [], next: [] };
             const recent = ctx.history.slice(-2 * p.window);
             for (let q = 0; q < nQ; q++) {
               const transferS = transferTime(trace, start + rttS, avgBytes[q] + avgAudio);
               const endS = start + rttS + transferS;
               const share = avgBytes[q] / (avgBytes[q] + avgAudio);
               const tailBps = transferS >= 2 * TAIL_WINDOW_S ? (bitsBetween(trace, endS - TAIL_WINDOW_S, endS) * share) / TAIL_WINDOW_S : undefined;
-              s.dt.push(rttS + transferS);
+              s.transferS.push(transferS);
               s.next.push(cellOf([...recent, { bytes: avgBytes[q], ttfbS: rttS, transferS, endS, tailBps }]));
             }
             raw[cellOf(ctx.history)].push(s);
@@ -122,7 +125,8 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
   const samples = raw.reduce((a, c) => a + c.length, 0);
   if (!samples) throw new Error('stochastic DP: the training traces gave no samples');
   // Sparse cells borrow from the neighbours within a growing square of cells.
-  const dts: Float64Array[][] = [];
+  const rtts: Float64Array[] = [];
+  const transfers: Float64Array[][] = [];
   const nexts: Int32Array[][] = [];
   for (let c = 0; c < nCells; c++) {
     const [x, y] = [Math.floor(c / nB), c % nB];
@@ -135,17 +139,25 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
       const step = pool.length / p.maxSamples;
       pool = Array.from({ length: p.maxSamples }, (_, i) => pool[Math.floor(i * step)]);
     }
-    dts.push(Array.from({ length: nQ }, (_, q) => Float64Array.from(pool, (s) => s.dt[q])));
+    rtts.push(Float64Array.from(pool, (s) => s.rttS));
+    transfers.push(Array.from({ length: nQ }, (_, q) => Float64Array.from(pool, (s) => s.transferS[q])));
     nexts.push(Array.from({ length: nQ }, (_, q) => Int32Array.from(pool, (s) => s.next[q])));
   }
 
-  /** Expected reward of fetching representation q now (switch penalty apart) plus the discounted value after. */
-  const expected = (values: Float64Array, bufferS: number, cell: number, q: number): number => {
-    const dt = dts[cell][q];
+  /**
+   * Each representation's size relative to its average for segment k (audio beside it), or
+   * 1 for a table that serves many segments (undefined k): with VBR content (the sample's
+   * first segments are a twentieth of its Mandelbrot ones) a plan for average segments stalls.
+   */
+  const sizeScale = (k: number | undefined) => video.bitrates.map((_b, q) => (k === undefined ? 1 : (video.sizes[q][k] + (video.audioBytes?.[k] ?? 0)) / (avgBytes[q] + avgAudio)));
+  /** Expected reward of fetching representation q now, `scale` x its average size (switch penalty apart), plus the discounted value after. */
+  const expected = (values: Float64Array, bufferS: number, cell: number, q: number, scale: number): number => {
+    const transfer = transfers[cell][q];
+    const rtt = rtts[cell];
     const next = nexts[cell][q];
     let total = 0;
-    for (let i = 0; i < dt.length; i++) {
-      const d = dt[i];
+    for (let i = 0; i < transfer.length; i++) {
+      const d = rtt[i] + transfer[i] * scale;
       const stall = d > bufferS ? d - bufferS : 0;
       const after = Math.min(bMax, Math.max(0, bufferS - d) + seg);
       const k = Math.min(nBuf - 2, Math.floor(after));
@@ -153,7 +165,7 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
       const at = (k * nQ + q) * nCells + next[i];
       total += -REBUFFER_PENALTY * stall + p.discount * (values[at] * (1 - f) + values[at + nQ * nCells] * f);
     }
-    return mbps[q] + total / dt.length;
+    return mbps[q] + total / transfer.length;
   };
 
   // 3. Value iteration: values[r] for r segments left, indexed (buffer, last, cell).
@@ -163,9 +175,11 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
     o.onProgress?.(sessions + r - 1, sessions + p.horizon);
     const after = values[r - 1];
     const v = new Float64Array(after.length);
+    // With r segments left this one is segment n - r: its own sizes.
+    const scale = sizeScale(n - r);
     for (let b = 0; b < nBuf; b++) {
       for (let c = 0; c < nCells; c++) {
-        for (let q = 0; q < nQ; q++) byChoice[q] = expected(after, b, c, q);
+        for (let q = 0; q < nQ; q++) byChoice[q] = expected(after, b, c, q, scale[q]);
         for (let last = 0; last < nQ; last++) {
           let best = -Infinity;
           for (let q = 0; q < nQ; q++) best = Math.max(best, byChoice[q] - Math.abs(mbps[q] - mbps[last]));
@@ -176,16 +190,19 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
     values.push(v);
   }
 
-  // 4. The choice in every state on the 1 s buffer grid (the next segment of average size):
-  //    one base-36 digit per state, as player/abr/learned.ts reads them.
+  // 4. The choice in every state on the 1 s buffer grid: one base-36 digit per state, as
+  //    player/abr/learned.ts reads them. With r segments left after it the segment is n - 1 - r,
+  //    planned with its own sizes; the deepest table serves every earlier segment when the video
+  //    is longer than the horizon, planned for a segment of average size.
   if (nQ > 36) throw new Error(`stochastic DP: ${nQ} representations; a policy holds at most 36`);
   const nG = Math.floor(bMax) + 1;
   const digits = new TextEncoder().encode('0123456789abcdefghijklmnopqrstuvwxyz');
   const choices = new Uint8Array((p.horizon + 1) * nG * nQ * nCells);
   for (let r = 0; r <= p.horizon; r++) {
+    const scale = sizeScale(r < p.horizon || p.horizon === n - 1 ? n - 1 - r : undefined);
     for (let g = 0; g < nG; g++) {
       for (let c = 0; c < nCells; c++) {
-        for (let q = 0; q < nQ; q++) byChoice[q] = expected(values[r], g, c, q);
+        for (let q = 0; q < nQ; q++) byChoice[q] = expected(values[r], g, c, q, scale[q]);
         for (let last = 0; last < nQ; last++) {
           let best = 0;
           for (let q = 1; q < nQ; q++) if (byChoice[q] - Math.abs(mbps[q] - mbps[last]) > byChoice[best] - Math.abs(mbps[best] - mbps[last])) best = q;

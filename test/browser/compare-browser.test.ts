@@ -80,4 +80,8 @@ it('refuses unknown players and a video that is not in the library, with a usage
   const missing = await runScript('scripts/compare-browser.ts', ['--video', 'nope', '--players', 'dashjs'], { MEDIA_DIR: mediaDir });
   expect(missing.code).toBe(2);
   expect(missing.stderr).toMatch(/--video nope: not in the library/);
+  // As npm run compare: learned is never scored on a trace its policy learned from.
+  const seen = await runScript('scripts/compare-browser.ts', ['--video', 'clip', '--traces', 'media/traces/norway-train/bus.ljansbakken-oslo-report.2010-09-28_1407CEST.log', '--players', 'dashlab:learned'], { MEDIA_DIR: mediaDir });
+  expect(seen.code).toBe(2);
+  expect(seen.stderr).toMatch(/dashlab:learned: .* is among the traces its policy learned from \(norway-train\)/);
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkPolicy, createAbr, POLICY_FILE, type AbrContext, type LearnedPolicy, type ThroughputSample } from '../../player/abr/index.js';
 import { DEFAULT_RATE_FEATURES, POLICY_FORMAT, rateCell } from '../../player/abr/learned.js';
 import { simulateDashlab, type SimVideo } from '../../player/sim/dashlab-model.js';
+import { simulateSession } from '../../player/sim/compare.js';
 import { trainStochasticDp } from '../../player/sim/stochastic-dp.js';
 import { parseTrace, rotateTrace } from '../../player/sim/traces.js';
 import { loadTraces, loadVideo, policyPathFor } from '../../server/reports/inputs.js';
@@ -101,6 +102,18 @@ describe('learned', () => {
     const chosen = play(file);
     expect(new Set(chosen).size).toBeGreaterThan(1);
     expect(chosen).toEqual(play(model.policy));
+  });
+
+  it('the lab plays learned with the policy it is given (simulateSession), and dashlab without one', () => {
+    // Every state says the top rung: on 1 Mbit/s dashlab would stay at the lowest.
+    const v: SimVideo = { bitrates, segmentS: 4, sizes: [300, 1200].map((k) => Array(10).fill(k * 500)) };
+    const trace = parseTrace('0 1\n', 'c1000');
+    const top = tinyPolicy('1'.repeat(16));
+    // The rung asked for (the player may abandon it for the lowest when the buffer runs low).
+    const play = (algo: string, policy: LearnedPolicy | undefined) => simulateSession({ algo, trace, video: v, policy }).segments.map((s) => s.abandoned?.quality ?? s.quality);
+    expect(play('learned', top).slice(1)).toEqual(Array(9).fill(1));
+    expect(play('learned', undefined)).toEqual(play('dashlab', undefined));
+    expect(play('dashlab', undefined).slice(1)).toContain(0);
   });
 
   it('the bundled Pensieve video ships its policy, learned from norway-train, read beside its info.json', async () => {

@@ -60,6 +60,21 @@ describe('trainStochasticDp', () => {
     expect(robust.segments.filter((s) => s.abandoned).length).toBeGreaterThan(0);
   });
 
+  it('plans each segment with its own sizes: the top rung for small segments, the lowest for large ones', () => {
+    // VBR content (as the sample's colour bars, then its Mandelbrot): ten segments at a tenth of
+    // the average size, ten at 1.9x. On 800 kbit/s a 1200k segment of average size takes 6 s (too
+    // slow to hold); a small one 0.6 s, a large one 11.4 s.
+    const trace = parseTrace('0 0.8\n', 'c800');
+    const scale = Array.from({ length: 20 }, (_, k) => (k < 10 ? 0.1 : 1.9));
+    const v: SimVideo = { bitrates: [300e3, 1200e3], segmentS: 4, sizes: [300e3, 1200e3].map((b) => scale.map((x) => (b * 4 * x) / 8)) };
+    const model = trainStochasticDp({ traces: [trace], video: v, options: { rotations: 2 } });
+    const r = simulateDashlab({ trace, video: v, algo: '', abr: model.algorithm() });
+    const q = r.segments.map((s) => s.quality);
+    expect(q.slice(1, 10)).toEqual(Array(9).fill(1));
+    expect(q.slice(12, 19)).toEqual(Array(7).fill(0));
+    expect(r.rebufferS).toBe(0);
+  });
+
   it('is deterministic: two trainings make the same decisions', () => {
     const trace = parseTrace('0 2\n5 0.6\n9 1.4\n15 3\n22 0.4\n', 'mixed');
     const v = video(25, [300, 750, 1200, 1850, 2850]);
