@@ -1,7 +1,7 @@
 /**
  * Inspect and verify a packaged folder before it is published.
  *
- * Checks, reading the MPD back and every segment's moof with mp4box.js:
+ * Checks, reading the MPD back as our player reads it and every segment's moof with mp4box.js:
  *  - the codecs string of every Representation equals its init segment's;
  *  - every segment the MPD lists exists and has the start time and duration the MPD says;
  *  - every video segment starts with a sync sample (keyframe);
@@ -12,6 +12,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
+import { MpdError, parseMpd } from '../../player/engine/mpd.js';
 import { PackagingError } from './errors.js';
 import { readInit, readSegment, type InitInfo } from './mp4.js';
 import { INIT_NAME, MANIFEST_FILE, SEGMENT_NAME, type RenditionFacts, type SegmentFacts } from './types.js';
@@ -53,63 +54,51 @@ interface MpdRep {
   id: string;
   kind: 'video' | 'audio';
   codecs: string;
-  timescale: number;
+  /** File names in the package folder. */
   init: string;
-  media: string;
-  startNumber: number;
-  timeline: Array<{ t: number; d: number }>;
+  segments: Array<{ file: string; startS: number; durationS: number }>;
 }
 
-const child = (el: Element, name: string) => Array.from(el.childNodes).find((n) => n.nodeName === name) as Element | undefined;
-const children = (el: Element, name: string) => Array.from(el.childNodes).filter((n) => n.nodeName === name) as Element[];
+/** Stands for the package folder while its manifest is resolved; anything outside it is refused. */
+const PACKAGE_BASE = 'http://package.invalid/';
 
-/** Read the Representations of our own MPD (SegmentTemplate with a SegmentTimeline). */
+/**
+ * The Representations of the package's MPD as our player reads them (player/engine/mpd.ts):
+ * the verifier checks what players will be given, with one MPD reader in the project.
+ */
 function readMpd(xml: string): MpdRep[] {
   const errors: string[] = [];
-  const doc = new DOMParser({ onError: (level: string, msg: string) => { if (level !== 'warning') errors.push(msg); } }).parseFromString(xml, 'text/xml');
-  const mpd = doc.documentElement;
-  if (errors.length || !mpd || mpd.nodeName !== 'MPD') throw new PackagingError('verify', `manifest.mpd is not a well-formed MPD${errors[0] ? `: ${errors[0]}` : ''}`);
+  const dom = new DOMParser({ onError: (level: string, msg: string) => { if (level !== 'warning') errors.push(msg); } });
+  let manifest;
+  try {
+    manifest = parseMpd(xml, `${PACKAGE_BASE}${MANIFEST_FILE}`, { parseFromString: (text, type) => dom.parseFromString(text, type as 'text/xml') as unknown as Document });
+  } catch (err) {
+    if (errors.length) throw new PackagingError('verify', `manifest.mpd is not a well-formed MPD: ${errors[0]}`);
+    if (err instanceof MpdError) throw new PackagingError('verify', `manifest.mpd: ${err.message}`);
+    throw err;
+  }
+  if (errors.length) throw new PackagingError('verify', `manifest.mpd is not a well-formed MPD: ${errors[0]}`);
+  const file = (url: string, where: string) => {
+    if (!url.startsWith(PACKAGE_BASE)) throw new PackagingError('verify', `${where}: the MPD points outside the package (${url})`);
+    return decodeURIComponent(url.slice(PACKAGE_BASE.length));
+  };
   const reps: MpdRep[] = [];
-  for (const period of children(mpd as unknown as Element, 'Period')) {
-    for (const set of children(period, 'AdaptationSet')) {
-      const kind = set.getAttribute('contentType') === 'audio' ? 'audio' : 'video';
-      const setTemplate = child(set, 'SegmentTemplate');
-      for (const rep of children(set, 'Representation')) {
-        const id = rep.getAttribute('id') ?? '';
-        const tpl = child(rep, 'SegmentTemplate') ?? setTemplate;
-        if (!tpl) throw new PackagingError('verify', `representation ${id}: no SegmentTemplate in the MPD`);
-        const timeline: Array<{ t: number; d: number }> = [];
-        let t = 0;
-        for (const s of children(child(tpl, 'SegmentTimeline') ?? tpl, 'S')) {
-          if (s.hasAttribute('t')) t = Number(s.getAttribute('t'));
-          const d = Number(s.getAttribute('d'));
-          const r = Number(s.getAttribute('r') ?? 0);
-          for (let i = 0; i <= r; i++) {
-            timeline.push({ t, d });
-            t += d;
-          }
-        }
-        reps.push({
-          id,
-          kind,
-          codecs: rep.getAttribute('codecs') ?? set.getAttribute('codecs') ?? '',
-          timescale: Number(tpl.getAttribute('timescale') ?? 1),
-          init: tpl.getAttribute('initialization') ?? '',
-          media: tpl.getAttribute('media') ?? '',
-          startNumber: Number(tpl.getAttribute('startNumber') ?? 1),
-          timeline,
-        });
-      }
+  for (const set of manifest.adaptationSets) {
+    for (const rep of set.representations) {
+      const where = `representation ${rep.id}`;
+      if (!rep.init || rep.segmentBase) throw new PackagingError('verify', `${where}: no SegmentTemplate with an initialization segment in the MPD`);
+      reps.push({
+        id: rep.id,
+        kind: set.contentType === 'audio' ? 'audio' : 'video',
+        codecs: rep.codecs,
+        init: file(rep.init.urls[0], where),
+        segments: rep.segments.map((seg) => ({ file: file(seg.urls[0], where), startS: seg.startS, durationS: seg.durationS })),
+      });
     }
   }
   if (!reps.length) throw new PackagingError('verify', 'manifest.mpd lists no representation');
   return reps;
 }
-
-const fillTemplate = (tpl: string, id: string, n: number) =>
-  tpl
-    .replace(/\$RepresentationID\$/g, id)
-    .replace(/\$Number(?:%0(\d+)d)?\$/g, (_m, w: string | undefined) => (w ? String(n).padStart(Number(w), '0') : String(n)));
 
 export interface VerifyExpectations {
   /** Duration of the source's video, seconds. */
@@ -131,7 +120,7 @@ export async function verifyPackage(dir: string, expect: VerifyExpectations): Pr
   const videoStarts: Array<{ id: string; startsS: number[]; endS: number }> = [];
   for (const rep of reps) {
     const where = `representation ${rep.id}`;
-    const initPath = path.join(dir, fillTemplate(rep.init, rep.id, 0));
+    const initPath = path.join(dir, rep.init);
     let initBytes: Buffer;
     let init: InitInfo;
     try {
@@ -143,33 +132,30 @@ export async function verifyPackage(dir: string, expect: VerifyExpectations): Pr
     if (init.codec.toLowerCase() !== rep.codecs.toLowerCase()) {
       throw new PackagingError('verify', `${where}: the MPD says codecs="${rep.codecs}" but the init segment holds ${init.codec}`);
     }
-    if (init.timescale !== rep.timescale) {
-      throw new PackagingError('verify', `${where}: the MPD timescale ${rep.timescale} differs from the init segment's ${init.timescale}`);
-    }
+    // The MPD's times in seconds against the segments' own, to half a tick of the media's timescale.
+    const ticks = (seconds: number) => seconds * init.timescale;
     const startsS: number[] = [];
-    for (let k = 0; k < rep.timeline.length; k++) {
-      const n = rep.startNumber + k;
-      const file = fillTemplate(rep.media, rep.id, n);
-      const seg = `${where}, segment ${n} (${file})`;
-      const s = await readSegment(path.join(dir, file), initBytes).catch((err: Error) => {
+    for (const [k, expected] of rep.segments.entries()) {
+      const seg = `${where}, segment ${k + 1} (${expected.file})`;
+      const s = await readSegment(path.join(dir, expected.file), initBytes).catch((err: Error) => {
         throw new PackagingError('verify', `${seg}: ${/ENOENT/.test(err.message) ? 'missing' : err.message}`);
       });
-      const expected = rep.timeline[k];
-      if (s.startTicks !== expected.t) {
-        throw new PackagingError('verify', `${seg}: starts at ${(s.startTicks / rep.timescale).toFixed(3)} s but the MPD says ${(expected.t / rep.timescale).toFixed(3)} s`);
+      if (Math.abs(s.startTicks - ticks(expected.startS)) > 0.5) {
+        throw new PackagingError('verify', `${seg}: starts at ${(s.startTicks / init.timescale).toFixed(3)} s but the MPD says ${expected.startS.toFixed(3)} s`);
       }
-      if (s.durationTicks !== expected.d) {
-        throw new PackagingError('verify', `${seg}: lasts ${(s.durationTicks / rep.timescale).toFixed(3)} s but the MPD says ${(expected.d / rep.timescale).toFixed(3)} s`);
+      if (Math.abs(s.durationTicks - ticks(expected.durationS)) > 0.5) {
+        throw new PackagingError('verify', `${seg}: lasts ${(s.durationTicks / init.timescale).toFixed(3)} s but the MPD says ${expected.durationS.toFixed(3)} s`);
       }
       if (rep.kind === 'video' && !s.startsWithSync) {
         throw new PackagingError('verify', `${seg}: does not start with a keyframe`);
       }
-      startsS.push(s.startTicks / rep.timescale);
+      startsS.push(s.startTicks / init.timescale);
       segmentCount++;
     }
     if (rep.kind === 'video') {
-      const last = rep.timeline[rep.timeline.length - 1];
-      videoStarts.push({ id: rep.id, startsS, endS: (last.t + last.d) / rep.timescale });
+      if (!rep.segments.length) throw new PackagingError('verify', `${where}: the MPD lists no segment`);
+      const last = rep.segments[rep.segments.length - 1];
+      videoStarts.push({ id: rep.id, startsS, endS: last.startS + last.durationS });
     }
   }
   if (!videoStarts.length) throw new PackagingError('verify', 'the MPD has no video representation');

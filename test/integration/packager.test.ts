@@ -308,4 +308,19 @@ describe('verification catches broken packages', () => {
     await writeFile(path.join(bad, 'manifest.mpd'), mpd.replace(/codecs="avc1\.[0-9a-f]+"/, 'codecs="avc1.42c01e"'));
     await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow(/representation v0: the MPD says codecs="avc1\.42c01e" but the init segment holds avc1\.64/);
   });
+
+  it('reads the MPD as the player does: a manifest pointing elsewhere, or not an MPD, is refused', async () => {
+    const fs = await import('node:fs/promises');
+    const bad = path.join(work.dir, 'bad-mpd');
+    await fs.cp(dir, bad, { recursive: true });
+    const mpd = await readFile(path.join(dir, 'manifest.mpd'), 'utf8');
+    await writeFile(path.join(bad, 'manifest.mpd'), mpd.replace('<Period', '<BaseURL>https://elsewhere.example/</BaseURL><Period'));
+    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow(/representation v0: the MPD points outside the package \(https:\/\/elsewhere\.example\/v0-/);
+    // A relative path climbing out stays inside the folder (URL rules): ../../etc/ is the package's etc/.
+    await fs.cp(dir, path.join(bad, 'etc'), { recursive: true });
+    await writeFile(path.join(bad, 'manifest.mpd'), mpd.replace('<Period', '<BaseURL>../../etc/</BaseURL><Period'));
+    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).resolves.toEqual(await verifyPackage(dir, { durationS: 12, frameS: 1 / 30 }));
+    await writeFile(path.join(bad, 'manifest.mpd'), '<html><body>oops</body></html>');
+    await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow(/manifest\.mpd: not a DASH manifest: the root element is <html>/);
+  });
 });
