@@ -26,7 +26,7 @@ export async function learnPolicy(video: SimVideo, out: string, signal?: AbortSi
       child.on('close', resolve);
     });
     if (signal?.aborted) throw new PackagingError('cancelled', 'packaging cancelled');
-    if (code !== 0) throw new PackagingError('encode', `learning the ABR policy failed (exit ${code}): ${stderr.trim().split('\n').at(-1) ?? ''}`);
+    if (code !== 0) throw new PackagingError('learn', `learning the ABR policy failed (exit ${code}): ${stderr.trim().split('\n').at(-1) ?? ''}`);
   } finally {
     signal?.removeEventListener('abort', kill);
   }

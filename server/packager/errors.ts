@@ -7,6 +7,7 @@ export type PackagingErrorCode =
   | 'tools' // ffmpeg/ffprobe missing or lacking a feature
   | 'encode' // ffmpeg failed while encoding
   | 'verify' // the package did not pass verification
+  | 'learn' // learning the learned ABR's policy failed
   | 'usage' // bad options (ladder spec, id, segment length)
   | 'cancelled';
 

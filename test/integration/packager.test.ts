@@ -324,3 +324,22 @@ describe('verification catches broken packages', () => {
     await expect(verifyPackage(bad, { durationS: 12, frameS: 1 / 30 })).rejects.toThrow(/manifest\.mpd: not a DASH manifest: the root element is <html>/);
   });
 });
+
+describe('learning the ABR policy (the packager\'s learn phase, a child process)', () => {
+  it('a failure is a PackagingError of its own, with the child\'s reason, and writes nothing', async () => {
+    const { learnPolicy } = await import('../../server/packager/abr-policy.js');
+    const { PackagingError } = await import('../../server/packager/errors.js');
+    const work = await tempDir();
+    try {
+      const out = path.join(work.dir, POLICY_FILE);
+      // A video with no representation cannot be learned for.
+      const err = await learnPolicy({ bitrates: [], segmentS: 4, sizes: [] }, out).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(PackagingError);
+      expect(err).toMatchObject({ code: 'learn' });
+      expect((err as Error).message).toMatch(/^learning the ABR policy failed \(exit 1\): dashlab abr:policy: error: /);
+      expect(await readdir(work.dir)).toEqual([]);
+    } finally {
+      await work.cleanup();
+    }
+  }, 60_000);
+});
