@@ -60,7 +60,7 @@ async function main(): Promise<void> {
       console.log(`${LEARNED} left out: ${why}`);
       algos.splice(algos.indexOf(LEARNED), 1);
     } else if (!why && video.policy) console.log(`${LEARNED}: the video's own policy (learned from ${video.policy.training.name})`);
-    else if (!why) console.log(`${LEARNED}: ${video.name} has no abr-policy.json; learning one from ${training!.traces.length} traces (${values.train}), about 10 s for 68 long traces`);
+    else if (!why) console.log(`${LEARNED}: ${video.policyProblem ? `cannot use ${video.policyProblem}` : `${video.name} has no abr-policy.json`}; learning one from ${training!.traces.length} traces (${values.train}), about 10 s for 68 long traces`);
   }
   if (values.trace && !traces.some((t) => t.name === values.trace)) throw new UsageError(`--trace ${values.trace}: not one of the traces given by --traces`);
   const bar = new ProgressBar();

@@ -11,7 +11,14 @@ import { createDashlab, DASHLAB_PARAMS } from './dashlab.js';
 import { harmonicMean } from './estimators.js';
 import { recentBps, type AbrAlgorithm, type AbrContext, type ThroughputSample } from './types.js';
 
-export const POLICY_FORMAT = 'dashlab-abr-policy/1';
+/**
+ * /2: every segment planned with its own sizes. /1 tables planned every segment at the
+ * average size and stall on VBR content, so they are refused with a way out.
+ */
+export const POLICY_FORMAT = 'dashlab-abr-policy/2';
+const OUTDATED_FORMATS: Record<string, string> = {
+  'dashlab-abr-policy/1': 'it was learned by an older dashlab that planned every segment at its average size (it stalls where VBR segments are large); package the video again, or npm run abr:policy, to learn it anew',
+};
 
 /** The file's name next to a package's manifest. */
 export const POLICY_FILE = 'abr-policy.json';
@@ -75,6 +82,7 @@ export function checkPolicy(value: unknown): LearnedPolicy {
     throw new Error(`not an ABR policy: ${why}`);
   };
   if (!p || typeof p !== 'object') fail('not a JSON object');
+  if (typeof p.format === 'string' && OUTDATED_FORMATS[p.format]) fail(`format ${p.format} is outdated: ${OUTDATED_FORMATS[p.format]}`);
   if (p.format !== POLICY_FORMAT) fail(`format is ${JSON.stringify(p.format)}, expected ${POLICY_FORMAT}`);
   if (!Array.isArray(p.bitrates) || !p.bitrates.length) fail('no bitrates');
   const r = p.rates;
@@ -87,7 +95,8 @@ export function checkPolicy(value: unknown): LearnedPolicy {
   return p;
 }
 
-export function createLearned(policy?: LearnedPolicy): AbrAlgorithm {
+/** `problem`: why the video's policy could not be used (it is then absent), for the switch log. */
+export function createLearned(policy?: LearnedPolicy, problem?: string): AbrAlgorithm {
   const fallback = createDashlab();
   const nQ = policy?.bitrates.length ?? 0;
   const nCells = policy ? policy.rates.bins ** 2 : 0;
@@ -95,7 +104,7 @@ export function createLearned(policy?: LearnedPolicy): AbrAlgorithm {
     name: 'learned',
     choose(ctx) {
       const ours = fallback.choose(ctx);
-      if (!policy) return { ...ours, reason: `no learned policy for this video; dashlab: ${ours.reason}` };
+      if (!policy) return { ...ours, reason: `${problem ? `the video's policy is unusable (${problem})` : 'no learned policy for this video'}; dashlab: ${ours.reason}` };
       const mismatch = policyMismatch(policy, ctx);
       if (mismatch) return { ...ours, reason: `${mismatch}; dashlab: ${ours.reason}` };
       const rates = rateCell(ctx.history, policy.rates);

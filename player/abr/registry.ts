@@ -11,6 +11,8 @@ import type { AbrAlgorithm } from './types.js';
 /** What an algorithm may be given besides its name: the video's learned policy, for `learned`. */
 export interface AbrSetup {
   policy?: LearnedPolicy;
+  /** Why the video's policy could not be used, when it could not. */
+  policyProblem?: string;
 }
 
 const FACTORIES: Record<string, (setup: AbrSetup) => AbrAlgorithm> = {
@@ -21,7 +23,7 @@ const FACTORIES: Record<string, (setup: AbrSetup) => AbrAlgorithm> = {
   'robust-mpc': () => createMpc({ robust: true }),
   dynamic: () => createDynamic(),
   dashlab: () => createDashlab(),
-  learned: (setup) => createLearned(setup.policy),
+  learned: (setup) => createLearned(setup.policy, setup.policyProblem),
 };
 
 export const ABR_NAMES: readonly string[] = Object.keys(FACTORIES);

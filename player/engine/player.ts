@@ -105,6 +105,8 @@ export class DashlabPlayer {
 
   /** The video's learned ABR policy (abr-policy.json beside the MPD), fetched when `learned` is chosen. */
   private learnedPolicy?: LearnedPolicy;
+  /** Why the video's abr-policy.json was refused (outdated, corrupt), for the switch log. */
+  private policyProblem?: string;
   private policyUrl?: string;
 
   constructor(private readonly opts: PlayerOptions = {}) {
@@ -149,7 +151,7 @@ export class DashlabPlayer {
 
   /** Change the ABR algorithm while playing (a fresh instance: algorithms keep state). */
   setAbr(name: string): void {
-    this.abr = createAbr(name, { policy: this.learnedPolicy });
+    this.abr = createAbr(name, { policy: this.learnedPolicy, policyProblem: this.policyProblem });
     this.abrName = name;
     this.stats_.abr = name;
     if (name === 'learned') void this.loadPolicy();
@@ -160,15 +162,20 @@ export class DashlabPlayer {
    * arrives, and without one (not packaged by dashlab, or packaged with --no-abr-policy).
    */
   private async loadPolicy(): Promise<void> {
-    if (this.learnedPolicy || !this.policyUrl) return;
+    if (this.learnedPolicy || this.policyProblem || !this.policyUrl) return;
+    let res: Response;
     try {
-      const res = await fetch(this.policyUrl, { signal: this.life.signal });
-      if (!res.ok) return;
-      this.learnedPolicy = checkPolicy(await res.json());
-      if (this.abrName === 'learned') this.abr = createAbr('learned', { policy: this.learnedPolicy });
+      res = await fetch(this.policyUrl, { signal: this.life.signal });
     } catch {
-      // No usable policy: dashlab's choices (the switch log says so).
+      return; // unreachable or stopped: dashlab's choices, and the next setAbr('learned') tries again
     }
+    if (!res.ok) return; // none (not packaged by dashlab, or with --no-abr-policy): the switch log says so
+    try {
+      this.learnedPolicy = checkPolicy(await res.json());
+    } catch (err) {
+      this.policyProblem = (err as Error).message;
+    }
+    if (this.abrName === 'learned') this.abr = createAbr('learned', { policy: this.learnedPolicy, policyProblem: this.policyProblem });
   }
 
   /** Fix the video representation (index into stats().representations), or 'auto'. */

@@ -11,7 +11,7 @@ import type { LearnedPolicy } from '../abr/learned.js';
 export interface CompareInput {
   model: 'dashlab' | 'pensieve';
   /** The video, with its learned policy (abr-policy.json) when it has one. */
-  video: { name: string; sim: SimVideo; policy?: LearnedPolicy };
+  video: { name: string; sim: SimVideo; policy?: LearnedPolicy; policyProblem?: string };
   /** Each trace both parsed (dashlab model) and as raw cooked arrays (pensieve model). */
   traces: Array<{ name: string; trace: Trace; cooked?: CookedTrace }>;
   algos: string[];
@@ -107,6 +107,7 @@ export function simulateSession(o: { algo: string; trace: Trace; video: SimVideo
  */
 export function learnedUnavailable(input: Pick<CompareInput, 'video' | 'traces' | 'training'>): string | undefined {
   const keys = input.video.policy?.training.traceKeys ?? input.training?.traces.map(traceKey);
+  if (!keys?.length && input.video.policyProblem) return `${input.video.name}'s policy cannot be used (${input.video.policyProblem}) and no training traces were given`;
   if (!keys?.length) return `${input.video.name} has no learned policy (abr-policy.json: package it again to learn one) and no training traces were given`;
   const seen = new Set(keys);
   const shared = input.traces.find((t) => seen.has(traceKey(t.trace)));

@@ -39,6 +39,8 @@ export interface LoadedVideo {
   sim: SimVideo;
   durationS: number;
   policy?: LearnedPolicy;
+  /** Why its abr-policy.json could not be used (outdated or corrupt); `policy` is then absent. */
+  policyProblem?: string;
 }
 
 /** The policy file beside an info.json: <dir>/abr-policy.json, or <name>.abr-policy.json beside <name>.info.json. */
@@ -53,7 +55,9 @@ export async function loadVideo(spec: string, mediaDir?: string): Promise<Loaded
     throw new UsageError(`--video ${spec}: no such video (no library video of that id, no ${path.relative(REPO_ROOT, file) || file})`);
   }
   if (!info.renditions?.some((r) => r.kind === 'video')) throw new UsageError(`--video ${spec}: ${file} lists no video renditions`);
+  // A policy that cannot be used is no policy, with the reason: the other algorithms still run.
   let policy: LearnedPolicy | undefined;
+  let policyProblem: string | undefined;
   const policyFile = policyPathFor(file);
   if (policyFile !== file) {
     const text = await readFile(policyFile, 'utf8').catch(() => undefined);
@@ -61,7 +65,7 @@ export async function loadVideo(spec: string, mediaDir?: string): Promise<Loaded
       try {
         policy = checkPolicy(JSON.parse(text));
       } catch (err) {
-        throw new UsageError(`--video ${spec}: ${policyFile}: ${(err as Error).message}`);
+        policyProblem = `${path.relative(REPO_ROOT, policyFile) || policyFile}: ${(err as Error).message}`;
       }
     }
   }
@@ -69,6 +73,7 @@ export async function loadVideo(spec: string, mediaDir?: string): Promise<Loaded
     name: info.id,
     durationS: info.durationS,
     policy,
+    ...(policyProblem ? { policyProblem } : {}),
     sim: simVideoOf(info),
   };
 }

@@ -61,6 +61,21 @@ describe('dashlab player', () => {
     expect(end.decision).toMatch(/^(learned: |link above the policy's range; dashlab: )/);
     await page.close();
   });
+
+  it('?abr=learned with a policy of the outdated average-size format plays dashlab\'s choices and says why', async () => {
+    const page = await browser.newPage();
+    // The origin's own file, with the format an older dashlab wrote.
+    await page.route('**/media/clip/abr-policy.json', async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), format: 'dashlab-abr-policy/1' } });
+    });
+    await page.goto(`${url}/watch/clip?abr=learned`);
+    const end = await waitForState(page, ['ended'], 60_000);
+    expect(end.error).toBeUndefined();
+    expect(end.abr).toBe('learned');
+    expect(end.decision).toMatch(/^the video's policy is unusable \(not an ABR policy: format dashlab-abr-policy\/1 is outdated: .*\); dashlab: /);
+    await page.close();
+  });
 });
 
 const player = (page: Page) => ({

@@ -3,10 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { checkPolicy, createAbr, POLICY_FILE, type AbrContext, type LearnedPolicy, type ThroughputSample } from '../../player/abr/index.js';
 import { DEFAULT_RATE_FEATURES, POLICY_FORMAT, rateCell } from '../../player/abr/learned.js';
 import { simulateDashlab, type SimVideo } from '../../player/sim/dashlab-model.js';
-import { simulateSession } from '../../player/sim/compare.js';
+import { learnedUnavailable, simulateSession } from '../../player/sim/compare.js';
 import { trainStochasticDp } from '../../player/sim/stochastic-dp.js';
 import { parseTrace, rotateTrace } from '../../player/sim/traces.js';
-import { loadTraces, loadVideo, policyPathFor } from '../../server/reports/inputs.js';
+import { BUNDLED_VIDEOS_DIR, loadTraces, loadVideo, policyPathFor } from '../../server/reports/inputs.js';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 const bitrates = [300e3, 1200e3];
 /** 2 rungs, 2 rate bins (150 kbit/s and 8 Mbit/s centres), buffers 0 and 10 s, one depth. */
@@ -76,6 +79,36 @@ describe('learned', () => {
     expect(() => checkPolicy(tinyPolicy('0'.repeat(15) + '2'))).toThrow(/a choice is not a representation/);
     expect(() => checkPolicy(tinyPolicy('0'.repeat(15) + 'A'))).toThrow(/a choice is not a representation/);
     expect(checkPolicy(JSON.parse(JSON.stringify(tinyPolicy('01'.repeat(8)))))).toMatchObject({ depths: 1, buffers: 2 });
+  });
+
+  it('refuses a policy of the average-size format (/1) with the way out, and plays dashlab saying why', () => {
+    expect(POLICY_FORMAT).toBe('dashlab-abr-policy/2');
+    const old = { ...tinyPolicy('0'.repeat(16)), format: 'dashlab-abr-policy/1' };
+    expect(() => checkPolicy(old)).toThrow(/format dashlab-abr-policy\/1 is outdated: .*average size.*package the video again, or npm run abr:policy/);
+    const c = ctx({ history: [at(2e6)], bufferS: 12, lastIndex: 1 });
+    const d = createAbr('learned', { policyProblem: 'format dashlab-abr-policy/1 is outdated' }).choose(c);
+    expect(d.index).toBe(createAbr('dashlab').choose(c).index);
+    expect(d.reason).toMatch(/^the video's policy is unusable \(format dashlab-abr-policy\/1 is outdated\); dashlab: /);
+  });
+
+  it('a video whose policy file cannot be used loads without it, with the reason; compare says it and leaves learned to its training traces', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dashlab-policy-'));
+    try {
+      const info = path.join(dir, 'old.info.json');
+      await copyFile(path.join(BUNDLED_VIDEOS_DIR, 'pensieve-envivio.info.json'), info);
+      const policy = JSON.parse(await readFile(path.join(BUNDLED_VIDEOS_DIR, 'pensieve-envivio.abr-policy.json'), 'utf8'));
+      await writeFile(path.join(dir, 'old.abr-policy.json'), JSON.stringify({ ...policy, format: 'dashlab-abr-policy/1' }));
+      const v = await loadVideo(info);
+      expect(v.policy).toBeUndefined();
+      expect(v.policyProblem).toMatch(/old\.abr-policy\.json: not an ABR policy: format dashlab-abr-policy\/1 is outdated/);
+      const trace = { name: 'x', trace: parseTrace('0 1000\n', 'x') };
+      expect(learnedUnavailable({ video: v, traces: [trace] })).toMatch(/policy cannot be used \(.*outdated.*\) and no training traces were given/);
+      expect(learnedUnavailable({ video: v, traces: [trace], training: { name: 't', traces: [parseTrace('0 2000\n', 't')] } })).toBeUndefined();
+      await writeFile(path.join(dir, 'old.abr-policy.json'), '{"format": "dashlab-abr-policy/2", "choi');
+      expect((await loadVideo(info)).policyProblem).toMatch(/old\.abr-policy\.json: .*JSON/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('writes choices in base 36, so a ladder of more than ten representations fits', () => {
