@@ -22,7 +22,7 @@ import { loadTraces, loadVideo, UsageError, type LoadedTrace } from '../server/r
 import { reportPage } from '../server/ui/report-page.js';
 import { ensureReportAssets } from './lib/build-player.js';
 import { parsePlayers, playSession, type MeasuredSession, type PlayerSpec } from './lib/browser-session.js';
-import { printCompareTable } from './lib/compare-table.js';
+import { printCompareTable, printNetworkTable } from './lib/compare-table.js';
 import { ProgressBar } from './lib/progress-bar.js';
 
 const DEFAULTS = { video: SAMPLE_ID, traces: 'norway_ferry_5,norway_bus_15', players: 'dashlab:dashlab,dashlab:bola,dashlab:robust-mpc,dashjs,hlsjs', parallel: 2 };
@@ -172,6 +172,7 @@ async function main(): Promise<void> {
     });
 
   printCompareTable(result, `measured in Chromium, video ${result.video}, ${result.traces.length} trace${result.traces.length === 1 ? '' : 's'}`, 'player');
+  printNetworkTable(result);
   if (simulated.length) {
     console.log('\nour algorithms: simulated (dashlab model) against measured, per trace');
     console.log(`${'player'.padEnd(22)}${'trace'.padEnd(22)}${'QoE sim'.padStart(9)}${'measured'.padStart(10)}${'kbit/s sim'.padStart(12)}${'measured'.padStart(10)}${'rebuf s sim'.padStart(13)}${'measured'.padStart(10)}${'ttfb ms'.padStart(9)}`);

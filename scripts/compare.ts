@@ -10,7 +10,7 @@ import { CompareInputError, LEARNED, learnedUnavailable, resolveAlgos, runCompar
 import { buildReportData } from '../player/sim/report.js';
 import { reportPage } from '../server/ui/report-page.js';
 import { ensureReportAssets } from './lib/build-player.js';
-import { printCompareTable } from './lib/compare-table.js';
+import { printCompareTable, printNetworkTable } from './lib/compare-table.js';
 import { ProgressBar } from './lib/progress-bar.js';
 import { loadTraces, loadVideo, UsageError } from '../server/reports/inputs.js';
 
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   const result = await runComparison({ model: values.model, video, traces, algos, training, onProgress: (d, n) => bar.update({ label: 'simulate', percent: (d / n) * 100 }) });
   bar.done();
   printCompareTable(result, `${result.model} model, video ${result.video}, ${result.traces.length} trace${result.traces.length === 1 ? '' : 's'}`);
+  printNetworkTable(result);
   console.log(`${result.results.length} sessions in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   if (values.json) {
     const slim = { ...result, results: result.results.map(({ timeline: _t, ...rest }) => rest) };

@@ -1,5 +1,5 @@
-/** The comparison table on the terminal (npm run compare, compare:browser): one row per algorithm, best first. */
-import type { CompareResult } from '../../player/sim/compare.js';
+/** The comparison tables on the terminal (npm run compare, compare:browser): one row per algorithm, best first; QoE by kind of network. */
+import { qoeByNetwork, YARDSTICKS, type CompareResult } from '../../player/sim/compare.js';
 
 export function printCompareTable(r: Pick<CompareResult, 'summary'>, heading: string, first = 'algorithm'): void {
   const head = [first, 'mean QoE', '95% CI', 'bitrate kbit/s', 'rebuffer s', 'rebuf %', 'switches', 'startup s'];
@@ -16,6 +16,23 @@ export function printCompareTable(r: Pick<CompareResult, 'summary'>, heading: st
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(`\n${heading} (best first)`);
+  console.log(line(head));
+  for (const row of rows) console.log(line(row));
+}
+
+/** Mean QoE by kind of network (qoeByNetwork), the best player of each row marked (yardsticks are not players); nothing when the traces are not of several kinds. */
+export function printNetworkTable(r: Pick<CompareResult, 'results' | 'summary'>): void {
+  const groups = qoeByNetwork(r);
+  if (!groups.length) return;
+  const algos = r.summary.map((s) => s.algo);
+  const head = ['network', 'traces', ...algos];
+  const rows = groups.map((g) => {
+    const best = Math.max(...algos.filter((a) => !YARDSTICKS.includes(a)).map((a) => g.qoe[a] ?? -Infinity));
+    return [g.network, String(g.traces), ...algos.map((a) => (g.qoe[a] === undefined ? '-' : `${g.qoe[a] === best ? '*' : ''}${g.qoe[a].toFixed(2)}`))];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log('\nmean QoE by kind of network (the trace name without its number; * the best player)');
   console.log(line(head));
   for (const row of rows) console.log(line(row));
 }

@@ -103,6 +103,18 @@ describe('npm run compare --html', () => {
     await page.close();
   });
 
+  it('prints mean QoE by kind of network when the traces are of several kinds', async () => {
+    const r = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--traces', 'norway-test', '--algos', 'bba,dashlab']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/mean QoE by kind of network/);
+    expect(r.stdout).toMatch(/^norway_tram\s+56\s+\*?-?\d+\.\d\d\s+\*?-?\d+\.\d\d$/m);
+    expect(r.stdout.match(/^norway_(bus|car|ferry|metro|train|tram)\s/gm)).toHaveLength(6);
+    // Two traces of two kinds: no such table.
+    const few = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--traces', 'norway_tram_6,norway_bus_15', '--algos', 'bba']);
+    expect(few.code, few.stderr).toBe(0);
+    expect(few.stdout).not.toMatch(/by kind of network/);
+  });
+
   it('refuses a --trace that is not among the traces, with a usage error', async () => {
     const r = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--traces', 'norway_tram_6', '--trace', 'nope', '--html', path.join(work.dir, 'x.html')]);
     expect(r.code).toBe(2);
@@ -130,6 +142,15 @@ describe('npm run compare --html', () => {
     const trained = await runScript('scripts/compare.ts', ['--video', info, '--algos', 'learned', '--train', 'norway_tram_6,norway_metro_1', '--traces', 'norway_ferry_5']);
     expect(trained.code, trained.stderr).toBe(0);
     expect(trained.stdout).toMatch(/learned: pensieve-envivio has no abr-policy.json; learning one from 2 traces/);
+    // Its policy of the outdated average-size format: read as none, with the reason, and learned anew.
+    const fsp = await import('node:fs/promises');
+    const policy = JSON.parse(await fsp.readFile(path.join(BUNDLED_VIDEOS_DIR, 'pensieve-envivio.abr-policy.json'), 'utf8'));
+    await fsp.writeFile(path.join(work.dir, 'bare.abr-policy.json'), JSON.stringify({ ...policy, format: 'dashlab-abr-policy/1' }));
+    const outdated = await runScript('scripts/compare.ts', ['--video', info, '--algos', 'dashlab,learned', '--train', 'norway_tram_6,norway_metro_1', '--traces', 'norway_ferry_5']);
+    expect(outdated.code, outdated.stderr).toBe(0);
+    expect(outdated.stdout).toMatch(/learned: cannot use .*bare\.abr-policy\.json: not an ABR policy: format dashlab-abr-policy\/1 is outdated: .*; learning one from 2 traces/);
+    expect(outdated.stdout).toMatch(/^learned\s+-?\d+\.\d\d/m);
+    await fsp.rm(path.join(work.dir, 'bare.abr-policy.json'));
     const trainedSeen = await runScript('scripts/compare.ts', ['--video', info, '--algos', 'learned', '--train', 'norway_tram_6,norway_metro_1', '--traces', 'norway_metro_1']);
     expect(trainedSeen.code).toBe(2);
     expect(trainedSeen.stderr).toMatch(/learned: norway_metro_1 is among the traces its policy learned from/);

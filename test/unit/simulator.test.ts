@@ -1,6 +1,6 @@
 /** The dashlab model's invariants, tiny hand-computed cases, and the compare JSON shape. */
 import { describe, expect, it } from 'vitest';
-import { runComparison } from '../../player/sim/compare.js';
+import { networkOf, qoeByNetwork, runComparison } from '../../player/sim/compare.js';
 import { simulateDashlab, transferTime, type SimVideo } from '../../player/sim/dashlab-model.js';
 import { parseTrace } from '../../player/sim/traces.js';
 import { offlineOptimal } from '../../player/sim/offline.js';
@@ -168,6 +168,21 @@ describe('compare', () => {
     expect(r.summary.map((s) => s.algo).sort()).toEqual(['bba', 'bola']);
     for (const s of r.summary) for (const k of ['algo', 'n', 'meanQoe', 'ciQoe']) expect(s).toHaveProperty(k);
     expect(r.summary[0].meanQoe).toBeGreaterThanOrEqual(r.summary[1].meanQoe);
+  });
+
+  it('groups sessions by the kind of network in the trace name, for the by-network table', () => {
+    expect(networkOf('norway_bus_15')).toBe('norway_bus');
+    expect(networkOf('fcc-14679-facebook')).toBe('fcc-facebook');
+    expect(networkOf('bus.ljansbakken-oslo.report.2010-09-28_1407CEST.log')).toBe('bus');
+    expect(networkOf('mahimahi-12mbps')).toBe('mahimahi-12mbps');
+    const row = (algo: string, trace: string, qoe: number) => ({ algo, trace, qoe, bitrateKbps: 0, rebufferS: 0, rebufferRatio: 0, switches: 0, startupS: 0 });
+    const results = [row('a', 'x_bus_1', 10), row('a', 'x_bus_2', 20), row('b', 'x_bus_1', 5), row('b', 'x_bus_2', 7), row('a', 'x_car_1', 1), row('b', 'x_car_1', 3), row('a', 'x_car_9', 3), row('b', 'x_car_9', 3), row('a', 'lone', 99), row('b', 'lone', 0)];
+    expect(qoeByNetwork({ results })).toEqual([
+      { network: 'x_bus', traces: 2, qoe: { a: 15, b: 6 } },
+      { network: 'x_car', traces: 2, qoe: { a: 2, b: 3 } },
+    ]);
+    // One kind (or only kinds of one trace each): no table.
+    expect(qoeByNetwork({ results: results.filter((r) => r.trace.startsWith('x_bus') || r.trace === 'lone') })).toEqual([]);
   });
 });
 
