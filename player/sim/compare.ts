@@ -121,37 +121,3 @@ function learnedPolicy(input: CompareInput): LearnedPolicy {
   if (why) throw new CompareInputError(`${LEARNED}: ${why}`);
   return input.video.policy ?? trainStochasticDp({ traces: input.training!.traces, video: input.video.sim, trainingName: input.training!.name }).policy;
 }
-
-/**
- * The kind of network a trace was recorded on, read off its name: the name without its
- * numbers (norway_bus_15 -> norway_bus, fcc-14679-facebook -> fcc-facebook); for the raw
- * Norway logs (bus.ljansbakken-oslo.report.2010-09-28_1407CEST.log) the transport, bus.
- */
-export function networkOf(trace: string): string {
-  const log = /^([a-z]+)\.[^.]+\.report\./.exec(trace);
-  if (log) return log[1];
-  return trace.replace(/([_.-])\d+(?=$|[_.-])/g, '').replace(/[_.-]$/, '') || trace;
-}
-
-/**
- * Mean QoE per algorithm for each kind of network with at least `min` traces (by networkOf),
- * so a user sees where an algorithm wins and where it does not; empty when the traces make
- * fewer than two such kinds.
- */
-export function qoeByNetwork(r: Pick<CompareResult, 'results'>, min = 2): Array<{ network: string; traces: number; qoe: Record<string, number> }> {
-  const groups = new Map<string, Map<string, number[]>>();
-  for (const s of r.results) {
-    const byAlgo = groups.get(networkOf(s.trace)) ?? new Map<string, number[]>();
-    groups.set(networkOf(s.trace), byAlgo);
-    byAlgo.set(s.algo, [...(byAlgo.get(s.algo) ?? []), s.qoe]);
-  }
-  const rows = [...groups]
-    .map(([network, byAlgo]) => ({
-      network,
-      traces: Math.max(...[...byAlgo.values()].map((q) => q.length)),
-      qoe: Object.fromEntries([...byAlgo].map(([algo, q]) => [algo, q.reduce((a, b) => a + b, 0) / q.length])),
-    }))
-    .filter((g) => g.traces >= min)
-    .sort((a, b) => a.network.localeCompare(b.network));
-  return rows.length >= 2 ? rows : [];
-}

@@ -3,7 +3,7 @@
  * the summary table, every session's metrics, and for each trace the timelines the plots
  * draw. Plain JSON, embedded in the self-contained HTML page and drawn by player/ui/report.ts.
  */
-import type { CompareResult } from './compare.js';
+import { YARDSTICKS, type CompareResult } from './compare.js';
 import type { SessionMetrics, Summary } from './qoe.js';
 import type { Trace } from './traces.js';
 
@@ -29,6 +29,8 @@ export interface ReportData {
   chosenTrace: string;
   /** compare:browser: what the simulator predicted for the same algorithm and trace. */
   simulated?: Array<{ algo: string; trace: string; simulatedQoe: number; measuredQoe: number }>;
+  /** Algorithms compared that are yardsticks, not players (the offline optimum). */
+  yardsticks?: string[];
   notes?: string[];
 }
 
@@ -97,6 +99,7 @@ export function buildReportData(opts: {
     links,
     chosenTrace: chosen,
     simulated: opts.simulated,
+    yardsticks: result.summary.map((x) => x.algo).filter((a) => YARDSTICKS.includes(a)),
     notes: opts.notes,
   };
 }

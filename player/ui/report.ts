@@ -1,10 +1,11 @@
 /**
  * The comparison report's page script (bundled as one file and inlined, so a report is a
  * single self-contained HTML file). Reads the ReportData embedded in the page and draws:
- * the summary table, the QoE CDF per algorithm, the bitrate/buffer/link timeline of one
+ * the summary table, mean QoE by kind of network, the QoE CDF per algorithm, the bitrate/buffer/link timeline of one
  * trace (chosen from a list), and average bitrate against rebuffering per algorithm.
  */
 import uPlot from 'uplot';
+import { bestPlayer, qoeByNetwork } from '../sim/networks.js';
 import type { ReportData, Timeline } from '../sim/report.js';
 
 const PALETTE = ['#8ab4ff', '#4cc38a', '#f5a524', '#e5484d', '#c084fc', '#2dd4bf', '#f472b6', '#a3e635', '#fb923c', '#94a3b8'];
@@ -50,6 +51,20 @@ function summaryTable(): HTMLTableElement {
     data.summary.map((s) => [s.algo, s.meanQoe.toFixed(2), `±${s.ciQoe.toFixed(2)}`, s.meanBitrateKbps.toFixed(0), s.meanRebufferS.toFixed(2), (s.meanRebufferRatio * 100).toFixed(2), s.meanSwitches.toFixed(1), s.meanStartupS.toFixed(2), String(s.n)]),
     'summary',
   );
+}
+
+/** Mean QoE by kind of network (the trace name without its number), the best player's in bold; nothing for traces of one kind. */
+function networksTable(host: HTMLElement): void {
+  const groups = qoeByNetwork({ results: data.sessions });
+  if (!groups.length) return;
+  host.append(el('h2', 'By kind of network'));
+  host.append(el('p', 'Mean QoE per algorithm over the traces of each kind (the trace name without its number), the best player of each row in bold: where an algorithm wins and where it does not.', 'hint'));
+  const t = table(['network', 'traces', ...algos], groups.map((g) => [g.network, String(g.traces), ...algos.map((a) => (g.qoe[a] === undefined ? '-' : g.qoe[a].toFixed(2)))]), 'networks');
+  groups.forEach((g, i) => {
+    const best = bestPlayer(g.qoe, data.yardsticks ?? []);
+    if (best) (t.tBodies[0].rows[i].cells[2 + algos.indexOf(best)] as HTMLElement).style.fontWeight = '700';
+  });
+  host.append(t);
 }
 
 /** Forward-fill step values onto a shared x grid (uPlot's aligned data). */
@@ -170,6 +185,7 @@ function main(): void {
     host.append(el('p', 'For our algorithms: what the dashlab model predicted for the same trace and video, and what the browser measured. The gap is how far to trust the simulator.', 'hint'));
     host.append(table(['algorithm', 'trace', 'simulated QoE', 'measured QoE', 'difference'], data.simulated.map((s) => [s.algo, s.trace, s.simulatedQoe.toFixed(2), s.measuredQoe.toFixed(2), (s.measuredQoe - s.simulatedQoe).toFixed(2)]), 'simulated'));
   }
+  networksTable($('#networks-host'));
   qoeCdf($('#cdf'));
   const pick = $<HTMLSelectElement>('#trace');
   for (const t of data.traces) {

@@ -1,5 +1,6 @@
 /** The comparison tables on the terminal (npm run compare, compare:browser): one row per algorithm, best first; QoE by kind of network. */
-import { qoeByNetwork, YARDSTICKS, type CompareResult } from '../../player/sim/compare.js';
+import { YARDSTICKS, type CompareResult } from '../../player/sim/compare.js';
+import { bestPlayer, qoeByNetwork } from '../../player/sim/networks.js';
 
 export function printCompareTable(r: Pick<CompareResult, 'summary'>, heading: string, first = 'algorithm'): void {
   const head = [first, 'mean QoE', '95% CI', 'bitrate kbit/s', 'rebuffer s', 'rebuf %', 'switches', 'startup s'];
@@ -27,8 +28,8 @@ export function printNetworkTable(r: Pick<CompareResult, 'results' | 'summary'>)
   const algos = r.summary.map((s) => s.algo);
   const head = ['network', 'traces', ...algos];
   const rows = groups.map((g) => {
-    const best = Math.max(...algos.filter((a) => !YARDSTICKS.includes(a)).map((a) => g.qoe[a] ?? -Infinity));
-    return [g.network, String(g.traces), ...algos.map((a) => (g.qoe[a] === undefined ? '-' : `${g.qoe[a] === best ? '*' : ''}${g.qoe[a].toFixed(2)}`))];
+    const best = bestPlayer(g.qoe, YARDSTICKS);
+    return [g.network, String(g.traces), ...algos.map((a) => (g.qoe[a] === undefined ? '-' : `${a === best ? '*' : ''}${g.qoe[a].toFixed(2)}`))];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

@@ -49,6 +49,7 @@ th{color:#9aa0aa;font-weight:600} #notes{color:#9aa0aa;padding-left:18px} .uplot
 <p class="hint">QoE per session: sum of bitrates in Mbit/s − 4.3 × rebuffer seconds − sum of bitrate changes in Mbit/s (Pensieve's linear QoE); 95% confidence interval of the mean.</p>
 <div id="summary-host"></div>
 <div id="simulated-host"></div>
+<div id="networks-host"></div>
 <h2>QoE per session: cumulative distribution</h2>
 <p class="hint">Further right is better; a curve entirely right of another wins on every quantile.</p>
 <div id="cdf"></div>

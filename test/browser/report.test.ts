@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { runComparison } from '../../player/sim/compare.js';
 import { buildReportData } from '../../player/sim/report.js';
-import { BUNDLED_VIDEOS_DIR, loadTraces, loadVideo } from '../../server/reports/inputs.js';
+import { BUNDLED_VIDEOS_DIR, loadTraces, loadVideo, TRACES_DIR } from '../../server/reports/inputs.js';
 import { loadReportAssets, reportPage } from '../../server/ui/report-page.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { runScript, tempDir } from '../helpers/media.js';
@@ -76,6 +76,8 @@ describe('npm run compare --html', () => {
     expect(errors).toEqual([]);
     // Self-contained: the file is the only thing loaded.
     expect(requests).toEqual([`file://${html}`]);
+    // Three traces of three kinds: no table by kind of network.
+    expect(await page.$('#networks')).toBeNull();
     // The table: one row per algorithm, best first, the numbers of the JSON.
     const rows = await page.$$eval('#summary tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
     expect(rows.map((x) => x[0])).toEqual(out.summary.map((s: { algo: string }) => s.algo));
@@ -104,11 +106,32 @@ describe('npm run compare --html', () => {
   });
 
   it('prints mean QoE by kind of network when the traces are of several kinds', async () => {
-    const r = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--traces', 'norway-test', '--algos', 'bba,dashlab']);
+    const html = path.join(work.dir, 'networks.html');
+    // Two traces of each kind from the Norway test set, and one FCC trace (a kind of one: no row).
+    const dir = path.join(work.dir, 'kinds');
+    const fsp = await import('node:fs/promises');
+    await fsp.mkdir(dir);
+    const kinds = ['bus', 'car', 'ferry', 'metro', 'train', 'tram'];
+    for (const k of kinds) for (const n of [1, 2]) await fsp.copyFile(path.join(TRACES_DIR, 'norway-test', `norway_${k}_${n}`), path.join(dir, `norway_${k}_${n}`));
+    const r = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--traces', `${dir},fcc-14679-facebook`, '--algos', 'bba,dashlab,offline-optimal', '--html', html]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/mean QoE by kind of network/);
-    expect(r.stdout).toMatch(/^norway_tram\s+56\s+\*?-?\d+\.\d\d\s+\*?-?\d+\.\d\d$/m);
+    // The offline optimum is a yardstick: the star goes to the best player, dashlab (bba is far behind on tram).
+    expect(r.stdout).toMatch(/^norway_tram\s+2\s+-?\d+\.\d\d\s+\*-?\d+\.\d\d\s+-?\d+\.\d\d$/m);
+    expect(r.stdout).not.toMatch(/^fcc/m);
     expect(r.stdout.match(/^norway_(bus|car|ferry|metro|train|tram)\s/gm)).toHaveLength(6);
+    // The report shows the same table, the best player's QoE in bold.
+    const { page, errors } = await open(`file://${html}`);
+    expect(errors).toEqual([]);
+    const rows = await page.$$eval('#networks tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => [td.textContent, getComputedStyle(td).fontWeight])));
+    expect(rows.map((row) => row[0][0])).toEqual(['norway_bus', 'norway_car', 'norway_ferry', 'norway_metro', 'norway_train', 'norway_tram']);
+    const head = await page.$$eval('#networks thead th', (ths) => ths.map((th) => th.textContent));
+    const tram = rows[5];
+    expect(tram[1][0]).toBe('2');
+    expect(tram[head.indexOf('dashlab')][1]).toBe('700');
+    expect(tram[head.indexOf('offline-optimal')][1]).not.toBe('700');
+    expect(Number(tram[head.indexOf('offline-optimal')][0])).toBeGreaterThan(Number(tram[head.indexOf('dashlab')][0]));
+    await page.close();
     // Two traces of two kinds: no such table.
     const few = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--traces', 'norway_tram_6,norway_bus_15', '--algos', 'bba']);
     expect(few.code, few.stderr).toBe(0);

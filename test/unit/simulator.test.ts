@@ -1,6 +1,7 @@
 /** The dashlab model's invariants, tiny hand-computed cases, and the compare JSON shape. */
 import { describe, expect, it } from 'vitest';
-import { networkOf, qoeByNetwork, runComparison } from '../../player/sim/compare.js';
+import { runComparison } from '../../player/sim/compare.js';
+import { networkOf, qoeByNetwork } from '../../player/sim/networks.js';
 import { simulateDashlab, transferTime, type SimVideo } from '../../player/sim/dashlab-model.js';
 import { parseTrace } from '../../player/sim/traces.js';
 import { offlineOptimal } from '../../player/sim/offline.js';
