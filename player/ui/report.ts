@@ -1,8 +1,9 @@
 /**
  * The comparison report's page script (bundled as one file and inlined, so a report is a
  * single self-contained HTML file). Reads the ReportData embedded in the page and draws:
- * the summary table, mean QoE by kind of network, the QoE CDF per algorithm, the bitrate/buffer/link timeline of one
- * trace (chosen from a list), and average bitrate against rebuffering per algorithm.
+ * the summary table, mean QoE by kind of network, the QoE CDF per algorithm, the
+ * bitrate/buffer/link timeline of one trace (chosen from a list), and average bitrate
+ * against rebuffering per algorithm.
  */
 import uPlot from 'uplot';
 import { bestPlayer, qoeByNetwork } from '../sim/networks.js';

@@ -65,7 +65,10 @@ export async function loadVideo(spec: string, mediaDir?: string): Promise<Loaded
       try {
         policy = checkPolicy(JSON.parse(text));
       } catch (err) {
-        policyProblem = `${path.relative(REPO_ROOT, policyFile) || policyFile}: ${(err as Error).message}`;
+        // Named inside the repo or the library (<id>/abr-policy.json), never by a server path: the web UI shows it.
+        const inRepo = path.relative(REPO_ROOT, policyFile);
+        const shown = inRepo.startsWith('..') || path.isAbsolute(inRepo) ? path.join(path.basename(path.dirname(policyFile)), path.basename(policyFile)) : inRepo;
+        policyProblem = `${shown}: ${(err as Error).message}`;
       }
     }
   }

@@ -55,7 +55,7 @@ export function reportsRouter(opts: { catalog: MediaCatalog; mediaDir: string })
       const why = algos.includes(LEARNED) ? learnedUnavailable({ video: v, traces: tr }) : undefined;
       if (why && learnedAsked) throw new CompareInputError(`${LEARNED}: ${why}`);
       const result = await runComparison({ model, video: v, traces: tr, algos: why ? algos.filter((a) => a !== LEARNED) : algos });
-      const data = buildReportData({ title: `ABR comparison: ${v.name} on ${traces}`, result, traces: tr, chosenTrace: trace });
+      const data = buildReportData({ title: `ABR comparison: ${v.name} on ${traces}`, result, traces: tr, chosenTrace: trace, notes: why ? [`${LEARNED} left out: ${why}`] : undefined });
       return reportPage(data, await loadReportAssets());
     });
     queue = job.catch(() => undefined);

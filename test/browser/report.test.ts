@@ -212,6 +212,32 @@ describe('the ABR lab in the web UI', () => {
     await page.close();
   });
 
+  it('a library video whose policy is of the outdated format: learned left out of "all" with the reason on the page, refused when asked by name', async () => {
+    const fsp = await import('node:fs/promises');
+    const dir = path.join(work.dir, 'library', 'oldpolicy');
+    await fsp.mkdir(dir, { recursive: true });
+    await fsp.copyFile(path.join(BUNDLED_VIDEOS_DIR, 'pensieve-envivio.info.json'), path.join(dir, 'info.json'));
+    const policy = JSON.parse(await readFile(path.join(BUNDLED_VIDEOS_DIR, 'pensieve-envivio.abr-policy.json'), 'utf8'));
+    await fsp.writeFile(path.join(dir, 'abr-policy.json'), JSON.stringify({ ...policy, format: 'dashlab-abr-policy/1' }));
+    try {
+      const { page, errors } = await open(`${server.url}/reports/view?video=oldpolicy&traces=norway_tram_6,norway_ferry_5`);
+      expect(errors).toEqual([]);
+      const notes = await page.textContent('#notes');
+      // Named by library id, not by the server's path.
+      expect(notes).toMatch(/learned left out: .*policy cannot be used \(oldpolicy\/abr-policy\.json: not an ABR policy: format dashlab-abr-policy\/1 is outdated/);
+      expect(notes).not.toContain(work.dir);
+      const algos = await page.$$eval('#summary tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
+      expect(algos).toContain('dashlab');
+      expect(algos).not.toContain('learned');
+      await page.close();
+      const named = await fetch(`${server.url}/reports/view?video=oldpolicy&traces=norway_tram_6&algos=dashlab,learned`);
+      expect(named.status).toBe(400);
+      expect(await named.text()).toMatch(/learned: .*format dashlab-abr-policy\/1 is outdated/);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers 400 with a reason for bad input, paths included, and keeps serving', async () => {
     const get = async (q: string) => {
       const res = await fetch(`${server.url}/reports/view?${q}`);
