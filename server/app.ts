@@ -23,6 +23,8 @@ import { sweep } from './packager/index.js';
 import { libraryPage } from './ui/library-page.js';
 import { watchPage } from './ui/watch-page.js';
 import { comparePage, type ComparePlayer } from './ui/compare-page.js';
+import { profileDescriptions } from './shaper/profiles.js';
+import { compareSetupPage, DEFAULT_COMPARE_NET, DEFAULT_COMPARE_PLAYERS } from './ui/compare-setup-page.js';
 import { Shaper } from './shaper/shaper.js';
 import { forward } from './shaper/forward.js';
 import { ABR_NAMES, DEFAULT_ABR } from '../player/abr/registry.js';
@@ -153,7 +155,7 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
       }
       if (engine !== 'dashlab') return void res.status(400).type('text').send('sources: only our player (engine=dashlab) chooses among sources\n');
     }
-    res.set('Cache-Control', 'no-cache').type('html').send(watchPage({ src, hls, title, abr, engine: engine as 'dashlab', abrNames: ABR_NAMES, net, link, sources }));
+    res.set('Cache-Control', 'no-cache').type('html').send(watchPage({ src, hls, title, abr, engine: engine as 'dashlab', abrNames: ABR_NAMES, net, link, sources, embed: req.query.embed === '1' }));
   };
   app.get('/watch/:id', (req, res) => {
     const v = catalog.video(String(req.params.id));
@@ -167,18 +169,27 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
     watch(req, res, src, src.split('/').pop() || src, hls);
   });
   app.get('/compare', (req, res) => {
-    const v = catalog.video(String(req.query.video ?? ''));
-    if (!v) return void res.status(404).type('text').send('give a video of the library: /compare?video=<id>&players=dashlab:bola,dashjs&net=<profile>\n');
+    // Anything it cannot play comes back as the setup form with the reason, never a dead end.
+    const asked = { video: typeof req.query.video === 'string' ? req.query.video : undefined, players: typeof req.query.players === 'string' ? req.query.players.split(',').filter(Boolean) : undefined, net: typeof req.query.net === 'string' ? req.query.net : undefined };
+    const setup = (status: number, error?: string) =>
+      void res
+        .status(status)
+        .set('Cache-Control', 'no-cache')
+        .type('html')
+        .send(compareSetupPage({ videos: catalog.list().map((v) => ({ id: v.id, title: v.title })), abrNames: ABR_NAMES, defaultAbr: DEFAULT_ABR, profiles: profileDescriptions(), ...asked, error }));
+    if (!asked.video || req.query.setup !== undefined) return setup(200); // ?setup: the form, filled in
+    const v = catalog.video(asked.video);
+    if (!v) return setup(404, `no video "${asked.video}" in the library: choose one below`);
     const players: ComparePlayer[] = [];
-    for (const p of String(req.query.players ?? 'dashlab:dashlab,dashlab:bola,dashjs').split(',').filter(Boolean)) {
+    for (const p of asked.players ?? DEFAULT_COMPARE_PLAYERS) {
       const [engine, abr] = p.split(':');
-      if (!['dashlab', 'dashjs', 'hlsjs'].includes(engine)) return void res.status(400).type('text').send(`unknown player "${p}": use dashlab:<abr>, dashjs or hlsjs\n`);
-      if (engine === 'dashlab' && abr && !ABR_NAMES.includes(abr)) return void res.status(400).type('text').send(`unknown abr "${abr}"; known: ${ABR_NAMES.join(', ')}\n`);
+      if (!['dashlab', 'dashjs', 'hlsjs'].includes(engine)) return setup(400, `unknown player "${p}": use dashlab:<abr>, dashjs or hlsjs`);
+      if (engine === 'dashlab' && abr && !ABR_NAMES.includes(abr)) return setup(400, `unknown abr "${abr}"; known: ${ABR_NAMES.join(', ')}`);
       players.push({ engine: engine as ComparePlayer['engine'], abr: engine === 'dashlab' ? (abr ?? DEFAULT_ABR) : undefined });
     }
-    if (players.length < 2 || players.length > 6) return void res.status(400).type('text').send('compare 2 to 6 players\n');
-    const net = String(req.query.net ?? 'step-down');
-    if (!/^[A-Za-z0-9._-]{1,100}$/.test(net)) return void res.status(400).type('text').send('bad net profile\n');
+    if (players.length < 2 || players.length > 6) return setup(400, `compare 2 to 6 players (${players.length} asked for)`);
+    const net = asked.net ?? DEFAULT_COMPARE_NET;
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(net)) return setup(400, `"${net}" is not a link profile: use a rate (1500kbps, 2mbps-80ms), trace-<name> or a named profile`);
     res.set('Cache-Control', 'no-cache').type('html').send(comparePage({ video: v.id, title: v.title, players, net }));
   });
   app.use(reportsRouter({ catalog, mediaDir: config.mediaDir }));

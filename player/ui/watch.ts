@@ -23,6 +23,8 @@ interface WatchConfig {
 declare global {
   interface Window {
     dashlabPlayer?: EngineView & { ready: boolean; link?: string };
+    /** The live chart, for automation: its scales and data. */
+    dashlabChart?: uPlot;
   }
 }
 
@@ -95,14 +97,16 @@ async function main(): Promise<void> {
   quality.addEventListener('change', () => view.setQuality(quality.value === 'auto' ? 'auto' : Number(quality.value)));
   let repsShown = 0;
 
-  // Chart: estimate and bitrate (Mbit/s, left), buffer (s, right).
-  const data: number[][] = [[], [], [], [], []];
+  // Chart: estimate and bitrate (Mbit/s, left, on a log scale: on a fast link the estimate is
+  // hundreds of Mbit/s and would flatten the bitrate line), buffer (s, right). A value not
+  // known yet is null, a gap: uPlot reads NaN as a number and the scale would become NaN.
+  const data: (number | null)[][] = [[], [], [], [], []];
   const chartEl = $('#chart');
   const plot = new uPlot(
     {
       width: chartEl.clientWidth || 800,
       height: 240,
-      scales: { x: { time: false }, mbps: { auto: true }, s: { auto: true } },
+      scales: { x: { time: false }, mbps: { distr: 3, log: 10 }, s: { auto: true } },
       axes: [
         { label: 'seconds', stroke: '#9aa0aa', grid: { stroke: '#262a33' } },
         { scale: 'mbps', label: 'Mbit/s', stroke: '#9aa0aa', grid: { stroke: '#262a33' } },
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
     chartEl,
   );
   new ResizeObserver(() => plot.setSize({ width: chartEl.clientWidth, height: 240 })).observe(chartEl);
+  window.dashlabChart = plot;
 
   const log = $('#log tbody');
   let logged = 0;
@@ -143,10 +148,11 @@ async function main(): Promise<void> {
     $('#s-state').textContent = `${s.state} · ${s.abr}`;
     const t = (performance.now() - t0) / 1000;
     data[0].push(t);
-    data[1].push((s.estimateBps ?? NaN) / 1e6);
-    data[2].push((r?.bandwidth ?? NaN) / 1e6);
-    data[3].push(s.bufferS);
-    data[4].push(linkRate.kbps === undefined ? NaN : linkRate.kbps / 1000);
+    const positive = (x: number | undefined) => (x !== undefined && Number.isFinite(x) && x > 0 ? x : null);
+    data[1].push(positive((s.estimateBps ?? NaN) / 1e6));
+    data[2].push(positive((r?.bandwidth ?? NaN) / 1e6));
+    data[3].push(Number.isFinite(s.bufferS) ? s.bufferS : null);
+    data[4].push(positive(linkRate.kbps === undefined ? undefined : linkRate.kbps / 1000));
     if (data[0].length > 600) data.forEach((d) => d.shift());
     plot.setData(data as uPlot.AlignedData);
     for (; logged < s.switches.length; logged++) {
@@ -172,20 +178,50 @@ function setupNetworkPanel(cfg: WatchConfig, linkId: string | undefined): { kbps
   const traceSel = $<HTMLSelectElement>('#net-trace');
   const rtt = $<HTMLInputElement>('#net-rtt');
   const status = $('#net-status');
-  const showKbps = () => (label.textContent = ` ${fmtKbps(sliderToKbps(Number(slider.value)) * 1000)}`);
+  // The slider is the rate of a constant link; a preset or a trace sets the rate instead.
+  const showKbps = () => (label.textContent = preset.value || traceSel.value ? ' set by the preset or trace' : ` ${fmtKbps(sliderToKbps(Number(slider.value)) * 1000)}`);
   slider.addEventListener('input', () => {
-    showKbps();
     traceSel.value = '';
     preset.value = '';
+    showKbps();
+  });
+  preset.addEventListener('change', () => {
+    if (preset.value) traceSel.value = '';
+    showKbps();
+  });
+  traceSel.addEventListener('change', () => {
+    if (traceSel.value) preset.value = '';
+    showKbps();
   });
   showKbps();
   status.textContent = linkId ? `link ${linkId}: ${cfg.net ?? 'made by the compare page'}` : 'direct (not shaped): apply a profile to reload through a shaped link';
-  void api<{ profiles: Record<string, string> }>('/api/links').then(({ profiles }) => {
-    preset.innerHTML = `<option value="">custom</option>${Object.entries(profiles).map(([k, v]) => `<option value="${k}" title="${v}">${k}</option>`).join('')}`;
-  });
-  void api<Array<{ name: string; meanKbps: number }>>('/api/traces').then((list) => {
-    traceSel.innerHTML += list.map((t) => `<option value="${t.name}">${t.name} (${fmtKbps(t.meanKbps * 1000)})</option>`).join('');
-  });
+  // The controls show what the link is doing (a page opened with ?net=trace-x shows that trace),
+  // once the lists they choose from have arrived.
+  interface LinkState { profile: string; rttMs: number; rateKbps: number; traceName: string }
+  const showLink = (d: LinkState) => {
+    preset.value = [...preset.options].some((o) => o.value === d.profile) ? d.profile : '';
+    traceSel.value = !preset.value && d.profile.startsWith('trace-') && [...traceSel.options].some((o) => o.value === d.traceName) ? d.traceName : '';
+    if (!preset.value && !traceSel.value) slider.value = String(kbpsToSlider(Math.max(100, d.rateKbps)));
+    rtt.value = String(d.rttMs);
+    showKbps();
+  };
+  const lists = Promise.all([
+    api<{ profiles: Record<string, string> }>('/api/links').then(({ profiles }) => {
+      preset.innerHTML = `<option value="">custom</option>${Object.entries(profiles).map(([k, v]) => `<option value="${k}" title="${v}">${k}</option>`).join('')}`;
+    }),
+    api<Array<{ name: string; meanKbps: number }>>('/api/traces').then((list) => {
+      traceSel.innerHTML += list.map((t) => `<option value="${t.name}">${t.name} (${fmtKbps(t.meanKbps * 1000)})</option>`).join('');
+    }),
+  ]);
+  if (linkId) {
+    void lists
+      .then(() => api<LinkState>(`/api/links/${linkId}`))
+      .then((d) => {
+        showLink(d);
+        status.textContent = `link ${linkId}: ${d.profile}`;
+      })
+      .catch((err: Error) => (status.textContent = `link ${linkId}: ${err.message}`));
+  }
   const spec = () => {
     if (preset.value) return preset.value;
     const r = Math.max(0, Math.round(Number(rtt.value) || 0));
@@ -201,10 +237,9 @@ function setupNetworkPanel(cfg: WatchConfig, linkId: string | undefined): { kbps
       return;
     }
     try {
-      const d = await api<{ rateKbps: number }>(`/api/links/${linkId}`, { method: 'PUT', body: JSON.stringify({ profile }) });
-      status.textContent = `link ${linkId}: ${profile} (now ${fmtKbps(d.rateKbps * 1000)})`;
-      slider.value = String(kbpsToSlider(Math.max(100, d.rateKbps)));
-      showKbps();
+      const d = await api<LinkState>(`/api/links/${linkId}`, { method: 'PUT', body: JSON.stringify({ profile }) });
+      status.textContent = `link ${linkId}: ${d.profile} (now ${fmtKbps(d.rateKbps * 1000)})`;
+      showLink(d);
     } catch (err) {
       status.textContent = (err as Error).message;
     }

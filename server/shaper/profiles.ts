@@ -32,6 +32,9 @@ export const NAMED_PROFILES: Record<string, { trace: Trace; rttMs: number; about
   },
 };
 
+/** Each named profile with what it does, as the API and the pages list them. */
+export const profileDescriptions = (): Record<string, string> => Object.fromEntries(Object.entries(NAMED_PROFILES).map(([k, v]) => [k, v.about]));
+
 export class ProfileError extends Error {}
 
 /** Parse a link spec; `traces` resolves trace-<name>. */

@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { meanKbps, parseTrace, TraceError, type Trace } from '../../player/sim/traces.js';
 import { Link, Pacer } from './link.js';
-import { NAMED_PROFILES, parseProfile, ProfileError } from './profiles.js';
+import { parseProfile, profileDescriptions, ProfileError } from './profiles.js';
 
 export interface ShaperOptions {
   /** Where the origin answers the inner requests, e.g. http://127.0.0.1:8080. */
@@ -136,7 +136,7 @@ export class Shaper {
           return json(res, 201, this.describe(link));
         }
         if (parts.length === 2 && method === 'GET') {
-          return json(res, 200, { profiles: Object.fromEntries(Object.entries(NAMED_PROFILES).map(([k, v]) => [k, v.about])), links: [...this.links.values()].map((l) => this.describe(l)) });
+          return json(res, 200, { profiles: profileDescriptions(), links: [...this.links.values()].map((l) => this.describe(l)) });
         }
         const link = this.links.get(parts[2] ?? '');
         if (!link) return json(res, 404, { error: `no link "${parts[2]}"` });

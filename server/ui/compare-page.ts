@@ -20,32 +20,56 @@ body{font:14px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8
 header{padding:14px 24px;border-bottom:1px solid #262a33;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
 header h1{margin:0;font-size:17px;flex:1} a{color:#8ab4ff;text-decoration:none}
 button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:6px 10px;cursor:pointer}
-main{padding:16px 24px} .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:14px}
-iframe{width:100%;height:760px;border:1px solid #262a33;border-radius:10px;background:#0f1115}
+main{padding:16px 24px} .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:14px}
+figure{margin:0} figcaption{font-weight:600;margin:0 0 6px 4px} figcaption a{font-weight:400;font-size:13px;margin-left:8px}
+iframe{width:100%;height:800px;border:1px solid #262a33;border-radius:10px;background:#0f1115}
+.error{color:#ff8a8a;background:#2a1719;border:1px solid #5c2a2e;border-radius:8px;padding:10px 14px}
 table{border-collapse:collapse;margin-bottom:14px;font-variant-numeric:tabular-nums} th,td{padding:4px 12px;border-bottom:1px solid #262a33;text-align:right} th:first-child,td:first-child{text-align:left}
 </style></head><body>
 <header><a href="/">dashlab</a><h1>${esc(opts.title)}: ${opts.players.length} players, each on its own <code>${esc(opts.net)}</code> link</h1>
+<a href="/compare?${esc(new URLSearchParams({ setup: '', video: opts.video, players: opts.players.map((p) => p.engine + (p.abr ? `:${p.abr}` : '')).join(','), net: opts.net }).toString())}">Change players or network</a>
 <button id="restart">Restart the trace for all</button></header>
-<main><table id="metrics"><thead><tr><th>player</th><th>playing</th><th>avg bitrate</th><th>estimate</th><th>buffer</th><th>stalls</th><th>switches</th><th>startup</th></tr></thead><tbody></tbody></table>
+<main><p class="error" id="error" hidden></p><table id="metrics"><thead><tr><th>player</th><th>playing</th><th>avg bitrate</th><th>estimate</th><th>buffer</th><th>stalls</th><th>switches</th><th>startup</th></tr></thead><tbody></tbody></table>
 <div class="grid" id="grid"></div></main>
 <script id="compare-config" type="application/json">${cfg}</script>
 <script type="module">
 const cfg = JSON.parse(document.getElementById('compare-config').textContent);
 const post = (url, body, method = 'POST') => fetch(url, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }).then(async (r) => { const j = await r.json(); if (!r.ok) throw new Error(j.error); return j; });
 const kbps = (b) => b === undefined ? '–' : (b / 1e6).toFixed(2) + ' Mbit/s';
-// One link per player, all (re)started with the profile at the same instant.
+// One link per player, all (re)started with the profile at the same instant. A profile the
+// shaper refuses (an unknown trace) is said on the page, with the way back to the form.
 const links = [];
-for (const p of cfg.players) links.push((await post('/api/links', { profile: cfg.net })).id);
 const restart = () => Promise.all(links.map((id) => post('/api/links/' + id, { profile: cfg.net }, 'PUT')));
-await restart();
+try {
+  for (const p of cfg.players) links.push((await post('/api/links', { profile: cfg.net })).id);
+  await restart();
+} catch (err) {
+  const box = document.getElementById('error');
+  box.hidden = false;
+  box.textContent = 'network profile "' + cfg.net + '": ' + err.message + ' ';
+  const back = document.createElement('a');
+  back.href = '/compare?' + new URLSearchParams({ video: cfg.video, players: cfg.players.map((p) => p.engine + (p.abr ? ':' + p.abr : '')).join(',') });
+  back.textContent = 'choose another';
+  box.append(back);
+  throw err;
+}
 document.getElementById('restart').onclick = restart;
 const frames = cfg.players.map((p, i) => {
   const f = document.createElement('iframe');
-  const q = new URLSearchParams({ engine: p.engine, link: links[i] });
+  const q = new URLSearchParams({ engine: p.engine, link: links[i], embed: '1' });
   if (p.abr) q.set('abr', p.abr);
   f.src = '/watch/' + encodeURIComponent(cfg.video) + '?' + q;
   f.title = p.engine + (p.abr ? ':' + p.abr : '');
-  document.getElementById('grid').append(f);
+  // Each player under its name, with a link to its full page (same link, so the same network).
+  const fig = document.createElement('figure');
+  const cap = document.createElement('figcaption');
+  const open = document.createElement('a');
+  open.href = f.src.replace('&embed=1', '');
+  open.target = '_blank';
+  open.textContent = 'full page';
+  cap.append(f.title + ' ', open);
+  fig.append(cap, f);
+  document.getElementById('grid').append(fig);
   return f;
 });
 window.dashlabCompare = { links, frames, stats: () => frames.map((f) => f.contentWindow?.dashlabPlayer?.stats()) };

@@ -16,7 +16,7 @@ export function libraryPage(videos: VideoInfo[], opts: { tokenRequired?: boolean
   <a href="/watch/${esc(v.id)}"><img src="/media/${esc(v.id)}/poster.jpg" alt="" loading="lazy"></a>
   <div class="meta"><a class="title" href="/watch/${esc(v.id)}">${esc(v.title)}</a>
   <span>${dur(v.durationS)} · ${top ? `${top.width}x${top.height}` : ''} · ${v.renditions.filter((r) => r.kind === 'video').length} renditions</span>
-  <span class="links"><a href="/media/${esc(v.id)}/manifest.mpd">MPD</a> <a href="/media/${esc(v.id)}/master.m3u8">HLS</a>
+  <span class="links"><a href="/media/${esc(v.id)}/manifest.mpd">MPD</a> <a href="/media/${esc(v.id)}/master.m3u8">HLS</a> <a href="/compare?video=${esc(encodeURIComponent(v.id))}" title="players side by side on the same shaped network">Side by side</a>
   <button class="delete" data-id="${esc(v.id)}">Delete</button></span></div></li>`;
     })
     .join('\n');
@@ -37,7 +37,7 @@ a{color:#8ab4ff;text-decoration:none} .title{color:#e8e8ea;font-weight:600}
 form{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:14px;display:flex;gap:10px;flex-wrap:wrap;align-items:center}
 progress{width:260px} #status{color:#9aa0aa}
 </style></head><body>
-<header><h1>dashlab</h1><span>${videos.length} video${videos.length === 1 ? '' : 's'}</span><a href="/reports">ABR lab: compare algorithms on network traces</a></header>
+<header><h1>dashlab</h1><span>${videos.length} video${videos.length === 1 ? '' : 's'}</span><a href="/compare">Side by side: players on one network, live</a><a href="/reports">ABR lab: compare algorithms on network traces</a></header>
 <main>
 <form id="upload"><input type="file" name="file" accept="video/*" required><input name="title" placeholder="Title (optional)">
 ${opts.tokenRequired ? '<input id="token" type="password" placeholder="Upload token" autocomplete="off" required>' : ''}

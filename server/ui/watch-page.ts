@@ -12,6 +12,8 @@ export interface WatchPageConfig {
   link?: string;
   /** Our player fetches segments from these origins instead of the manifest's BaseURLs. */
   sources?: string[];
+  /** Inside the side-by-side page: the video, the chart and the switch log only (that page has the controls and the metrics). */
+  embed?: boolean;
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -32,7 +34,7 @@ header{padding:14px 24px;border-bottom:1px solid #262a33;display:flex;gap:14px;a
 header h1{margin:0;font-size:17px;font-weight:600;flex:1;min-width:200px} a{color:#8ab4ff;text-decoration:none}
 .tab{padding:4px 10px;border:1px solid #353a45;border-radius:6px;color:#c8ccd4}.tab.on{background:#8ab4ff;color:#0f1115;border-color:#8ab4ff}
 main{display:grid;grid-template-columns:minmax(0,1fr) 320px;gap:18px;padding:18px 24px;max-width:1500px}
-@media (max-width:900px){main{grid-template-columns:1fr}}
+@media (max-width:900px){main{grid-template-columns:minmax(0,1fr)}}
 video{width:100%;aspect-ratio:16/9;background:#000;border-radius:10px}
 .panel{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:12px 14px}
 dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px;margin:0} dt{color:#9aa0aa} dd{margin:0;font-variant-numeric:tabular-nums}
@@ -41,8 +43,9 @@ label{display:flex;flex-direction:column;gap:4px;color:#9aa0aa;margin-bottom:10p
 table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums} th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #262a33} th{color:#9aa0aa;font-weight:500}
 #log{max-height:260px;overflow:auto;display:block} h3{font-size:14px;margin:16px 0 8px;color:#c8ccd4} .hint{color:#9aa0aa;font-size:12px;margin:6px 0 0}
 input[type=number]{background:#0f1115;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:5px} input[type=range]{width:100%}
+body.embed header,body.embed aside{display:none} body.embed main{grid-template-columns:minmax(0,1fr);gap:8px;padding:8px} body.embed video{max-height:270px} body.embed #chart{margin-top:8px} body.embed #log{max-height:170px}
 button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:6px 10px;cursor:pointer} #error{background:#3a1d1d;border:1px solid #7a2e2e;color:#ffb4b4;padding:10px 14px;border-radius:8px;margin-bottom:12px}
-</style></head><body>
+</style></head><body${cfg.embed ? ' class="embed"' : ''}>
 <header><a href="/">dashlab</a><h1>${esc(cfg.title)}</h1>${tab('dashlab', 'dashlab')}${cfg.src ? tab('dashjs', 'dash.js') : ''}${cfg.hls ? tab('hlsjs', 'hls.js') : ''}</header>
 <main>
 <section><div id="error" hidden></div><video id="video" controls muted autoplay playsinline></video><div id="chart" class="panel"></div></section>

@@ -46,6 +46,31 @@ describe('dashlab player', () => {
     await page.close();
   });
 
+  it('the watch page charts the estimate and the chosen bitrate on a direct link (no link rate to plot)', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${url}/watch/long?abr=dashlab`);
+    await waitFor(page, (s) => s.state === 'playing' && s.estimateBps !== undefined, 30_000, 'playing with an estimate');
+    await page.waitForTimeout(2000); // a few chart ticks (one every 500 ms)
+    const chart = await page.evaluate(() => {
+      const plot = (window as unknown as { dashlabChart: { scales: Record<string, { min?: number; max?: number }>; data: (number | null)[][]; root: HTMLElement } }).dashlabChart;
+      const canvas = plot.root.querySelector('canvas')!;
+      const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const near = (r: number, g: number, b: number) => {
+        let n = 0;
+        for (let k = 0; k < px.length; k += 4) if (Math.abs(px[k] - r) < 24 && Math.abs(px[k + 1] - g) < 24 && Math.abs(px[k + 2] - b) < 24) n++;
+        return n;
+      };
+      return { min: plot.scales.mbps.min, max: plot.scales.mbps.max, linkRate: plot.data[4], estimatePx: near(0xf5, 0xa5, 0x24), bitratePx: near(0x8a, 0xb4, 0xff) };
+    });
+    // Unshaped: the link-rate series is all gaps, and the Mbit/s scale still spans the estimate and the bitrate.
+    expect(chart.linkRate.every((v) => v === null)).toBe(true);
+    expect(Number.isFinite(chart.min) && Number.isFinite(chart.max)).toBe(true);
+    expect(chart.min!).toBeLessThanOrEqual(0.3); // the 300 kbit/s rung
+    expect(chart.bitratePx).toBeGreaterThan(50);
+    expect(chart.estimatePx).toBeGreaterThan(50);
+    await page.close();
+  });
+
   it('?abr=learned fetches the policy packaged with the video and decides with it (dashlab\'s choice above its range)', async () => {
     const page = await browser.newPage();
     const policyRequests: number[] = [];

@@ -61,5 +61,94 @@ it('the compare page plays players side by side, each on its own link of the sam
     expect(l).toMatchObject({ profile: '1500kbps', rateKbps: 1500 });
     expect(l.bytesSent).toBeGreaterThan(100_000); // each player streams through its own link
   }
+  // Each frame is the compact view, and its chart keeps to the frame's width (a 1fr grid column
+  // once grew with the chart it held, a few hundred pixels a second).
+  await page.waitForTimeout(2000);
+  const frames = await page.evaluate(() =>
+    (window as unknown as { dashlabCompare: { frames: HTMLIFrameElement[] } }).dashlabCompare.frames.map((f) => {
+      const w = f.contentWindow as unknown as Window & { dashlabChart: { width: number } };
+      return { frame: f.clientWidth, chart: w.dashlabChart.width, header: getComputedStyle(w.document.querySelector('header')!).display };
+    }),
+  );
+  for (const f of frames) {
+    expect(f.header).toBe('none');
+    expect(f.chart).toBeGreaterThan(200);
+    expect(f.chart).toBeLessThanOrEqual(f.frame);
+  }
+  await page.close();
+}, 120_000);
+
+it('the network panel shows the link the page was opened with (a trace), and applies a preset and then a slider rate to it', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${url}/watch/throttle?net=trace-norway_ferry_5-80ms&abr=dashlab`);
+  await until(page, (s) => s.state === 'playing', 30_000, 'playing through the traced link');
+  const link = await page.evaluate(() => (window as unknown as { dashlabPlayer: { link: string } }).dashlabPlayer.link);
+  const panel = () =>
+    page.evaluate(() => {
+      const v = (sel: string) => (document.querySelector(sel) as HTMLInputElement | HTMLSelectElement).value;
+      return { preset: v('#net-preset'), trace: v('#net-trace'), rtt: v('#net-rtt'), label: document.querySelector('#net-kbps-label')!.textContent, status: document.querySelector('#net-status')!.textContent };
+    });
+  const getLink = async () => (await (await fetch(`${url}/api/links/${link}`)).json()) as { profile: string; rttMs: number };
+  await page.waitForFunction(() => (document.querySelector('#net-trace') as HTMLSelectElement).value !== '', null, { timeout: 10_000 });
+  expect(await panel()).toMatchObject({ preset: '', trace: 'norway_ferry_5', rtt: '80', label: ' set by the preset or trace', status: `link ${link}: trace-norway_ferry_5-80ms` });
+
+  // A preset replaces the trace.
+  await page.selectOption('#net-preset', '3g');
+  expect((await panel()).trace).toBe('');
+  await page.click('#net-apply');
+  await page.waitForFunction(() => document.querySelector('#net-status')!.textContent!.includes('(now'), null, { timeout: 10_000 });
+  expect(await getLink()).toMatchObject({ profile: '3g', rttMs: 150 });
+  expect(await panel()).toMatchObject({ preset: '3g', rtt: '150' });
+
+  // The slider makes a constant link at its rate, with the RTT typed in.
+  await page.fill('#net-kbps', '500'); // 100 x 500^(500/1000) = 2236 kbit/s
+  await page.fill('#net-rtt', '30');
+  expect(await panel()).toMatchObject({ preset: '', trace: '', label: ' 2.24 Mbit/s' });
+  await page.click('#net-apply');
+  await page.waitForFunction(() => document.querySelector('#net-status')!.textContent!.includes('2236kbps'), null, { timeout: 10_000 });
+  expect(await getLink()).toMatchObject({ profile: '2236kbps-30ms', rttMs: 30 });
+  await page.close();
+}, 120_000);
+
+it('/compare without a video is a form that leads to the side-by-side page; what it cannot play comes back to the form with the reason', async () => {
+  const get = async (q: string) => {
+    const r = await fetch(`${url}/compare${q}`);
+    return { status: r.status, body: await r.text() };
+  };
+  const form = await get('');
+  expect(form.status).toBe(200);
+  expect(form.body).toContain('<option value="throttle"');
+  expect(form.body).not.toContain('class="error"');
+  const unknown = await get('?video=nope');
+  expect(unknown.status).toBe(404);
+  expect(unknown.body).toContain('no video &#34;nope&#34; in the library');
+  expect(await get('?video=throttle&players=dashlab:nope,dashjs')).toMatchObject({ status: 400, body: expect.stringContaining('unknown abr &#34;nope&#34;') });
+  expect(await get('?video=throttle&players=dashjs')).toMatchObject({ status: 400, body: expect.stringContaining('compare 2 to 6 players (1 asked for)') });
+  // What was asked for stays chosen.
+  expect((await get('?video=throttle&players=dashjs')).body).toMatch(/value="dashjs" checked/);
+
+  const page = await browser.newPage();
+  await page.goto(`${url}/compare`);
+  await page.waitForSelector('#traces option[value="trace-norway_ferry_5"]', { state: 'attached', timeout: 10_000 });
+  for (const box of await page.$$('input[name=player]:checked')) await box.uncheck();
+  await page.check('input[value="dashlab:bola"]');
+  await page.click('form button');
+  expect(await page.textContent('#status')).toBe('choose 2 to 6 players (1 chosen)');
+  await page.check('input[value="hlsjs"]');
+  await page.selectOption('#net', 'trace-norway_ferry_5');
+  await Promise.all([page.waitForURL(/\/compare\?video=throttle/), page.click('form button')]);
+  expect(new URL(page.url()).searchParams.get('players')).toBe('dashlab:bola,hlsjs');
+  expect(new URL(page.url()).searchParams.get('net')).toBe('trace-norway_ferry_5');
+  await page.waitForFunction(() => (window as unknown as { dashlabCompare?: { links: string[] } }).dashlabCompare?.links.length === 2, null, { timeout: 15_000 });
+  // Back to the form, filled in with what is playing.
+  await Promise.all([page.waitForURL(/setup=/), page.click('text=Change players or network')]);
+  expect(await page.$$eval('input[name=player]:checked', (xs) => xs.map((x) => (x as HTMLInputElement).value))).toEqual(['dashlab:bola', 'hlsjs']);
+  await page.waitForFunction(() => (document.querySelector('#net') as HTMLSelectElement).value === 'trace-norway_ferry_5', null, { timeout: 10_000 });
+
+  // A trace the shaper does not have: the page says so and links back to the form.
+  await page.goto(`${url}/compare?video=throttle&players=dashlab:bola,dashjs&net=trace-nope`);
+  await page.waitForSelector('#error:not([hidden])', { timeout: 10_000 });
+  expect(await page.textContent('#error')).toContain('no trace named "nope"');
+  expect(await page.getAttribute('#error a', 'href')).toBe('/compare?video=throttle&players=dashlab%3Abola%2Cdashjs');
   await page.close();
 }, 120_000);

@@ -21,6 +21,7 @@ export interface PageStats {
   error?: string;
   currentTimeS: number;
   representation?: { index: number; bandwidth: number };
+  estimateBps?: number;
   stalls: { count: number; seconds: number };
   frames: { total: number; dropped: number };
   switches: unknown[];
