@@ -24,6 +24,7 @@ import { libraryPage } from './ui/library-page.js';
 import { watchPage } from './ui/watch-page.js';
 import { comparePage, type ComparePlayer } from './ui/compare-page.js';
 import { profileDescriptions } from './shaper/profiles.js';
+import { sendPageError } from './ui/error-page.js';
 import { compareSetupPage, DEFAULT_COMPARE_NET, DEFAULT_COMPARE_PLAYERS } from './ui/compare-setup-page.js';
 import { Shaper } from './shaper/shaper.js';
 import { forward } from './shaper/forward.js';
@@ -140,31 +141,31 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
   const watch = (req: express.Request, res: express.Response, src: string, title: string, hls?: string) => {
     const engine = String(req.query.engine ?? 'dashlab');
     const abr = String(req.query.abr ?? DEFAULT_ABR);
-    if (!['dashlab', 'dashjs', 'hlsjs'].includes(engine)) return void res.status(400).type('text').send('engine must be dashlab, dashjs or hlsjs\n');
-    if (!ABR_NAMES.includes(abr)) return void res.status(400).type('text').send(`unknown abr "${abr}"; known: ${ABR_NAMES.join(', ')}\n`);
+    if (!['dashlab', 'dashjs', 'hlsjs'].includes(engine)) return void sendPageError(req, res, 400, 'engine must be dashlab, dashjs or hlsjs');
+    if (!ABR_NAMES.includes(abr)) return void sendPageError(req, res, 400, `unknown abr "${abr}"; known: ${ABR_NAMES.join(', ')}`);
     const net = typeof req.query.net === 'string' && /^[A-Za-z0-9._-]{1,100}$/.test(req.query.net) ? req.query.net : undefined;
     const link = typeof req.query.link === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(req.query.link) ? req.query.link : undefined;
     let sources: string[] | undefined;
     if (typeof req.query.sources === 'string' && req.query.sources) {
       sources = req.query.sources.split(',').map((x) => x.trim()).filter(Boolean);
-      if (sources.length > 8) return void res.status(400).type('text').send('sources: at most 8\n');
+      if (sources.length > 8) return void sendPageError(req, res, 400, 'sources: at most 8');
       try {
         sources.forEach(checkSource);
       } catch (err) {
-        return void res.status(400).type('text').send(`${(err as Error).message}\n`);
+        return void sendPageError(req, res, 400, `${(err as Error).message}`);
       }
-      if (engine !== 'dashlab') return void res.status(400).type('text').send('sources: only our player (engine=dashlab) chooses among sources\n');
+      if (engine !== 'dashlab') return void sendPageError(req, res, 400, 'sources: only our player (engine=dashlab) chooses among sources');
     }
     res.set('Cache-Control', 'no-cache').type('html').send(watchPage({ src, hls, title, abr, engine: engine as 'dashlab', abrNames: ABR_NAMES, net, link, sources, embed: req.query.embed === '1' }));
   };
   app.get('/watch/:id', (req, res) => {
     const v = catalog.video(String(req.params.id));
-    if (!v) return void res.status(404).type('text').send(`no video "${req.params.id}"\n`);
+    if (!v) return void sendPageError(req, res, 404, `no video "${req.params.id}"`);
     watch(req, res, `/media/${v.id}/manifest.mpd`, v.title, `/media/${v.id}/master.m3u8`);
   });
   app.get('/watch', (req, res) => {
     const src = String(req.query.src ?? '');
-    if (!/^https?:\/\//.test(src) && !src.startsWith('/')) return void res.status(400).type('text').send('give the manifest as ?src=<MPD URL>\n');
+    if (!/^https?:\/\//.test(src) && !src.startsWith('/')) return void sendPageError(req, res, 400, 'give the manifest as ?src=<MPD URL>');
     const hls = typeof req.query.hls === 'string' ? req.query.hls : undefined;
     watch(req, res, src, src.split('/').pop() || src, hls);
   });
@@ -196,8 +197,8 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
   app.get('/', (_req, res) => {
     res.set('Cache-Control', 'no-cache').type('html').send(libraryPage(catalog.list(), { tokenRequired: Boolean(config.uploadToken) }));
   });
-  app.use((_req, res) => {
-    res.status(404).type('text').send('not found\n');
+  app.use((req, res) => {
+    sendPageError(req, res, 404, 'not found');
   });
   // Errors never crash the server or leak a stack trace.
   app.use((err: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

@@ -10,6 +10,7 @@ import { buildReportData } from '../../player/sim/report.js';
 import type { MediaCatalog } from '../media/catalog.js';
 import { loadReportAssets, reportPage } from '../ui/report-page.js';
 import { reportsPage } from '../ui/reports-page.js';
+import { sendPageError } from '../ui/error-page.js';
 import { listBundledVideos, listShippedTraces, loadTraces, loadVideo, UsageError } from './inputs.js';
 
 const NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/;
@@ -30,7 +31,7 @@ export function reportsRouter(opts: { catalog: MediaCatalog; mediaDir: string })
 
   router.get('/reports/view', async (req, res, next) => {
     const q = (k: string) => (typeof req.query[k] === 'string' ? (req.query[k] as string) : undefined);
-    const bad = (msg: string) => void res.status(400).type('text').send(`${msg}\n`);
+    const bad = (msg: string) => sendPageError(req, res, 400, msg);
     const video = q('video') ?? '';
     const traces = q('traces') ?? '';
     const model = q('model') ?? 'dashlab';
@@ -63,7 +64,7 @@ export function reportsRouter(opts: { catalog: MediaCatalog; mediaDir: string })
       res.set('Cache-Control', 'no-cache').type('html').send(await job);
     } catch (err) {
       const msg = (err as Error).message.replace(/^--(video|traces) /, '$1 ');
-      if (err instanceof UsageError || err instanceof CompareInputError) return void res.status(400).type('text').send(`${msg}\n`);
+      if (err instanceof UsageError || err instanceof CompareInputError) return sendPageError(req, res, 400, msg);
       next(err);
     }
   });

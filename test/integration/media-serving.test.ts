@@ -217,3 +217,28 @@ describe('path safety', () => {
     expect((await get('/media/clip/manifest.mpd')).status).toBe(200);
   });
 });
+
+describe('page errors', () => {
+  const browserAccept = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+  it('a browser gets a page with the reason and the ways on; curl gets the reason as text', async () => {
+    const page = await get('/watch/nope', browserAccept);
+    expect(page.status).toBe(404);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body.toString()).toContain('<p class="error" id="error">no video &#34;nope&#34;</p>');
+    for (const href of ['/', '/compare', '/reports']) expect(page.body.toString()).toContain(`href="${href}"`);
+    const text = await get('/watch/nope');
+    expect(text.status).toBe(404);
+    expect(text.headers['content-type']).toMatch(/^text\/plain/);
+    expect(text.body.toString()).toBe('no video "nope"\n');
+  });
+  it('the message is escaped, bad requests keep their status, and unknown paths are 404 pages', async () => {
+    const bad = await get('/watch/clip?abr=%3Cscript%3E', browserAccept);
+    expect(bad.status).toBe(400);
+    expect(bad.body.toString()).toContain('unknown abr &#34;&#60;script&#62;&#34;');
+    expect(bad.body.toString()).not.toContain('<script>');
+    const lost = await get('/no/such/page', browserAccept);
+    expect(lost.status).toBe(404);
+    expect(lost.body.toString()).toContain('id="error">not found</p>');
+    expect((await get('/no/such/page')).body.toString()).toBe('not found\n');
+  });
+});

@@ -1,0 +1,30 @@
+/**
+ * Errors of the pages (/watch, /reports/view, unknown paths): a browser gets a page that says
+ * what went wrong and where to go from here; curl and scripts (no text/html in Accept) get
+ * the message as plain text, as before.
+ */
+import type { Request, Response } from 'express';
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function errorPage(status: number, message: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${status} · dashlab</title>
+<style>
+body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
+header{padding:18px 28px;border-bottom:1px solid #262a33} header h1{margin:0;font-size:20px} a{color:#8ab4ff;text-decoration:none}
+main{padding:24px 28px;max-width:900px} .error{color:#ff8a8a;background:#2a1719;border:1px solid #5c2a2e;border-radius:8px;padding:12px 16px;white-space:pre-wrap}
+nav{display:flex;gap:18px;margin-top:18px}
+</style></head><body>
+<header><h1><a href="/">dashlab</a></h1></header>
+<main><p class="error" id="error">${esc(message)}</p>
+<nav><a href="/">The library</a><a href="/compare">Side by side</a><a href="/reports">ABR lab</a></nav></main>
+</body></html>`;
+}
+
+/** Answer a page request that cannot be served: HTML for browsers, text for everything else. */
+export function sendPageError(req: Request, res: Response, status: number, message: string): void {
+  if (req.accepts(['text/plain', 'text/html']) === 'text/html') res.status(status).type('html').send(errorPage(status, message));
+  else res.status(status).type('text').send(`${message}\n`);
+}
