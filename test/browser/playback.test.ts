@@ -46,8 +46,9 @@ describe('dashlab player', () => {
     await page.close();
   });
 
-  it('the watch page charts the estimate and the chosen bitrate on a direct link (no link rate to plot)', async () => {
-    const page = await browser.newPage();
+  it('the watch page charts the estimate and the chosen bitrate on a direct link (no link rate to plot), within a narrow window', async () => {
+    // 700 px: the one-column layout, where a 1fr column once grew with the chart inside it.
+    const page = await browser.newPage({ viewport: { width: 700, height: 900 } });
     await page.goto(`${url}/watch/long?abr=dashlab`);
     await waitFor(page, (s) => s.state === 'playing' && s.estimateBps !== undefined, 30_000, 'playing with an estimate');
     await page.waitForTimeout(2000); // a few chart ticks (one every 500 ms)
@@ -60,8 +61,10 @@ describe('dashlab player', () => {
         for (let k = 0; k < px.length; k += 4) if (Math.abs(px[k] - r) < 24 && Math.abs(px[k + 1] - g) < 24 && Math.abs(px[k + 2] - b) < 24) n++;
         return n;
       };
-      return { min: plot.scales.mbps.min, max: plot.scales.mbps.max, linkRate: plot.data[4], estimatePx: near(0xf5, 0xa5, 0x24), bitratePx: near(0x8a, 0xb4, 0xff) };
+      return { min: plot.scales.mbps.min, max: plot.scales.mbps.max, linkRate: plot.data[4], estimatePx: near(0xf5, 0xa5, 0x24), bitratePx: near(0x8a, 0xb4, 0xff), width: (plot as unknown as { width: number }).width, page: document.documentElement.scrollWidth };
     });
+    expect(chart.width).toBeLessThanOrEqual(700);
+    expect(chart.page).toBeLessThanOrEqual(700);
     // Unshaped: the link-rate series is all gaps, and the Mbit/s scale still spans the estimate and the bitrate.
     expect(chart.linkRate.every((v) => v === null)).toBe(true);
     expect(Number.isFinite(chart.min) && Number.isFinite(chart.max)).toBe(true);
