@@ -1,10 +1,13 @@
 /**
  * npm run abr:policy -- --video ID|info.json [--train DIR|FILE|NAME] [--out FILE]
  * Learn the `learned` ABR's policy for one video (player/sim/stochastic-dp.ts) and write it
- * as abr-policy.json: beside a bundled video's or an info.json file's (X.info.json ->
- * X.abr-policy.json, info.json -> abr-policy.json), or to --out. The packager runs this
- * itself for every video it packages (with --sim -, the video's sizes on stdin).
+ * as abr-policy.json: a library video's is renewed in place (republished atomically, nothing
+ * encoded: server/packager/abr-policy.ts); a bundled video's or an info.json file's goes
+ * beside it (X.info.json -> X.abr-policy.json, info.json -> abr-policy.json); or to --out.
+ * The packager runs this itself for every video it packages (with --sim -, the video's sizes
+ * on stdin).
  */
+import { existsSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,11 +17,14 @@ import { trainStochasticDp } from '../player/sim/stochastic-dp.js';
 import { loadConfig, REPO_ROOT } from '../server/config.js';
 import { infoPathFor, loadTraces, loadVideo, policyPathFor, UsageError } from '../server/reports/inputs.js';
 import { ProgressBar } from './lib/progress-bar.js';
+import { POLICY_FILE } from '../player/abr/learned.js';
+import { renewPolicy } from '../server/packager/abr-policy.js';
+import { PackagingError, publishedDir } from '../server/packager/index.js';
 
 const USAGE = `usage: npm run abr:policy -- --video ID|info.json [--train DIR|FILE|NAME] [--out FILE]
 
-  --video  a bundled video's name (pensieve-envivio) or an info.json file; library videos
-           get theirs when they are packaged (package again to renew it)
+  --video  a library video's id (its policy is renewed in place, and a running server
+           serves the new one), a bundled video's name (pensieve-envivio) or an info.json file
   --train  the traces it learns from (default norway-train: Pensieve's 68 Norway training traces)
   --out    where to write (default: beside the info.json)`;
 
@@ -43,8 +49,10 @@ async function main(): Promise<void> {
     video = JSON.parse(await readStdin()) as SimVideo;
   } else {
     if (!values.video) throw new UsageError(`--video is required\n${USAGE}`);
+    const mediaDir = loadConfig().mediaDir;
+    if (!out && (await publishedDir(mediaDir, values.video))) return renewLibraryPolicy(mediaDir, values.video, values.train!);
     const info = await infoPathFor(values.video);
-    if (!out && info.startsWith(path.resolve(loadConfig().mediaDir) + path.sep)) throw new UsageError(`--video ${values.video}: a library video's policy is written when it is packaged (package it again to renew it), or give --out`);
+    if (!out && info.startsWith(path.resolve(mediaDir) + path.sep)) throw new UsageError(`--video ${values.video}: give a library video by its id (to renew its policy in place), or give --out`);
     video = (await loadVideo(values.video)).sim;
     out ??= policyPathFor(info);
   }
@@ -58,6 +66,23 @@ async function main(): Promise<void> {
   await writeFile(tmp, JSON.stringify(model.policy) + '\n');
   await rename(tmp, out);
   if (!values.quiet) console.log(`wrote ${path.relative(REPO_ROOT, out) || out}: ${model.samples} samples from ${traces.length} traces (${values.train}), ${model.policy.choices.length} choices, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** A library video: learned in a child process and republished with its validators (no progress to show: a spinner of elapsed time). */
+async function renewLibraryPolicy(mediaDir: string, id: string, train: string): Promise<void> {
+  const t0 = performance.now();
+  const tick = setInterval(() => process.stderr.write(`\rlearning ${id}'s policy from ${train}... ${((performance.now() - t0) / 1000).toFixed(0)} s`), 1000);
+  try {
+    // The child learns from the repository's folder: a path given from here is made absolute.
+    const { info, dir } = await renewPolicy({ mediaDir, id, train: existsSync(train) ? path.resolve(train) : train });
+    process.stderr.write('\r\x1b[K');
+    console.log(`renewed ${id}'s policy in place (${path.relative(process.cwd(), dir) || dir}): ${info.files[POLICY_FILE].bytes} bytes, learned from ${train} in ${((performance.now() - t0) / 1000).toFixed(1)} s; its other files are unchanged`);
+  } catch (err) {
+    if (err instanceof PackagingError && err.code === 'usage') throw new UsageError(err.message);
+    throw err;
+  } finally {
+    clearInterval(tick);
+  }
 }
 
 main().catch((err) => {

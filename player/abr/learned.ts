@@ -17,7 +17,7 @@ import { recentBps, type AbrAlgorithm, type AbrContext, type ThroughputSample } 
  */
 export const POLICY_FORMAT = 'dashlab-abr-policy/2';
 const OUTDATED_FORMATS: Record<string, string> = {
-  'dashlab-abr-policy/1': 'it was learned by an older dashlab that planned every segment at its average size (it stalls where VBR segments are large); package a library video again to learn it anew (npm run abr:policy -- --video X relearns the policy of a bundled video or an info.json)',
+  'dashlab-abr-policy/1': "it was learned by an older dashlab that planned every segment at its average size (it stalls where VBR segments are large); learn it anew with npm run abr:policy -- --video X (a library video's in place, in seconds, nothing re-encoded; a bundled video's or an info.json's beside it)",
 };
 
 /** The file's name next to a package's manifest. */

@@ -88,7 +88,7 @@ export class MediaCatalog {
     if (!dir) return undefined;
     const infoBytes = await readFile(path.join(dir, 'info.json'));
     const info = JSON.parse(infoBytes.toString('utf8')) as VideoInfo;
-    const lastModifiedMs = Math.floor(Date.parse(info.createdAt) / 1000) * 1000 || 0;
+    const lastModifiedMs = Math.floor(Date.parse(info.updatedAt ?? info.createdAt) / 1000) * 1000 || 0;
     const out: MediaFile[] = [];
     const listed: Array<[string, { bytes: number; etag: string } | undefined]> = [
       ...Object.entries(info.files ?? {}),

@@ -7,7 +7,8 @@
  * <id>/manifest.mpd to the complete old package or the complete new one, never to a mix
  * and never to nothing. Work in progress lives in <MEDIA_DIR>/.tmp/ and is never listed.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, realpath, rename, rm, stat, symlink, writeFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PackagingError } from './errors.js';
@@ -192,4 +193,11 @@ export async function sweep(mediaDir: string): Promise<string[]> {
     }
   }
   return removed;
+}
+
+/** A file's strong validator: a hash of its bytes. */
+export async function etagOf(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return `"${hash.digest('base64url').slice(0, 27)}"`;
 }

@@ -2,8 +2,7 @@
  * Package one master file into <MEDIA_DIR>/<id>/: probe, encode the ladder, write the MPD,
  * the HLS playlists and info.json, verify, take a poster, publish atomically.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PACKAGING_DEFAULTS } from './defaults.js';
@@ -12,7 +11,7 @@ import { PackagingError } from './errors.js';
 import { getTools, runFfmpeg, type EncodeProgress } from './ffmpeg.js';
 import { playlistName, writeMasterPlaylist, writeMediaPlaylist } from './hls.js';
 import { defaultLadder, ladderFromSpec, parseLadderSpec, type Rung, type RungSpec } from './ladder.js';
-import { assertValidId, createStaging, discardStaging, idFromName, publish } from './library.js';
+import { assertValidId, createStaging, discardStaging, etagOf, idFromName, publish } from './library.js';
 import { writeMpd } from './mpd.js';
 import { probeSource, type SourceInfo } from './probe.js';
 import {
@@ -65,12 +64,6 @@ export interface PackageResult {
 }
 
 const ENCODE_SHARE = 94; // percent of the overall bar that encoding takes
-
-async function etagOf(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return `"${hash.digest('base64url').slice(0, 27)}"`;
-}
 
 /** Run tasks with at most `limit` at once. */
 async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

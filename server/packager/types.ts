@@ -50,6 +50,8 @@ export interface VideoInfo {
   durationS: number;
   segmentDurationS: number;
   createdAt: string;
+  /** When a file changed after packaging (the ABR policy renewed in place): Last-Modified is the later of the two. */
+  updatedAt?: string;
   source: { name: string; sizeBytes: number; container: string; width: number; height: number; fps: number; durationS: number };
   renditions: InfoRendition[];
   manifest: string;

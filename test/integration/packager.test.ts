@@ -9,7 +9,9 @@ import { runFfmpeg } from '../../server/packager/ffmpeg.js';
 import { packageVideo, probeSource, verifyPackage, type PackageProgress, type VideoInfo } from '../../server/packager/index.js';
 import { inspectRendition } from '../../server/packager/verify.js';
 import { writeMpd } from '../../server/packager/mpd.js';
-import { makeClip, tempDir, validateMpd } from '../helpers/media.js';
+import { makeClip, runScript, tempDir, validateMpd } from '../helpers/media.js';
+import { startServer } from '../helpers/server.js';
+import { etagOf } from '../../server/packager/library.js';
 import { checkPolicy, POLICY_FILE } from '../../player/abr/index.js';
 import { loadVideo } from '../../server/reports/inputs.js';
 
@@ -113,6 +115,44 @@ describe('packaging', () => {
     expect(info.files[POLICY_FILE].bytes).toBe((await lstat(path.join(dir, POLICY_FILE))).size);
     expect((await loadVideo('main', mediaDir)).policy).toEqual(policy);
   });
+
+  it('npm run abr:policy -- --video <library id> renews the policy in place: republished atomically, every other file the same, served with new validators', async () => {
+    const link = path.join(mediaDir, 'main');
+    const before = await readlink(link);
+    const old = JSON.parse(await readFile(path.join(link, 'info.json'), 'utf8')) as VideoInfo;
+    const run = await runScript('scripts/abr-policy.ts', ['--video', 'main', '--train', 'norway_tram_6,norway_metro_1'], { MEDIA_DIR: mediaDir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^renewed main's policy in place \(.*\): \d+ bytes, learned from norway_tram_6,norway_metro_1 in [\d.]+ s; its other files are unchanged$/m);
+    const after = await readlink(link);
+    expect(after).not.toBe(before);
+    expect(await readdir(path.join(mediaDir, '.store'))).toEqual([path.basename(after)]);
+    expect(await leftovers(mediaDir)).toEqual([]);
+    const now = JSON.parse(await readFile(path.join(link, 'info.json'), 'utf8')) as VideoInfo;
+    expect(now.version).toBe(old.version);
+    expect(Date.parse(now.updatedAt!)).toBeGreaterThanOrEqual(Date.parse(old.createdAt));
+    const { [POLICY_FILE]: oldPolicy, ...oldOthers } = old.files;
+    const { [POLICY_FILE]: newPolicy, ...newOthers } = now.files;
+    expect(newOthers).toEqual(oldOthers);
+    expect(newPolicy.etag).not.toBe(oldPolicy.etag);
+    expect(newPolicy.etag).toBe(await etagOf(path.join(link, POLICY_FILE)));
+    expect(checkPolicy(JSON.parse(await readFile(path.join(link, POLICY_FILE), 'utf8'))).training.name).toBe('norway_tram_6,norway_metro_1');
+    expect(await verifyPackage(link, { durationS: 9, frameS: 1 / 30 })).toMatchObject({ segments: 12 });
+    // The origin serves it with the new validator and a Last-Modified moved to updatedAt.
+    const { dashlab, url } = await startServer({ mediaDir });
+    try {
+      const res = await fetch(`${url}/media/main/${POLICY_FILE}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('etag')).toMatch(new RegExp(`^${newPolicy.etag.slice(0, -1)}`));
+      expect(Date.parse(res.headers.get('last-modified')!)).toBe(Math.floor(Date.parse(now.updatedAt!) / 1000) * 1000);
+      expect((await fetch(`${url}/media/main/${POLICY_FILE}`, { headers: { 'if-none-match': oldPolicy.etag } })).status).toBe(200);
+    } finally {
+      await dashlab.close();
+    }
+    // A video that is not in the library: exit 2 with the reason.
+    const none = await runScript('scripts/abr-policy.ts', ['--video', 'nope'], { MEDIA_DIR: mediaDir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/nope/);
+  }, 120_000);
 
   it('writes an MPD that validates against the ISO schema', async () => {
     const result = await validateMpd(path.join(mediaDir, 'main', 'manifest.mpd'));

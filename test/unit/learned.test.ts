@@ -84,7 +84,7 @@ describe('learned', () => {
   it('refuses a policy of the average-size format (/1) with the way out, and plays dashlab saying why', () => {
     expect(POLICY_FORMAT).toBe('dashlab-abr-policy/2');
     const old = { ...tinyPolicy('0'.repeat(16)), format: 'dashlab-abr-policy/1' };
-    expect(() => checkPolicy(old)).toThrow(/format dashlab-abr-policy\/1 is outdated: .*average size.*package a library video again.*npm run abr:policy -- --video X/);
+    expect(() => checkPolicy(old)).toThrow(/format dashlab-abr-policy\/1 is outdated: .*average size.*learn it anew with npm run abr:policy -- --video X \(a library video's in place/);
     const c = ctx({ history: [at(2e6)], bufferS: 12, lastIndex: 1 });
     const d = createAbr('learned', { policyProblem: 'format dashlab-abr-policy/1 is outdated' }).choose(c);
     expect(d.index).toBe(createAbr('dashlab').choose(c).index);
