@@ -148,11 +148,11 @@ async function main(): Promise<void> {
     $('#s-state').textContent = `${s.state} · ${s.abr}`;
     const t = (performance.now() - t0) / 1000;
     data[0].push(t);
-    const positive = (x: number | undefined) => (x !== undefined && Number.isFinite(x) && x > 0 ? x : null);
-    data[1].push(positive((s.estimateBps ?? NaN) / 1e6));
-    data[2].push(positive((r?.bandwidth ?? NaN) / 1e6));
+    const mbps = (bps?: number) => (bps !== undefined && Number.isFinite(bps) && bps > 0 ? bps / 1e6 : null);
+    data[1].push(mbps(s.estimateBps));
+    data[2].push(mbps(r?.bandwidth));
     data[3].push(Number.isFinite(s.bufferS) ? s.bufferS : null);
-    data[4].push(positive(linkRate.kbps === undefined ? undefined : linkRate.kbps / 1000));
+    data[4].push(mbps(linkRate.kbps === undefined ? undefined : linkRate.kbps * 1000));
     if (data[0].length > 600) data.forEach((d) => d.shift());
     plot.setData(data as uPlot.AlignedData);
     for (; logged < s.switches.length; logged++) {
