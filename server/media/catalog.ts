@@ -23,7 +23,7 @@ export interface Variant {
   /** Precomputed raw header lists, the hot path's answers: 200 (with length) and 304. */
   raw200: string[];
   raw304: string[];
-  /** Held in memory: manifests always, gzip variants always. */
+  /** Held in memory: gzip variants always, the identity of text files up to HOLD_IDENTITY_BYTES. */
   body?: Buffer;
 }
 
@@ -35,6 +35,12 @@ export interface MediaFile {
   identity: Variant;
   gzip?: Variant;
 }
+
+/**
+ * A larger text file (an ABR policy: ~1 MB, 40 KB gzipped) keeps only its gzip variant in
+ * memory: browsers ask for that; the rare identity request reads the disk like a segment.
+ */
+export const HOLD_IDENTITY_BYTES = 16 * 1024;
 
 const etagOfBuffer = (b: Buffer) => `"${createHash('sha256').update(b).digest('base64url').slice(0, 27)}"`;
 
@@ -126,7 +132,7 @@ export class MediaCatalog {
         const raw200 = [...Object.entries(headers).flat(), 'Content-Length', String(v.size)];
         return { etag: v.etag, size: v.size, headers, raw200, raw304, body: v.body };
       };
-      const file: MediaFile = { id, name, path: full, lastModifiedMs, identity: variant({ etag, size: st.size, body }) };
+      const file: MediaFile = { id, name, path: full, lastModifiedMs, identity: variant({ etag, size: st.size, body: body && body.length <= HOLD_IDENTITY_BYTES ? body : undefined }) };
       if (policy.compressible && body) {
         const gz = gzipSync(body, { level: 9 });
         if (gz.length < body.length) file.gzip = variant({ etag: `${etag.slice(0, -1)}-gz"`, encoding: 'gzip', size: gz.length, body: gz });

@@ -145,6 +145,14 @@ describe('packaging', () => {
       expect(res.headers.get('etag')).toMatch(new RegExp(`^${newPolicy.etag.slice(0, -1)}`));
       expect(Date.parse(res.headers.get('last-modified')!)).toBe(Math.floor(Date.parse(now.updatedAt!) / 1000) * 1000);
       expect((await fetch(`${url}/media/main/${POLICY_FILE}`, { headers: { 'if-none-match': oldPolicy.etag } })).status).toBe(200);
+      // Memory: the policy (large text) keeps only its gzip variant; identity requests read the disk, byte for byte.
+      const held = dashlab.catalog.get('main', POLICY_FILE)!;
+      expect(held.identity.body).toBeUndefined();
+      expect(held.gzip?.body?.length).toBeGreaterThan(0);
+      expect(dashlab.catalog.get('main', 'manifest.mpd')!.identity.body).toBeDefined();
+      const plain = await fetch(`${url}/media/main/${POLICY_FILE}`, { headers: { 'accept-encoding': 'identity' } });
+      expect(plain.headers.get('content-encoding')).toBeNull();
+      expect(await plain.text()).toBe(await readFile(path.join(link, POLICY_FILE), 'utf8'));
     } finally {
       await dashlab.close();
     }
