@@ -21,7 +21,7 @@ form{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:16px
 select,button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:6px 10px} button{cursor:pointer;justify-self:start}
 label{white-space:nowrap;margin-right:10px} p{color:#9aa0aa}
 </style></head><body>
-<header><h1><a href="/">dashlab</a> · ABR lab</h1></header>
+<header><h1><a href="/">dashlab</a> · ABR lab</h1><a href="/compare">Side by side (real players, live)</a></header>
 <main>
 <p>Runs every chosen algorithm on every trace of the set in the simulator (the player's own ABR code in virtual time) and shows a report: table, QoE distribution, one session's timeline, bitrate against rebuffering. The same report comes from <code>npm run compare -- --html report.html</code>.</p>
 <form action="/reports/view" method="get" id="form">
