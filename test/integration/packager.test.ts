@@ -120,27 +120,35 @@ describe('packaging', () => {
     const link = path.join(mediaDir, 'main');
     const before = await readlink(link);
     const old = JSON.parse(await readFile(path.join(link, 'info.json'), 'utf8')) as VideoInfo;
-    const run = await runScript('scripts/abr-policy.ts', ['--video', 'main', '--train', 'norway_tram_6,norway_metro_1'], { MEDIA_DIR: mediaDir });
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^renewed main's policy in place \(.*\): \d+ bytes, learned from norway_tram_6,norway_metro_1 in [\d.]+ s; its other files are unchanged$/m);
-    const after = await readlink(link);
-    expect(after).not.toBe(before);
-    expect(await readdir(path.join(mediaDir, '.store'))).toEqual([path.basename(after)]);
-    expect(await leftovers(mediaDir)).toEqual([]);
-    const now = JSON.parse(await readFile(path.join(link, 'info.json'), 'utf8')) as VideoInfo;
-    expect(now.version).toBe(old.version);
-    expect(Date.parse(now.updatedAt!)).toBeGreaterThanOrEqual(Date.parse(old.createdAt));
-    const { [POLICY_FILE]: oldPolicy, ...oldOthers } = old.files;
-    const { [POLICY_FILE]: newPolicy, ...newOthers } = now.files;
-    expect(newOthers).toEqual(oldOthers);
-    expect(newPolicy.etag).not.toBe(oldPolicy.etag);
-    expect(newPolicy.etag).toBe(await etagOf(path.join(link, POLICY_FILE)));
-    expect(checkPolicy(JSON.parse(await readFile(path.join(link, POLICY_FILE), 'utf8'))).training.name).toBe('norway_tram_6,norway_metro_1');
-    expect(await verifyPackage(link, { durationS: 9, frameS: 1 / 30 })).toMatchObject({ segments: 12 });
-    // The origin serves it with the new validator and a Last-Modified moved to updatedAt.
+    // A server already running serves the old policy, then sees the swap.
     const { dashlab, url } = await startServer({ mediaDir });
     try {
-      const res = await fetch(`${url}/media/main/${POLICY_FILE}`);
+      expect((await fetch(`${url}/media/main/${POLICY_FILE}`)).headers.get('etag')).toMatch(new RegExp(`^${old.files[POLICY_FILE].etag.slice(0, -1)}`));
+      const run = await runScript('scripts/abr-policy.ts', ['--video', 'main', '--train', 'norway_tram_6,norway_metro_1'], { MEDIA_DIR: mediaDir });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^renewed main's policy in place \(.*\): \d+ bytes, learned from norway_tram_6,norway_metro_1 in [\d.]+ s; its other files are unchanged$/m);
+      const after = await readlink(link);
+      expect(after).not.toBe(before);
+      expect(await readdir(path.join(mediaDir, '.store'))).toEqual([path.basename(after)]);
+      expect(await leftovers(mediaDir)).toEqual([]);
+      const now = JSON.parse(await readFile(path.join(link, 'info.json'), 'utf8')) as VideoInfo;
+      expect(now.version).toBe(old.version);
+      expect(Date.parse(now.updatedAt!)).toBeGreaterThanOrEqual(Date.parse(old.createdAt));
+      const { [POLICY_FILE]: oldPolicy, ...oldOthers } = old.files;
+      const { [POLICY_FILE]: newPolicy, ...newOthers } = now.files;
+      expect(newOthers).toEqual(oldOthers);
+      expect(newPolicy.etag).not.toBe(oldPolicy.etag);
+      expect(newPolicy.etag).toBe(await etagOf(path.join(link, POLICY_FILE)));
+      expect(checkPolicy(JSON.parse(await readFile(path.join(link, POLICY_FILE), 'utf8'))).training.name).toBe('norway_tram_6,norway_metro_1');
+      expect(await verifyPackage(link, { durationS: 9, frameS: 1 / 30 })).toMatchObject({ segments: 12 });
+      // The running origin picks up the swap (it watches the library) and serves the new validator
+      // and a Last-Modified moved to updatedAt.
+      const deadline = Date.now() + 5000;
+      let res = await fetch(`${url}/media/main/${POLICY_FILE}`);
+      while (!res.headers.get('etag')!.startsWith(newPolicy.etag.slice(0, -1)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        res = await fetch(`${url}/media/main/${POLICY_FILE}`);
+      }
       expect(res.status).toBe(200);
       expect(res.headers.get('etag')).toMatch(new RegExp(`^${newPolicy.etag.slice(0, -1)}`));
       expect(Date.parse(res.headers.get('last-modified')!)).toBe(Math.floor(Date.parse(now.updatedAt!) / 1000) * 1000);
