@@ -197,7 +197,7 @@ describe('crash recovery', () => {
         expect(await list()).toEqual(['seed']);
         expect((await fetch(`${second.url}/media/long/manifest.mpd`)).status).toBe(404);
       }
-      await waitFor(async () => ((await job(second.url, r.body.jobId!)).state === 'done' ? true : undefined), 120_000, 'job to finish');
+      await waitFor(async () => ((await job(second.url, r.body.jobId!)).state === 'done' ? true : undefined), 240_000, 'job to finish');
       expect(await list()).toEqual(['seed', 'long']);
       expect((await fetch(`${second.url}/media/long/manifest.mpd`)).status).toBe(200);
       // The killed run's staging folder was swept; the upload is gone now that it is published.
@@ -206,5 +206,6 @@ describe('crash recovery', () => {
     } finally {
       expect(await second.stop()).toBe(0); // SIGTERM: a clean exit
     }
-  });
+    // Two packagings of a 720p clip: ~30 s on a quiet machine, past 120 s on a loaded one.
+  }, 300_000);
 });

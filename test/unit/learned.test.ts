@@ -164,5 +164,6 @@ describe('learned', () => {
     const fresh = trainStochasticDp({ traces, video: v.sim, trainingName: 'norway-train' }).policy;
     expect(fresh.choices === v.policy!.choices, 'the bundled abr-policy.json is stale').toBe(true);
     expect({ ...fresh, choices: '' }).toEqual({ ...v.policy!, choices: '' });
-  }, 60_000);
+    // ~11 s alone; CI machines have run it 2-6x slower, and a timeout here says nothing about the policy.
+  }, 300_000);
 });
