@@ -108,7 +108,7 @@ export function simulateSession(o: { algo: string; trace: Trace; video: SimVideo
 export function learnedUnavailable(input: Pick<CompareInput, 'video' | 'traces' | 'training'>): string | undefined {
   const keys = input.video.policy?.training.traceKeys ?? input.training?.traces.map(traceKey);
   if (!keys?.length && input.video.policyProblem) return `${input.video.name}'s policy cannot be used (${input.video.policyProblem}) and no training traces were given`;
-  if (!keys?.length) return `${input.video.name} has no learned policy (abr-policy.json: package it again to learn one) and no training traces were given`;
+  if (!keys?.length) return `${input.video.name} has no learned policy (abr-policy.json: npm run abr:policy -- --video ${input.video.name} learns one) and no training traces were given`;
   const seen = new Set(keys);
   const shared = input.traces.find((t) => seen.has(traceKey(t.trace)));
   if (shared) return `${shared.name} is among the traces its policy learned from (${input.video.policy?.training.name ?? input.training?.name}); score it on traces it has not seen, or leave it out`;
