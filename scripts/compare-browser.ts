@@ -183,8 +183,12 @@ async function main(): Promise<void> {
     console.log(`mean |measured - simulated| QoE: ${(gaps.reduce((a, b) => a + b, 0) / gaps.length).toFixed(2)}`);
   }
   const incomplete = measured.filter((m) => m.session.error);
+  // Stops with media buffered are this machine's (decoding), not the network's: said, not scored.
+  const starved = measured.filter((m) => m.session.starvedS >= 0.05).map((m) => ({ player: m.session.player, trace: m.trace.name, seconds: m.session.starvedS }));
+  const starvedNotes = starved.map((s) => `${s.player} on ${s.trace}: playback stopped ${s.seconds.toFixed(1)} s with media buffered (this machine decoded too slowly; not counted as rebuffering)`);
+  if (starved.length) console.log(`\nwarning: ${starvedNotes.join('\nwarning: ')}\n(run fewer sessions at a time, e.g. --parallel 1, to leave the decoder more CPU)`);
   if (values.json) {
-    const slim = { ...result, results: results.map(({ timeline: _t, ...rest }) => rest), simulated, incomplete: incomplete.map((m) => ({ player: m.session.player, trace: m.trace.name, error: m.session.error })) };
+    const slim = { ...result, results: results.map(({ timeline: _t, ...rest }) => rest), simulated, incomplete: incomplete.map((m) => ({ player: m.session.player, trace: m.trace.name, error: m.session.error })), starved };
     await writeFile(values.json, JSON.stringify(slim, null, 2) + '\n');
     console.log(`wrote ${values.json}`);
   }
@@ -193,6 +197,7 @@ async function main(): Promise<void> {
       `Each player played the whole video once per trace in headless Chromium, ${parallel} session${parallel === 1 ? '' : 's'} at a time, each on its own shaped link replaying the trace from its start in real time; audio segments share the link, as in any player.`,
       'QoE is computed from what each page downloaded (the last download of each segment is the one played) and the stalls it reported, with the declared bandwidth of each rendition.',
       ...incomplete.map((m) => `${m.session.player} on ${m.trace.name}: ${m.session.error} (scored on what it played)`),
+      ...starvedNotes,
     ];
     const data = buildReportData({
       title: `Browser comparison: ${info.id}`,

@@ -10,6 +10,7 @@ import { MediaBuffer } from './media-buffer.js';
 import { MpdError, parseMpd, type AdaptationSet, type Manifest, type Representation } from './mpd.js';
 import { BUFFER_DEFAULTS, fetchDelayS, shouldAbandon, type BufferPolicy } from './schedule.js';
 import { offerSources, SourcePicker, type SourceState } from './sources.js';
+import { StallWatch } from './stall-watch.js';
 
 export interface PlayerOptions {
   abr?: string;
@@ -47,7 +48,10 @@ export interface PlayerStats {
   currentTimeS: number;
   durationS: number;
   startupS?: number;
+  /** Rebuffering: playback stopped with the buffer empty (completed stops). */
   stalls: { count: number; seconds: number };
+  /** Playback stopped with media buffered: the machine did not decode in time (stall-watch.ts). */
+  starved: { count: number; seconds: number };
   frames: { dropped: number; total: number };
   requests: { network: number; fromCache: number; notModified: number; abandoned: number; bytes: number; failovers: number };
   /** Where segments came from: each BaseURL the manifest offers, as measured (sources.ts). */
@@ -98,8 +102,7 @@ export class DashlabPlayer {
   private life = new AbortController();
   private t0 = 0;
   private stats_: PlayerStats;
-  private stallStart: number | undefined;
-  private started = false;
+  private stallWatch?: StallWatch;
   private seeking = false;
   private ticker?: ReturnType<typeof setInterval>;
 
@@ -126,6 +129,7 @@ export class DashlabPlayer {
       currentTimeS: 0,
       durationS: 0,
       stalls: { count: 0, seconds: 0 },
+      starved: { count: 0, seconds: 0 },
       frames: { dropped: 0, total: 0 },
       requests: { network: 0, fromCache: 0, notModified: 0, abandoned: 0, bytes: 0, failovers: 0 },
       sources: [],
@@ -272,25 +276,17 @@ export class DashlabPlayer {
   private watchVideo(video: HTMLVideoElement): void {
     const now = () => (performance.now() - this.t0) / 1000;
     const on = (e: string, fn: () => void) => video.addEventListener(e, fn, { signal: this.life.signal });
-    on('playing', () => {
-      if (!this.started) {
-        this.started = true;
-        this.stats_.startupS = now();
-      }
-      if (this.stallStart !== undefined) {
-        this.stats_.stalls.seconds += now() - this.stallStart;
-        this.stallStart = undefined;
-      }
-      this.stats_.state = 'playing';
-    });
-    on('waiting', () => {
-      if (!this.started || this.seeking || video.ended) return;
-      if (this.stallStart === undefined) {
-        this.stallStart = now();
-        this.stats_.stalls.count++;
+    this.stallWatch = new StallWatch(video, {
+      now,
+      ignore: () => this.seeking,
+      signal: this.life.signal,
+      onStall: (e) => {
         this.stats_.state = 'stalled';
-        this.emit('stall', { atS: this.stallStart, currentTimeS: video.currentTime });
-      }
+        this.emit('stall', e);
+      },
+    });
+    on('playing', () => {
+      this.stats_.state = 'playing';
     });
     on('pause', () => {
       if (!video.ended) this.stats_.state = 'paused';
@@ -367,7 +363,7 @@ export class DashlabPlayer {
       totalSegments: s.reps[0].segments.length,
       upcomingSizes: upcoming.length ? upcoming : undefined,
       nowS: performance.now() / 1000,
-      rebuffering: this.stallStart !== undefined,
+      rebuffering: this.stallWatch?.rebuffering ?? false,
     });
     return { index: Math.max(0, Math.min(s.reps.length - 1, decision.index)), decision };
   }
@@ -532,6 +528,11 @@ export class DashlabPlayer {
       this.stats_.representation = { index: vs.rep, id: r.id, width: r.width, height: r.height, bandwidth: r.bandwidth };
     }
     this.stats_.sources = this.sources.snapshot();
+    if (this.stallWatch) {
+      this.stats_.startupS = this.stallWatch.startupS;
+      this.stats_.stalls = { ...this.stallWatch.stalls };
+      this.stats_.starved = { ...this.stallWatch.starved };
+    }
     return structuredClone(this.stats_);
   }
 

@@ -3,6 +3,7 @@
  * the MPD) and hls.js (plays master.m3u8 over the same segments). dash.js and hls.js are
  * loaded only when chosen.
  */
+import { bufferedAhead, StallWatch, type StallEvent } from '../engine/stall-watch.js';
 import type { DashlabPlayer, PlayerStats, SwitchRecord } from '../index.js';
 
 export type EngineName = 'dashlab' | 'dashjs' | 'hlsjs';
@@ -19,42 +20,23 @@ export interface EngineView {
 
 /** Stalls, startup and frames from the video element, for the engines that do not count them our way. */
 class VideoWatch {
-  started = false;
-  startupS?: number;
-  stallStart?: number;
-  stalls = { count: 0, seconds: 0 };
   state: PlayerStats['state'] = 'loading';
+  private readonly stalls: StallWatch;
   private readonly t0 = performance.now();
-  constructor(private readonly video: HTMLVideoElement, onStall: () => void) {
-    const now = () => (performance.now() - this.t0) / 1000;
-    video.addEventListener('playing', () => {
-      if (!this.started) {
-        this.started = true;
-        this.startupS = now();
-      }
-      if (this.stallStart !== undefined) {
-        this.stalls.seconds += now() - this.stallStart;
-        this.stallStart = undefined;
-      }
-      this.state = 'playing';
+  constructor(private readonly video: HTMLVideoElement, onStall: (e: StallEvent) => void) {
+    this.stalls = new StallWatch(video, {
+      now: () => (performance.now() - this.t0) / 1000,
+      ignore: () => video.seeking,
+      onStall: (e) => {
+        this.state = 'stalled';
+        onStall(e);
+      },
     });
-    video.addEventListener('waiting', () => {
-      if (!this.started || video.seeking || video.ended || this.stallStart !== undefined) return;
-      this.stallStart = now();
-      this.stalls.count++;
-      this.state = 'stalled';
-      onStall();
-    });
+    video.addEventListener('playing', () => (this.state = 'playing'));
     video.addEventListener('pause', () => {
       if (!video.ended) this.state = 'paused';
     });
     video.addEventListener('ended', () => (this.state = 'ended'));
-  }
-  bufferS(): number {
-    const b = this.video.buffered;
-    const t = this.video.currentTime;
-    for (let i = 0; i < b.length; i++) if (b.start(i) <= t + 0.1 && b.end(i) > t) return b.end(i) - t;
-    return 0;
   }
   base(): PlayerStats {
     const q = this.video.getVideoPlaybackQuality?.();
@@ -63,11 +45,12 @@ class VideoWatch {
       abr: 'built-in',
       manual: undefined,
       representations: [],
-      bufferS: this.bufferS(),
+      bufferS: bufferedAhead(this.video),
       currentTimeS: this.video.currentTime,
       durationS: Number.isFinite(this.video.duration) ? this.video.duration : 0,
-      startupS: this.startupS,
-      stalls: { ...this.stalls },
+      startupS: this.stalls.startupS,
+      stalls: { ...this.stalls.stalls },
+      starved: { ...this.stalls.starved },
       frames: { dropped: q?.droppedVideoFrames ?? 0, total: q?.totalVideoFrames ?? 0 },
       requests: { network: 0, fromCache: 0, notModified: 0, abandoned: 0, bytes: 0, failovers: 0 },
       sources: [],
@@ -105,7 +88,7 @@ export async function startDashjs(video: HTMLVideoElement, mpdUrl: string): Prom
   const dashjs = (await import('dashjs')) as unknown as { MediaPlayer: () => { create: () => any }; MediaPlayer_events?: unknown };
   const player = dashjs.MediaPlayer().create();
   const ev = emitter();
-  const watch = new VideoWatch(video, () => ev.emit('stall', {}));
+  const watch = new VideoWatch(video, (e) => ev.emit('stall', e));
   const switches: SwitchRecord[] = [];
   const t0 = performance.now();
   player.initialize(video, mpdUrl, true);
@@ -114,7 +97,7 @@ export async function startDashjs(video: HTMLVideoElement, mpdUrl: string): Prom
     if (e.mediaType !== 'video') return;
     const list = reps();
     const to = e.newRepresentation ? list.findIndex((r) => r.id === e.newRepresentation!.id) : -1;
-    const rec: SwitchRecord = { atS: (performance.now() - t0) / 1000, segment: -1, from: switches.at(-1)?.to, to, bitrate: e.newRepresentation?.bandwidth ?? 0, reason: 'dash.js ABR', bufferS: watch.bufferS() };
+    const rec: SwitchRecord = { atS: (performance.now() - t0) / 1000, segment: -1, from: switches.at(-1)?.to, to, bitrate: e.newRepresentation?.bandwidth ?? 0, reason: 'dash.js ABR', bufferS: bufferedAhead(video) };
     switches.push(rec);
     ev.emit('switch', rec);
   });
@@ -151,12 +134,12 @@ export async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Prom
   const { default: Hls } = (await import('hls.js')) as unknown as { default: any };
   const hls = new Hls();
   const ev = emitter();
-  const watch = new VideoWatch(video, () => ev.emit('stall', {}));
+  const watch = new VideoWatch(video, (e) => ev.emit('stall', e));
   const switches: SwitchRecord[] = [];
   const t0 = performance.now();
   hls.on(Hls.Events.LEVEL_SWITCHED, (_e: unknown, data: { level: number }) => {
     const lvl = hls.levels[data.level];
-    const rec: SwitchRecord = { atS: (performance.now() - t0) / 1000, segment: -1, from: switches.at(-1)?.to, to: data.level, bitrate: lvl?.bitrate ?? 0, reason: 'hls.js ABR', bufferS: watch.bufferS() };
+    const rec: SwitchRecord = { atS: (performance.now() - t0) / 1000, segment: -1, from: switches.at(-1)?.to, to: data.level, bitrate: lvl?.bitrate ?? 0, reason: 'hls.js ABR', bufferS: bufferedAhead(video) };
     switches.push(rec);
     ev.emit('switch', rec);
   });

@@ -141,7 +141,10 @@ async function main(): Promise<void> {
     $('#s-rep').textContent = r ? `${r.width ?? '?'}x${r.height ?? '?'} · ${fmtKbps(r.bandwidth)}` : '–';
     $('#s-est').textContent = fmtKbps(s.estimateBps);
     $('#s-buf').textContent = fmtS(s.bufferS);
-    $('#s-stalls').textContent = `${s.stalls.count} (${s.stalls.seconds.toFixed(1)} s)`;
+    // A stop with media buffered is the decoder's (a busy machine), said apart from rebuffering.
+    const starved = s.starved.count ? ` · ${s.starved.count} decoding (${s.starved.seconds.toFixed(1)} s)` : '';
+    $('#s-stalls').textContent = `${s.stalls.count} (${s.stalls.seconds.toFixed(1)} s)${starved}`;
+    $('#s-stalls').title = 'Rebuffering: playback stopped with the buffer empty. "decoding": stopped with media buffered, because this machine did not decode in time.';
     $('#s-frames').textContent = `${s.frames.dropped} of ${s.frames.total}`;
     $('#s-cache').textContent = `${s.requests.fromCache} cached, ${s.requests.notModified} × 304, ${s.requests.network} network`;
     $('#s-startup').textContent = fmtS(s.startupS);

@@ -24,6 +24,8 @@ export interface MeasuredSession extends SessionMetrics {
   /** Mean time from sending a video segment request to its first byte, ms (the model's RTT). */
   meanTtfbMs: number;
   timeline: Array<{ t: number; kbps: number; bufferS: number }>;
+  /** Seconds playback stopped with media buffered (the machine decoded too slowly); not rebuffering. */
+  starvedS: number;
   error?: string;
 }
 
@@ -35,6 +37,7 @@ interface PageStats {
   durationS: number;
   startupS?: number;
   stalls: { count: number; seconds: number };
+  starved: { count: number; seconds: number };
 }
 
 export function parsePlayers(spec: string, abrNames: readonly string[]): PlayerSpec[] {
@@ -148,5 +151,5 @@ export async function playSession(opts: {
   const stallS = endStallS ?? last?.stalls.seconds ?? 0;
   const m = sessionMetrics(played, stallS, last?.startupS ?? 0, played.length * opts.segmentS);
   const meanTtfbMs = ttfbs.length ? ttfbs.reduce((a, b) => a + b, 0) / ttfbs.length : 0;
-  return { player: opts.player.label, ...m, complete, played, meanTtfbMs, timeline, error };
+  return { player: opts.player.label, ...m, complete, played, meanTtfbMs, timeline, starvedS: last?.starved.seconds ?? 0, error };
 }

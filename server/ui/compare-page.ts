@@ -83,7 +83,7 @@ setInterval(() => {
     if (s?.representation && s.state === 'playing') { sums[i].n++; sums[i].sum += s.representation.bandwidth; }
     const avg = sums[i].n ? sums[i].sum / sums[i].n : undefined;
     const cells = [f.title, s?.representation ? (s.representation.height ?? '?') + 'p' : '–', kbps(avg), kbps(s?.estimateBps), s ? s.bufferS.toFixed(1) + ' s' : '–',
-      s ? s.stalls.count + ' (' + s.stalls.seconds.toFixed(1) + ' s)' : '–', s ? String(s.switches.length) : '–', s?.startupS !== undefined ? s.startupS.toFixed(1) + ' s' : '–'];
+      s ? s.stalls.count + ' (' + s.stalls.seconds.toFixed(1) + ' s)' + (s.starved?.count ? ' · ' + s.starved.count + ' decoding' : '') : '–', s ? String(s.switches.length) : '–', s?.startupS !== undefined ? s.startupS.toFixed(1) + ' s' : '–'];
     for (const c of cells) { const td = document.createElement('td'); td.textContent = c; tr.append(td); }
     tbody.append(tr);
   });

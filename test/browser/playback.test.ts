@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg } from '../../server/packager/ffmpeg.js';
 import { packageVideo } from '../../server/packager/index.js';
-import { browserFixture, playerStats as stats, waitForStats as waitFor } from '../helpers/browser.js';
+import { browserFixture, playerStats as stats, waitForEnd, waitForStats as waitFor } from '../helpers/browser.js';
 import { makeClip } from '../helpers/media.js';
 
 let fx: Awaited<ReturnType<typeof browserFixture>>;
@@ -28,15 +28,13 @@ afterAll(async () => {
   await fx?.close();
 });
 
-const waitForState = (page: Page, states: string[], timeoutMs: number) => waitFor(page, (s) => states.includes(s.state), timeoutMs, states.join(' or '));
-
 describe('dashlab player', () => {
   it('plays the video from start to end without a stall', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${url}/watch/clip?abr=dashlab`);
-    const end = await waitForState(page, ['ended'], 60_000);
+    const end = await waitForEnd(page, 'the end');
     expect(errors).toEqual([]);
     expect(end.error).toBeUndefined();
     expect(end.stalls.count).toBe(0);
@@ -44,7 +42,7 @@ describe('dashlab player', () => {
     expect(end.frames.total).toBeGreaterThan(300);
     expect(end.requests.network).toBeGreaterThan(3);
     await page.close();
-  });
+  }, 600_000);
 
   it('the watch page charts the estimate and the chosen bitrate on a direct link (no link rate to plot), within a narrow window', async () => {
     // 700 px: the one-column layout, where a 1fr column once grew with the chart inside it.
@@ -79,7 +77,7 @@ describe('dashlab player', () => {
     const policyRequests: number[] = [];
     page.on('response', (r) => r.url().endsWith('/media/clip/abr-policy.json') && policyRequests.push(r.status()));
     await page.goto(`${url}/watch/clip?abr=learned`);
-    const end = await waitForState(page, ['ended'], 60_000);
+    const end = await waitForEnd(page, 'the end');
     expect(end.error).toBeUndefined();
     expect(end.abr).toBe('learned');
     expect(policyRequests).toEqual([200]);
@@ -88,7 +86,7 @@ describe('dashlab player', () => {
     // policy it would read "no learned policy".
     expect(end.decision).toMatch(/^(learned: |link above the policy's range; dashlab: )/);
     await page.close();
-  });
+  }, 600_000);
 
   it('?abr=learned with a policy of the outdated average-size format plays dashlab\'s choices and says why', async () => {
     const page = await browser.newPage();
@@ -98,12 +96,12 @@ describe('dashlab player', () => {
       await route.fulfill({ response: res, json: { ...(await res.json()), format: 'dashlab-abr-policy/1' } });
     });
     await page.goto(`${url}/watch/clip?abr=learned`);
-    const end = await waitForState(page, ['ended'], 60_000);
+    const end = await waitForEnd(page, 'the end');
     expect(end.error).toBeUndefined();
     expect(end.abr).toBe('learned');
     expect(end.decision).toMatch(/^the video's policy is unusable \(not an ABR policy: format dashlab-abr-policy\/1 is outdated: .*\); dashlab: /);
     await page.close();
-  });
+  }, 600_000);
 });
 
 const player = (page: Page) => ({
@@ -196,16 +194,16 @@ describe('/watch?src= plays an MPD from another origin, packaged by ffmpeg with 
     // localhost vs 127.0.0.1: a different origin for the browser.
     const page_url = `${url.replace('127.0.0.1', 'localhost')}/watch?src=${encodeURIComponent(`${otherUrl}/stream.mpd`)}`;
     await page.goto(page_url);
-    const end = await waitForState(page, ['ended'], 60_000);
+    const end = await waitForEnd(page, 'the end');
     expect(end.stalls.count).toBe(0);
     expect(end.currentTimeS).toBeGreaterThan(11.5);
     await page.close();
-  });
+  }, 600_000);
 
   it('chooses where to fetch: a manifest with three BaseURLs plays from the fastest, past a dead one', async () => {
     const page = await browser.newPage();
     await page.goto(`${url}/watch?src=${encodeURIComponent(`${otherUrl}/multi.mpd`)}`);
-    const end = await waitForState(page, ['ended'], 90_000);
+    const end = await waitForEnd(page, 'the end');
     const full = (await page.evaluate(() => (window as unknown as { dashlabPlayer: { stats(): unknown } }).dashlabPlayer.stats())) as {
       requests: { failovers: number };
       sources: Array<{ source: string; downloads: number; failures: number; bps?: number }>;
@@ -223,7 +221,7 @@ describe('/watch?src= plays an MPD from another origin, packaged by ffmpeg with 
     expect(slow!.downloads).toBeLessThanOrEqual(4);
     expect(fast!.downloads).toBeGreaterThan(slow!.downloads);
     await page.close();
-  });
+  }, 600_000);
 
   it('chooses among the sources the page lists (?sources=) for a manifest without BaseURLs; bad sources are refused', async () => {
     const deadPort = await new Promise<number>((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => r(p)); }); });
@@ -231,7 +229,7 @@ describe('/watch?src= plays an MPD from another origin, packaged by ffmpeg with 
     const sources = [`http://127.0.0.1:${deadPort}`, `${url}/net/400kbps`, url];
     const page = await browser.newPage();
     await page.goto(`${url}/watch/clip?sources=${encodeURIComponent(sources.join(','))}`);
-    const end = await waitForState(page, ['ended'], 90_000);
+    const end = await waitForEnd(page, 'the end');
     const full = (await page.evaluate(() => (window as unknown as { dashlabPlayer: { stats(): unknown } }).dashlabPlayer.stats())) as { sources: Array<{ source: string; downloads: number; failures: number; bps?: number }> };
     const [dead, slow, fast] = sources.map((b) => full.sources.find((s) => s.source === `${b}/media/clip/`));
     expect(end.error).toBeUndefined();
@@ -248,7 +246,7 @@ describe('/watch?src= plays an MPD from another origin, packaged by ffmpeg with 
       expect(await res.text()).toMatch(/source/);
     }
     expect((await fetch(`${url}/watch/clip?engine=dashjs&sources=${encodeURIComponent(url)}`)).status).toBe(400);
-  });
+  }, 600_000);
 
   it('a manifest that does not exist shows a clear error on the page', async () => {
     const page = await browser.newPage();

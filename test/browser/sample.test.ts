@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SAMPLE_MASTER } from '../../server/config.js';
 import { packageSample } from '../../server/packager/index.js';
-import { browserFixture, waitForStats } from '../helpers/browser.js';
+import { browserFixture, waitForEnd, waitForStats } from '../helpers/browser.js';
 
 let fx: Awaited<ReturnType<typeof browserFixture>>;
 
@@ -17,15 +17,17 @@ afterAll(async () => {
   await fx?.close();
 });
 
+// 1080p decoding may run slower than real time on a loaded machine: that is not rebuffering
+// (stats().starved counts it), and the wait lasts while the playhead moves.
 it('the sample plays from start to end without a stall', async () => {
   const page = await fx.browser.newPage();
   await page.goto(`${fx.url}/watch/sample`);
-  const s = await waitForStats(page, (x) => x.state === 'ended', 120_000, 'the end of the sample');
+  const s = await waitForEnd(page, 'the end of the sample');
   expect(s.error).toBeUndefined();
   expect(s.stalls.count).toBe(0);
   expect(s.currentTimeS).toBeGreaterThan(59.5);
   await page.close();
-}, 180_000);
+}, 600_000);
 
 it('the sample, throttled live: top quality unthrottled, the lowest rung within a few segments at 600 kbit/s, back up when restored', async () => {
   const page = await fx.browser.newPage();

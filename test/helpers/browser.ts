@@ -23,6 +23,7 @@ export interface PageStats {
   representation?: { index: number; bandwidth: number };
   estimateBps?: number;
   stalls: { count: number; seconds: number };
+  starved: { count: number; seconds: number };
   frames: { total: number; dropped: number };
   switches: unknown[];
   abr?: string;
@@ -42,6 +43,29 @@ export async function waitForStats(page: Page, pred: (s: PageStats) => boolean, 
     if (s?.state === 'error') throw new Error(`player error while waiting for ${what}: ${s.error}`);
     if (s && pred(s)) return s;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last stats ${JSON.stringify(s)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * Wait for the end of playback for as long as the playhead keeps moving: a loaded machine
+ * plays slower than real time (its decoder starved), which is not a failure; a playhead still
+ * for `stuckMs` is. `maxMs` stays under the test's own timeout.
+ */
+export async function waitForEnd(page: Page, what: string, { stuckMs = 30_000, maxMs = 540_000 } = {}): Promise<PageStats> {
+  const started = Date.now();
+  let at = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const s = await playerStats(page);
+    if (s?.state === 'error') throw new Error(`player error while waiting for ${what}: ${s.error}`);
+    if (s?.state === 'ended') return s;
+    if (s && s.currentTimeS !== at) {
+      at = s.currentTimeS;
+      movedAt = Date.now();
+    }
+    if (Date.now() - movedAt > stuckMs) throw new Error(`the playhead stood still for ${stuckMs / 1000} s waiting for ${what}; last stats ${JSON.stringify(s)}`);
+    if (Date.now() - started > maxMs) throw new Error(`timed out after ${maxMs / 1000} s waiting for ${what} (still moving); last stats ${JSON.stringify(s)}`);
     await page.waitForTimeout(250);
   }
 }
