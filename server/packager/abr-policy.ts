@@ -66,7 +66,8 @@ export async function renewPolicy(opts: { mediaDir: string; id: string; train?: 
       files: { ...info.files, [POLICY_FILE]: { bytes: (await stat(policyPath)).size, etag: await etagOf(policyPath) } },
     };
     await writeFile(path.join(staging, INFO_FILE), JSON.stringify(renewed, null, 2) + '\n');
-    return { info: renewed, dir: await publish(opts.mediaDir, opts.id, staging) };
+    // Only over the version it was made from: a re-packaging meanwhile is not reverted.
+    return { info: renewed, dir: await publish(opts.mediaDir, opts.id, staging, { replacing: dir }) };
   } catch (err) {
     await discardStaging(staging);
     throw err;

@@ -9,6 +9,7 @@ export type PackagingErrorCode =
   | 'verify' // the package did not pass verification
   | 'learn' // learning the learned ABR's policy failed
   | 'usage' // bad options (ladder spec, id, segment length)
+  | 'conflict' // the published video changed while this work, derived from it, ran
   | 'cancelled';
 
 export class PackagingError extends Error {

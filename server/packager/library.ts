@@ -62,16 +62,28 @@ export async function discardStaging(dir: string): Promise<void> {
   await rm(`${dir}.owner`, { force: true });
 }
 
-/** Atomically make `staging` the published content of `id`, replacing any earlier version. */
-export async function publish(mediaDir: string, id: string, staging: string): Promise<string> {
+/**
+ * Atomically make `staging` the published content of `id`, replacing any earlier version.
+ * `replacing`: the folder (publishedDir) the staging was made from; if `id` is published from
+ * another one by now (re-packaged meanwhile), nothing is replaced and a 'conflict' is thrown,
+ * so work derived from an old version never reverts a newer one.
+ */
+export async function publish(mediaDir: string, id: string, staging: string, opts: { replacing?: string } = {}): Promise<string> {
   assertValidId(id);
+  const target = path.join(mediaDir, id);
+  if (opts.replacing !== undefined) {
+    const now = await realpath(target).catch(() => undefined);
+    if (now !== opts.replacing) {
+      await discardStaging(staging);
+      throw new PackagingError('conflict', `${id} was ${now ? 're-packaged' : 'deleted'} while this ran; nothing was replaced (run it again on the current version)`);
+    }
+  }
   const store = path.join(mediaDir, STORE_DIR);
   await mkdir(store, { recursive: true });
   const version = `${id}.${Date.now().toString(36)}${rand()}`;
   await rename(staging, path.join(store, version));
   await rm(`${staging}.owner`, { force: true });
 
-  const target = path.join(mediaDir, id);
   let previous: string | undefined;
   const current = await lstat(target).catch(() => undefined);
   if (current?.isSymbolicLink()) {

@@ -2,7 +2,7 @@
  * The packager with the real ffmpeg on clips made here: default ladders, the MPD against the
  * ISO schema, verification catching broken packages, atomic publishing, progress events.
  */
-import { lstat, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg } from '../../server/packager/ffmpeg.js';
@@ -11,7 +11,9 @@ import { inspectRendition } from '../../server/packager/verify.js';
 import { writeMpd } from '../../server/packager/mpd.js';
 import { makeClip, runScript, tempDir, validateMpd } from '../helpers/media.js';
 import { startServer } from '../helpers/server.js';
-import { etagOf } from '../../server/packager/library.js';
+import { createStaging, etagOf, publish } from '../../server/packager/library.js';
+import { renewPolicy } from '../../server/packager/abr-policy.js';
+import { PackagingError } from '../../server/packager/errors.js';
 import { checkPolicy, POLICY_FILE } from '../../player/abr/index.js';
 import { loadVideo } from '../../server/reports/inputs.js';
 
@@ -168,6 +170,27 @@ describe('packaging', () => {
     const none = await runScript('scripts/abr-policy.ts', ['--video', 'nope'], { MEDIA_DIR: mediaDir });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/nope/);
+  }, 120_000);
+
+  it('a policy renewal never reverts a video re-packaged while it learned: it is refused with a conflict', async () => {
+    const renewal = renewPolicy({ mediaDir, id: 'main', train: 'norway_tram_6,norway_metro_1' });
+    const caught = renewal.catch((e: unknown) => e);
+    // Its staging appears at once; learning (in a child process) takes seconds.
+    const deadline = Date.now() + 20_000;
+    while (!(await readdir(path.join(mediaDir, '.tmp'))).some((n) => /^main\.[0-9a-f]+$/.test(n)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // Meanwhile the video is re-packaged: a new version is published.
+    const staging = await createStaging(mediaDir, 'main');
+    await cp(path.join(mediaDir, 'main'), staging, { recursive: true, dereference: true });
+    const info = JSON.parse(await readFile(path.join(staging, 'info.json'), 'utf8')) as VideoInfo;
+    await writeFile(path.join(staging, 'info.json'), JSON.stringify({ ...info, title: 're-packaged' }));
+    await publish(mediaDir, 'main', staging);
+    const err = await caught;
+    expect(err).toBeInstanceOf(PackagingError);
+    expect((err as PackagingError).code).toBe('conflict');
+    expect((err as Error).message).toMatch(/main was re-packaged while this ran; nothing was replaced/);
+    expect((JSON.parse(await readFile(path.join(mediaDir, 'main', 'info.json'), 'utf8')) as VideoInfo).title).toBe('re-packaged');
+    expect(await readdir(path.join(mediaDir, '.store'))).toHaveLength(1);
+    expect(await leftovers(mediaDir)).toEqual([]);
   }, 120_000);
 
   it('writes an MPD that validates against the ISO schema', async () => {
