@@ -2,6 +2,8 @@
  * npm run bench:shaper
  *  - accuracy: shaped throughput of transfers of 2 s and more, 200 kbit/s to 50 Mbit/s;
  *  - trace steps: how long after a step the delivered rate follows it;
+ *  - a starved server: the server's processes stopped 100 ms of every 200 ms (SIGSTOP/SIGCONT,
+ *    like a VM whose CPU is stolen), a 3 Mbit/s link measured all the same;
  *  - scale: 500 links streaming at once (1 Mbit/s each): CPU of the server and accuracy.
  * Runs `npm start` (default cluster) on a packaged clip with ~1 MB segments.
  */
@@ -15,19 +17,28 @@ import { packageVideo, runFfmpeg } from '../server/packager/index.js';
 
 setGlobalDispatcher(new Agent({ connections: 2000, pipelining: 0 }));
 
-async function treeCpuS(root: number): Promise<number> {
-  let total = 0;
+/** A process and all its descendants (the cluster's primary and workers). */
+async function treePids(root: number): Promise<number[]> {
+  const out: number[] = [];
   const stack = [root];
-  const tck = 100;
   while (stack.length) {
     const pid = stack.pop()!;
-    const st = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    total += (Number(f[11] ?? 0) + Number(f[12] ?? 0)) / tck;
+    out.push(pid);
     for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
       const kids = await readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '');
       for (const k of kids.trim().split(/\s+/).filter(Boolean)) stack.push(Number(k));
     }
+  }
+  return out;
+}
+
+async function treeCpuS(root: number): Promise<number> {
+  let total = 0;
+  const tck = 100;
+  for (const pid of await treePids(root)) {
+    const st = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    total += (Number(f[11] ?? 0) + Number(f[12] ?? 0)) / tck;
   }
   return total;
 }
@@ -98,6 +109,21 @@ async function main(): Promise<void> {
       }
     }
     console.log(`\ntrace step 4 -> 1 Mbit/s at t = 3 s: the delivered rate (500 ms window) follows after ${lag.toFixed(2)} s (goal: within 1 s)`);
+
+    // A starved server: stopped 100 ms of every 200 ms while one 3 Mbit/s link is pulled for 4 s.
+    const pids = await treePids(server.pid!);
+    const signal = (sig: NodeJS.Signals) => pids.forEach((p) => { try { process.kill(p, sig); } catch { /* gone */ } });
+    let stopped = false;
+    const toggler = setInterval(() => signal((stopped = !stopped) ? 'SIGSTOP' : 'SIGCONT'), 100);
+    const starvedLink = await newLink('3000kbps');
+    let starved: number;
+    try {
+      starved = await pull(starvedLink, 4);
+    } finally {
+      clearInterval(toggler);
+      signal('SIGCONT');
+    }
+    console.log(`\nstarved server (its processes stopped 100 ms of every 200 ms): a 3000 kbit/s link measured ${starved.toFixed(0)} kbit/s (${(((starved / 3000) - 1) * 100).toFixed(1)}%)`);
 
     // Scale: 500 links at 1 Mbit/s each, streaming for 10 s.
     const n = 500;
