@@ -70,6 +70,35 @@ export async function waitForEnd(page: Page, what: string, { stuckMs = 30_000, m
   }
 }
 
+/**
+ * Wait until `pred` holds within `mediaS` seconds of media played (not of wall time: a loaded
+ * machine plays slower than real time, and a player with seconds buffered rightly waits
+ * longer to switch). Fails when the playhead has moved `mediaS` past where it was, stands
+ * still for `stuckMs`, or after `maxMs`.
+ */
+export async function waitForMedia(page: Page, pred: (s: PageStats) => boolean, what: string, { mediaS, stuckMs = 30_000, maxMs = 250_000 }: { mediaS: number; stuckMs?: number; maxMs?: number }): Promise<PageStats> {
+  const started = Date.now();
+  let from: number | undefined;
+  let at = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const s = await playerStats(page);
+    if (s?.state === 'error') throw new Error(`player error while waiting for ${what}: ${s.error}`);
+    if (s && pred(s)) return s;
+    if (s) {
+      from ??= s.currentTimeS;
+      if (s.currentTimeS !== at) {
+        at = s.currentTimeS;
+        movedAt = Date.now();
+      }
+      if (s.currentTimeS - from > mediaS) throw new Error(`${what}: not within ${mediaS} s of media (played ${from.toFixed(1)} to ${s.currentTimeS.toFixed(1)} s); last stats ${JSON.stringify(s)}`);
+    }
+    if (Date.now() - movedAt > stuckMs) throw new Error(`the playhead stood still for ${stuckMs / 1000} s waiting for ${what}; last stats ${JSON.stringify(s)}`);
+    if (Date.now() - started > maxMs) throw new Error(`timed out after ${maxMs / 1000} s waiting for ${what}; last stats ${JSON.stringify(s)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
 /** A temporary library packaged by `prepare`, a real server on it, and Chromium. */
 export async function browserFixture(prepare: (mediaDir: string, workDir: string) => Promise<void>) {
   const { tempDir } = await import('./media.js');
