@@ -117,10 +117,11 @@ export async function playSession(opts: {
         break;
       }
       if (last && (last.state === 'ended' || (last.durationS > 0 && last.currentTimeS >= last.durationS - 0.25))) break;
-      // Every segment downloaded, out of media within a segment of the end, the playhead still
-      // for 3 s: a player that never signalled the end of its stream (audio and video ending
-      // a few ms apart) is done.
-      if (last && downloads.size >= opts.segmentCount && last.currentTimeS >= last.durationS - opts.segmentS && last.bufferS < 0.5) {
+      // Every segment downloaded, within a segment of the end, out of media or paused, the
+      // playhead still for 3 s: a player that never signalled the end of its stream (audio and
+      // video ending a few ms apart; dash.js 5 at times pausing itself 0.5 s before the end with
+      // that half second buffered) is done.
+      if (last && downloads.size >= opts.segmentCount && last.currentTimeS >= last.durationS - opts.segmentS && (last.bufferS < 0.5 || last.state === 'paused')) {
         if (last.currentTimeS !== stillAt) {
           stillAt = last.currentTimeS;
           stillSince = Date.now();
