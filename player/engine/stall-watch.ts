@@ -70,5 +70,4 @@ export class StallWatch {
   get rebuffering(): boolean {
     return this.open?.into === this.stalls;
   }
-
 }

@@ -1,6 +1,7 @@
 /**
  * Shaped links, the way Mahimahi paces a link: each link is a token bucket refilled at the
- * trace's rate of the moment (small bursts: 20 ms of rate at most), and the bytes of every
+ * trace's rate of the moment (an idle link banks 20 ms of rate at most; a late tick releases
+ * the whole interval it missed, up to 1 s, so the average holds), and the bytes of every
  * response on the link are released from it round-robin, so concurrent downloads share its
  * capacity and different links never do. One timer paces every link (no per-chunk timers).
  */
