@@ -7,6 +7,7 @@
  * The QoE is then computed exactly as the simulator's (player/sim/qoe.ts).
  */
 import type { Browser } from 'playwright-core';
+import type { PlayerStats } from '../../player/engine/player.js';
 import { sessionMetrics, type SessionMetrics } from '../../player/sim/qoe.js';
 
 export interface PlayerSpec {
@@ -29,16 +30,8 @@ export interface MeasuredSession extends SessionMetrics {
   error?: string;
 }
 
-interface PageStats {
-  state: string;
-  error?: string;
-  bufferS: number;
-  currentTimeS: number;
-  durationS: number;
-  startupS?: number;
-  stalls: { count: number; seconds: number };
-  starved: { count: number; seconds: number };
-}
+/** What the page's `window.dashlabPlayer.stats()` gives, whichever engine plays (player/ui/engines.ts mirrors ours). */
+type PageStats = Pick<PlayerStats, 'error' | 'bufferS' | 'currentTimeS' | 'durationS' | 'startupS' | 'stalls' | 'starved'> & { state: string };
 
 export function parsePlayers(spec: string, abrNames: readonly string[]): PlayerSpec[] {
   const out: PlayerSpec[] = [];
