@@ -13,6 +13,7 @@ import { simSegments, type SimVideo } from '../../player/sim/dashlab-model.js';
 import { REPO_ROOT } from '../config.js';
 import { simVideoOf } from '../reports/inputs.js';
 import { PackagingError } from './errors.js';
+import { tiedCommand } from './tied.js';
 import { createStaging, discardStaging, etagOf, publish, publishedDir } from './library.js';
 import { INFO_FILE, type VideoInfo } from './types.js';
 
@@ -21,7 +22,8 @@ export const POLICY_SCRIPT = path.join(REPO_ROOT, 'scripts', 'abr-policy.ts');
 /** `train`: the traces to learn from (scripts/abr-policy.ts's --train; default norway-train). */
 export async function learnPolicy(video: SimVideo, out: string, signal?: AbortSignal, train?: string): Promise<void> {
   if (signal?.aborted) throw new PackagingError('cancelled', 'packaging cancelled');
-  const child = spawn(process.execPath, ['--import', 'tsx', POLICY_SCRIPT, '--sim', '-', '--out', out, '--quiet', ...(train ? ['--train', train] : [])], { cwd: REPO_ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+  const learner = tiedCommand(process.execPath, ['--import', 'tsx', POLICY_SCRIPT, '--sim', '-', '--out', out, '--quiet', ...(train ? ['--train', train] : [])]);
+  const child = spawn(learner.cmd, learner.args, { cwd: REPO_ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
   const kill = () => child.kill('SIGKILL');
   signal?.addEventListener('abort', kill, { once: true });
   let stderr = '';

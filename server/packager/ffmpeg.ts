@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import ffmpeg from 'fluent-ffmpeg';
 import { PackagingError } from './errors.js';
+import { tiedFfmpegPath } from './tied.js';
 
 const execFileP = promisify(execFile);
 
@@ -206,7 +207,7 @@ export async function runFfmpeg(job: FfmpegJob, opts: RunOptions = {}): Promise<
   const tools = await getTools();
   if (opts.signal?.aborted) throw new PackagingError('cancelled', 'cancelled');
   // stdoutLines bounds the stderr lines fluent-ffmpeg keeps for the error message.
-  const cmd = ffmpeg({ cwd: job.cwd, stdoutLines: 40 } as ffmpeg.FfmpegCommandOptions).setFfmpegPath(tools.ffmpeg);
+  const cmd = ffmpeg({ cwd: job.cwd, stdoutLines: 40 } as ffmpeg.FfmpegCommandOptions).setFfmpegPath(tiedFfmpegPath(tools.ffmpeg));
   for (const input of job.inputs) {
     cmd.input(input.source);
     if (input.format) cmd.inputFormat(input.format);

@@ -1,6 +1,6 @@
 /**
  * Uploads and packaging jobs on a real server: an upload that ends in a valid MPD, every bad
- * upload, a server killed with -9 in the middle of a job and restarted, write access beyond
+ * upload, a server killed with -9 in the middle of a job and restarted, its ffmpeg dying with it, write access beyond
  * loopback, metrics, graceful shutdown.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -26,6 +26,26 @@ async function upload(url: string, file: string | Buffer, opts: { name?: string;
   form.append(opts.field ?? 'file', new Blob([new Uint8Array(bytes)]), opts.name ?? (typeof file === 'string' ? path.basename(file) : 'upload.bin'));
   const res = await fetch(`${url}/api/videos`, { method: 'POST', body: form, headers: opts.headers });
   return { status: res.status, body: (await res.json()) as { jobId?: string; videoId?: string; error?: string } };
+}
+
+/** Processes named `comm` whose parent is `ppid` (Linux /proc). */
+async function childrenNamed(ppid: number, comm: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+    const close = stat.lastIndexOf(')');
+    if (close < 0 || stat.slice(stat.indexOf('(') + 1, close) !== comm) continue;
+    if (Number(stat.slice(close + 2).split(' ')[1]) === ppid) pids.push(Number(name));
+  }
+  return pids;
+}
+
+/** Running: not gone, and not a zombie waiting to be reaped. */
+async function alive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }
 
 const job = async (url: string, id: string) => (await (await fetch(`${url}/api/jobs/${id}`)).json()) as { state: string; progress: number; error?: string };
@@ -208,4 +228,28 @@ describe('crash recovery', () => {
     }
     // Two packagings of a 720p clip: ~30 s on a quiet machine, past 120 s on a loaded one.
   }, 300_000);
+
+  it('kill -9 of the server process alone: its ffmpeg dies with it instead of encoding on for nobody', async () => {
+    const mediaDir = path.join(work.dir, 'lib-orphan');
+    const seed = await makeClip(path.join(work.dir, 'seed-orphan.mp4'), { width: 320, height: 180, durationS: 1.5, audio: false });
+    await packageVideo({ input: seed, mediaDir, id: 'seed' });
+    // Long enough that its encode cannot simply finish during the wait below.
+    const long = await makeClip(path.join(work.dir, 'orphan.mp4'), { width: 1280, height: 720, durationS: 30 });
+    const server = await spawnServer({ MEDIA_DIR: mediaDir });
+    try {
+      const r = await upload(server.url, long);
+      expect(r.status).toBe(202);
+      // The encode itself (earlier ffmpeg runs, the poster's, are over in a moment anyway).
+      await waitFor(async () => ((await job(server.url, r.body.jobId!)).progress > 5 ? true : undefined), 60_000, 'the encode to be running');
+      const encoders = await waitFor(async () => {
+        const pids = await childrenNamed(server.proc.pid!, 'ffmpeg');
+        return pids.length ? pids : undefined;
+      }, 60_000, 'the job to start ffmpeg');
+      // The server process only, not its group (which Ctrl-C or systemd would take down anyway).
+      process.kill(server.proc.pid!, 'SIGKILL');
+      await waitFor(async () => ((await Promise.all(encoders.map(alive))).some(Boolean) ? undefined : true), 3000, `ffmpeg (${encoders.join(', ')}) to die with the server`);
+    } finally {
+      await server.crash().catch(() => undefined); // whatever is left of its group (HTTP workers)
+    }
+  }, 180_000);
 });
