@@ -14,7 +14,7 @@ import { REPO_ROOT } from '../config.js';
 import { simVideoOf } from '../reports/inputs.js';
 import { PackagingError } from './errors.js';
 import { tiedCommand } from './tied.js';
-import { createStaging, discardStaging, etagOf, publish, publishedDir } from './library.js';
+import { createStaging, diskFullError, discardStaging, etagOf, publish, publishedDir } from './library.js';
 import { INFO_FILE, type VideoInfo } from './types.js';
 
 export const POLICY_SCRIPT = path.join(REPO_ROOT, 'scripts', 'abr-policy.ts');
@@ -71,7 +71,8 @@ export async function renewPolicy(opts: { mediaDir: string; id: string; train?: 
     // Only over the version it was made from: a re-packaging meanwhile is not reverted.
     return { info: renewed, dir: await publish(opts.mediaDir, opts.id, staging, { replacing: dir }) };
   } catch (err) {
+    const full = await diskFullError(opts.mediaDir, err);
     await discardStaging(staging);
-    throw err;
+    throw full ?? err;
   }
 }

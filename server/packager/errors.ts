@@ -10,6 +10,7 @@ export type PackagingErrorCode =
   | 'learn' // learning the learned ABR's policy failed
   | 'usage' // bad options (ladder spec, id, segment length)
   | 'conflict' // the published video changed while this work, derived from it, ran
+  | 'disk-full' // the disk holding MEDIA_DIR filled up while the work wrote to it
   | 'cancelled';
 
 export class PackagingError extends Error {

@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readdir, readlink, realpath, rename, rm, stat, symlink, writeFile, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, realpath, rename, rm, stat, statfs, symlink, writeFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PackagingError } from './errors.js';
 import { INFO_FILE } from './types.js';
@@ -212,4 +212,19 @@ export async function etagOf(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return `"${hash.digest('base64url').slice(0, 27)}"`;
+}
+
+/** Below this much free space a failure is put down to the disk (ffmpeg's dash muxer can exit 0 on a full disk, leaving truncated segments that verification then rejects). */
+const DISK_FULL_BYTES = 32 * 1024 * 1024;
+
+/** A PackagingError('disk-full') naming the disk when it is (nearly) full, else undefined. */
+export async function diskFullError(mediaDir: string, err: unknown): Promise<PackagingError | undefined> {
+  if (err instanceof PackagingError && err.code === 'cancelled') return undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  const noSpace = /ENOSPC|EDQUOT|No space left on device|Disk quota exceeded/i.test(message);
+  const fs = await statfs(mediaDir).catch(() => undefined);
+  const freeBytes = fs ? fs.bavail * fs.bsize : undefined;
+  if (!noSpace && !(freeBytes !== undefined && freeBytes < DISK_FULL_BYTES)) return undefined;
+  const left = freeBytes === undefined ? '' : ` (${(freeBytes / 1024 / 1024).toFixed(1)} MiB left)`;
+  return new PackagingError('disk-full', `the disk holding ${mediaDir} is full${left}: nothing was published; free space and package again (what failed: ${message})`);
 }

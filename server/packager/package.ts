@@ -11,7 +11,7 @@ import { PackagingError } from './errors.js';
 import { getTools, runFfmpeg, type EncodeProgress } from './ffmpeg.js';
 import { playlistName, writeMasterPlaylist, writeMediaPlaylist } from './hls.js';
 import { defaultLadder, ladderFromSpec, parseLadderSpec, type Rung, type RungSpec } from './ladder.js';
-import { assertValidId, createStaging, discardStaging, etagOf, idFromName, publish } from './library.js';
+import { assertValidId, createStaging, diskFullError, discardStaging, etagOf, idFromName, publish } from './library.js';
 import { writeMpd } from './mpd.js';
 import { probeSource, type SourceInfo } from './probe.js';
 import {
@@ -231,7 +231,9 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
       timings: { probeS: s(t0, tProbe), encodeS: s(tProbe, tEncode), verifyS: s(tEncode, tVerify), finishS: s(tVerify, tEnd), totalS: s(t0, tEnd) },
     };
   } catch (err) {
+    // Measured before the staging folder goes: after that the disk has room again.
+    const full = await diskFullError(opts.mediaDir, err);
     await discardStaging(staging);
-    throw err;
+    throw full ?? err;
   }
 }

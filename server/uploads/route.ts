@@ -3,7 +3,7 @@
  * under a name of our own (the client's file name never becomes a path), size-limited,
  * probed with ffprobe before it is queued. Answers 202 { jobId, videoId } or a JSON error:
  * 400 (not a multipart upload with a file), 413 (too large), 415 (not a video we can read),
- * 429 (too many uploads at once).
+ * 429 (too many uploads at once), 507 (the server's disk is full; nothing is kept).
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -51,7 +51,6 @@ export function createUploadHandler(opts: UploadOptions) {
     }
     if (active >= opts.maxConcurrentUploads) return fail(429, `${active} uploads are already in progress; try again when one finishes`);
     active++;
-    await mkdir(dir, { recursive: true });
     const target = path.join(dir, `${randomUUID()}.upload`);
     let title = '';
     let originalName = '';
@@ -59,6 +58,7 @@ export function createUploadHandler(opts: UploadOptions) {
     let tooLarge = false;
     let settled = false;
     try {
+      await mkdir(dir, { recursive: true });
       await new Promise<void>((resolve, reject) => {
         let bb: busboy.Busboy;
         try {
@@ -82,13 +82,19 @@ export function createUploadHandler(opts: UploadOptions) {
           stream.on('limit', () => {
             tooLarge = true;
           });
-          writes.push(
-            new Promise<void>((res2, rej2) => {
-              out.on('finish', res2);
-              out.on('error', rej2);
-              stream.on('error', rej2);
-            }),
-          );
+          const written = new Promise<void>((res2, rej2) => {
+            out.on('finish', res2);
+            out.on('error', rej2);
+            stream.on('error', rej2);
+          });
+          // A write that fails (a full disk) fails the upload at once: the rest of the
+          // request is read and dropped, so busboy finishes and the answer reaches the client.
+          written.catch((err: NodeJS.ErrnoException) => {
+            stream.unpipe(out);
+            stream.resume();
+            reject(writeFailure(err));
+          });
+          writes.push(written);
           stream.pipe(out);
         });
         bb.on('error', (err) => reject(new UploadError(400, `malformed multipart upload: ${(err as Error).message}`)));
@@ -126,6 +132,12 @@ export function createUploadHandler(opts: UploadOptions) {
       if (!settled) await rm(target, { force: true });
     }
   };
+}
+
+/** Why the upload could not be stored, for the client: a full disk is the server's, not the file's. */
+function writeFailure(err: NodeJS.ErrnoException): UploadError {
+  if (err.code === 'ENOSPC' || err.code === 'EDQUOT') return new UploadError(507, "the server's disk is full: nothing was kept; free space in MEDIA_DIR and upload again");
+  return new UploadError(500, `the upload could not be stored: ${err.message}`);
 }
 
 class UploadError extends Error {
