@@ -88,7 +88,7 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
   let queue: JobQueue | undefined;
   if (role === 'single') {
     jobs = queue = new JobQueue({
-      store: new JobStore(path.join(config.mediaDir, '.jobs')),
+      store: new JobStore(path.join(config.mediaDir, '.jobs'), (err) => log.warn('cannot save the job records (kept in memory, saved again when the disk has room)', { error: err.message })),
       mediaDir: config.mediaDir,
       concurrency: config.jobsConcurrency,
       log,
@@ -104,7 +104,10 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
     AggregatorRegistry.setRegistries([metrics.registry]);
     process.on('message', (m: PrimaryMessage) => {
       if (m?.t !== 'reload') return;
-      void catalog.reload(m.id).finally(() => process.send?.({ t: 'reloaded', ackId: m.ackId } satisfies WorkerMessage));
+      void catalog
+        .reload(m.id)
+        .catch((err: Error) => log.warn('library reload failed', { id: m.id, error: err.message }))
+        .finally(() => process.send?.({ t: 'reloaded', ackId: m.ackId } satisfies WorkerMessage));
     });
   }
 

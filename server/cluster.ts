@@ -62,7 +62,7 @@ export async function runPrimary(config: Config, log: Logger): Promise<Primary> 
   }
 
   const jobs = new JobQueue({
-    store: new JobStore(path.join(config.mediaDir, '.jobs')),
+    store: new JobStore(path.join(config.mediaDir, '.jobs'), (err) => log.warn('cannot save the job records (kept in memory, saved again when the disk has room)', { error: err.message })),
     mediaDir: config.mediaDir,
     concurrency: config.jobsConcurrency,
     log,

@@ -3,7 +3,7 @@
  * every state change and at most once a second for progress. A crash or kill -9 leaves the
  * previous complete file, never a torn one.
  */
-import { mkdirSync, openSync, fsyncSync, closeSync, writeSync, renameSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, fsyncSync, closeSync, writeSync, renameSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed';
@@ -34,7 +34,14 @@ export class JobStore {
   private dirty = false;
   private timer?: NodeJS.Timeout;
 
-  constructor(dir: string) {
+  private failing = false;
+  private retry?: NodeJS.Timeout;
+
+  /** `onWriteError`: told once per run of failed writes (a full disk), and again after one succeeds. */
+  constructor(
+    dir: string,
+    private readonly onWriteError?: (err: Error) => void,
+  ) {
     mkdirSync(dir, { recursive: true });
     this.file = path.join(dir, 'jobs.json');
     try {
@@ -61,22 +68,38 @@ export class JobStore {
     else this.timer ??= setTimeout(() => this.flush(), 1000);
   }
 
+  /**
+   * Write the records now. A write that fails (a full disk) never throws into the server:
+   * the records stay right in memory, the file keeps its last complete version, and the
+   * write is tried again in 5 s and on every change until it succeeds.
+   */
   flush(): void {
     clearTimeout(this.timer);
-    this.timer = undefined;
+    clearTimeout(this.retry);
+    this.timer = this.retry = undefined;
     if (!this.dirty) return;
-    this.dirty = false;
     // Finished jobs are kept for a day, so their page and events still answer.
     const cutoff = Date.now() - 24 * 3600 * 1000;
     const keep = this.all().filter((j) => !(j.finishedAt && Date.parse(j.finishedAt) < cutoff));
     const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, JSON.stringify(keep, null, 1));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(tmp, 'w');
+      try {
+        writeSync(fd, JSON.stringify(keep, null, 1));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      if (!this.failing) this.onWriteError?.(err as Error);
+      this.failing = true;
+      this.retry = setTimeout(() => this.flush(), 5000);
+      this.retry.unref();
+      return;
     }
-    renameSync(tmp, this.file);
+    this.dirty = false;
+    this.failing = false;
   }
 }
