@@ -37,6 +37,8 @@ export class StallWatch {
   readonly stalls: StallCounts = { count: 0, seconds: 0 };
   readonly starved: StallCounts = { count: 0, seconds: 0 };
   private open?: { atS: number; into: StallCounts };
+  /** Where the media buffered from the playhead ended at the last 'timeupdate' (none since a seek). */
+  private lastEnd?: number;
 
   /**
    * `now` is seconds since the session began; `ignore` says when a 'waiting' is not a stall
@@ -57,9 +59,15 @@ export class StallWatch {
         this.open = undefined;
       }
     });
+    on('timeupdate', () => (this.lastEnd = video.currentTime + bufferedAhead(video)));
+    on('seeking', () => (this.lastEnd = undefined));
     on('waiting', () => {
       if (!this.started || video.ended || this.open || opts.ignore?.()) return;
-      const starved = bufferedAhead(video) >= STARVED_AHEAD_S;
+      // Buffered now, and as of the last 'timeupdate': an append that completed between the
+      // buffer running dry and this handler must not turn a true underrun into "decoding".
+      const now = bufferedAhead(video);
+      const before = this.lastEnd === undefined ? now : this.lastEnd - video.currentTime;
+      const starved = Math.min(now, before) >= STARVED_AHEAD_S;
       this.open = { atS: opts.now(), into: starved ? this.starved : this.stalls };
       this.open.into.count++;
       opts.onStall?.({ atS: this.open.atS, currentTimeS: video.currentTime, starved });

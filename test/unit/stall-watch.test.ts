@@ -65,6 +65,36 @@ describe('stall watch', () => {
     expect(heard).toEqual([true]);
   });
 
+  it('an append that lands between the buffer running dry and the event is still rebuffering', () => {
+    const { video, watch, heard, at } = setup();
+    video.fire('playing');
+    video.currentTime = 10;
+    video.end = 10.3;
+    video.fire('timeupdate');
+    at(10.3);
+    video.currentTime = 10.3; // ran dry at 10.3...
+    video.end = 14.3; // ...and the next segment's append completed before 'waiting' was handled
+    video.fire('waiting');
+    expect(watch.rebuffering).toBe(true);
+    expect(heard).toEqual([false]);
+    at(10.5);
+    video.fire('playing');
+    // The decoder falling behind with seconds buffered all along is still told apart.
+    video.currentTime = 20;
+    video.end = 26;
+    video.fire('timeupdate');
+    video.fire('waiting');
+    expect(heard).toEqual([false, true]);
+    // After a seek the last reading is of another place: what is buffered now decides.
+    at(22);
+    video.fire('playing');
+    video.fire('seeking');
+    video.currentTime = 40;
+    video.end = 45;
+    video.fire('waiting');
+    expect(heard).toEqual([false, true, true]);
+  });
+
   it('a seek or the end of the media is not a stall', () => {
     const { video, watch } = setup();
     video.fire('playing');
