@@ -92,7 +92,11 @@ export class JobStore {
       }
       renameSync(tmp, this.file);
     } catch (err) {
-      rmSync(tmp, { force: true });
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // the next write replaces it
+      }
       if (!this.failing) this.onWriteError?.(err as Error);
       this.failing = true;
       this.retry = setTimeout(() => this.flush(), 5000);

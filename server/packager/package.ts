@@ -104,7 +104,9 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
   opts.onPlan?.({ source, rungs, skipped, id, segmentS, gopS });
   const tProbe = performance.now();
 
-  const staging = await createStaging(opts.mediaDir, id);
+  const staging = await createStaging(opts.mediaDir, id).catch(async (err: unknown) => {
+    throw (await diskFullError(opts.mediaDir, err)) ?? err;
+  });
   const token = randomBytes(3).toString('hex');
   try {
     // Stream i is the i-th lowest bitrate: rendition v<i>.
