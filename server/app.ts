@@ -238,7 +238,7 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
     async listen() {
       await queue?.recover();
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        server.once('error', (err) => reject(listenError(err, config)));
         server.listen(config.port, config.host, () => resolve());
       });
       const addr = server.address();
@@ -263,4 +263,13 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
       return closing;
     },
   };
+}
+
+/** Why the server cannot listen, said with what to change (PORT, HOST). */
+export function listenError(err: NodeJS.ErrnoException, config: Pick<Config, 'host' | 'port'>): Error {
+  const at = `${config.host}:${config.port}`;
+  if (err.code === 'EADDRINUSE') return new Error(`port ${config.port} on ${config.host} is already in use (another server, or another dashlab): stop it, or choose another port with PORT=`);
+  if (err.code === 'EACCES') return new Error(`not allowed to listen on ${at} (ports below 1024 need privileges): choose another port with PORT=`);
+  if (err.code === 'EADDRNOTAVAIL') return new Error(`${config.host} is not an address of this machine: set HOST (127.0.0.1, or 0.0.0.0 for every interface)`);
+  return new Error(`cannot listen on ${at}: ${err.message}`);
 }

@@ -5,6 +5,7 @@ import type { JobRecord } from './jobs/store.js';
 
 export type WorkerMessage =
   | { t: 'listening' }
+  | { t: 'failed'; error: string }
   | { t: 'request'; reqId: string; body: WorkerRequest }
   | { t: 'reloaded'; ackId: string };
 

@@ -88,12 +88,19 @@ export async function runPrimary(config: Config, log: Logger): Promise<Primary> 
   let listening = 0;
   let onAllListening: () => void = () => undefined;
   const allListening = new Promise<void>((resolve) => (onAllListening = resolve));
+  // A worker that cannot listen (the port is taken) fails the start, instead of being
+  // restarted forever.
+  let started = false;
+  let failStart: (err: Error) => void = () => undefined;
+  const startFailed = new Promise<never>((_resolve, reject) => (failStart = reject));
+  startFailed.catch(() => undefined); // handled by the race below; not unhandled if the start fails elsewhere first
 
   function fork(): Worker {
     const w = cluster.fork({ DASHLAB_SHAPER_URL: shaperUrl });
     workers.add(w);
     w.on('message', async (m: WorkerMessage) => {
       if (m?.t === 'listening' && ++listening === config.workers) onAllListening();
+      if (m?.t === 'failed' && !started) failStart(new Error(m.error));
       if (m?.t === 'reloaded') pendingAcks.get(m.ackId)?.();
       if (m?.t !== 'request') return;
       const reply = (ok: boolean, value?: unknown, error?: string) => send(w, { t: 'reply', reqId: m.reqId, ok, value, error });
@@ -111,7 +118,8 @@ export async function runPrimary(config: Config, log: Logger): Promise<Primary> 
     });
     w.on('exit', (code, signal) => {
       workers.delete(w);
-      if (!closing) {
+      if (!started) failStart(new Error(`an HTTP worker exited (${signal ?? `code ${code}`}) before it could listen`));
+      else if (!closing) {
         log.error('HTTP worker died; starting another', { code, signal });
         fork();
       }
@@ -119,33 +127,47 @@ export async function runPrimary(config: Config, log: Logger): Promise<Primary> 
     return w;
   }
 
+  const stopAll = async () => {
+    closing = true;
+    await jobs.stop();
+    const exits = [...workers].map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
+    broadcast({ t: 'shutdown' });
+    const timer = setTimeout(() => workers.forEach((w) => w.process.kill('SIGKILL')), 12_000);
+    await Promise.all(exits);
+    clearTimeout(timer);
+    shaper.close();
+    shaperServer.close();
+    shaperServer.closeAllConnections();
+  };
+
   for (let i = 0; i < config.workers; i++) fork();
-  await jobs.recover();
-  await allListening;
+  try {
+    await jobs.recover();
+    await Promise.race([allListening, startFailed]);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  started = true;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     url: `http://${host}:${config.port}`,
     jobs,
     reloadEverywhere,
-    async close() {
-      closing = true;
-      await jobs.stop();
-      const exits = [...workers].map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
-      broadcast({ t: 'shutdown' });
-      const timer = setTimeout(() => workers.forEach((w) => w.process.kill('SIGKILL')), 12_000);
-      await Promise.all(exits);
-      clearTimeout(timer);
-      shaper.close();
-      shaperServer.close();
-      shaperServer.closeAllConnections();
-    },
+    close: stopAll,
   };
 }
 
 /** A cluster worker: serve HTTP until the primary says to stop. */
 export async function runWorker(config: Config, log: Logger): Promise<void> {
   const dashlab = await createDashlabServer(config, { role: 'worker', log, shaperUrl: process.env.DASHLAB_SHAPER_URL });
-  await dashlab.listen();
+  try {
+    await dashlab.listen();
+  } catch (err) {
+    // The primary says it once, for every worker, and stops.
+    process.send?.({ t: 'failed', error: (err as Error).message } satisfies WorkerMessage, () => process.exit(1));
+    return;
+  }
   process.send?.({ t: 'listening' } satisfies WorkerMessage);
   const stop = async () => {
     await dashlab.close();
