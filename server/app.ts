@@ -3,7 +3,6 @@
  * bare-http fast path; everything else goes through express.
  */
 import http from 'node:http';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import express from 'express';
 import { apiRouter } from './api/routes.js';
@@ -30,7 +29,7 @@ import { Shaper } from './shaper/shaper.js';
 import { forward } from './shaper/forward.js';
 import { ABR_NAMES, DEFAULT_ABR } from '../player/abr/registry.js';
 import { checkSource } from '../player/engine/sources.js';
-import { REPO_ROOT } from './config.js';
+import { ensureMediaDir, REPO_ROOT } from './config.js';
 import { createUploadHandler } from './uploads/route.js';
 import { reportsRouter } from './reports/route.js';
 
@@ -73,7 +72,7 @@ export function createShaper(config: Config, originUrl: () => string): Shaper {
 export async function createDashlabServer(config: Config, opts: ServerOptions = {}): Promise<DashlabServer> {
   const log = opts.log ?? createLogger();
   const role = opts.role ?? 'single';
-  await mkdir(config.mediaDir, { recursive: true });
+  await ensureMediaDir(config.mediaDir);
   if (role === 'single') {
     const swept = await sweep(config.mediaDir);
     if (swept.length) log.info('removed leftovers of interrupted packaging', { removed: swept });

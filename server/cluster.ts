@@ -4,13 +4,12 @@
  * responses a second here; the 304s and manifest GETs a CDN sends need both cores.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AggregatorRegistry } from 'prom-client';
 import http from 'node:http';
 import { createDashlabServer, createShaper } from './app.js';
 import type { PrimaryMessage, WorkerMessage } from './cluster-protocol.js';
-import type { Config } from './config.js';
+import { ensureMediaDir, type Config } from './config.js';
 import { JobQueue } from './jobs/queue.js';
 import { JobStore } from './jobs/store.js';
 import type { Logger } from './log.js';
@@ -26,7 +25,7 @@ export interface Primary {
 }
 
 export async function runPrimary(config: Config, log: Logger): Promise<Primary> {
-  await mkdir(config.mediaDir, { recursive: true });
+  await ensureMediaDir(config.mediaDir);
   const swept = await sweep(config.mediaDir);
   if (swept.length) log.info('removed leftovers of interrupted packaging', { removed: swept });
   const jobMetrics = createJobMetrics();

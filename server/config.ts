@@ -1,4 +1,5 @@
 /** Server-side settings from the environment; defaults are plain data here and nowhere else. */
+import { mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,3 +52,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Where the generated sample master is kept (git-ignored, made once). */
 export const SAMPLE_MASTER = path.join(REPO_ROOT, 'media', 'masters', 'sample.mp4');
+
+/** Creates MEDIA_DIR if needed; a path that cannot be the library is said plainly. */
+export async function ensureMediaDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new Error(`MEDIA_DIR=${dir} is a file, not a folder: point MEDIA_DIR at a folder (it is made if missing)`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new Error(`MEDIA_DIR=${dir} cannot be created or written (${code}): point MEDIA_DIR at a folder this user can write`);
+    throw new Error(`MEDIA_DIR=${dir}: ${(err as Error).message}`);
+  }
+}

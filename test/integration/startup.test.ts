@@ -1,8 +1,9 @@
 /**
- * npm start where it cannot listen: one clear line and exit 1, in cluster mode (whose HTTP
- * workers used to be restarted forever on a taken port) and in one process.
+ * npm start where it cannot listen or keep its library: one clear line and exit 1, in cluster
+ * mode (whose HTTP workers used to be restarted forever on a taken port) and in one process.
  */
 import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +46,7 @@ function start(env: Record<string, string>, ms = 60_000): Promise<{ code: number
   });
 }
 
-describe('npm start where it cannot listen', () => {
+describe('npm start where it cannot run', () => {
   for (const workers of ['2', '1']) {
     it(`a port already taken (WORKERS=${workers}): says so once and exits 1`, async () => {
       const { code, out } = await start({ PORT: String(port), HOST: '127.0.0.1', WORKERS: workers });
@@ -55,6 +56,14 @@ describe('npm start where it cannot listen', () => {
       expect(out).not.toMatch(/worker died; starting another/);
     });
   }
+
+  it('a MEDIA_DIR that is a file: says so and exits 1', async () => {
+    const file = path.join(work.dir, 'not-a-folder');
+    await writeFile(file, 'x');
+    const { code, out } = await start({ PORT: '0', MEDIA_DIR: file, WORKERS: '2' });
+    expect(code).toBe(1);
+    expect(out).toContain(`dashlab: error: MEDIA_DIR=${file} is a file, not a folder`);
+  });
 
   it('a HOST that is not this machine: says to set HOST', async () => {
     const { code, out } = await start({ PORT: '0', HOST: '10.255.255.254', WORKERS: '2' });
