@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { loadConfig } from '../server/config.js';
+import { ensureMediaDir, loadConfig } from '../server/config.js';
 import { packageVideo, PackagingError } from '../server/packager/index.js';
 import { fail, interruptSignal } from './lib/cli.js';
 import { ProgressBar } from './lib/progress-bar.js';
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   if (positionals.length !== 1) throw new PackagingError('usage', `expected one input file\n${USAGE}`);
   const segmentS = values.segment !== undefined ? Number(values.segment) : undefined;
   const { mediaDir } = loadConfig();
+  await ensureMediaDir(mediaDir);
   const bar = new ProgressBar();
   const input = path.resolve(positionals[0]);
   const result = await packageVideo({

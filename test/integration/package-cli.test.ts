@@ -91,6 +91,17 @@ describe('bad input', () => {
   });
 });
 
+describe('a MEDIA_DIR that cannot be the library', () => {
+  it('a file: named, exit 1, the file untouched', async () => {
+    const f = await makeClip(p('ok3.mp4'), { width: 320, height: 180, durationS: 1.5 });
+    await writeFile(p('lib-is-a-file'), 'keep me');
+    const res = await runScript('scripts/package.ts', [f], { MEDIA_DIR: p('lib-is-a-file') });
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(`dashlab package: error: MEDIA_DIR=${p('lib-is-a-file')} is a file, not a folder: point MEDIA_DIR at a folder (it is made if missing)`);
+    expect(await readFile(p('lib-is-a-file'), 'utf8')).toBe('keep me');
+  });
+});
+
 describe('ffmpeg resolution and capability check', () => {
   it('FFMPEG_PATH that is not executable is named', async () => {
     const f = await makeClip(p('ok2.mp4'), { width: 320, height: 180, durationS: 1.5 });
