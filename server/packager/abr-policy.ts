@@ -21,8 +21,8 @@ export const POLICY_SCRIPT = path.join(REPO_ROOT, 'scripts', 'abr-policy.ts');
 
 /** `train`: the traces to learn from (scripts/abr-policy.ts's --train; default norway-train). */
 export async function learnPolicy(video: SimVideo, out: string, signal?: AbortSignal, train?: string): Promise<void> {
+  const learner = await tiedCommand(process.execPath, ['--import', 'tsx', POLICY_SCRIPT, '--sim', '-', '--out', out, '--quiet', ...(train ? ['--train', train] : [])]);
   if (signal?.aborted) throw new PackagingError('cancelled', 'packaging cancelled');
-  const learner = tiedCommand(process.execPath, ['--import', 'tsx', POLICY_SCRIPT, '--sim', '-', '--out', out, '--quiet', ...(train ? ['--train', train] : [])]);
   const child = spawn(learner.cmd, learner.args, { cwd: REPO_ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
   const kill = () => child.kill('SIGKILL');
   signal?.addEventListener('abort', kill, { once: true });

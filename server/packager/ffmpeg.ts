@@ -205,9 +205,10 @@ export interface RunOptions {
  */
 export async function runFfmpeg(job: FfmpegJob, opts: RunOptions = {}): Promise<void> {
   const tools = await getTools();
+  const bin = await tiedFfmpegPath(tools.ffmpeg);
   if (opts.signal?.aborted) throw new PackagingError('cancelled', 'cancelled');
   // stdoutLines bounds the stderr lines fluent-ffmpeg keeps for the error message.
-  const cmd = ffmpeg({ cwd: job.cwd, stdoutLines: 40 } as ffmpeg.FfmpegCommandOptions).setFfmpegPath(tiedFfmpegPath(tools.ffmpeg));
+  const cmd = ffmpeg({ cwd: job.cwd, stdoutLines: 40 } as ffmpeg.FfmpegCommandOptions).setFfmpegPath(bin);
   for (const input of job.inputs) {
     cmd.input(input.source);
     if (input.format) cmd.inputFormat(input.format);

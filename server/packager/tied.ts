@@ -7,7 +7,7 @@
  * that spawned it ends, and Node spawns from its main thread, so that is when the server
  * ends, however it ends. Without setpriv (other systems) children run untied as before.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,24 +15,25 @@ import { fileURLToPath } from 'node:url';
 /** fluent-ffmpeg runs one executable with ffmpeg's arguments: this script execs setpriv, then $DASHLAB_FFMPEG_BIN. */
 const TIED_FFMPEG = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tied-ffmpeg.sh');
 
-let works: boolean | undefined;
+let works: Promise<boolean> | undefined;
 
-/** Whether setpriv can tie children here (checked once: present, and new enough for --pdeathsig). */
-export function canTie(): boolean {
-  if (works === undefined) {
-    works = process.platform === 'linux' && spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore' }).status === 0;
-  }
+/** Whether setpriv can tie children here (checked once, without blocking: present, and new enough for --pdeathsig). */
+export function canTie(): Promise<boolean> {
+  works ??=
+    process.platform !== 'linux'
+      ? Promise.resolve(false)
+      : new Promise((resolve) => execFile('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], (err) => resolve(!err)));
   return works;
 }
 
 /** The command and arguments that run `cmd args` tied to this process (unchanged where it cannot be). */
-export function tiedCommand(cmd: string, args: string[]): { cmd: string; args: string[] } {
-  return canTie() ? { cmd: 'setpriv', args: ['--pdeathsig', 'KILL', '--', cmd, ...args] } : { cmd, args };
+export async function tiedCommand(cmd: string, args: string[]): Promise<{ cmd: string; args: string[] }> {
+  return (await canTie()) ? { cmd: 'setpriv', args: ['--pdeathsig', 'KILL', '--', cmd, ...args] } : { cmd, args };
 }
 
 /** The executable to give fluent-ffmpeg for the ffmpeg at `bin`: the tying script, or `bin` itself. */
-export function tiedFfmpegPath(bin: string): string {
-  if (!canTie()) return bin;
+export async function tiedFfmpegPath(bin: string): Promise<string> {
+  if (!(await canTie())) return bin;
   try {
     accessSync(TIED_FFMPEG, constants.X_OK);
   } catch {

@@ -23,7 +23,7 @@ async function parentWithSleeper(tied: boolean): Promise<{ parent: number; sleep
   const script = `
     import { spawn } from 'node:child_process';
     import { tiedCommand } from ${JSON.stringify(tiedModule)};
-    const c = ${tied} ? tiedCommand('sleep', ['60']) : { cmd: 'sleep', args: ['60'] };
+    const c = ${tied} ? await tiedCommand('sleep', ['60']) : { cmd: 'sleep', args: ['60'] };
     const child = spawn(c.cmd, c.args, { stdio: 'ignore' });
     console.log(child.pid);
     setInterval(() => {}, 1000);`;
@@ -36,8 +36,8 @@ async function parentWithSleeper(tied: boolean): Promise<{ parent: number; sleep
 }
 
 describe('children tied to their parent (PR_SET_PDEATHSIG via setpriv)', () => {
-  it('setpriv can tie children on this machine (Debian: util-linux)', () => {
-    expect(canTie()).toBe(true);
+  it('setpriv can tie children on this machine (Debian: util-linux)', async () => {
+    expect(await canTie()).toBe(true);
   });
 
   it('a tied child dies with a parent killed by SIGKILL; an untied one lives on', async () => {
