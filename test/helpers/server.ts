@@ -1,5 +1,6 @@
 /** Real servers on real ports for tests: in-process, or as a child process (for kill -9). */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { createDashlabServer, type DashlabServer } from '../../server/app.js';
@@ -82,4 +83,24 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 6
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Processes named `comm` whose parent is `ppid` (Linux /proc). */
+export async function childrenNamed(ppid: number, comm: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+    const close = stat.lastIndexOf(')');
+    if (close < 0 || stat.slice(stat.indexOf('(') + 1, close) !== comm) continue;
+    if (Number(stat.slice(close + 2).split(' ')[1]) === ppid) pids.push(Number(name));
+  }
+  return pids;
+}
+
+/** Running: not gone, and not a zombie waiting to be reaped. */
+export async function alive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }

@@ -4,18 +4,11 @@
  * packager's ffmpeg (tied-ffmpeg.sh) is checked end to end in uploads-jobs.test.ts.
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canTie } from '../../server/packager/tied.js';
 import { REPO } from '../helpers/media.js';
-import { waitFor } from '../helpers/server.js';
-
-/** Running: not gone, and not a zombie waiting to be reaped. */
-async function alive(pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-}
+import { alive, waitFor } from '../helpers/server.js';
 
 /** A Node parent that starts `sleep 60` (tied or not), prints its pid, and waits. */
 async function parentWithSleeper(tied: boolean): Promise<{ parent: number; sleeper: number }> {

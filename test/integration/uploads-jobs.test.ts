@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashlabServer } from '../../server/app.js';
 import { packageVideo } from '../../server/packager/index.js';
 import { makeClip, tempDir, validateMpd } from '../helpers/media.js';
-import { spawnServer, startServer, waitFor } from '../helpers/server.js';
+import { alive, childrenNamed, spawnServer, startServer, waitFor } from '../helpers/server.js';
 
 let work: { dir: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
@@ -26,26 +26,6 @@ async function upload(url: string, file: string | Buffer, opts: { name?: string;
   form.append(opts.field ?? 'file', new Blob([new Uint8Array(bytes)]), opts.name ?? (typeof file === 'string' ? path.basename(file) : 'upload.bin'));
   const res = await fetch(`${url}/api/videos`, { method: 'POST', body: form, headers: opts.headers });
   return { status: res.status, body: (await res.json()) as { jobId?: string; videoId?: string; error?: string } };
-}
-
-/** Processes named `comm` whose parent is `ppid` (Linux /proc). */
-async function childrenNamed(ppid: number, comm: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-    const close = stat.lastIndexOf(')');
-    if (close < 0 || stat.slice(stat.indexOf('(') + 1, close) !== comm) continue;
-    if (Number(stat.slice(close + 2).split(' ')[1]) === ppid) pids.push(Number(name));
-  }
-  return pids;
-}
-
-/** Running: not gone, and not a zombie waiting to be reaped. */
-async function alive(pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }
 
 const job = async (url: string, id: string) => (await (await fetch(`${url}/api/jobs/${id}`)).json()) as { state: string; progress: number; error?: string };
