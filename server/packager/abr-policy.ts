@@ -28,6 +28,9 @@ export async function learnPolicy(video: SimVideo, out: string, signal?: AbortSi
   signal?.addEventListener('abort', kill, { once: true });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  // A learner that dies before reading all of a long video's sizes: EPIPE here, and its exit
+  // code below says what failed (an unhandled 'error' would take the server down).
+  child.stdin.on('error', () => undefined);
   child.stdin.end(JSON.stringify(video));
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
