@@ -3,7 +3,7 @@
  * upload, a server killed with -9 in the middle of a job and restarted, its ffmpeg dying with it, write access beyond
  * loopback, metrics, graceful shutdown.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashlabServer } from '../../server/app.js';
@@ -171,12 +171,22 @@ describe('write access beyond loopback', () => {
 });
 
 describe('crash recovery', () => {
-  it('kill -9 during a job: the next start runs it again, never lists or serves the half-made video', async () => {
-    const mediaDir = path.join(work.dir, 'lib-crash');
-    // A video already in the library, so the server does not package the built-in sample.
-    const seed = await makeClip(path.join(work.dir, 'seed.mp4'), { width: 320, height: 180, durationS: 1.5, audio: false });
+  /**
+   * A library holding one small video 'seed' (so the server does not package the built-in
+   * sample first), and a 720p clip of `durationS` to upload.
+   */
+  async function seededLibrary(name: string, durationS: number): Promise<{ mediaDir: string; long: string }> {
+    const mediaDir = path.join(work.dir, `lib-${name}`);
+    const seed = await makeClip(path.join(work.dir, `seed-${name}.mp4`), { width: 320, height: 180, durationS: 1.5, audio: false });
     await packageVideo({ input: seed, mediaDir, id: 'seed' });
-    const long = await makeClip(path.join(work.dir, 'long.mp4'), { width: 1280, height: 720, durationS: 12 });
+    // Uploaded as long.mp4, so the video's id is 'long'.
+    await mkdir(path.join(work.dir, name));
+    const long = await makeClip(path.join(work.dir, name, 'long.mp4'), { width: 1280, height: 720, durationS });
+    return { mediaDir, long };
+  }
+
+  it('kill -9 during a job: the next start runs it again, never lists or serves the half-made video', async () => {
+    const { mediaDir, long } = await seededLibrary('crash', 12);
 
     const first = await spawnServer({ MEDIA_DIR: mediaDir });
     const r = await upload(first.url, long);
@@ -210,11 +220,8 @@ describe('crash recovery', () => {
   }, 300_000);
 
   it('kill -9 of the server process alone: its ffmpeg dies with it instead of encoding on for nobody', async () => {
-    const mediaDir = path.join(work.dir, 'lib-orphan');
-    const seed = await makeClip(path.join(work.dir, 'seed-orphan.mp4'), { width: 320, height: 180, durationS: 1.5, audio: false });
-    await packageVideo({ input: seed, mediaDir, id: 'seed' });
     // Long enough that its encode cannot simply finish during the wait below.
-    const long = await makeClip(path.join(work.dir, 'orphan.mp4'), { width: 1280, height: 720, durationS: 30 });
+    const { mediaDir, long } = await seededLibrary('orphan', 30);
     const server = await spawnServer({ MEDIA_DIR: mediaDir });
     try {
       const r = await upload(server.url, long);
