@@ -5,7 +5,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import express from 'express';
-import { apiRouter } from './api/routes.js';
+import { apiRouter, publicJob } from './api/routes.js';
 import { requireWriteAccess } from './api/auth.js';
 import type { Config } from './config.js';
 import { AggregatorRegistry } from 'prom-client';
@@ -19,7 +19,7 @@ import { MediaCatalog } from './media/catalog.js';
 import { createMediaHandler } from './media/handler.js';
 import { createMetrics } from './metrics.js';
 import { sweep } from './packager/index.js';
-import { libraryPage } from './ui/library-page.js';
+import { jobsToShow, libraryPage } from './ui/library-page.js';
 import { watchPage } from './ui/watch-page.js';
 import { comparePage, type ComparePlayer } from './ui/compare-page.js';
 import { profileDescriptions } from './shaper/profiles.js';
@@ -197,7 +197,7 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
   });
   app.use(reportsRouter({ catalog, mediaDir: config.mediaDir }));
   app.get('/', (_req, res) => {
-    res.set('Cache-Control', 'no-cache').type('html').send(libraryPage(catalog.list(), { tokenRequired: Boolean(config.uploadToken) }));
+    res.set('Cache-Control', 'no-cache').type('html').send(libraryPage(catalog.list(), { tokenRequired: Boolean(config.uploadToken), jobs: jobsToShow(jobs.list().map(publicJob)) }));
   });
   app.use((req, res) => {
     sendPageError(req, res, 404, 'not found');

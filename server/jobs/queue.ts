@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { packageVideo, PackagingError } from '../packager/index.js';
 import type { Logger } from '../log.js';
 import type { EnqueueInput, JobsPort } from './port.js';
@@ -124,7 +125,8 @@ export class JobQueue extends EventEmitter implements JobsPort {
         this.opts.store.put(job, true);
         return;
       }
-      const message = err instanceof Error ? err.message : String(err);
+      // Messages name the file they read: the user knows it by the name it was uploaded as.
+      const message = (err instanceof Error ? err.message : String(err)).split(path.basename(job.upload)).join(job.originalName);
       job = this.finish(job, 'failed', message);
       await rm(job.upload, { force: true });
       this.opts.log.warn('job failed', { job: job.id, video: job.videoId, error: message });

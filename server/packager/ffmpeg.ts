@@ -198,6 +198,19 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** ffmpeg's words for input it cannot decode: a damaged file whose index still probes. */
+const UNDECODABLE = /Invalid data found when processing input|Error while decoding stream|Error splitting the input into NAL units|Invalid NAL unit size|corrupt (input|decoded frame)/i;
+
+/**
+ * An encode that failed on undecodable input, said as a fault of the file (code 'input')
+ * with about where it is damaged (`atS`: how far the encode got); undefined for any other error.
+ */
+export function damagedSourceError(input: string, atS: number, err: unknown): PackagingError | undefined {
+  if (!(err instanceof PackagingError) || err.code !== 'encode' || !UNDECODABLE.test(err.message)) return undefined;
+  const where = atS >= 0.5 ? `about ${atS.toFixed(1)} s in` : 'from the start';
+  return new PackagingError('input', `${path.basename(input)}: the video is damaged ${where}, where ffmpeg cannot decode it (${err.message.replace(/^ffmpeg failed: /, '')}): copy or export it again`);
+}
+
 /**
  * Run one ffmpeg job (any number of inputs and outputs, one filter graph).
  * Resolves when ffmpeg exits 0; rejects with a PackagingError carrying ffmpeg's last
@@ -252,7 +265,9 @@ export async function runFfmpeg(job: FfmpegJob, opts: RunOptions = {}): Promise<
       const lines = (stderr ?? '')
         .split('\n')
         .map((l) => l.trim())
-        .filter((l) => l && !/^(frame|size)=/.test(l) && !/^\[.*\] ?$/.test(l));
+        // Progress lines, repeat notices and decoder addresses ("[h264 @ 0x5651...]") say nothing to a person.
+        .filter((l) => l && !/^(frame|size)=/.test(l) && !/^\[.*\] ?$/.test(l) && !/^Last message repeated/.test(l))
+        .map((l) => l.replace(/^\[[\w.:-]+ @ 0x[0-9a-f]+\]\s*/, ''));
       const detail = lines.slice(-3).join(' | ') || err.message;
       finish(new PackagingError('encode', `ffmpeg failed: ${detail}`));
     });

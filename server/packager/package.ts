@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PACKAGING_DEFAULTS } from './defaults.js';
 import { buildEncodeJob, buildPosterJob, gopFor } from './encode.js';
 import { PackagingError } from './errors.js';
-import { getTools, runFfmpeg, type EncodeProgress } from './ffmpeg.js';
+import { damagedSourceError, getTools, runFfmpeg, type EncodeProgress } from './ffmpeg.js';
 import { playlistName, writeMasterPlaylist, writeMediaPlaylist } from './hls.js';
 import { defaultLadder, ladderFromSpec, parseLadderSpec, type Rung, type RungSpec } from './ladder.js';
 import { assertValidId, createStaging, diskFullError, discardStaging, etagOf, idFromName, publish } from './library.js';
@@ -112,9 +112,15 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
     // Stream i is the i-th lowest bitrate: rendition v<i>.
     const ascending = [...rungs].sort((a, b) => a.kbps - b.kbps);
     const scratchMpd = path.join(staging, 'ffmpeg.mpd');
+    let encodedS = 0;
     await runFfmpeg(buildEncodeJob({ source, rungs: ascending, segmentS, gopS, scratchMpd }), {
       signal: opts.signal,
-      onProgress: (e) => progress({ phase: 'encode', percent: (e.percent * ENCODE_SHARE) / 100, encode: e }),
+      onProgress: (e) => {
+        encodedS = e.outTimeS;
+        progress({ phase: 'encode', percent: (e.percent * ENCODE_SHARE) / 100, encode: e });
+      },
+    }).catch((err: unknown) => {
+      throw damagedSourceError(opts.input, encodedS, err) ?? err;
     });
     const tEncode = performance.now();
     progress({ phase: 'verify', percent: ENCODE_SHARE });

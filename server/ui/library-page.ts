@@ -1,14 +1,33 @@
 /**
  * GET /: the library and the upload form, server-rendered with a little inline script
- * (upload progress, then packaging progress from the job's events, then a link).
+ * (upload progress, then packaging progress from the job's events, then a link). Jobs still
+ * to finish and the last day's failures are listed too, so a reload or another tab still
+ * shows how packaging goes, or why it failed.
  */
+import type { publicJob } from '../api/routes.js';
 import type { VideoInfo } from '../packager/types.js';
+
+export type PageJob = ReturnType<typeof publicJob>;
+
+/** How long a failed job stays on the page. */
+const FAILED_SHOWN_MS = 24 * 3600_000;
+
+/** The jobs the page lists: queued and running, then failures of the last day; newest first, at most 20. */
+export function jobsToShow(jobs: PageJob[], now = Date.now()): PageJob[] {
+  const recentFailure = (j: PageJob) => j.state === 'failed' && now - Date.parse(j.finishedAt ?? j.createdAt) < FAILED_SHOWN_MS;
+  const newest = (a: PageJob, b: PageJob) => Date.parse(b.createdAt) - Date.parse(a.createdAt);
+  const pending = jobs.filter((j) => j.state === 'queued' || j.state === 'running').sort(newest);
+  return [...pending, ...jobs.filter(recentFailure).sort(newest)].slice(0, 20);
+}
+
+/** JSON inside a <script> element: no "</script>" or "<!--" can close it early (titles are the users'). */
+const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const dur = (s: number) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`;
 
 /** `tokenRequired`: the server has an UPLOAD_TOKEN, so the form asks for it (kept for the tab's session). */
-export function libraryPage(videos: VideoInfo[], opts: { tokenRequired?: boolean } = {}): string {
+export function libraryPage(videos: VideoInfo[], opts: { tokenRequired?: boolean; jobs?: PageJob[] } = {}): string {
   const cards = videos
     .map((v) => {
       const top = [...v.renditions].filter((r) => r.kind === 'video').sort((a, b) => b.bandwidth - a.bandwidth)[0];
@@ -36,16 +55,56 @@ a{color:#8ab4ff;text-decoration:none} .title{color:#e8e8ea;font-weight:600}
 .links{display:flex;gap:10px;align-items:center} button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:4px 10px;cursor:pointer}
 form{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:14px;display:flex;gap:10px;flex-wrap:wrap;align-items:center}
 progress{width:260px} #status{color:#9aa0aa}
+#jobs{display:flex;flex-direction:column;gap:8px;margin:14px 0 0}#jobs[hidden]{display:none}
+.job{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:10px 14px;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
+.job .what{color:#9aa0aa}.job[data-state=failed]{border-color:#6b2a2a}.job[data-state=failed] .what{color:#ff9d9d}
 </style></head><body>
 <header><h1>dashlab</h1><span>${videos.length} video${videos.length === 1 ? '' : 's'}</span><a href="/compare">Side by side: players on one network, live</a><a href="/reports">ABR lab: compare algorithms on network traces</a></header>
 <main>
 <form id="upload"><input type="file" name="file" accept="video/*" required><input name="title" placeholder="Title (optional)">
 ${opts.tokenRequired ? '<input id="token" type="password" placeholder="Upload token" autocomplete="off" required>' : ''}
 <button>Upload and package</button><progress id="bar" max="100" value="0" hidden></progress><span id="status"></span></form>
+<ul id="jobs" aria-label="packaging jobs" hidden></ul>
 <ul>${cards || '<li>The library is empty: upload a video, or run <code>npm start</code> to package the built-in sample.</li>'}</ul>
 </main>
 <script>
 const form = document.getElementById('upload'), bar = document.getElementById('bar'), status = document.getElementById('status');
+const jobsList = document.getElementById('jobs');
+const clock = (s) => s >= 60 ? Math.floor(s / 60) + ' min ' + (s % 60) + ' s' : s + ' s';
+const jobText = (j) => j.state === 'queued' ? 'waiting for the packager'
+  : j.state === 'failed' ? 'failed: ' + j.error
+  : (j.phase || 'starting') + ' ' + Math.round(j.progress) + '%' + (j.speed ? ' at ' + j.speed.toFixed(2) + 'x' : '') + (j.etaS != null ? ', about ' + clock(j.etaS) + ' left' : '');
+// One row per job, made or updated from the job's public record (the API's and the events').
+function showJob(j) {
+  let li = [...jobsList.children].find((e) => e.dataset.job === j.id);
+  if (!li) {
+    li = document.createElement('li'); li.className = 'job'; li.dataset.job = j.id;
+    li.innerHTML = '<span class="title"></span><progress max="100"></progress><span class="what"></span>';
+    jobsList.prepend(li);
+  }
+  li.dataset.state = j.state;
+  li.querySelector('.title').textContent = j.title;
+  const p = li.querySelector('progress'); p.value = j.progress; p.hidden = j.state === 'done' || j.state === 'failed';
+  const what = li.querySelector('.what');
+  if (j.state === 'done') { what.textContent = 'ready: '; const a = document.createElement('a'); a.href = '/watch/' + encodeURIComponent(j.videoId); a.textContent = 'watch'; what.append(a); }
+  else what.textContent = jobText(j);
+  jobsList.hidden = false;
+  return what;
+}
+// Follow a job to its end on the server's events; when it is done the page reloads with the new video.
+function follow(j) {
+  const what = showJob(j);
+  if (j.state === 'done' || j.state === 'failed') return;
+  const es = new EventSource('/api/jobs/' + encodeURIComponent(j.id) + '/events');
+  const on = (ev) => showJob(JSON.parse(ev.data));
+  es.addEventListener('progress', on);
+  es.addEventListener('done', (ev) => { es.close(); on(ev); setTimeout(() => location.reload(), 1500); });
+  es.addEventListener('failed', (ev) => { es.close(); on(ev); });
+  // EventSource retries a dropped connection by itself; it gives up only on an answer that is not a stream.
+  es.onerror = () => { if (es.readyState === EventSource.CLOSED) what.textContent = 'lost track of this job (the server restarted?): reload the page'; };
+}
+// Jobs the server had when the page was made: still to finish, or failed in the last day.
+${scriptJson(opts.jobs ?? [])}.forEach(follow);
 // The token (when the server asks for one) goes in an Authorization header, never in the form data.
 const tokenInput = document.getElementById('token');
 if (tokenInput) tokenInput.value = sessionStorage.getItem('dashlab-token') || '';
@@ -60,13 +119,8 @@ form.addEventListener('submit', (e) => {
   xhr.onload = () => {
     const body = JSON.parse(xhr.responseText || '{}');
     if (xhr.status !== 202) { if (xhr.status === 401) sessionStorage.removeItem('dashlab-token'); status.textContent = body.error || ('upload failed: ' + xhr.status); bar.hidden = true; return; }
-    status.textContent = 'packaging...'; bar.value = 0;
-    const es = new EventSource('/api/jobs/' + body.jobId + '/events');
-    const show = (ev) => { const j = JSON.parse(ev.data); bar.value = j.progress;
-      status.textContent = j.phase ? j.phase + ' ' + Math.round(j.progress) + '%' + (j.speed ? ' at ' + j.speed.toFixed(2) + 'x' : '') : j.state; };
-    es.addEventListener('progress', show);
-    es.addEventListener('done', (ev) => { es.close(); status.innerHTML = 'ready: <a href="/watch/' + body.videoId + '">watch</a>'; setTimeout(() => location.reload(), 1500); });
-    es.addEventListener('failed', (ev) => { es.close(); bar.hidden = true; status.textContent = 'failed: ' + JSON.parse(ev.data).error; });
+    bar.hidden = true; status.textContent = 'uploaded: packaging below';
+    follow({ id: body.jobId, videoId: body.videoId, title: form.querySelector('input[name=title]').value || 'your video', state: 'queued', progress: 0 });
   };
   xhr.onerror = () => { status.textContent = 'upload failed: network error'; };
   xhr.send(new FormData(form));

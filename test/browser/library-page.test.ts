@@ -1,15 +1,17 @@
 /**
- * The library page's upload form and delete buttons in real Chromium, on a server with an
- * UPLOAD_TOKEN: the form asks for the token and sends it as a bearer header (not as form
- * data); a wrong one gets the server's reason on the page; the right one uploads, packages
- * and links the video; delete works with it.
+ * The library page's upload form, job list and delete buttons in real Chromium, on a server
+ * with an UPLOAD_TOKEN: the form asks for the token and sends it as a bearer header (not as
+ * form data); a wrong one gets the server's reason on the page; the right one uploads,
+ * packages and links the video; delete works with it. A page opened later still lists the
+ * jobs under way (following them to the end) and the last day's failures with their reasons.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { makeClip, tempDir } from '../helpers/media.js';
-import { startServer } from '../helpers/server.js';
+import { startServer, waitFor } from '../helpers/server.js';
 
 const TOKEN = 'a-long-test-secret-0123456789';
 let browser: Browser;
@@ -44,7 +46,7 @@ describe('library page with an upload token', () => {
 
     await page.fill('#token', TOKEN);
     await page.click('#upload button');
-    await page.waitForSelector('#status a[href^="/watch/"]', { timeout: 60_000 });
+    await page.waitForSelector('li.job[data-state=done] a[href^="/watch/"]', { timeout: 60_000 });
     expect(uploads.map((u) => u.auth)).toEqual(['Bearer wrong', `Bearer ${TOKEN}`]);
     expect(uploads.every((u) => !u.body.includes(TOKEN) && !u.body.includes('wrong'))).toBe(true);
     const videos = (await (await fetch(`${server.url}/api/videos`)).json()) as Array<{ id: string; title: string }>;
@@ -57,6 +59,48 @@ describe('library page with an upload token', () => {
     await page.click(`button.delete[data-id="${videos[0].id}"]`);
     await page.waitForSelector(`li.card[data-id="${videos[0].id}"]`, { state: 'detached', timeout: 15_000 });
     expect((await (await fetch(`${server.url}/api/videos`)).json()) as unknown[]).toHaveLength(0);
+    await page.close();
+  });
+
+  it('a page opened later lists the jobs under way and follows them, and says why a recent one failed', async () => {
+    const upload = async (file: string, title: string) => {
+      const form = new FormData();
+      form.append('title', title);
+      form.append('file', new Blob([await readFile(file)]), path.basename(file));
+      const res = await fetch(`${server.url}/api/videos`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(202);
+      return (await res.json()) as { jobId: string; videoId: string };
+    };
+    const jobState = async (id: string) => ((await (await fetch(`${server.url}/api/jobs/${id}`)).json()) as { state: string }).state;
+    // Its index and first frames are intact, so the upload is accepted; the rest is zeros, which ffmpeg cannot decode.
+    const broken = await makeClip(path.join(work.dir, 'broken.mp4'), { durationS: 6, faststart: true, audio: false });
+    const bytes = await readFile(broken);
+    bytes.fill(0, Math.floor(bytes.length / 4), bytes.length - 1000);
+    await writeFile(broken, bytes);
+    const failed = await upload(broken, 'Broken');
+    await waitFor(async () => ((await jobState(failed.jobId)) === 'failed' ? true : undefined), 60_000, 'the truncated upload to fail');
+
+    // Long enough to be under way when the page opens; a title that tries to end the page's script.
+    const long = await makeClip(path.join(work.dir, 'long.mp4'), { durationS: 20, width: 1280, height: 720 });
+    const title = '</script><b>bold</b> "quoted"';
+    const running = await upload(long, title);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    const row = page.locator(`li.job[data-job="${running.jobId}"]`);
+    expect(await row.getAttribute('data-state')).toMatch(/^(queued|running)$/);
+    expect(await row.locator('.title').textContent()).toBe(title);
+    expect(await page.locator('b', { hasText: 'bold' }).count()).toBe(0);
+    const failedRow = page.locator(`li.job[data-job="${failed.jobId}"]`);
+    expect(await failedRow.getAttribute('data-state')).toBe('failed');
+    expect(await failedRow.locator('.what').textContent()).toMatch(/^failed: broken\.mp4: the video is damaged (about [0-9.]+ s in|from the start), where ffmpeg cannot decode it \(.*Invalid data found/);
+    // The running job is followed to its end, then the page reloads with the new video's card.
+    await page.waitForSelector(`li.job[data-job="${running.jobId}"][data-state=done] a[href="/watch/${running.videoId}"]`, { timeout: 120_000 });
+    await page.waitForSelector(`li.card[data-id="${running.videoId}"]`, { timeout: 15_000 });
+    expect(await page.locator(`li.job[data-job="${running.jobId}"]`).count()).toBe(0);
+    expect(await page.locator(`li.job[data-job="${failed.jobId}"][data-state=failed]`).count()).toBe(1);
+    expect(errors).toEqual([]);
     await page.close();
   });
 

@@ -29,7 +29,8 @@ async function expectRefused(input: string, message: RegExp, extraArgs: string[]
   const mediaDir = p(`lib-${path.basename(input)}`);
   const res = await runScript('scripts/package.ts', [input, '--id', 'x', ...extraArgs], { MEDIA_DIR: mediaDir });
   expect(res.code).not.toBe(0);
-  const lines = res.stderr.trim().split('\n').filter((l) => !/^(probe|encode|verify)\s/.test(l));
+  // Progress lines, and the plan line of a file refused only once encoding started.
+  const lines = res.stderr.trim().split('\n').filter((l) => !/^(probe|encode|verify)\s/.test(l) && !/^[^:]+: \d+x\d+ .* -> /.test(l));
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(/^dashlab package: error: /);
   expect(lines[0]).toMatch(message);
@@ -62,6 +63,14 @@ describe('bad input', () => {
     const f = await makeClip(p('cut-end.mp4'), { width: 640, height: 360, durationS: 4 });
     await truncate(f, Math.floor((await stat(f)).size * 0.7));
     await expectRefused(f, /cut-end\.mp4: the file is truncated or damaged/);
+  });
+
+  it('a damaged file (index and first frames intact, the rest zeros): said as damaged, with where', async () => {
+    const f = await makeClip(p('damaged.mp4'), { width: 640, height: 360, durationS: 6, faststart: true, audio: false });
+    const bytes = await readFile(f);
+    bytes.fill(0, Math.floor(bytes.length / 4), bytes.length - 1000);
+    await writeFile(f, bytes);
+    await expectRefused(f, /damaged\.mp4: the video is damaged (about [0-9.]+ s in|from the start), where ffmpeg cannot decode it \((?!.*@ 0x).*Invalid data found when processing input.*\): copy or export it again$/);
   });
 
   it('a file with no video stream', async () => {
