@@ -75,12 +75,12 @@ const jobText = (j) => j.state === 'queued' ? 'waiting for the packager'
   : j.state === 'failed' ? 'failed: ' + j.error
   : (j.phase || 'starting') + ' ' + Math.round(j.progress) + '%' + (j.speed ? ' at ' + j.speed.toFixed(2) + 'x' : '') + (j.etaS != null ? ', about ' + clock(j.etaS) + ' left' : '');
 // One row per job, made or updated from the job's public record (the API's and the events').
-function showJob(j) {
+function showJob(j, atTop) {
   let li = [...jobsList.children].find((e) => e.dataset.job === j.id);
   if (!li) {
     li = document.createElement('li'); li.className = 'job'; li.dataset.job = j.id;
     li.innerHTML = '<span class="title"></span><progress max="100"></progress><span class="what"></span>';
-    jobsList.prepend(li);
+    if (atTop) jobsList.prepend(li); else jobsList.append(li);
   }
   li.dataset.state = j.state;
   li.querySelector('.title').textContent = j.title;
@@ -92,8 +92,8 @@ function showJob(j) {
   return what;
 }
 // Follow a job to its end on the server's events; when it is done the page reloads with the new video.
-function follow(j) {
-  const what = showJob(j);
+function follow(j, atTop) {
+  const what = showJob(j, atTop);
   if (j.state === 'done' || j.state === 'failed') return;
   const es = new EventSource('/api/jobs/' + encodeURIComponent(j.id) + '/events');
   const on = (ev) => showJob(JSON.parse(ev.data));
@@ -104,7 +104,7 @@ function follow(j) {
   es.onerror = () => { if (es.readyState === EventSource.CLOSED) what.textContent = 'lost track of this job (the server restarted?): reload the page'; };
 }
 // Jobs the server had when the page was made: still to finish, or failed in the last day.
-${scriptJson(opts.jobs ?? [])}.forEach(follow);
+${scriptJson(opts.jobs ?? [])}.forEach((j) => follow(j, false));
 // The token (when the server asks for one) goes in an Authorization header, never in the form data.
 const tokenInput = document.getElementById('token');
 if (tokenInput) tokenInput.value = sessionStorage.getItem('dashlab-token') || '';
@@ -120,7 +120,7 @@ form.addEventListener('submit', (e) => {
     const body = JSON.parse(xhr.responseText || '{}');
     if (xhr.status !== 202) { if (xhr.status === 401) sessionStorage.removeItem('dashlab-token'); status.textContent = body.error || ('upload failed: ' + xhr.status); bar.hidden = true; return; }
     bar.hidden = true; status.textContent = 'uploaded: packaging below';
-    follow({ id: body.jobId, videoId: body.videoId, title: form.querySelector('input[name=title]').value || 'your video', state: 'queued', progress: 0 });
+    follow({ id: body.jobId, videoId: body.videoId, title: form.querySelector('input[name=title]').value || 'your video', state: 'queued', progress: 0 }, true);
   };
   xhr.onerror = () => { status.textContent = 'upload failed: network error'; };
   xhr.send(new FormData(form));

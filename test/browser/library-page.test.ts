@@ -92,6 +92,8 @@ describe('library page with an upload token', () => {
     expect(await row.getAttribute('data-state')).toMatch(/^(queued|running)$/);
     expect(await row.locator('.title').textContent()).toBe(title);
     expect(await page.locator('b', { hasText: 'bold' }).count()).toBe(0);
+    // Under way first, then failures, as the server ordered them.
+    expect(await page.locator('li.job').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.job))).toEqual([running.jobId, failed.jobId]);
     const failedRow = page.locator(`li.job[data-job="${failed.jobId}"]`);
     expect(await failedRow.getAttribute('data-state')).toBe('failed');
     expect(await failedRow.locator('.what').textContent()).toMatch(/^failed: broken\.mp4: the video is damaged (about [0-9.]+ s in|from the start), where ffmpeg cannot decode it \(.*Invalid data found/);
