@@ -9,13 +9,13 @@ export type WorkerMessage =
   | { t: 'request'; reqId: string; body: WorkerRequest }
   | { t: 'reloaded'; ackId: string };
 
-export type WorkerRequest = { t: 'enqueue'; input: EnqueueInput } | { t: 'jobs' } | { t: 'metrics' } | { t: 'library-changed'; id: string };
+export type WorkerRequest = { t: 'enqueue'; input: EnqueueInput } | { t: 'retry'; id: string } | { t: 'jobs' } | { t: 'metrics' } | { t: 'library-changed'; id: string };
 
 export type PrimaryMessage =
   | { t: 'job'; job: JobRecord }
   | { t: 'reload'; id: string; ackId: string }
   | { t: 'shutdown' }
-  | { t: 'reply'; reqId: string; ok: boolean; value?: unknown; error?: string };
+  | { t: 'reply'; reqId: string; ok: boolean; value?: unknown; error?: string; status?: number };
 
 /** From a worker: ask the primary and wait for its answer. */
 export function request(body: WorkerRequest, timeoutMs = 30_000): Promise<unknown> {
@@ -31,7 +31,8 @@ export function request(body: WorkerRequest, timeoutMs = 30_000): Promise<unknow
       clearTimeout(timer);
       process.off('message', onMessage);
       if (m.ok) resolve(m.value);
-      else reject(new Error(m.error));
+      // `status`: the HTTP answer the primary's refusal carries (a retry of a job it cannot run).
+      else reject(Object.assign(new Error(m.error), { status: m.status }));
     };
     process.on('message', onMessage);
     process.send({ t: 'request', reqId, body } satisfies WorkerMessage);

@@ -11,6 +11,7 @@ import { createDashlabServer, createShaper } from './app.js';
 import type { PrimaryMessage, WorkerMessage } from './cluster-protocol.js';
 import { ensureMediaDir, type Config } from './config.js';
 import { JobQueue } from './jobs/queue.js';
+import { RetryRefused } from './jobs/port.js';
 import { JobStore } from './jobs/store.js';
 import type { Logger } from './log.js';
 import { createJobMetrics } from './metrics.js';
@@ -102,9 +103,10 @@ export async function runPrimary(config: Config, log: Logger): Promise<Primary> 
       if (m?.t === 'failed' && !started) failStart(new Error(m.error));
       if (m?.t === 'reloaded') pendingAcks.get(m.ackId)?.();
       if (m?.t !== 'request') return;
-      const reply = (ok: boolean, value?: unknown, error?: string) => send(w, { t: 'reply', reqId: m.reqId, ok, value, error });
+      const reply = (ok: boolean, value?: unknown, error?: string, status?: number) => send(w, { t: 'reply', reqId: m.reqId, ok, value, error, status });
       try {
         if (m.body.t === 'enqueue') reply(true, await jobs.enqueue(m.body.input));
+        else if (m.body.t === 'retry') reply(true, await jobs.retry(m.body.id));
         else if (m.body.t === 'jobs') reply(true, jobs.list());
         else if (m.body.t === 'metrics') reply(true, `${await aggregator.clusterMetrics()}\n${await jobMetrics.registry.metrics()}`);
         else if (m.body.t === 'library-changed') {
@@ -112,7 +114,7 @@ export async function runPrimary(config: Config, log: Logger): Promise<Primary> 
           await reloadEverywhere(m.body.id);
         }
       } catch (err) {
-        reply(false, undefined, (err as Error).message);
+        reply(false, undefined, (err as Error).message, err instanceof RetryRefused ? err.status : undefined);
       }
     });
     w.on('exit', (code, signal) => {

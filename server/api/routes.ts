@@ -1,7 +1,7 @@
 /** JSON API: the library and the packaging jobs (DESIGN.md, HTTP). */
 import { Router, type Request, type Response } from 'express';
 import { removeVideo } from '../packager/index.js';
-import type { JobsPort } from '../jobs/port.js';
+import { RetryRefused, type JobsPort } from '../jobs/port.js';
 import type { JobRecord } from '../jobs/store.js';
 import type { MediaCatalog } from '../media/catalog.js';
 
@@ -26,6 +26,8 @@ export const publicJob = (j: JobRecord) => ({
   speed: j.speed,
   etaS: j.etaS,
   error: j.error,
+  /** POST /api/jobs/:id/retry can run it again (its upload was kept). */
+  retryable: j.retryable ?? false,
   createdAt: j.createdAt,
   startedAt: j.startedAt,
   finishedAt: j.finishedAt,
@@ -70,6 +72,16 @@ export function apiRouter(opts: ApiOptions): Router {
     const j = opts.jobs.get(req.params.id);
     if (!j) return void res.status(404).json({ error: `no job "${req.params.id}"` });
     res.json(publicJob(j));
+  });
+
+  // A failed job whose upload was kept (the failure was not the file's): queue it again.
+  r.post('/jobs/:id/retry', opts.writeAccess, async (req, res) => {
+    try {
+      res.status(202).json(publicJob(await opts.jobs.retry(String(req.params.id))));
+    } catch (err) {
+      if (!(err instanceof RetryRefused)) throw err;
+      res.status(err.status).json({ error: err.message });
+    }
   });
 
   // Server-sent events: the job's state now, then every change until it is done or failed.

@@ -3,7 +3,7 @@
  * as broadcasts, enqueueing is a request over the IPC channel.
  */
 import { EventEmitter } from 'node:events';
-import type { EnqueueInput, JobsPort } from './port.js';
+import { RetryRefused, type EnqueueInput, type JobsPort } from './port.js';
 import type { JobRecord } from './store.js';
 import { request, type PrimaryMessage } from '../cluster-protocol.js';
 
@@ -30,6 +30,18 @@ export class JobMirror extends EventEmitter implements JobsPort {
     const job = (await request({ t: 'enqueue', input })) as JobRecord;
     this.jobs.set(job.id, job);
     return job;
+  }
+
+  async retry(id: string): Promise<JobRecord> {
+    try {
+      const job = (await request({ t: 'retry', id })) as JobRecord;
+      this.jobs.set(job.id, job);
+      return job;
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status === 404 || status === 409) throw new RetryRefused(status, (err as Error).message);
+      throw err;
+    }
   }
 
   get(id: string): JobRecord | undefined {

@@ -19,4 +19,17 @@ export interface JobsPort extends EventEmitter {
   list(): JobRecord[];
   /** Video ids that queued or running jobs will publish. */
   pendingVideoIds(): Set<string>;
+  /** Queue a retryable failed job again (its kept upload); rejects with a RetryRefused saying why not. */
+  retry(id: string): Promise<JobRecord>;
+}
+
+/** A retry that cannot run: `status` is the HTTP answer (404 no such job, 409 not retryable now). */
+export class RetryRefused extends Error {
+  constructor(
+    readonly status: 404 | 409,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RetryRefused';
+  }
 }

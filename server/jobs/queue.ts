@@ -2,14 +2,17 @@
  * The packaging job queue: runs the packager on uploads, JOBS_CONCURRENCY at a time, with
  * progress as events. Records persist in a JobStore; at start, jobs a crash interrupted are
  * queued again (once; a second interruption fails them), their uploads having been kept.
+ * A job that fails for a reason not the file's (a full disk, a missing tool) keeps its upload
+ * for a day and can be retried; one the file made fail (damaged, not a video) deletes it.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { packageVideo, PackagingError } from '../packager/index.js';
+import { packageVideo, PackagingError, publishedDir } from '../packager/index.js';
+import { UPLOAD_DIR } from '../uploads/route.js';
 import type { Logger } from '../log.js';
-import type { EnqueueInput, JobsPort } from './port.js';
+import { RetryRefused, type EnqueueInput, type JobsPort } from './port.js';
 import { JobStore, type JobRecord } from './store.js';
 
 export interface JobQueueOptions {
@@ -23,10 +26,16 @@ export interface JobQueueOptions {
 }
 
 const MAX_ATTEMPTS = 2;
+/** How long a retryable failure keeps its upload (the job store forgets finished jobs after as long). */
+const KEEP_FAILED_MS = 24 * 3600_000;
+/** Failures that are the file's: retrying cannot help, so the upload goes. */
+const fileFault = (err: unknown) => err instanceof PackagingError && (err.code === 'input' || err.code === 'usage');
 
 export class JobQueue extends EventEmitter implements JobsPort {
   private running = new Map<string, AbortController>();
   private stopping = false;
+  private readonly startedAt = Date.now();
+  private sweeper?: NodeJS.Timeout;
 
   constructor(private readonly opts: JobQueueOptions) {
     super();
@@ -41,14 +50,55 @@ export class JobQueue extends EventEmitter implements JobsPort {
       if (!hasUpload) {
         this.finish(job, 'failed', 'the server stopped during this job and its upload is gone; upload the file again');
       } else if (job.state === 'running' && job.attempts >= MAX_ATTEMPTS) {
-        this.finish(job, 'failed', `interrupted ${job.attempts} times (the server stopped while packaging); upload again to retry`);
-        await rm(job.upload, { force: true });
+        // Perhaps the file (a crash it causes), perhaps the machine: the user may retry it.
+        this.finish({ ...job, retryable: true }, 'failed', `interrupted ${job.attempts} times (the server stopped while packaging); retry it if the server was the cause`);
       } else if (job.state === 'running') {
         this.opts.log.warn('requeueing a job interrupted by a restart', { job: job.id, video: job.videoId });
         this.opts.store.put({ ...job, state: 'queued', progress: 0, phase: undefined });
       }
     }
+    await this.sweep(true);
+    this.sweeper = setInterval(() => void this.sweep(false), 3600_000);
+    this.sweeper.unref();
     this.pump();
+  }
+
+  /**
+   * Delete the uploads no job will read again: those of retryable failures older than a day
+   * and, at start (`orphans`), files no job names that are older than this process (an upload
+   * a crash cut off); a file written since is an upload in flight and stays.
+   */
+  private async sweep(orphans: boolean): Promise<void> {
+    for (const job of this.opts.store.all()) {
+      if (job.state === 'failed' && job.retryable && Date.now() - Date.parse(job.finishedAt ?? job.createdAt) > KEEP_FAILED_MS) {
+        await rm(job.upload, { force: true });
+        this.update({ ...job, retryable: false }, true);
+      }
+    }
+    if (!orphans) return;
+    const dir = path.join(this.opts.mediaDir, UPLOAD_DIR);
+    const named = new Set(this.opts.store.all().filter((j) => j.state === 'queued' || j.state === 'running' || j.retryable).map((j) => path.resolve(j.upload)));
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const file = path.join(dir, name);
+      if (named.has(path.resolve(file))) continue;
+      const st = await stat(file).catch(() => undefined);
+      if (st?.isFile() && st.mtimeMs < this.startedAt - 1000) await rm(file, { force: true });
+    }
+  }
+
+  async retry(id: string): Promise<JobRecord> {
+    const job = this.opts.store.get(id);
+    if (!job) throw new RetryRefused(404, `no job "${id}"`);
+    if (job.state !== 'failed') throw new RetryRefused(409, `job "${id}" is ${job.state}: only a failed job can be retried`);
+    if (!job.retryable) throw new RetryRefused(409, `job "${id}" cannot be retried: its upload was not kept (${job.error ?? 'it failed'}); upload the file again`);
+    if (!(await stat(job.upload).then(() => true, () => false))) throw new RetryRefused(409, `job "${id}" cannot be retried: its upload is gone; upload the file again`);
+    if (this.pendingVideoIds().has(job.videoId) || (await publishedDir(this.opts.mediaDir, job.videoId))) {
+      throw new RetryRefused(409, `job "${id}" cannot be retried: the id "${job.videoId}" has been taken since; upload the file again`);
+    }
+    const again: JobRecord = { ...job, state: 'queued', progress: 0, phase: undefined, speed: undefined, etaS: undefined, error: undefined, startedAt: undefined, finishedAt: undefined, retryable: undefined, attempts: 0 };
+    this.update(again, true);
+    this.pump();
+    return again;
   }
 
   /** Video ids taken by queued or running jobs. */
@@ -127,8 +177,12 @@ export class JobQueue extends EventEmitter implements JobsPort {
       }
       // Messages name the file they read: the user knows it by the name it was uploaded as.
       const message = (err instanceof Error ? err.message : String(err)).split(path.basename(job.upload)).join(job.originalName);
-      job = this.finish(job, 'failed', message);
-      await rm(job.upload, { force: true });
+      if (fileFault(err)) {
+        job = this.finish(job, 'failed', message);
+        await rm(job.upload, { force: true });
+      } else {
+        job = this.finish({ ...job, retryable: true }, 'failed', message);
+      }
       this.opts.log.warn('job failed', { job: job.id, video: job.videoId, error: message });
     } finally {
       this.running.delete(queued.id);
@@ -140,6 +194,7 @@ export class JobQueue extends EventEmitter implements JobsPort {
   /** Stop taking jobs and stop running ones; they stay recoverable for the next start. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.sweeper);
     const waits = [...this.running.keys()].map((id) => new Promise<void>((resolve) => {
       const check = () => (this.running.has(id) ? setTimeout(check, 20) : resolve());
       check();

@@ -22,8 +22,10 @@ export interface JobRecord {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
-  /** The uploaded master, kept until the video is published. */
+  /** The uploaded master, kept until the video is published (or, for a retryable failure, a day after it). */
   upload: string;
+  /** Failed for a reason not the file's (a full disk, a tool, the server): the upload is kept and POST /api/jobs/:id/retry runs it again. */
+  retryable?: boolean;
   originalName: string;
   attempts: number;
 }
@@ -78,9 +80,11 @@ export class JobStore {
     clearTimeout(this.retry);
     this.timer = this.retry = undefined;
     if (!this.dirty) return;
-    // Finished jobs are kept for a day, so their page and events still answer.
+    // Finished jobs are kept for a day, so their page and events still answer; a retryable
+    // one until the queue has deleted its upload (and cleared the flag), so no upload is forgotten.
     const cutoff = Date.now() - 24 * 3600 * 1000;
-    const keep = this.all().filter((j) => !(j.finishedAt && Date.parse(j.finishedAt) < cutoff));
+    for (const j of this.all()) if (j.finishedAt && Date.parse(j.finishedAt) < cutoff && !j.retryable) this.jobs.delete(j.id);
+    const keep = this.all();
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       const fd = openSync(tmp, 'w');

@@ -88,6 +88,11 @@ function showJob(j, atTop) {
   const what = li.querySelector('.what');
   if (j.state === 'done') { what.textContent = 'ready: '; const a = document.createElement('a'); a.href = '/watch/' + encodeURIComponent(j.videoId); a.textContent = 'watch'; what.append(a); }
   else what.textContent = jobText(j);
+  // A failure that was not the file's kept its upload: one click runs it again.
+  let retry = li.querySelector('button.retry');
+  if (j.state === 'failed' && j.retryable) {
+    if (!retry) { retry = document.createElement('button'); retry.className = 'retry'; retry.textContent = 'Retry'; retry.addEventListener('click', () => retryJob(j.id)); li.append(retry); }
+  } else if (retry) retry.remove();
   jobsList.hidden = false;
   return what;
 }
@@ -102,6 +107,12 @@ function follow(j, atTop) {
   es.addEventListener('failed', (ev) => { es.close(); on(ev); });
   // EventSource retries a dropped connection by itself; it gives up only on an answer that is not a stream.
   es.onerror = () => { if (es.readyState === EventSource.CLOSED) what.textContent = 'lost track of this job (the server restarted?): reload the page'; };
+}
+async function retryJob(id) {
+  if (tokenInput && !tokenInput.value) { alert('Enter the upload token first: retrying needs it too.'); tokenInput.focus(); return; }
+  const r = await fetch('/api/jobs/' + encodeURIComponent(id) + '/retry', { method: 'POST', headers: auth() });
+  const body = await r.json();
+  if (r.ok) follow(body, false); else alert(body.error);
 }
 // Jobs the server had when the page was made: still to finish, or failed in the last day.
 ${scriptJson(opts.jobs ?? [])}.forEach((j) => follow(j, false));

@@ -13,6 +13,7 @@ const job = (id: string, state: PageJob['state'], createdHoursAgo: number, finis
   speed: undefined,
   etaS: undefined,
   error: state === 'failed' ? 'why' : undefined,
+  retryable: false,
   createdAt: new Date(NOW - createdHoursAgo * 3600_000).toISOString(),
   startedAt: undefined,
   finishedAt: finishedHoursAgo === undefined ? undefined : new Date(NOW - finishedHoursAgo * 3600_000).toISOString(),

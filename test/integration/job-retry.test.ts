@@ -1,0 +1,127 @@
+/**
+ * A job that fails for a reason not the file's keeps its upload and can be retried, through
+ * npm start as users run it (cluster mode on two cores: the retry crosses the IPC channel):
+ * ffmpeg here is a real one behind a switch the test flips (a stand-in for a full disk or a
+ * broken tool, fixed before the retry). The kept upload survives a restart, which sweeps
+ * uploads a crash cut off; the library page's Retry button (real Chromium) runs it again; a
+ * damaged file's failure deletes its upload and refuses a retry.
+ */
+import { chmod, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageVideo } from '../../server/packager/index.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { makeClip, tempDir } from '../helpers/media.js';
+import { spawnServer, waitFor, type ChildServer } from '../helpers/server.js';
+
+let work: { dir: string; cleanup: () => Promise<void> };
+let mediaDir: string;
+let flakyFfmpeg: string;
+let broken: string;
+const servers: ChildServer[] = [];
+
+interface Job {
+  state: string;
+  error?: string;
+  retryable: boolean;
+  videoId: string;
+}
+
+beforeAll(async () => {
+  work = await tempDir();
+  mediaDir = path.join(work.dir, 'library');
+  // Seeded, so npm start does not package its sample first.
+  const seed = await makeClip(path.join(work.dir, 'seed.mp4'), { width: 320, height: 180, durationS: 1.5, audio: false });
+  await packageVideo({ input: seed, mediaDir, id: 'seed', abrPolicy: false });
+  broken = path.join(work.dir, 'broken');
+  flakyFfmpeg = path.join(work.dir, 'flaky-ffmpeg.sh');
+  // The encode (the only run with -init_seg_name) fails while the switch file exists.
+  await writeFile(flakyFfmpeg, `#!/bin/sh\ncase "$*" in *-init_seg_name*) if [ -e '${broken}' ]; then echo 'Error: the encoder is switched off by the test' >&2; exit 1; fi;; esac\nexec /usr/bin/ffmpeg "$@"\n`);
+  await chmod(flakyFfmpeg, 0o755);
+});
+afterAll(async () => {
+  for (const s of servers) if (s.proc.exitCode === null) await s.crash();
+  await work?.cleanup();
+});
+
+const start = async () => {
+  const s = await spawnServer({ MEDIA_DIR: mediaDir, FFMPEG_PATH: flakyFfmpeg, FFPROBE_PATH: '/usr/bin/ffprobe' });
+  servers.push(s);
+  return s;
+};
+const upload = async (url: string, file: string) => {
+  const form = new FormData();
+  form.append('file', new Blob([await readFile(file)]), path.basename(file));
+  const res = await fetch(`${url}/api/videos`, { method: 'POST', body: form });
+  expect(res.status).toBe(202);
+  return (await res.json()) as { jobId: string; videoId: string };
+};
+const job = async (url: string, id: string) => (await (await fetch(`${url}/api/jobs/${id}`)).json()) as Job;
+const settled = (url: string, id: string) => waitFor(async () => ((await job(url, id)).state.match(/^(done|failed)$/) ? job(url, id) : undefined), 120_000, `job ${id} to end`);
+const retry = (url: string, id: string) => fetch(`${url}/api/jobs/${id}/retry`, { method: 'POST' });
+const uploadsKept = () => readdir(path.join(mediaDir, '.uploads'));
+
+describe('retrying a failed job', () => {
+  it('a failure not the file\'s keeps the upload across a restart, and a retry publishes the video', async () => {
+    const clip = await makeClip(path.join(work.dir, 'talk.mp4'), { width: 320, height: 180, durationS: 2 });
+    await writeFile(broken, '');
+    let server = await start();
+    const { jobId, videoId } = await upload(server.url, clip);
+    const failed = await settled(server.url, jobId);
+    expect(failed).toMatchObject({ state: 'failed', retryable: true });
+    expect(failed.error).toMatch(/the encoder is switched off by the test/);
+    expect(await uploadsKept()).toHaveLength(1);
+
+    // A restart keeps it (still retryable) and sweeps an upload a crash cut off long ago.
+    const stale = path.join(mediaDir, '.uploads', 'cut-off-by-a-crash.part');
+    await writeFile(stale, 'half an upload');
+    await utimes(stale, new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    expect(await server.stop()).toBe(0);
+    server = await start();
+    expect(await job(server.url, jobId)).toMatchObject({ state: 'failed', retryable: true });
+    expect(await uploadsKept()).toHaveLength(1);
+    expect(await uploadsKept()).not.toContain('cut-off-by-a-crash.part');
+
+    // Fixed: the library page's Retry button runs it again and follows it until it is published; the upload goes.
+    await rm(broken);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      const row = `li.job[data-job="${jobId}"]`;
+      expect(await page.locator(`${row}[data-state=failed] .what`).textContent()).toMatch(/^failed: .*switched off by the test/);
+      await page.click(`${row} button.retry`);
+      await page.waitForSelector(`${row}[data-state=done] a[href="/watch/${videoId}"]`, { timeout: 120_000 });
+      expect(await page.locator(`${row} button.retry`).count()).toBe(0);
+    } finally {
+      await browser.close();
+    }
+    expect(await job(server.url, jobId)).toMatchObject({ state: 'done', retryable: false });
+    expect(((await (await fetch(`${server.url}/api/videos`)).json()) as Array<{ id: string }>).map((v) => v.id)).toContain(videoId);
+    expect(await uploadsKept()).toEqual([]);
+
+    // Nothing left to retry: a done job, an unknown one.
+    const again = await retry(server.url, jobId);
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: string }).error).toMatch(/is done: only a failed job can be retried/);
+    expect((await retry(server.url, 'no-such-job')).status).toBe(404);
+    expect(await server.stop()).toBe(0);
+  }, 300_000);
+
+  it("a damaged file's failure deletes its upload and refuses a retry, saying why", async () => {
+    const damaged = await makeClip(path.join(work.dir, 'damaged.mp4'), { durationS: 6, faststart: true, audio: false });
+    const bytes = await readFile(damaged);
+    bytes.fill(0, Math.floor(bytes.length / 4), bytes.length - 1000);
+    await writeFile(damaged, bytes);
+    const server = await start();
+    const { jobId } = await upload(server.url, damaged);
+    const failed = await settled(server.url, jobId);
+    expect(failed).toMatchObject({ state: 'failed', retryable: false });
+    expect(failed.error).toMatch(/^damaged\.mp4: the video is damaged/);
+    expect(await uploadsKept()).toEqual([]);
+    const res = await retry(server.url, jobId);
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toMatch(/cannot be retried: its upload was not kept \(damaged\.mp4: the video is damaged.*\); upload the file again$/);
+    expect(await server.stop()).toBe(0);
+  }, 180_000);
+});
