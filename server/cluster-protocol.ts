@@ -9,7 +9,7 @@ export type WorkerMessage =
   | { t: 'request'; reqId: string; body: WorkerRequest }
   | { t: 'reloaded'; ackId: string };
 
-export type WorkerRequest = { t: 'enqueue'; input: EnqueueInput } | { t: 'retry'; id: string } | { t: 'jobs' } | { t: 'metrics' } | { t: 'library-changed'; id: string };
+export type WorkerRequest = { t: 'enqueue'; input: EnqueueInput } | { t: 'retry' | 'cancel'; id: string } | { t: 'jobs' } | { t: 'metrics' } | { t: 'library-changed'; id: string };
 
 export type PrimaryMessage =
   | { t: 'job'; job: JobRecord }

@@ -11,7 +11,7 @@ import { createDashlabServer, createShaper } from './app.js';
 import type { PrimaryMessage, WorkerMessage } from './cluster-protocol.js';
 import { ensureMediaDir, type Config } from './config.js';
 import { JobQueue } from './jobs/queue.js';
-import { RetryRefused } from './jobs/port.js';
+import { JobRefused } from './jobs/port.js';
 import { JobStore } from './jobs/store.js';
 import type { Logger } from './log.js';
 import { createJobMetrics } from './metrics.js';
@@ -107,6 +107,7 @@ export async function runPrimary(config: Config, log: Logger): Promise<Primary> 
       try {
         if (m.body.t === 'enqueue') reply(true, await jobs.enqueue(m.body.input));
         else if (m.body.t === 'retry') reply(true, await jobs.retry(m.body.id));
+        else if (m.body.t === 'cancel') reply(true, await jobs.cancel(m.body.id));
         else if (m.body.t === 'jobs') reply(true, jobs.list());
         else if (m.body.t === 'metrics') reply(true, `${await aggregator.clusterMetrics()}\n${await jobMetrics.registry.metrics()}`);
         else if (m.body.t === 'library-changed') {
@@ -114,7 +115,7 @@ export async function runPrimary(config: Config, log: Logger): Promise<Primary> 
           await reloadEverywhere(m.body.id);
         }
       } catch (err) {
-        reply(false, undefined, (err as Error).message, err instanceof RetryRefused ? err.status : undefined);
+        reply(false, undefined, (err as Error).message, err instanceof JobRefused ? err.status : undefined);
       }
     });
     w.on('exit', (code, signal) => {

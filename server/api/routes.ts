@@ -1,7 +1,7 @@
 /** JSON API: the library and the packaging jobs (DESIGN.md, HTTP). */
 import { Router, type Request, type Response } from 'express';
 import { removeVideo } from '../packager/index.js';
-import { RetryRefused, type JobsPort } from '../jobs/port.js';
+import { JobRefused, type JobsPort } from '../jobs/port.js';
 import type { JobRecord } from '../jobs/store.js';
 import type { MediaCatalog } from '../media/catalog.js';
 
@@ -74,15 +74,18 @@ export function apiRouter(opts: ApiOptions): Router {
     res.json(publicJob(j));
   });
 
-  // A failed job whose upload was kept (the failure was not the file's): queue it again.
-  r.post('/jobs/:id/retry', opts.writeAccess, async (req, res) => {
+  const refusable = (work: (id: string) => Promise<JobRecord>, status: number) => async (req: Request, res: Response) => {
     try {
-      res.status(202).json(publicJob(await opts.jobs.retry(String(req.params.id))));
+      res.status(status).json(publicJob(await work(String(req.params.id))));
     } catch (err) {
-      if (!(err instanceof RetryRefused)) throw err;
+      if (!(err instanceof JobRefused)) throw err;
       res.status(err.status).json({ error: err.message });
     }
-  });
+  };
+  // A failed job whose upload was kept (the failure was not the file's): queue it again.
+  r.post('/jobs/:id/retry', opts.writeAccess, refusable((id) => opts.jobs.retry(id), 202));
+  // Stop a queued or running job; answered once it has ended (as failed, or done if it was published first).
+  r.delete('/jobs/:id', opts.writeAccess, refusable((id) => opts.jobs.cancel(id), 200));
 
   // Server-sent events: the job's state now, then every change until it is done or failed.
   r.get('/jobs/:id/events', (req, res) => {

@@ -3,7 +3,7 @@
  * as broadcasts, enqueueing is a request over the IPC channel.
  */
 import { EventEmitter } from 'node:events';
-import { RetryRefused, type EnqueueInput, type JobsPort } from './port.js';
+import { JobRefused, type EnqueueInput, type JobsPort } from './port.js';
 import type { JobRecord } from './store.js';
 import { request, type PrimaryMessage } from '../cluster-protocol.js';
 
@@ -32,14 +32,24 @@ export class JobMirror extends EventEmitter implements JobsPort {
     return job;
   }
 
-  async retry(id: string): Promise<JobRecord> {
+  retry(id: string): Promise<JobRecord> {
+    return this.ask({ t: 'retry', id });
+  }
+
+  cancel(id: string): Promise<JobRecord> {
+    // The primary answers when the job has ended: ffmpeg stopped, staging removed.
+    return this.ask({ t: 'cancel', id });
+  }
+
+  /** A job operation the primary does; its refusals come back as JobRefused with their status. */
+  private async ask(body: { t: 'retry' | 'cancel'; id: string }): Promise<JobRecord> {
     try {
-      const job = (await request({ t: 'retry', id })) as JobRecord;
+      const job = (await request(body, 120_000)) as JobRecord;
       this.jobs.set(job.id, job);
       return job;
     } catch (err) {
       const status = (err as { status?: number }).status;
-      if (status === 404 || status === 409) throw new RetryRefused(status, (err as Error).message);
+      if (status === 404 || status === 409) throw new JobRefused(status, (err as Error).message);
       throw err;
     }
   }

@@ -19,17 +19,19 @@ export interface JobsPort extends EventEmitter {
   list(): JobRecord[];
   /** Video ids that queued or running jobs will publish. */
   pendingVideoIds(): Set<string>;
-  /** Queue a retryable failed job again (its kept upload); rejects with a RetryRefused saying why not. */
+  /** Queue a retryable failed job again (its kept upload); rejects with a JobRefused saying why not. */
   retry(id: string): Promise<JobRecord>;
+  /** Stop a queued or running job and delete its upload; resolves with the job as it ended (done, if it was published first). */
+  cancel(id: string): Promise<JobRecord>;
 }
 
-/** A retry that cannot run: `status` is the HTTP answer (404 no such job, 409 not retryable now). */
-export class RetryRefused extends Error {
+/** A retry or cancel that cannot be done: `status` is the HTTP answer (404 no such job, 409 not in a state for it). */
+export class JobRefused extends Error {
   constructor(
     readonly status: 404 | 409,
     message: string,
   ) {
     super(message);
-    this.name = 'RetryRefused';
+    this.name = 'JobRefused';
   }
 }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { packageVideo, PackagingError, publishedDir } from '../packager/index.js';
 import { UPLOAD_DIR } from '../uploads/route.js';
 import type { Logger } from '../log.js';
-import { RetryRefused, type EnqueueInput, type JobsPort } from './port.js';
+import { JobRefused, type EnqueueInput, type JobsPort } from './port.js';
 import { JobStore, type JobRecord } from './store.js';
 
 export interface JobQueueOptions {
@@ -26,6 +26,7 @@ export interface JobQueueOptions {
 }
 
 const MAX_ATTEMPTS = 2;
+const CANCELLED = 'cancelled by the user: nothing was published and the upload is deleted';
 /** How long a retryable failure keeps its upload (the job store forgets finished jobs after as long). */
 const KEEP_FAILED_MS = 24 * 3600_000;
 /** Failures that are the file's: retrying cannot help, so the upload goes. */
@@ -33,6 +34,8 @@ const fileFault = (err: unknown) => err instanceof PackagingError && (err.code =
 
 export class JobQueue extends EventEmitter implements JobsPort {
   private running = new Map<string, AbortController>();
+  /** Running jobs the user cancelled: they end failed, and their upload goes. */
+  private cancelling = new Set<string>();
   private stopping = false;
   private readonly startedAt = Date.now();
   private sweeper?: NodeJS.Timeout;
@@ -88,17 +91,40 @@ export class JobQueue extends EventEmitter implements JobsPort {
 
   async retry(id: string): Promise<JobRecord> {
     const job = this.opts.store.get(id);
-    if (!job) throw new RetryRefused(404, `no job "${id}"`);
-    if (job.state !== 'failed') throw new RetryRefused(409, `job "${id}" is ${job.state}: only a failed job can be retried`);
-    if (!job.retryable) throw new RetryRefused(409, `job "${id}" cannot be retried: its upload was not kept (${job.error ?? 'it failed'}); upload the file again`);
-    if (!(await stat(job.upload).then(() => true, () => false))) throw new RetryRefused(409, `job "${id}" cannot be retried: its upload is gone; upload the file again`);
+    if (!job) throw new JobRefused(404, `no job "${id}"`);
+    if (job.state !== 'failed') throw new JobRefused(409, `job "${id}" is ${job.state}: only a failed job can be retried`);
+    if (!job.retryable) throw new JobRefused(409, `job "${id}" cannot be retried: its upload was not kept (${job.error ?? 'it failed'}); upload the file again`);
+    if (!(await stat(job.upload).then(() => true, () => false))) throw new JobRefused(409, `job "${id}" cannot be retried: its upload is gone; upload the file again`);
     if (this.pendingVideoIds().has(job.videoId) || (await publishedDir(this.opts.mediaDir, job.videoId))) {
-      throw new RetryRefused(409, `job "${id}" cannot be retried: the id "${job.videoId}" has been taken since; upload the file again`);
+      throw new JobRefused(409, `job "${id}" cannot be retried: the id "${job.videoId}" has been taken since; upload the file again`);
     }
     const again: JobRecord = { ...job, state: 'queued', progress: 0, phase: undefined, speed: undefined, etaS: undefined, error: undefined, startedAt: undefined, finishedAt: undefined, retryable: undefined, attempts: 0 };
     this.update(again, true);
     this.pump();
     return again;
+  }
+
+  async cancel(id: string): Promise<JobRecord> {
+    const job = this.opts.store.get(id);
+    if (!job) throw new JobRefused(404, `no job "${id}"`);
+    if (job.state === 'queued') {
+      const ended = this.finish(job, 'failed', CANCELLED);
+      await rm(job.upload, { force: true });
+      return ended;
+    }
+    const controller = this.running.get(id);
+    if (job.state !== 'running' || !controller) throw new JobRefused(409, `job "${id}" is ${job.state}: only a queued or running job can be cancelled`);
+    const ended = new Promise<JobRecord>((resolve) => {
+      const onUpdate = (j: JobRecord) => {
+        if (j.id !== id || (j.state !== 'done' && j.state !== 'failed')) return;
+        this.off('update', onUpdate);
+        resolve(j);
+      };
+      this.on('update', onUpdate);
+    });
+    this.cancelling.add(id);
+    controller.abort();
+    return ended;
   }
 
   /** Video ids taken by queued or running jobs. */
@@ -169,6 +195,12 @@ export class JobQueue extends EventEmitter implements JobsPort {
       job = this.finish(job, 'done');
       this.opts.log.info('job done', { job: job.id, video: job.videoId });
     } catch (err) {
+      if (this.cancelling.has(job.id)) {
+        job = this.finish(job, 'failed', CANCELLED);
+        await rm(job.upload, { force: true });
+        this.opts.log.info('job cancelled', { job: job.id, video: job.videoId });
+        return;
+      }
       if (this.stopping && err instanceof PackagingError && err.code === 'cancelled') {
         // Shutting down: leave it recoverable; the next start runs it again.
         job = { ...job, state: 'running' };
@@ -186,6 +218,7 @@ export class JobQueue extends EventEmitter implements JobsPort {
       this.opts.log.warn('job failed', { job: job.id, video: job.videoId, error: message });
     } finally {
       this.running.delete(queued.id);
+      this.cancelling.delete(queued.id);
       if (job.state === 'done' || job.state === 'failed') this.opts.onFinished?.(job, (performance.now() - started) / 1000);
       this.pump();
     }

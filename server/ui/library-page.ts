@@ -93,6 +93,10 @@ function showJob(j, atTop) {
   if (j.state === 'failed' && j.retryable) {
     if (!retry) { retry = document.createElement('button'); retry.className = 'retry'; retry.textContent = 'Retry'; retry.addEventListener('click', () => retryJob(j.id)); li.append(retry); }
   } else if (retry) retry.remove();
+  let cancel = li.querySelector('button.cancel');
+  if (j.state === 'queued' || j.state === 'running') {
+    if (!cancel) { cancel = document.createElement('button'); cancel.className = 'cancel'; cancel.textContent = 'Cancel'; cancel.addEventListener('click', () => cancelJob(j.id, li)); li.append(cancel); }
+  } else if (cancel) cancel.remove();
   jobsList.hidden = false;
   return what;
 }
@@ -108,11 +112,20 @@ function follow(j, atTop) {
   // EventSource retries a dropped connection by itself; it gives up only on an answer that is not a stream.
   es.onerror = () => { if (es.readyState === EventSource.CLOSED) what.textContent = 'lost track of this job (the server restarted?): reload the page'; };
 }
+// Retry and cancel need the upload token when uploads do.
+const tokenMissing = (what) => { if (!tokenInput || tokenInput.value) return false; alert('Enter the upload token first: ' + what + ' needs it too.'); tokenInput.focus(); return true; };
 async function retryJob(id) {
-  if (tokenInput && !tokenInput.value) { alert('Enter the upload token first: retrying needs it too.'); tokenInput.focus(); return; }
+  if (tokenMissing('retrying')) return;
   const r = await fetch('/api/jobs/' + encodeURIComponent(id) + '/retry', { method: 'POST', headers: auth() });
   const body = await r.json();
   if (r.ok) follow(body, false); else alert(body.error);
+}
+async function cancelJob(id, li) {
+  if (!confirm('Stop packaging ' + li.querySelector('.title').textContent + ' and delete its upload?') || tokenMissing('cancelling')) return;
+  li.querySelector('button.cancel').disabled = true;
+  const r = await fetch('/api/jobs/' + encodeURIComponent(id), { method: 'DELETE', headers: auth() });
+  const body = await r.json();
+  if (r.ok) showJob(body, false); else { alert(body.error); li.querySelector('button.cancel').disabled = false; }
 }
 // Jobs the server had when the page was made: still to finish, or failed in the last day.
 ${scriptJson(opts.jobs ?? [])}.forEach((j) => follow(j, false));
@@ -138,7 +151,7 @@ form.addEventListener('submit', (e) => {
 });
 document.querySelectorAll('button.delete').forEach((b) => b.addEventListener('click', async () => {
   if (!confirm('Delete ' + b.dataset.id + '?')) return;
-  if (tokenInput && !tokenInput.value) { alert('Enter the upload token first: deleting needs it too.'); tokenInput.focus(); return; }
+  if (tokenMissing('deleting')) return;
   const r = await fetch('/api/videos/' + encodeURIComponent(b.dataset.id), { method: 'DELETE', headers: auth() });
   if (r.ok) b.closest('li').remove(); else alert((await r.json()).error);
 }));

@@ -1,18 +1,21 @@
 /**
- * A job that fails for a reason not the file's keeps its upload and can be retried, through
- * npm start as users run it (cluster mode on two cores: the retry crosses the IPC channel):
+ * Cancelling and retrying packaging jobs through npm start as users run it (cluster mode on
+ * two cores: both cross the IPC channel to the primary that runs the jobs). A queued or
+ * running job is cancelled (the library page's Cancel button in real Chromium): its ffmpeg
+ * stops, nothing is published, its upload and staging go. A job that fails for a reason not
+ * the file's keeps its upload and can be retried:
  * ffmpeg here is a real one behind a switch the test flips (a stand-in for a full disk or a
  * broken tool, fixed before the retry). The kept upload survives a restart, which sweeps
  * uploads a crash cut off; the library page's Retry button (real Chromium) runs it again; a
  * damaged file's failure deletes its upload and refuses a retry.
  */
-import { chmod, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageVideo } from '../../server/packager/index.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { makeClip, tempDir } from '../helpers/media.js';
-import { spawnServer, waitFor, type ChildServer } from '../helpers/server.js';
+import { childrenNamed, spawnServer, waitFor, type ChildServer } from '../helpers/server.js';
 
 let work: { dir: string; cleanup: () => Promise<void> };
 let mediaDir: string;
@@ -60,6 +63,47 @@ const job = async (url: string, id: string) => (await (await fetch(`${url}/api/j
 const settled = (url: string, id: string) => waitFor(async () => ((await job(url, id)).state.match(/^(done|failed)$/) ? job(url, id) : undefined), 120_000, `job ${id} to end`);
 const retry = (url: string, id: string) => fetch(`${url}/api/jobs/${id}/retry`, { method: 'POST' });
 const uploadsKept = () => readdir(path.join(mediaDir, '.uploads'));
+
+describe('cancelling a job', () => {
+  it('a queued one at once, a running one from the page: ffmpeg stops, nothing published, upload and staging gone', async () => {
+    await mkdir(path.join(work.dir, 'cancel'), { recursive: true });
+    const long = await makeClip(path.join(work.dir, 'cancel', 'long.mp4'), { width: 1280, height: 720, durationS: 30 });
+    const short = await makeClip(path.join(work.dir, 'cancel', 'short.mp4'), { width: 320, height: 180, durationS: 2 });
+    const server = await start();
+    const running = await upload(server.url, long);
+    const queued = await upload(server.url, short); // one job at a time: this one waits
+    expect((await job(server.url, queued.jobId)).state).toBe('queued');
+    const res = await fetch(`${server.url}/api/jobs/${queued.jobId}`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ state: 'failed', retryable: false, error: expect.stringMatching(/^cancelled by the user/) });
+
+    await waitFor(async () => ((await job(server.url, running.jobId)).state === 'running' && (await childrenNamed(server.proc.pid!, 'ffmpeg')).length > 0 ? true : undefined), 60_000, 'the encode to run');
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      page.on('dialog', (d) => void d.accept());
+      await page.goto(server.url);
+      const row = `li.job[data-job="${running.jobId}"]`;
+      await page.click(`${row} button.cancel`);
+      await page.waitForSelector(`${row}[data-state=failed]`, { timeout: 30_000 });
+      expect(await page.locator(`${row} .what`).textContent()).toMatch(/^failed: cancelled by the user: nothing was published/);
+      expect(await page.locator(`${row} button`).count()).toBe(0); // neither cancel nor retry
+    } finally {
+      await browser.close();
+    }
+    expect(await job(server.url, running.jobId)).toMatchObject({ state: 'failed', retryable: false });
+    await waitFor(async () => ((await childrenNamed(server.proc.pid!, 'ffmpeg')).length === 0 ? true : undefined), 10_000, 'ffmpeg to stop');
+    expect(((await (await fetch(`${server.url}/api/videos`)).json()) as Array<{ id: string }>).map((v) => v.id)).toEqual(['seed']);
+    expect(await uploadsKept()).toEqual([]);
+    expect((await readdir(path.join(mediaDir, '.tmp'))).filter((n) => !n.endsWith('.link'))).toEqual([]);
+
+    const again = await fetch(`${server.url}/api/jobs/${running.jobId}`, { method: 'DELETE' });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: string }).error).toMatch(/is failed: only a queued or running job can be cancelled/);
+    expect((await fetch(`${server.url}/api/jobs/no-such-job`, { method: 'DELETE' })).status).toBe(404);
+    expect(await server.stop()).toBe(0);
+  }, 240_000);
+});
 
 describe('retrying a failed job', () => {
   it('a failure not the file\'s keeps the upload across a restart, and a retry publishes the video', async () => {
