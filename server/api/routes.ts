@@ -33,6 +33,16 @@ export const publicJob = (j: JobRecord) => ({
   finishedAt: j.finishedAt,
 });
 
+/** Start a server-sent event stream kept alive by pings; returns what ends it (`stop`, then the pings). */
+function sse(res: Response, stop: () => void): () => void {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+  return () => {
+    clearInterval(ping);
+    stop();
+  };
+}
+
 export function apiRouter(opts: ApiOptions): Router {
   const r = Router();
   const withUrls = (id: string) => ({
@@ -68,6 +78,15 @@ export function apiRouter(opts: ApiOptions): Router {
     res.json(opts.jobs.list().map(publicJob));
   });
 
+  // Every job's changes as server-sent events ('job'): one stream for a page that follows many
+  // jobs (a browser opens at most six connections to a host; a stream per job would take them all).
+  r.get('/jobs/events', (req, res) => {
+    const cleanup = sse(res, () => opts.jobs.off('update', onUpdate));
+    const onUpdate = (job: JobRecord) => res.write(`event: job\ndata: ${JSON.stringify(publicJob(job))}\n\n`);
+    opts.jobs.on('update', onUpdate);
+    req.on('close', cleanup);
+  });
+
   r.get('/jobs/:id', (req, res) => {
     const j = opts.jobs.get(req.params.id);
     if (!j) return void res.status(404).json({ error: `no job "${req.params.id}"` });
@@ -92,7 +111,7 @@ export function apiRouter(opts: ApiOptions): Router {
     const id = String(req.params.id);
     const j = opts.jobs.get(id);
     if (!j) return void res.status(404).json({ error: `no job "${id}"` });
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    const cleanup = sse(res, () => opts.jobs.off('update', onUpdate));
     const send = (job: JobRecord) => {
       res.write(`event: ${job.state === 'done' || job.state === 'failed' ? job.state : 'progress'}\ndata: ${JSON.stringify(publicJob(job))}\n\n`);
       if (job.state === 'done' || job.state === 'failed') {
@@ -101,11 +120,6 @@ export function apiRouter(opts: ApiOptions): Router {
       }
     };
     const onUpdate = (job: JobRecord) => job.id === id && send(job);
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    const cleanup = () => {
-      clearInterval(ping);
-      opts.jobs.off('update', onUpdate);
-    };
     opts.jobs.on('update', onUpdate);
     req.on('close', cleanup);
     send(j);

@@ -98,19 +98,33 @@ function showJob(j, atTop) {
     if (!cancel) { cancel = document.createElement('button'); cancel.className = 'cancel'; cancel.textContent = 'Cancel'; cancel.addEventListener('click', () => cancelJob(j.id, li)); li.append(cancel); }
   } else if (cancel) cancel.remove();
   jobsList.hidden = false;
-  return what;
 }
-// Follow a job to its end on the server's events; when it is done the page reloads with the new video.
+// Follow jobs to their end on one stream of every job's changes (a stream per job would take
+// all six connections a browser opens to a host); when one is done the page reloads with it.
+let stream;
+const rowOf = (id) => [...jobsList.children].find((e) => e.dataset.job === id);
+const pending = () => [...jobsList.children].some((li) => li.dataset.state === 'queued' || li.dataset.state === 'running');
+function apply(j) {
+  const li = rowOf(j.id);
+  if (!li) return; // not a job on this page
+  const was = li.dataset.state;
+  showJob(j, false);
+  if (j.state === 'done' && was !== 'done') setTimeout(() => location.reload(), 1500);
+  if (!pending() && stream) { stream.close(); stream = undefined; }
+}
 function follow(j, atTop) {
-  const what = showJob(j, atTop);
-  if (j.state === 'done' || j.state === 'failed') return;
-  const es = new EventSource('/api/jobs/' + encodeURIComponent(j.id) + '/events');
-  const on = (ev) => showJob(JSON.parse(ev.data));
-  es.addEventListener('progress', on);
-  es.addEventListener('done', (ev) => { es.close(); on(ev); setTimeout(() => location.reload(), 1500); });
-  es.addEventListener('failed', (ev) => { es.close(); on(ev); });
+  showJob(j, atTop);
+  if (stream || !pending()) return;
+  stream = new EventSource('/api/jobs/events');
+  stream.addEventListener('job', (ev) => apply(JSON.parse(ev.data)));
+  // On (re)connecting, catch up on what changed before the stream was listening.
+  stream.onopen = async () => { for (const job of await (await fetch('/api/jobs')).json()) apply(job); };
   // EventSource retries a dropped connection by itself; it gives up only on an answer that is not a stream.
-  es.onerror = () => { if (es.readyState === EventSource.CLOSED) what.textContent = 'lost track of this job (the server restarted?): reload the page'; };
+  stream.onerror = () => {
+    if (stream?.readyState !== EventSource.CLOSED) return;
+    stream = undefined;
+    for (const li of jobsList.children) if (li.dataset.state === 'queued' || li.dataset.state === 'running') li.querySelector('.what').textContent = 'lost track of this job (the server restarted?): reload the page';
+  };
 }
 // Retry and cancel need the upload token when uploads do.
 const tokenMissing = (what) => { if (!tokenInput || tokenInput.value) return false; alert('Enter the upload token first: ' + what + ' needs it too.'); tokenInput.focus(); return true; };
@@ -125,7 +139,7 @@ async function cancelJob(id, li) {
   li.querySelector('button.cancel').disabled = true;
   const r = await fetch('/api/jobs/' + encodeURIComponent(id), { method: 'DELETE', headers: auth() });
   const body = await r.json();
-  if (r.ok) showJob(body, false); else { alert(body.error); li.querySelector('button.cancel').disabled = false; }
+  if (r.ok) apply(body); else { alert(body.error); li.querySelector('button.cancel').disabled = false; }
 }
 // Jobs the server had when the page was made: still to finish, or failed in the last day.
 ${scriptJson(opts.jobs ?? [])}.forEach((j) => follow(j, false));

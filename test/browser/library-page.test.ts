@@ -106,6 +106,30 @@ describe('library page with an upload token', () => {
     await page.close();
   });
 
+  it('follows many jobs on one stream, so the six connections a browser opens to a host stay free for the page', async () => {
+    // A long one first, so the seven after it stay queued while the page is looked at.
+    const long = await makeClip(path.join(work.dir, 'many-long.mp4'), { durationS: 20, width: 1280, height: 720 });
+    const clip = await makeClip(path.join(work.dir, 'short.mp4'), { durationS: 1.5, width: 320, height: 180, audio: false });
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const form = new FormData();
+      form.append('title', `Many ${i}`);
+      form.append('file', new Blob([await readFile(i ? clip : long)]), 'clip.mp4');
+      const res = await fetch(`${server.url}/api/videos`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(202);
+      ids.push(((await res.json()) as { videoId: string }).videoId);
+    }
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    expect(await page.locator('li.job[data-state=queued], li.job[data-state=running]').count()).toBe(8);
+    // With a stream per job this fetch would wait for a free connection until the jobs ended.
+    const status = await page.evaluate(() => Promise.race([fetch('/api/videos').then((r) => r.status), new Promise((resolve) => setTimeout(() => resolve('no connection left'), 5000))]));
+    expect(status).toBe(200);
+    // Every one is followed to its end: the page ends with no job under way and every new video listed.
+    await page.waitForFunction((videos) => videos.every((id) => document.querySelector(`li.card[data-id="${id}"]`)) && !document.querySelector('li.job[data-state=queued], li.job[data-state=running]'), ids, { timeout: 240_000, polling: 500 });
+    await page.close();
+  }, 300_000);
+
   it('shows no token field when the server needs none', async () => {
     const open = await startServer({ mediaDir: path.join(work.dir, 'open-library') });
     try {
