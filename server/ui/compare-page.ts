@@ -10,6 +10,15 @@ export interface ComparePlayer {
   abr?: string;
 }
 
+/**
+ * A browser opens at most six HTTP/1.1 connections to one host, shared by every frame of the
+ * page. Five players (video and audio each) fit; with six, measured in Chromium on a shared
+ * 3 Mbit/s profile, requests queued for a free connection up to ~0.4 s, which a player counts
+ * as a slower link. compare:browser gives each session a browser context (a pool) of its own.
+ */
+const CONNECTION_FRIENDLY_PLAYERS = 5;
+const SHARED_CONNECTIONS_NOTE = `<p class="note" id="connections-note">Six players share the six connections this browser opens to the server: a request can wait for a free one (up to ~0.4 s measured), and a player counts the wait as a slower link. For exact comparisons play five or fewer, or use <code>npm run compare:browser</code>, which gives each player a browser context of its own.</p>`;
+
 export function comparePage(opts: { video: string; title: string; players: ComparePlayer[]; net: string }): string {
   const cfg = JSON.stringify(opts).replace(/</g, '\\u003c');
   return `<!doctype html>
@@ -23,13 +32,14 @@ button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6
 main{padding:16px 24px} .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:14px}
 figure{margin:0} figcaption{font-weight:600;margin:0 0 6px 4px} figcaption a{font-weight:400;font-size:13px;margin-left:8px}
 iframe{width:100%;height:800px;border:1px solid #262a33;border-radius:10px;background:#0f1115}
+.note{color:#d9c27a;background:#26220f;border:1px solid #4d4420;border-radius:8px;padding:10px 14px}
 .error{color:#ff8a8a;background:#2a1719;border:1px solid #5c2a2e;border-radius:8px;padding:10px 14px}
 table{border-collapse:collapse;margin-bottom:14px;font-variant-numeric:tabular-nums} th,td{padding:4px 12px;border-bottom:1px solid #262a33;text-align:right} th:first-child,td:first-child{text-align:left}
 </style></head><body>
 <header><a href="/">dashlab</a><h1>${esc(opts.title)}: ${opts.players.length} players, each on its own <code>${esc(opts.net)}</code> link</h1>
 <a href="/compare?${esc(new URLSearchParams({ setup: '', video: opts.video, players: opts.players.map((p) => p.engine + (p.abr ? `:${p.abr}` : '')).join(','), net: opts.net }).toString())}">Change players or network</a>
 <button id="restart">Restart the trace for all</button></header>
-<main><p class="error" id="error" hidden></p><table id="metrics"><thead><tr><th>player</th><th>playing</th><th>avg bitrate</th><th>estimate</th><th>buffer</th><th>stalls</th><th>switches</th><th>startup</th></tr></thead><tbody></tbody></table>
+<main><p class="error" id="error" hidden></p>${opts.players.length > CONNECTION_FRIENDLY_PLAYERS ? SHARED_CONNECTIONS_NOTE : ''}<table id="metrics"><thead><tr><th>player</th><th>playing</th><th>avg bitrate</th><th>estimate</th><th>buffer</th><th>stalls</th><th>switches</th><th>startup</th></tr></thead><tbody></tbody></table>
 <div class="grid" id="grid"></div></main>
 <script id="compare-config" type="application/json">${cfg}</script>
 <script type="module">

@@ -152,4 +152,9 @@ it('/compare without a video is a form that leads to the side-by-side page; what
   expect(await page.textContent('#error')).toContain('no trace named "nope"');
   expect(await page.getAttribute('#error a', 'href')).toBe('/compare?video=throttle&players=dashlab%3Abola%2Cdashjs');
   await page.close();
+
+  // Six players share the browser's six connections to the server: the page says what that costs.
+  const comparing = (players: string) => fetch(`${url}/compare?video=throttle&players=${players}&net=1500kbps`).then((r) => r.text());
+  expect(await comparing('dashlab:bola,dashlab:dashlab,dashlab:robust-mpc,dashjs,hlsjs,dashlab:throughput')).toMatch(/id="connections-note">Six players share the six connections/);
+  expect(await comparing('dashlab:bola,dashlab:dashlab,dashlab:robust-mpc,dashjs,hlsjs')).not.toContain('connections-note');
 }, 120_000);
