@@ -1,6 +1,7 @@
 /**
  * GET /: the library and the upload form, server-rendered with a little inline script
- * (upload progress, then packaging progress from the job's events, then a link). Jobs still
+ * (upload progress, then packaging progress from the jobs' events, then a link and the new
+ * video's card, fetched from this same page: one template for cards). Jobs still
  * to finish and the last day's failures are listed too, so a reload or another tab still
  * shows how packaging goes, or why it failed.
  */
@@ -59,13 +60,13 @@ progress{width:260px} #status{color:#9aa0aa}
 .job{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:10px 14px;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
 .job .what{color:#9aa0aa}.job[data-state=failed]{border-color:#6b2a2a}.job[data-state=failed] .what{color:#ff9d9d}
 </style></head><body>
-<header><h1>dashlab</h1><span>${videos.length} video${videos.length === 1 ? '' : 's'}</span><a href="/compare">Side by side: players on one network, live</a><a href="/reports">ABR lab: compare algorithms on network traces</a></header>
+<header><h1>dashlab</h1><span id="count">${videos.length} video${videos.length === 1 ? '' : 's'}</span><a href="/compare">Side by side: players on one network, live</a><a href="/reports">ABR lab: compare algorithms on network traces</a></header>
 <main>
 <form id="upload"><input type="file" name="file" accept="video/*" required><input name="title" placeholder="Title (optional)">
 ${opts.tokenRequired ? '<input id="token" type="password" placeholder="Upload token" autocomplete="off" required>' : ''}
 <button>Upload and package</button><progress id="bar" max="100" value="0" hidden></progress><span id="status"></span></form>
 <ul id="jobs" aria-label="packaging jobs" hidden></ul>
-<ul>${cards || '<li>The library is empty: upload a video, or run <code>npm start</code> to package the built-in sample.</li>'}</ul>
+<ul id="videos">${cards || '<li>The library is empty: upload a video, or run <code>npm start</code> to package the built-in sample.</li>'}</ul>
 </main>
 <script>
 const form = document.getElementById('upload'), bar = document.getElementById('bar'), status = document.getElementById('status');
@@ -100,7 +101,13 @@ function showJob(j, atTop) {
   jobsList.hidden = false;
 }
 // Follow jobs to their end on one stream of every job's changes (a stream per job would take
-// all six connections a browser opens to a host); when one is done the page reloads with it.
+// all six connections a browser opens to a host); when one is done its card is added.
+// Never a reload: it would cut off an upload under way and empty the form.
+async function refreshLibrary() {
+  const fresh = new DOMParser().parseFromString(await (await fetch('/')).text(), 'text/html');
+  document.getElementById('videos').replaceWith(fresh.getElementById('videos'));
+  document.getElementById('count').textContent = fresh.getElementById('count').textContent;
+}
 let stream;
 const rowOf = (id) => [...jobsList.children].find((e) => e.dataset.job === id);
 const pending = () => [...jobsList.children].some((li) => li.dataset.state === 'queued' || li.dataset.state === 'running');
@@ -109,7 +116,7 @@ function apply(j) {
   if (!li) return; // not a job on this page
   const was = li.dataset.state;
   showJob(j, false);
-  if (j.state === 'done' && was !== 'done') setTimeout(() => location.reload(), 1500);
+  if (j.state === 'done' && was !== 'done') refreshLibrary().catch(() => undefined);
   if (!pending() && stream) { stream.close(); stream = undefined; }
 }
 function follow(j, atTop) {
@@ -163,11 +170,12 @@ form.addEventListener('submit', (e) => {
   xhr.onerror = () => { status.textContent = 'upload failed: network error'; };
   xhr.send(new FormData(form));
 });
-document.querySelectorAll('button.delete').forEach((b) => b.addEventListener('click', async () => {
-  if (!confirm('Delete ' + b.dataset.id + '?')) return;
-  if (tokenMissing('deleting')) return;
+// On the document: the cards are replaced when a new video arrives.
+document.addEventListener('click', async (e) => {
+  const b = e.target.closest('button.delete');
+  if (!b || !confirm('Delete ' + b.dataset.id + '?') || tokenMissing('deleting')) return;
   const r = await fetch('/api/videos/' + encodeURIComponent(b.dataset.id), { method: 'DELETE', headers: auth() });
-  if (r.ok) b.closest('li').remove(); else alert((await r.json()).error);
-}));
+  if (r.ok) refreshLibrary(); else alert((await r.json()).error);
+});
 </script></body></html>`;
 }

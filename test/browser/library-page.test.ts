@@ -52,7 +52,7 @@ describe('library page with an upload token', () => {
     const videos = (await (await fetch(`${server.url}/api/videos`)).json()) as Array<{ id: string; title: string }>;
     expect(videos.map((v) => v.title)).toEqual(['Token talk']);
 
-    // After the reload the token is remembered for the tab; delete uses it.
+    // The new card arrives without a reload; the token is remembered for the tab, and delete uses it.
     await page.waitForSelector(`li.card[data-id="${videos[0].id}"]`, { timeout: 15_000 });
     expect(await page.inputValue('#token')).toBe(TOKEN);
     page.on('dialog', (d) => void d.accept());
@@ -97,10 +97,15 @@ describe('library page with an upload token', () => {
     const failedRow = page.locator(`li.job[data-job="${failed.jobId}"]`);
     expect(await failedRow.getAttribute('data-state')).toBe('failed');
     expect(await failedRow.locator('.what').textContent()).toMatch(/^failed: broken\.mp4: the video is damaged (about [0-9.]+ s in|from the start), where ffmpeg cannot decode it \(.*Invalid data found/);
-    // The running job is followed to its end, then the page reloads with the new video's card.
+    // The running job is followed to its end and the new video's card appears, without a
+    // reload: what the user was typing (or uploading) meanwhile is still there.
+    await page.evaluate(() => void ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+    await page.fill('#upload input[name=title]', 'half-typed');
     await page.waitForSelector(`li.job[data-job="${running.jobId}"][data-state=done] a[href="/watch/${running.videoId}"]`, { timeout: 120_000 });
     await page.waitForSelector(`li.card[data-id="${running.videoId}"]`, { timeout: 15_000 });
-    expect(await page.locator(`li.job[data-job="${running.jobId}"]`).count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(await page.inputValue('#upload input[name=title]')).toBe('half-typed');
+    expect(await page.textContent('#count')).toMatch(/^\d+ videos?$/);
     expect(await page.locator(`li.job[data-job="${failed.jobId}"][data-state=failed]`).count()).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
