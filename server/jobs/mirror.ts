@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { JobRefused, type EnqueueInput, type JobsPort } from './port.js';
-import type { JobRecord } from './store.js';
+import { forgotten, type JobRecord } from './store.js';
 import { request, type PrimaryMessage } from '../cluster-protocol.js';
 
 export class JobMirror extends EventEmitter implements JobsPort {
@@ -59,6 +59,8 @@ export class JobMirror extends EventEmitter implements JobsPort {
   }
 
   list(): JobRecord[] {
+    // As the primary's store: finished jobs are forgotten after a day.
+    for (const j of this.jobs.values()) if (forgotten(j)) this.jobs.delete(j.id);
     return [...this.jobs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 

@@ -13,7 +13,7 @@ import { packageVideo, PackagingError, publishedDir } from '../packager/index.js
 import { UPLOAD_DIR } from '../uploads/route.js';
 import type { Logger } from '../log.js';
 import { JobRefused, type EnqueueInput, type JobsPort } from './port.js';
-import { JobStore, type JobRecord } from './store.js';
+import { FINISHED_KEPT_MS, JobStore, type JobRecord } from './store.js';
 
 export interface JobQueueOptions {
   store: JobStore;
@@ -27,8 +27,6 @@ export interface JobQueueOptions {
 
 const MAX_ATTEMPTS = 2;
 const CANCELLED = 'cancelled by the user: nothing was published and the upload is deleted';
-/** How long a retryable failure keeps its upload (the job store forgets finished jobs after as long). */
-const KEEP_FAILED_MS = 24 * 3600_000;
 /** Failures that are the file's: retrying cannot help, so the upload goes. */
 const fileFault = (err: unknown) => err instanceof PackagingError && (err.code === 'input' || err.code === 'usage');
 
@@ -73,7 +71,7 @@ export class JobQueue extends EventEmitter implements JobsPort {
    */
   private async sweep(orphans: boolean): Promise<void> {
     for (const job of this.opts.store.all()) {
-      if (job.state === 'failed' && job.retryable && Date.now() - Date.parse(job.finishedAt ?? job.createdAt) > KEEP_FAILED_MS) {
+      if (job.state === 'failed' && job.retryable && Date.now() - Date.parse(job.finishedAt ?? job.createdAt) > FINISHED_KEPT_MS) {
         await rm(job.upload, { force: true });
         this.update({ ...job, retryable: false }, true);
       }

@@ -30,6 +30,12 @@ export interface JobRecord {
   attempts: number;
 }
 
+/** How long a finished job is remembered, so its page and events still answer. */
+export const FINISHED_KEPT_MS = 24 * 3600 * 1000;
+
+/** A finished job older than that, unless its kept upload is still to be deleted (the queue then clears `retryable`). */
+export const forgotten = (j: JobRecord, now = Date.now()) => Boolean(j.finishedAt && now - Date.parse(j.finishedAt) > FINISHED_KEPT_MS && !j.retryable);
+
 export class JobStore {
   private readonly file: string;
   private jobs = new Map<string, JobRecord>();
@@ -80,10 +86,7 @@ export class JobStore {
     clearTimeout(this.retry);
     this.timer = this.retry = undefined;
     if (!this.dirty) return;
-    // Finished jobs are kept for a day, so their page and events still answer; a retryable
-    // one until the queue has deleted its upload (and cleared the flag), so no upload is forgotten.
-    const cutoff = Date.now() - 24 * 3600 * 1000;
-    for (const j of this.all()) if (j.finishedAt && Date.parse(j.finishedAt) < cutoff && !j.retryable) this.jobs.delete(j.id);
+    for (const j of this.all()) if (forgotten(j)) this.jobs.delete(j.id);
     const keep = this.all();
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {

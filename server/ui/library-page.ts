@@ -6,16 +6,15 @@
  * shows how packaging goes, or why it failed.
  */
 import type { publicJob } from '../api/routes.js';
+import { FINISHED_KEPT_MS } from '../jobs/store.js';
 import type { VideoInfo } from '../packager/types.js';
 
 export type PageJob = ReturnType<typeof publicJob>;
 
-/** How long a failed job stays on the page. */
-const FAILED_SHOWN_MS = 24 * 3600_000;
 
 /** The jobs the page lists: queued and running, then failures of the last day; newest first, at most 20. */
 export function jobsToShow(jobs: PageJob[], now = Date.now()): PageJob[] {
-  const recentFailure = (j: PageJob) => j.state === 'failed' && now - Date.parse(j.finishedAt ?? j.createdAt) < FAILED_SHOWN_MS;
+  const recentFailure = (j: PageJob) => j.state === 'failed' && now - Date.parse(j.finishedAt ?? j.createdAt) < FINISHED_KEPT_MS;
   const newest = (a: PageJob, b: PageJob) => Date.parse(b.createdAt) - Date.parse(a.createdAt);
   const pending = jobs.filter((j) => j.state === 'queued' || j.state === 'running').sort(newest);
   return [...pending, ...jobs.filter(recentFailure).sort(newest)].slice(0, 20);
