@@ -161,8 +161,18 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
     res.set('Cache-Control', 'no-cache').type('html').send(watchPage({ src, hls, title, abr, engine: engine as 'dashlab', abrNames: ABR_NAMES, net, link, sources, embed: req.query.embed === '1' }));
   };
   app.get('/watch/:id', (req, res) => {
-    const v = catalog.video(String(req.params.id));
-    if (!v) return void sendPageError(req, res, 404, `no video "${req.params.id}"`);
+    const id = String(req.params.id);
+    const v = catalog.video(id);
+    if (!v) {
+      // Not published (yet): a link shared before its packaging ended says how that goes.
+      const job = jobs.list().find((j) => j.videoId === id); // newest first
+      if (job?.state === 'queued' || job?.state === 'running') {
+        const how = job.state === 'queued' ? 'waiting for the packager' : `${job.phase ?? 'starting'} ${Math.round(job.progress)}%`;
+        return void sendPageError(req, res, 503, `"${id}" is being packaged (${how}): this page plays it once it is ready`, { refreshS: 5 });
+      }
+      if (job?.state === 'failed') return void sendPageError(req, res, 404, `"${id}" was not published: its packaging failed (${job.error})`);
+      return void sendPageError(req, res, 404, `no video "${id}"`);
+    }
     watch(req, res, `/media/${v.id}/manifest.mpd`, v.title, `/media/${v.id}/master.m3u8`);
   });
   app.get('/watch', (req, res) => {

@@ -7,9 +7,10 @@ import type { Request, Response } from 'express';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function errorPage(status: number, message: string): string {
+/** `refreshS`: the page asks the browser to load it again after that many seconds (a video being packaged). */
+export function errorPage(status: number, message: string, opts: { refreshS?: number } = {}): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${opts.refreshS ? `<meta http-equiv="refresh" content="${opts.refreshS}">` : ''}
 <title>${status} · dashlab</title>
 <style>
 body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
@@ -24,7 +25,8 @@ nav{display:flex;gap:18px;margin-top:18px}
 }
 
 /** Answer a page request that cannot be served: HTML for browsers, text for everything else. */
-export function sendPageError(req: Request, res: Response, status: number, message: string): void {
-  if (req.accepts(['text/plain', 'text/html']) === 'text/html') res.status(status).type('html').send(errorPage(status, message));
+export function sendPageError(req: Request, res: Response, status: number, message: string, opts: { refreshS?: number } = {}): void {
+  if (opts.refreshS) res.set('Retry-After', String(opts.refreshS));
+  if (req.accepts(['text/plain', 'text/html']) === 'text/html') res.status(status).type('html').send(errorPage(status, message, opts));
   else res.status(status).type('text').send(`${message}\n`);
 }

@@ -73,11 +73,19 @@ describe('cancelling a job', () => {
     const running = await upload(server.url, long);
     const queued = await upload(server.url, short); // one job at a time: this one waits
     expect((await job(server.url, queued.jobId)).state).toBe('queued');
+    // Its watch page, opened before it is ready, says how it goes and comes back by itself.
+    const watching = (id: string, accept = 'text/plain') => fetch(`${server.url}/watch/${id}`, { headers: { accept } });
+    const early = await watching(queued.videoId);
+    expect(early.status).toBe(503);
+    expect(early.headers.get('retry-after')).toBe('5');
+    expect(await early.text()).toBe(`"${queued.videoId}" is being packaged (waiting for the packager): this page plays it once it is ready\n`);
+    expect(await (await watching(queued.videoId, 'text/html')).text()).toContain('<meta http-equiv="refresh" content="5">');
     const res = await fetch(`${server.url}/api/jobs/${queued.jobId}`, { method: 'DELETE' });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ state: 'failed', retryable: false, error: expect.stringMatching(/^cancelled by the user/) });
 
     await waitFor(async () => ((await job(server.url, running.jobId)).state === 'running' && (await childrenNamed(server.proc.pid!, 'ffmpeg')).length > 0 ? true : undefined), 60_000, 'the encode to run');
+    expect(await (await watching(running.videoId)).text()).toMatch(new RegExp(`^"${running.videoId}" is being packaged \\((probe|encode) \\d+%\\)`));
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage();
@@ -94,6 +102,9 @@ describe('cancelling a job', () => {
     expect(await job(server.url, running.jobId)).toMatchObject({ state: 'failed', retryable: false });
     await waitFor(async () => ((await childrenNamed(server.proc.pid!, 'ffmpeg')).length === 0 ? true : undefined), 10_000, 'ffmpeg to stop');
     expect(((await (await fetch(`${server.url}/api/videos`)).json()) as Array<{ id: string }>).map((v) => v.id)).toEqual(['seed']);
+    const gone = await watching(running.videoId);
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).toMatch(new RegExp(`^"${running.videoId}" was not published: its packaging failed \\(cancelled by the user`));
     expect(await uploadsKept()).toEqual([]);
     expect((await readdir(path.join(mediaDir, '.tmp'))).filter((n) => !n.endsWith('.link'))).toEqual([]);
 
