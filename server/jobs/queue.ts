@@ -96,7 +96,11 @@ export class JobQueue extends EventEmitter implements JobsPort {
     if (this.pendingVideoIds().has(job.videoId) || (await publishedDir(this.opts.mediaDir, job.videoId))) {
       throw new JobRefused(409, `job "${id}" cannot be retried: the id "${job.videoId}" has been taken since; upload the file again`);
     }
-    const again: JobRecord = { ...job, state: 'queued', progress: 0, phase: undefined, speed: undefined, etaS: undefined, error: undefined, startedAt: undefined, finishedAt: undefined, retryable: undefined, attempts: 0 };
+    // Checked again after the awaits: a second retry (a double click, another tab) may have
+    // queued it meanwhile, and queueing a running job again would run it twice.
+    const now = this.opts.store.get(id);
+    if (now?.state !== 'failed' || !now.retryable) throw new JobRefused(409, `job "${id}" is ${now?.state ?? 'gone'}: only a failed job can be retried`);
+    const again: JobRecord = { ...now, state: 'queued', progress: 0, phase: undefined, speed: undefined, etaS: undefined, error: undefined, startedAt: undefined, finishedAt: undefined, retryable: undefined, attempts: 0 };
     this.update(again, true);
     this.pump();
     return again;

@@ -3,7 +3,8 @@
  * two cores: both cross the IPC channel to the primary that runs the jobs). A queued or
  * running job is cancelled (the library page's Cancel button in real Chromium): its ffmpeg
  * stops, nothing is published, its upload and staging go. A job that fails for a reason not
- * the file's keeps its upload and can be retried:
+ * the file's keeps its upload and can be retried (and two retries at once, on the queue
+ * itself, run it once):
  * ffmpeg here is a real one behind a switch the test flips (a stand-in for a full disk or a
  * broken tool, fixed before the retry). The kept upload survives a restart, which sweeps
  * uploads a crash cut off; the library page's Retry button (real Chromium) runs it again; a
@@ -12,6 +13,11 @@
 import { chmod, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobRefused } from '../../server/jobs/port.js';
+import { JobQueue } from '../../server/jobs/queue.js';
+import { JobStore, type JobRecord } from '../../server/jobs/store.js';
+import { createLogger } from '../../server/log.js';
+import { getTools } from '../../server/packager/ffmpeg.js';
 import { packageVideo } from '../../server/packager/index.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { makeClip, tempDir } from '../helpers/media.js';
@@ -21,6 +27,8 @@ let work: { dir: string; cleanup: () => Promise<void> };
 let mediaDir: string;
 let flakyFfmpeg: string;
 let broken: string;
+/** The ffmpeg and ffprobe the project finds (PATH first), wherever this machine has them. */
+let tools: Awaited<ReturnType<typeof getTools>>;
 const servers: ChildServer[] = [];
 
 interface Job {
@@ -31,6 +39,7 @@ interface Job {
 }
 
 beforeAll(async () => {
+  tools = await getTools();
   work = await tempDir();
   mediaDir = path.join(work.dir, 'library');
   // Seeded, so npm start does not package its sample first.
@@ -39,7 +48,7 @@ beforeAll(async () => {
   broken = path.join(work.dir, 'broken');
   flakyFfmpeg = path.join(work.dir, 'flaky-ffmpeg.sh');
   // The encode (the only run with -init_seg_name) fails while the switch file exists.
-  await writeFile(flakyFfmpeg, `#!/bin/sh\ncase "$*" in *-init_seg_name*) if [ -e '${broken}' ]; then echo 'Error: the encoder is switched off by the test' >&2; exit 1; fi;; esac\nexec /usr/bin/ffmpeg "$@"\n`);
+  await writeFile(flakyFfmpeg, `#!/bin/sh\ncase "$*" in *-init_seg_name*) if [ -e '${broken}' ]; then echo 'Error: the encoder is switched off by the test' >&2; exit 1; fi;; esac\nexec '${tools.ffmpeg}' "$@"\n`);
   await chmod(flakyFfmpeg, 0o755);
 });
 afterAll(async () => {
@@ -48,7 +57,7 @@ afterAll(async () => {
 });
 
 const start = async () => {
-  const s = await spawnServer({ MEDIA_DIR: mediaDir, FFMPEG_PATH: flakyFfmpeg, FFPROBE_PATH: '/usr/bin/ffprobe' });
+  const s = await spawnServer({ MEDIA_DIR: mediaDir, FFMPEG_PATH: flakyFfmpeg, FFPROBE_PATH: tools.ffprobe });
   servers.push(s);
   return s;
 };
@@ -117,6 +126,31 @@ describe('cancelling a job', () => {
 });
 
 describe('retrying a failed job', () => {
+  it('two retries at once (a double click, two tabs): one queues it, the other is refused, and it runs once', async () => {
+    const dir = path.join(work.dir, 'race');
+    await mkdir(path.join(dir, '.uploads'), { recursive: true });
+    const upload = path.join(dir, '.uploads', 'kept.upload');
+    await writeFile(upload, 'not a video: the run that starts fails on it, as the file\'s fault');
+    const store = new JobStore(path.join(dir, '.jobs'));
+    const at = new Date().toISOString();
+    store.put({ id: 'j', videoId: 'v', title: 'v', state: 'failed', progress: 0, createdAt: at, finishedAt: at, upload, originalName: 'v.mp4', attempts: 1, retryable: true, error: 'disk full' });
+    const queue = new JobQueue({ store, mediaDir: dir, concurrency: 1, log: createLogger('error') });
+    // Runs started: changes into 'running' (progress updates repeat the state).
+    let runs = 0;
+    let last = 'failed';
+    queue.on('update', (j: JobRecord) => {
+      if (j.state === 'running' && last !== 'running') runs++;
+      last = j.state;
+    });
+    const both = await Promise.allSettled([queue.retry('j'), queue.retry('j')]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(((both.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as JobRefused).status).toBe(409);
+    await waitFor(async () => (store.get('j')?.state === 'failed' ? true : undefined), 30_000, 'the run to end');
+    expect(runs).toBe(1);
+    await queue.stop();
+  });
+
+
   it('a failure not the file\'s keeps the upload across a restart, and a retry publishes the video', async () => {
     const clip = await makeClip(path.join(work.dir, 'talk.mp4'), { width: 320, height: 180, durationS: 2 });
     await writeFile(broken, '');
