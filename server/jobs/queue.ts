@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { packageVideo, PackagingError, publishedDir } from '../packager/index.js';
+import { freeVideoId, idFromName, packageVideo, PackagingError } from '../packager/index.js';
 import { UPLOAD_DIR } from '../uploads/route.js';
 import type { Logger } from '../log.js';
 import { JobRefused, type EnqueueInput, type JobsPort } from './port.js';
@@ -93,14 +93,17 @@ export class JobQueue extends EventEmitter implements JobsPort {
     if (job.state !== 'failed') throw new JobRefused(409, `job "${id}" is ${job.state}: only a failed job can be retried`);
     if (!job.retryable) throw new JobRefused(409, `job "${id}" cannot be retried: its upload was not kept (${job.error ?? 'it failed'}); upload the file again`);
     if (!(await stat(job.upload).then(() => true, () => false))) throw new JobRefused(409, `job "${id}" cannot be retried: its upload is gone; upload the file again`);
-    if (this.pendingVideoIds().has(job.videoId) || (await publishedDir(this.opts.mediaDir, job.videoId))) {
-      throw new JobRefused(409, `job "${id}" cannot be retried: the id "${job.videoId}" has been taken since; upload the file again`);
-    }
+    // Its id may have been taken since (another upload of the same name): then the next free
+    // one from its title, as an upload would get; the answer and the job carry the new id.
+    let videoId = await freeVideoId(this.opts.mediaDir, job.videoId, this.pendingVideoIds());
+    if (videoId !== job.videoId) videoId = await freeVideoId(this.opts.mediaDir, idFromName(job.title || job.originalName), this.pendingVideoIds());
     // Checked again after the awaits: a second retry (a double click, another tab) may have
-    // queued it meanwhile, and queueing a running job again would run it twice.
+    // queued it meanwhile, and queueing a running job again would run it twice; an upload may
+    // have taken the id.
     const now = this.opts.store.get(id);
     if (now?.state !== 'failed' || !now.retryable) throw new JobRefused(409, `job "${id}" is ${now?.state ?? 'gone'}: only a failed job can be retried`);
-    const again: JobRecord = { ...now, state: 'queued', progress: 0, phase: undefined, speed: undefined, etaS: undefined, error: undefined, startedAt: undefined, finishedAt: undefined, retryable: undefined, attempts: 0 };
+    if (this.pendingVideoIds().has(videoId)) throw new JobRefused(409, `job "${id}": the id "${videoId}" was taken by another upload a moment ago; retry again`);
+    const again: JobRecord = { ...now, videoId, state: 'queued', progress: 0, phase: undefined, speed: undefined, etaS: undefined, error: undefined, startedAt: undefined, finishedAt: undefined, retryable: undefined, attempts: 0 };
     this.update(again, true);
     this.pump();
     return again;

@@ -5,7 +5,7 @@ export { probeSource, type SourceInfo } from './probe.js';
 export { defaultLadder, parseLadderSpec, ladderFromSpec, type Rung, type RungSpec } from './ladder.js';
 export { verifyPackage } from './verify.js';
 export { getTools, runFfmpeg, type EncodeProgress, type Tools } from './ffmpeg.js';
-export { listPublished, publishedDir, readInfo, removeVideo, sweep, isValidId, idFromName } from './library.js';
+export { listPublished, publishedDir, freeVideoId, readInfo, removeVideo, sweep, isValidId, idFromName } from './library.js';
 export { PACKAGING_DEFAULTS } from './defaults.js';
 export type { VideoInfo, InfoRendition } from './types.js';
 export { makeSampleMaster, packageSample, SAMPLE_ID, SAMPLE_TITLE } from './sample.js';

@@ -138,6 +138,17 @@ export async function publishedDir(mediaDir: string, id: string): Promise<string
   }
 }
 
+/**
+ * `base`, or `base-2`, `base-3`...: the first id neither published nor in `taken` (the ids of
+ * jobs still packaging), so a new upload or a retry never overwrites another video.
+ */
+export async function freeVideoId(mediaDir: string, base: string, taken: Set<string>): Promise<string> {
+  for (let n = 1; ; n++) {
+    const id = n === 1 ? base : `${base.slice(0, 60)}-${n}`;
+    if (!taken.has(id) && !(await publishedDir(mediaDir, id))) return id;
+  }
+}
+
 /** Ids of the published videos, sorted. */
 export async function listPublished(mediaDir: string): Promise<string[]> {
   const names = await readdir(mediaDir).catch(() => [] as string[]);

@@ -11,8 +11,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import busboy from 'busboy';
 import type { Request, Response } from 'express';
-import { idFromName, probeSource, PackagingError } from '../packager/index.js';
-import { publishedDir } from '../packager/library.js';
+import { freeVideoId, idFromName, probeSource, PackagingError } from '../packager/index.js';
 import type { JobsPort } from '../jobs/port.js';
 
 export interface UploadOptions {
@@ -29,14 +28,6 @@ const human = (n: number) => (n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} Gi
 export function createUploadHandler(opts: UploadOptions) {
   let active = 0;
   const dir = path.join(opts.mediaDir, UPLOAD_DIR);
-
-  async function uniqueVideoId(base: string): Promise<string> {
-    const pending = opts.jobs.pendingVideoIds();
-    for (let n = 1; ; n++) {
-      const id = n === 1 ? base : `${base.slice(0, 60)}-${n}`;
-      if (!pending.has(id) && !(await publishedDir(opts.mediaDir, id))) return id;
-    }
-  }
 
   return async function handleUpload(req: Request, res: Response): Promise<void> {
     const fail = (status: number, error: string) => {
@@ -116,7 +107,7 @@ export function createUploadHandler(opts: UploadOptions) {
         }
         throw err;
       }
-      const videoId = await uniqueVideoId(idFromName(title || originalName));
+      const videoId = await freeVideoId(opts.mediaDir, idFromName(title || originalName), opts.jobs.pendingVideoIds());
       const job = await opts.jobs.enqueue({ upload: target, videoId, title: title.trim() || originalName.replace(/\.[^.]*$/, ''), originalName });
       settled = true;
       res.status(202).location(`/api/jobs/${job.id}`).json({ jobId: job.id, videoId });
