@@ -158,7 +158,9 @@ export async function createDashlabServer(config: Config, opts: ServerOptions = 
       }
       if (engine !== 'dashlab') return void sendPageError(req, res, 400, 'sources: only our player (engine=dashlab) chooses among sources');
     }
-    res.set('Cache-Control', 'no-cache').type('html').send(watchPage({ src, hls, title, abr, engine: engine as 'dashlab', abrNames: ABR_NAMES, net, link, sources, embed: req.query.embed === '1' }));
+    const credentials = req.query.credentials;
+    if (credentials !== undefined && credentials !== 'omit' && credentials !== 'same-origin') return void sendPageError(req, res, 400, 'credentials must be omit or same-origin');
+    res.set('Cache-Control', 'no-cache').type('html').send(watchPage({ src, hls, title, abr, engine: engine as 'dashlab', abrNames: ABR_NAMES, net, link, sources, credentials, embed: req.query.embed === '1' }));
   };
   app.get('/watch/:id', (req, res) => {
     const id = String(req.params.id);

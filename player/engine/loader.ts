@@ -45,6 +45,8 @@ export function tailRate(marks: ProgressMark[], windowS = TAIL_WINDOW_S): number
 export interface LoadOptions {
   range?: ByteRange;
   signal?: AbortSignal;
+  /** Fetch's credentials mode; default 'same-origin', as dash.js's and hls.js's requests. */
+  credentials?: RequestCredentials;
   onProgress?: (loaded: number, total: number, elapsedS: number) => void;
 }
 
@@ -69,7 +71,7 @@ export async function load(url: string, opts: LoadOptions = {}): Promise<Downloa
   const t0 = performance.now();
   let res: Response;
   try {
-    res = await fetch(url, { headers, signal: opts.signal, mode: 'cors', credentials: 'omit' });
+    res = await fetch(url, { headers, signal: opts.signal, mode: 'cors', credentials: opts.credentials ?? 'same-origin' });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new LoadError(`${url}: network error (${(err as Error).message})`);

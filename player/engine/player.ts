@@ -23,6 +23,13 @@ export interface PlayerOptions {
    * player measures them and picks per segment, as it does the manifest's.
    */
   sources?: string[];
+  /**
+   * Credentials for the manifest, index and segment requests. 'same-origin' (default, as
+   * dash.js and hls.js): cookies go to the page's own origin, so media behind a login plays;
+   * 'omit': never. Chromium keeps a separate pool of six connections per host for each mode:
+   * the compare page spreads its players over both (server/ui/compare-page.ts).
+   */
+  credentials?: 'same-origin' | 'omit';
 }
 
 export interface SwitchRecord {
@@ -169,7 +176,7 @@ export class DashlabPlayer {
     if (this.learnedPolicy || this.policyProblem || !this.policyUrl) return;
     let res: Response;
     try {
-      res = await fetch(this.policyUrl, { signal: this.life.signal });
+      res = await fetch(this.policyUrl, { signal: this.life.signal, credentials: this.opts.credentials });
     } catch {
       return; // unreachable or stopped: dashlab's choices, and the next setAbr('learned') tries again
     }
@@ -195,7 +202,7 @@ export class DashlabPlayer {
     this.stats_.state = 'loading';
     if (typeof location !== 'undefined') mpdUrl = new URL(mpdUrl, location.href).toString();
     try {
-      const res = await load(mpdUrl, { signal: this.life.signal }).catch((err) => {
+      const res = await load(mpdUrl, { signal: this.life.signal, credentials: this.opts.credentials }).catch((err) => {
         throw new MpdError(`cannot load the manifest ${mpdUrl}: ${(err as Error).message}`);
       });
       const parsed = parseMpd(new TextDecoder().decode(res.bytes), res.url, new DOMParser());
@@ -224,7 +231,7 @@ export class DashlabPlayer {
     if (this.opts.infoUrl === false) return;
     const url = this.opts.infoUrl ?? new URL('info.json', mpdUrl).toString();
     try {
-      const res = await fetch(url, { signal: this.life.signal });
+      const res = await fetch(url, { signal: this.life.signal, credentials: this.opts.credentials });
       if (!res.ok) return;
       const info = (await res.json()) as { renditions?: Array<{ id: string; segmentBytes?: number[] }> };
       for (const r of info.renditions ?? []) if (r.segmentBytes) this.sizes.set(r.id, r.segmentBytes);
@@ -259,7 +266,7 @@ export class DashlabPlayer {
       // SegmentBase: read each representation's segment index (sidx) before playing.
       await Promise.all(
         reps.filter((r) => r.segmentBase).map(async (r) => {
-          const idx = await load(r.segmentBase!.urls[0], { range: r.segmentBase!.indexRange, signal: this.life.signal });
+          const idx = await load(r.segmentBase!.urls[0], { range: r.segmentBase!.indexRange, signal: this.life.signal, credentials: this.opts.credentials });
           const { applySidx } = await import('./sidx.js');
           await applySidx(r, idx.bytes);
         }),
@@ -410,6 +417,7 @@ export class DashlabPlayer {
       return await load(url, {
         range,
         signal: controller.signal,
+        credentials: this.opts.credentials,
         onProgress: opts.abandonable
           ? (loaded, total, elapsedS) => {
               if (total && shouldAbandon({ bytesLoaded: loaded, bytesTotal: total, elapsedS, bufferS: this.bufferAhead(), lowestBytes: opts.abandonable!.lowestBytes, policy: this.policy })) {

@@ -4,7 +4,7 @@
  * loaded only when chosen.
  */
 import { bufferedAhead, StallWatch, type StallEvent } from '../engine/stall-watch.js';
-import type { DashlabPlayer, PlayerStats, SwitchRecord } from '../index.js';
+import type { DashlabPlayer, PlayerOptions, PlayerStats, SwitchRecord } from '../index.js';
 
 export type EngineName = 'dashlab' | 'dashjs' | 'hlsjs';
 
@@ -71,8 +71,8 @@ const emitter = () => {
   };
 };
 
-export async function startDashlab(video: HTMLVideoElement, mpdUrl: string, abr: string, PlayerClass: typeof DashlabPlayer, sources?: string[]): Promise<EngineView> {
-  const player = new PlayerClass({ abr, sources }).attach(video);
+export async function startDashlab(video: HTMLVideoElement, mpdUrl: string, abr: string, PlayerClass: typeof DashlabPlayer, opts: Pick<PlayerOptions, 'sources' | 'credentials'> = {}): Promise<EngineView> {
+  const player = new PlayerClass({ abr, ...opts }).attach(video);
   void player.load(mpdUrl);
   return {
     engine: 'dashlab',

@@ -18,6 +18,7 @@ interface WatchConfig {
   net?: string;
   link?: string;
   sources?: string[];
+  credentials?: 'omit' | 'same-origin';
 }
 
 declare global {
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
       // The embeddable player bundle, loaded as is (a variable keeps the bundler from inlining it).
       const url = cfg.playerUrl;
       const mod = (await import(/* @vite-ignore */ url)) as typeof PlayerModule;
-      view = await startDashlab(video, cfg.src, cfg.abr, mod.DashlabPlayer, cfg.sources);
+      view = await startDashlab(video, cfg.src, cfg.abr, mod.DashlabPlayer, { sources: cfg.sources, credentials: cfg.credentials });
     }
   } catch (err) {
     showError((err as Error).message);

@@ -11,16 +11,34 @@ export interface ComparePlayer {
 }
 
 /**
- * A browser opens at most six HTTP/1.1 connections to one host, shared by every frame of the
- * page. Five players (video and audio each) fit; with six, measured in Chromium on a shared
- * 3 Mbit/s profile, requests queued for a free connection up to ~0.4 s, which a player counts
- * as a slower link. compare:browser gives each session a browser context (a pool) of its own.
+ * Chromium opens at most six HTTP/1.1 connections to a host for requests with credentials
+ * and six more for requests without, shared by every frame of the page. dash.js and hls.js
+ * (XHR) always send credentials to their own origin; our player sends them or not
+ * (`credentials`), so ours go to whichever pool has fewer players. A player keeps up to two
+ * requests open (video and audio): three players fit a pool. Measured in Chromium on a
+ * shared 3 Mbit/s profile before ours were spread: with four of ours in the credential-less
+ * pool, their requests waited for a free connection up to ~0.4 s, which a player counts as
+ * a slower link. compare:browser gives each session a browser context (pools) of its own.
  */
-const CONNECTION_FRIENDLY_PLAYERS = 5;
-const SHARED_CONNECTIONS_NOTE = `<p class="note" id="connections-note">Six players share the six connections this browser opens to the server: a request can wait for a free one (up to ~0.4 s measured), and a player counts the wait as a slower link. For exact comparisons play five or fewer, or use <code>npm run compare:browser</code>, which gives each player a browser context of its own.</p>`;
+const PLAYERS_PER_POOL = 3;
+
+/** Our players' credentials mode, so that both pools hold as few players as they can; undefined for dash.js and hls.js. */
+export function spreadOverPools(players: ComparePlayer[]): Array<'omit' | 'same-origin' | undefined> {
+  let withCredentials = players.filter((p) => p.engine !== 'dashlab').length;
+  let without = 0;
+  return players.map((p) => {
+    if (p.engine !== 'dashlab') return undefined;
+    if (without <= withCredentials) return (without++, 'omit');
+    return (withCredentials++, 'same-origin');
+  });
+}
+
+const sharedConnectionsNote = (n: number) => `<p class="note" id="connections-note">${n} of these players are dash.js or hls.js, whose requests all share the six connections this browser opens to the server for requests with cookies: a request can wait for a free one, and a player counts the wait as a slower link. For exact comparisons play at most ${PLAYERS_PER_POOL} of them at once, or use <code>npm run compare:browser</code>, which gives each player a browser of its own.</p>`;
 
 export function comparePage(opts: { video: string; title: string; players: ComparePlayer[]; net: string }): string {
-  const cfg = JSON.stringify(opts).replace(/</g, '\\u003c');
+  const credentials = spreadOverPools(opts.players);
+  const cfg = JSON.stringify({ ...opts, players: opts.players.map((p, i) => ({ ...p, credentials: credentials[i] })) }).replace(/</g, '\\u003c');
+  const theirs = opts.players.filter((p) => p.engine !== 'dashlab').length;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Compare · ${esc(opts.title)} · dashlab</title>
@@ -39,7 +57,7 @@ table{border-collapse:collapse;margin-bottom:14px;font-variant-numeric:tabular-n
 <header><a href="/">dashlab</a><h1>${esc(opts.title)}: ${opts.players.length} players, each on its own <code>${esc(opts.net)}</code> link</h1>
 <a href="/compare?${esc(new URLSearchParams({ setup: '', video: opts.video, players: opts.players.map((p) => p.engine + (p.abr ? `:${p.abr}` : '')).join(','), net: opts.net }).toString())}">Change players or network</a>
 <button id="restart">Restart the trace for all</button></header>
-<main><p class="error" id="error" hidden></p>${opts.players.length > CONNECTION_FRIENDLY_PLAYERS ? SHARED_CONNECTIONS_NOTE : ''}<table id="metrics"><thead><tr><th>player</th><th>playing</th><th>avg bitrate</th><th>estimate</th><th>buffer</th><th>stalls</th><th>switches</th><th>startup</th></tr></thead><tbody></tbody></table>
+<main><p class="error" id="error" hidden></p>${theirs > PLAYERS_PER_POOL ? sharedConnectionsNote(theirs) : ''}<table id="metrics"><thead><tr><th>player</th><th>playing</th><th>avg bitrate</th><th>estimate</th><th>buffer</th><th>stalls</th><th>switches</th><th>startup</th></tr></thead><tbody></tbody></table>
 <div class="grid" id="grid"></div></main>
 <script id="compare-config" type="application/json">${cfg}</script>
 <script type="module">
@@ -68,6 +86,7 @@ const frames = cfg.players.map((p, i) => {
   const f = document.createElement('iframe');
   const q = new URLSearchParams({ engine: p.engine, link: links[i], embed: '1' });
   if (p.abr) q.set('abr', p.abr);
+  if (p.credentials) q.set('credentials', p.credentials);
   f.src = '/watch/' + encodeURIComponent(cfg.video) + '?' + q;
   f.title = p.engine + (p.abr ? ':' + p.abr : '');
   // Each player under its name, with a link to its full page (same link, so the same network).

@@ -12,6 +12,8 @@ export interface WatchPageConfig {
   link?: string;
   /** Our player fetches segments from these origins instead of the manifest's BaseURLs. */
   sources?: string[];
+  /** Our player's credentials mode (player/engine/player.ts), for the compare page's connection pools. */
+  credentials?: 'omit' | 'same-origin';
   /** Inside the side-by-side page: the video, the chart and the switch log only (that page has the controls and the metrics). */
   embed?: boolean;
 }

@@ -3,11 +3,13 @@
  * 600 kbit/s and it moves to the lowest rung within a few segments without a long stall;
  * the link is restored and it climbs back.
  */
+import type http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { packageVideo } from '../../server/packager/index.js';
 import { browserFixture, waitForMedia, waitForStats as until, type PageStats as Stats } from '../helpers/browser.js';
 import { makeClip } from '../helpers/media.js';
+import { waitFor } from '../helpers/server.js';
 
 let fx: Awaited<ReturnType<typeof browserFixture>>;
 let url: string;
@@ -153,8 +155,45 @@ it('/compare without a video is a form that leads to the side-by-side page; what
   expect(await page.getAttribute('#error a', 'href')).toBe('/compare?video=throttle&players=dashlab%3Abola%2Cdashjs');
   await page.close();
 
-  // Six players share the browser's six connections to the server: the page says what that costs.
+  // Four or more dash.js/hls.js players share one pool of connections: the page says what that costs.
   const comparing = (players: string) => fetch(`${url}/compare?video=throttle&players=${players}&net=1500kbps`).then((r) => r.text());
-  expect(await comparing('dashlab:bola,dashlab:dashlab,dashlab:robust-mpc,dashjs,hlsjs,dashlab:throughput')).toMatch(/id="connections-note">Six players share the six connections/);
-  expect(await comparing('dashlab:bola,dashlab:dashlab,dashlab:robust-mpc,dashjs,hlsjs')).not.toContain('connections-note');
+  expect(await comparing('dashjs,hlsjs,dashjs,hlsjs,dashlab:bola')).toMatch(/id="connections-note">4 of these players are dash.js or hls.js/);
+  expect(await comparing('dashlab:bola,dashlab:dashlab,dashlab:robust-mpc,dashjs,hlsjs,dashlab:throughput')).not.toContain('connections-note');
+}, 120_000);
+
+it('six players side by side (four of ours, dash.js, hls.js) all keep their video and audio requests open at once: ours are spread over both of the browser\'s connection pools', async () => {
+  // Requests in flight per shaped link, counted by the server as they arrive and end.
+  const inFlight = new Map<string, number>();
+  let most = 0;
+  let oursIds: string[] = [];
+  const count = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const link = /^\/net\/([^/]+)\/media\//.exec(req.url ?? '')?.[1];
+    if (!link) return;
+    inFlight.set(link, (inFlight.get(link) ?? 0) + 1);
+    most = Math.max(most, oursIds.reduce((n, id) => n + (inFlight.get(id) ?? 0), 0));
+    res.once('close', () => inFlight.set(link, inFlight.get(link)! - 1));
+  };
+  fx.server.on('request', count);
+  const page = await browser.newPage();
+  try {
+    // 60 kbit/s a player: a segment takes seconds, so each player's video and audio requests stay open together.
+    await page.goto(`${url}/compare?video=throttle&players=dashlab:bola,dashlab:dashlab,dashlab:robust-mpc,dashlab:throughput,dashjs,hlsjs&net=60kbps`);
+    const links = await page.waitForFunction(() => {
+      const c = (window as unknown as { dashlabCompare?: { links: string[] } }).dashlabCompare;
+      return c && c.links.length === 6 ? c.links : undefined;
+    }, undefined, { timeout: 30_000 }).then((h) => h.jsonValue() as Promise<string[]>);
+    oursIds = links.slice(0, 4);
+    const modes = await page.$$eval('iframe', (fs) => fs.map((f) => new URL((f as HTMLIFrameElement).src).searchParams.get('credentials')));
+    expect(modes).toEqual(['omit', 'omit', 'omit', 'same-origin', null, null]);
+    // Without the spreading, ours shared one pool of six connections: never more than six of
+    // their eight requests were open at once.
+    await waitFor(async () => (most >= 8 ? true : undefined), 60_000, 'all eight of our players\' requests in flight at once');
+    expect(most).toBe(8);
+    const refused = await fetch(`${url}/watch/throttle?credentials=include`);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('credentials must be omit or same-origin');
+  } finally {
+    fx.server.off('request', count);
+    await page.close();
+  }
 }, 120_000);

@@ -97,6 +97,8 @@ export async function browserFixture(prepare: (mediaDir: string, workDir: string
     url,
     browser,
     workDir: work.dir,
+    /** The server's own http.Server, for tests that watch the requests it receives. */
+    server: dashlab.server,
     close: async () => {
       await browser.close();
       await dashlab.close();
