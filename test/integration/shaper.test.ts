@@ -4,6 +4,7 @@
  * two cores; `npm run bench:shaper` measures accuracy on a quiet machine.
  */
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DashlabServer } from '../../server/app.js';
 import { packageVideo, type VideoInfo } from '../../server/packager/index.js';
@@ -51,17 +52,37 @@ async function download(link: string, file = big.name): Promise<{ seconds: numbe
 
 const kbps = (d: { bytes: number; seconds: number }) => (d.bytes * 8) / d.seconds / 1000;
 
+/**
+ * A download measured while this process had the CPU: the server's shaper and the client's
+ * clock share its event loop, so a stall (the VM's stolen time, a GC) either starves the
+ * shaper or bunches the reads into a burst. Downloads whose event loop was held up more than
+ * 100 ms are measured again (up to four times), so that the tolerances can stay tight.
+ */
+async function quietDownload(link: string): Promise<Awaited<ReturnType<typeof download>> & { stallMs: number }> {
+  let last;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    const d = await download(link);
+    h.disable();
+    last = { ...d, stallMs: h.max / 1e6 };
+    if (last.stallMs < 100) return last;
+  }
+  return last!;
+}
+
 async function newLink(profile: string): Promise<string> {
   const res = await fetch(`${url}/api/links`, { method: 'POST', body: JSON.stringify({ profile }), headers: { 'content-type': 'application/json' } });
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }
 
-// Rates are measured in real time on a shared 2-core VM: one retry absorbs a stolen second.
+// Rates are measured in real time on a shared 2-core VM: one retry absorbs a stolen second
+// (and the windowed measurements are taken again while the event loop is held up).
 describe('shaped rates, measured', { retry: 1 }, () => {
   it('a constant link delivers its rate', async () => {
     expect(big.bytes).toBeGreaterThan(500_000);
-    const d = await download('3000kbps');
+    const d = await quietDownload('3000kbps');
     expect(d.status).toBe(200);
     expect(d.bytes).toBe(big.bytes);
     expect(kbps(d)).toBeGreaterThan(3000 * 0.6); // a loaded CI machine under-delivers; never over
@@ -99,7 +120,7 @@ describe('shaped rates, measured', { retry: 1 }, () => {
     const trace = { points: [{ t: 0, kbps: 3000 }, { t: 1.5, kbps: 800 }] }; // 3 Mbit/s for 1.5 s, then 0.8 Mbit/s (period 3 s)
     const up = await fetch(`${url}/api/traces?name=step-test`, { method: 'POST', body: JSON.stringify(trace) });
     expect(up.status).toBe(201);
-    const d = await download('trace-step-test');
+    const d = await quietDownload('trace-step-test');
     const at = (t: number) => d.curve.filter(([s]) => s <= t).at(-1)?.[1] ?? 0;
     const early = ((at(1.4) - at(0.4)) * 8) / 1.0 / 1000;
     const late = ((at(2.9) - at(2.0)) * 8) / 0.9 / 1000;
