@@ -28,8 +28,12 @@ export function spreadOverPools(players: ComparePlayer[]): Array<'omit' | 'same-
   let without = 0;
   return players.map((p) => {
     if (p.engine !== 'dashlab') return undefined;
-    if (without <= withCredentials) return (without++, 'omit');
-    return (withCredentials++, 'same-origin');
+    if (without <= withCredentials) {
+      without++;
+      return 'omit';
+    }
+    withCredentials++;
+    return 'same-origin';
   });
 }
 
