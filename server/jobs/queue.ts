@@ -94,9 +94,13 @@ export class JobQueue extends EventEmitter implements JobsPort {
     if (!job.retryable) throw new JobRefused(409, `job "${id}" cannot be retried: its upload was not kept (${job.error ?? 'it failed'}); upload the file again`);
     if (!(await stat(job.upload).then(() => true, () => false))) throw new JobRefused(409, `job "${id}" cannot be retried: its upload is gone; upload the file again`);
     // Its id may have been taken since (another upload of the same name): then the next free
-    // one from its title, as an upload would get; the answer and the job carry the new id.
+    // one from the name an upload's id comes from (its title, or without one the file's name);
+    // the answer and the job carry the new id.
     let videoId = await freeVideoId(this.opts.mediaDir, job.videoId, this.pendingVideoIds());
-    if (videoId !== job.videoId) videoId = await freeVideoId(this.opts.mediaDir, idFromName(job.title || job.originalName), this.pendingVideoIds());
+    if (videoId !== job.videoId) {
+      const untitled = job.title === job.originalName.replace(/\.[^.]*$/, '');
+      videoId = await freeVideoId(this.opts.mediaDir, idFromName(untitled ? job.originalName : job.title), this.pendingVideoIds());
+    }
     // Checked again after the awaits: a second retry (a double click, another tab) may have
     // queued it meanwhile, and queueing a running job again would run it twice; an upload may
     // have taken the id.

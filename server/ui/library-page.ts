@@ -11,7 +11,6 @@ import type { VideoInfo } from '../packager/types.js';
 
 export type PageJob = ReturnType<typeof publicJob>;
 
-
 /** The jobs the page lists: queued and running, then failures of the last day; newest first, at most 20. */
 export function jobsToShow(jobs: PageJob[], now = Date.now()): PageJob[] {
   const recentFailure = (j: PageJob) => j.state === 'failed' && now - Date.parse(j.finishedAt ?? j.createdAt) < FINISHED_KEPT_MS;

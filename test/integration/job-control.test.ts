@@ -155,19 +155,20 @@ describe('retrying a failed job', () => {
     await mkdir(path.join(dir, '.uploads'), { recursive: true });
     const upload = path.join(dir, '.uploads', 'kept.upload');
     await writeFile(upload, 'not a video');
-    for (const id of ['talk', 'talk-2']) {
+    for (const id of ['my-talk', 'my-talk-2']) {
       await mkdir(path.join(dir, id));
       await writeFile(path.join(dir, id, 'info.json'), JSON.stringify({ id, mark: 'published before the retry' }));
     }
     const store = new JobStore(path.join(dir, '.jobs'));
     const at = new Date().toISOString();
-    store.put({ id: 'j', videoId: 'talk-2', title: 'Talk', state: 'failed', progress: 0, createdAt: at, finishedAt: at, upload, originalName: 'talk.mp4', attempts: 1, retryable: true, error: 'disk full' });
+    // Uploaded untitled as "My.Talk.mp4": its id came from the file's name (my-talk), taken since.
+    store.put({ id: 'j', videoId: 'my-talk-2', title: 'My.Talk', state: 'failed', progress: 0, createdAt: at, finishedAt: at, upload, originalName: 'My.Talk.mp4', attempts: 1, retryable: true, error: 'disk full' });
     const queue = new JobQueue({ store, mediaDir: dir, concurrency: 1, log: createLogger('error') });
     const again = await queue.retry('j');
-    expect(again).toMatchObject({ state: 'queued', videoId: 'talk-3' });
+    expect(again).toMatchObject({ state: 'queued', videoId: 'my-talk-3' });
     await waitFor(async () => (store.get('j')?.state === 'failed' ? true : undefined), 30_000, 'the run to end');
-    expect(store.get('j')?.videoId).toBe('talk-3');
-    for (const id of ['talk', 'talk-2']) expect(JSON.parse(await readFile(path.join(dir, id, 'info.json'), 'utf8'))).toEqual({ id, mark: 'published before the retry' });
+    expect(store.get('j')?.videoId).toBe('my-talk-3');
+    for (const id of ['my-talk', 'my-talk-2']) expect(JSON.parse(await readFile(path.join(dir, id, 'info.json'), 'utf8'))).toEqual({ id, mark: 'published before the retry' });
     await queue.stop();
   });
 
