@@ -1,15 +1,18 @@
 /**
  * The dashlab model: our player in virtual time. The same ABR code and the same buffer
- * policy (engine/schedule.ts) as the browser player; downloads take one RTT plus the time
- * to move the bytes over the trace's rate curve (integrated exactly, looping); the buffer
- * drains while playing, playback stalls when it empties and waits when it is full; a
- * download that would starve the buffer is abandoned by the player's own rule.
- * Startup (until the first `startS` seconds are buffered) is reported apart, not as
+ * policy (engine/schedule.ts) as the browser player, whose streams it follows: the video
+ * stream waits for room in its buffer, asks the ABR, then fetches; the audio stream (when the
+ * video has audio) fetches on its own whenever its buffer has room, as the browser's does,
+ * and the two share the link equally while both move bytes. A download takes one RTT plus
+ * the time to move its bytes over the trace's rate curve (integrated exactly, looping);
+ * playback drains the buffers while every stream has media ahead and stalls when one runs
+ * dry; a video download that would starve the buffer is abandoned by the player's own rule.
+ * Startup (until `startS` seconds are buffered in every stream) is reported apart, not as
  * rebuffering. Deterministic.
  */
 import { createAbr, TAIL_WINDOW_S, type AbrAlgorithm, type AbrContext, type ThroughputSample } from '../abr/index.js';
 import { BUFFER_DEFAULTS, fetchDelayS, shouldAbandon, type BufferPolicy } from '../engine/schedule.js';
-import { bitsBetween, pieceAt, rateAt, type Trace } from './traces.js';
+import { bitCounter, bitsBetween, pieceAt, rateAt, type Trace } from './traces.js';
 
 export interface SimVideo {
   /** bits per second, ascending */
@@ -18,8 +21,8 @@ export interface SimVideo {
   /** sizes[q][k] bytes */
   sizes: number[][];
   /**
-   * Audio segment k's bytes, when the video has audio: the player fetches it beside video
-   * segment k over the same link, so the video download takes as long as both.
+   * Audio segment k's bytes, when the video has audio: the audio stream fetches them over the
+   * same link, on its own schedule.
    */
   audioBytes?: number[];
   /** Segments played (default: every size given; Pensieve's video lists one more than it plays). */
@@ -83,102 +86,312 @@ export function transferTime(trace: Trace, t: number, bytes: number): number {
   }
 }
 
-/** The player's state between segments, in virtual time. */
+/**
+ * A stream's fetching, as the browser player's loop for it runs (engine/player.ts: run):
+ * waiting for room in its own buffer, an ABR-asked delay, a request's round trip, moving the
+ * bytes, or done.
+ */
+interface Flow {
+  phase: 'room' | 'delay' | 'rtt' | 'xfer' | 'done';
+  /** End of a delay or a round trip. */
+  untilS: number;
+  /** Bits still to come in a transfer. */
+  leftBits: number;
+}
+
+/** The audio stream: it fetches on its own, as the browser's does, whenever its buffer has room. */
+export interface AudioState extends Flow {
+  /** Audio media ahead of the playhead, s. */
+  aheadS: number;
+  /** The next audio segment to fetch. */
+  next: number;
+}
+
+/** The player's state at a decision (the video stream about to choose its next segment), in virtual time. */
 export interface PlayerClock {
   t: number;
+  /** What the player calls its buffer (and gives the ABR): the media ahead of the playhead in every stream. */
   bufferS: number;
+  /** The video stream's own buffer, which decides when it fetches. */
+  videoS: number;
+  /** The audio stream, when the video has audio. */
+  audio?: AudioState;
   playing: boolean;
   startupS: number;
   rebufferS: number;
 }
 
-export const START_CLOCK: PlayerClock = { t: 0, bufferS: 0, playing: false, startupS: 0, rebufferS: 0 };
+/** Before the first request: nothing buffered; the audio stream, if any, about to fetch its first segment. */
+export function startClock(video: SimVideo): PlayerClock {
+  const audio: AudioState | undefined = video.audioBytes ? { phase: 'room', untilS: 0, leftBits: 0, aheadS: 0, next: 0 } : undefined;
+  return { t: 0, bufferS: 0, videoS: 0, audio, playing: false, startupS: 0, rebufferS: 0 };
+}
 
 /** Progress is checked this often during a download that could be abandoned (the browser checks on every chunk read). */
 const ABANDON_CHECK_S = 0.05;
 
-/**
- * When the player's abandonment rule (engine/schedule.ts: shouldAbandon) would give up on
- * this download, in seconds after its request; undefined when it runs to the end. The
- * video's bytes arrive at its share of the link (audio rides beside it).
- */
-function abandonAfter(o: { trace: Trace; policy: BufferPolicy; rttS: number }, requestS: number, bufferS: number, playing: boolean, bytes: number, share: number, lowestBytes: number, durationS: number): number | undefined {
-  if (bytes <= lowestBytes) return undefined;
-  // The rule only looks at downloads while the buffer is at or under the low-water mark.
-  if (playing ? bufferS - durationS > o.policy.lowWaterS : bufferS > o.policy.lowWaterS) return undefined;
-  for (let e = 0.5; e < durationS; e += ABANDON_CHECK_S) {
-    const loaded = e > o.rttS ? (bitsBetween(o.trace, requestS + o.rttS, requestS + e) * share) / 8 : 0;
-    const buffer = playing ? Math.max(0, bufferS - e) : bufferS;
-    if (shouldAbandon({ bytesLoaded: loaded, bytesTotal: bytes, elapsedS: e, bufferS: buffer, lowestBytes, policy: o.policy })) return e;
-  }
-  return undefined;
+/** A video transfer under way: what the abandonment rule and the tail measurement need. */
+interface VideoTransfer {
+  requestS: number;
+  bytes: number;
+  lowestBytes: number;
+  /** The rule may still fire (above the lowest, the rule on, not yet past the point where it cannot). */
+  abandonable: boolean;
+  /** The next check, seconds after the request (the browser's 50 ms grid, accumulated as the old loop did). */
+  checkE: number;
+  /** The link's bits since the transfer began at `fromS` (one walk of the curve, made when first asked). */
+  fromS: number;
+  linkBits?: (t: number) => number;
+  /** Bits received up to the last change of share, and the link's bits then. */
+  base: number;
+  baseLink: number;
+  share: number;
+  /** Spans of constant share: [from, share], from the transfer's start. */
+  spans: Array<[number, number]>;
+}
+
+function linkBitsAt(x: VideoTransfer, trace: Trace, t: number): number {
+  x.linkBits ??= bitCounter(trace, x.fromS);
+  return x.linkBits(t);
+}
+
+function received(x: VideoTransfer, trace: Trace, t: number): number {
+  return x.base + (linkBitsAt(x, trace, t) - x.baseLink) * x.share;
+}
+
+function setShare(x: VideoTransfer, trace: Trace, t: number, share: number): void {
+  if (share === x.share) return;
+  x.base = received(x, trace, t);
+  x.baseLink = linkBitsAt(x, trace, t);
+  x.share = share;
+  x.spans.push([t, share]);
 }
 
 /**
- * One segment in the dashlab model: wait while a segment would overflow the buffer target
- * (or as the ABR asks), then one RTT and the transfer over the trace (with the audio
- * segment beside it); playback drains the buffer meanwhile and stalls when it empties;
- * playback starts once `startS` is buffered. A download above the lowest representation
- * that would starve the buffer is abandoned as the browser player abandons it, and the
- * segment fetched again at the lowest (`quality` says which was kept). Returns the new
- * clock and the download that completed.
+ * What the browser's loader measures as a download's tail: this response's bits in the last
+ * TAIL_WINDOW_S of its transfer (its share of the link's). Undefined for transfers under
+ * 2 x the window, as in the loader.
  */
-export function stepSegment(
-  c: PlayerClock,
-  o: { trace: Trace; video: SimVideo; policy: BufferPolicy; rttS: number; k: number; q: number; n: number; abrDelayS?: number; abandon?: boolean },
-): { clock: PlayerClock; startS: number; transferS: number; bytes: number; quality: number; abandoned?: { afterS: number; bytes: number } } {
-  let { t, bufferS, playing, startupS, rebufferS } = c;
-  const elapse = (d: number) => {
-    if (playing) {
-      if (bufferS >= d) bufferS -= d;
-      else {
-        rebufferS += d - bufferS;
-        bufferS = 0;
+function tailBps(trace: Trace, x: VideoTransfer, startS: number, endS: number): number | undefined {
+  if (endS - startS < 2 * TAIL_WINDOW_S) return undefined;
+  const from = endS - TAIL_WINDOW_S;
+  let bits = 0;
+  for (let i = 0; i < x.spans.length; i++) {
+    const [a, share] = x.spans[i];
+    const b = i + 1 < x.spans.length ? x.spans[i + 1][0] : endS;
+    if (b > from) bits += bitsBetween(trace, Math.max(a, from), b) * share;
+  }
+  return bits / TAIL_WINDOW_S;
+}
+
+type Options = { trace: Trace; video: SimVideo; policy: BufferPolicy; rttS: number; n: number };
+
+/** When a stream with `aheadS` buffered has room for one more segment (Infinity: not before some arrival). */
+function roomAt(c: PlayerClock, o: Options, aheadS: number): number {
+  const need = aheadS + o.video.segmentS - o.policy.targetS;
+  // Until playback starts the player fetches on (a start threshold near the target cannot deadlock it).
+  if (need <= 1e-9 || !c.playing) return c.t;
+  return need <= c.bufferS ? c.t + need : Infinity;
+}
+
+/**
+ * The event loop of the streams on one link: runs the clock until the video flow's phase
+ * ends (or, in a transfer, the abandonment rule fires), the audio flow fetching beside it.
+ * Flows moving bytes share the link's rate equally (the shaper releases a link's bytes
+ * round-robin over its responses); playback drains every buffer while each has media ahead
+ * and stalls when one runs dry. Mutates `c`, `v`, `x`.
+ */
+function runVideoPhase(c: PlayerClock, v: Flow, x: VideoTransfer | undefined, o: Options): 'done' | 'abandon' {
+  const a = c.audio;
+  // The moving transfers' leftBits are exact at syncS; between changes of who moves they are
+  // left alone (the link delivers the same bits whatever else happens meanwhile), so the
+  // first to finish is computed once per set of moving transfers: this loop runs millions of
+  // times in a comparison (plain code, no closures, for the same reason).
+  let movers = 0; // 1: video, 2: audio
+  let syncS = c.t;
+  let finishAt = Infinity;
+  let finishLeft = 0;
+  let result: 'done' | 'abandon' | undefined;
+  for (;;) {
+    if (a) {
+      // The audio stream's transitions that are due.
+      for (;;) {
+        if (a.phase === 'room' && roomAt(c, o, a.aheadS) <= c.t) {
+          a.phase = 'rtt';
+          a.untilS = c.t + o.rttS;
+        } else if (a.phase === 'rtt' && a.untilS <= c.t) {
+          catchUp(v, a, movers, syncS, c.t, o.trace);
+          movers = -1; // a new transfer: the set is formed again below
+          syncS = c.t;
+          a.phase = 'xfer';
+          a.leftBits = o.video.audioBytes![a.next] * 8;
+        } else if (a.phase === 'xfer' && a.leftBits <= 0) {
+          a.aheadS += o.video.segmentS;
+          a.next++;
+          a.phase = a.next >= o.n ? 'done' : 'room';
+          c.bufferS = Math.min(c.videoS, a.aheadS);
+          if (!c.playing && (c.bufferS >= o.policy.startS || (a.phase === 'done' && v.phase === 'done'))) {
+            c.playing = true;
+            c.startupS = c.t;
+          }
+        } else break;
       }
     }
-    t += d;
-  };
-  const wait = fetchDelayS(o.policy, bufferS, o.video.segmentS, o.abrDelayS);
-  if (wait > 0) elapse(wait);
-  const startS = t;
-  let quality = o.q;
-  let bytes = o.video.sizes[o.q][o.k];
-  let audio = o.video.audioBytes?.[o.k] ?? 0;
-  let transferS = transferTime(o.trace, t + o.rttS, bytes + audio);
-  let abandoned: { afterS: number; bytes: number } | undefined;
-  if (o.q > 0 && o.abandon !== false) {
-    const share = bytes / (bytes + audio);
-    const after = abandonAfter(o, t, bufferS, playing, bytes, share, o.video.sizes[0][o.k], o.rttS + transferS);
-    if (after !== undefined) {
-      const carried = after > o.rttS ? bitsBetween(o.trace, t + o.rttS, t + after) / 8 : 0;
-      abandoned = { afterS: after, bytes: carried * share };
-      elapse(after);
-      // The audio part that arrived is kept; the video starts over at the lowest.
-      audio = Math.max(0, audio - carried * (1 - share));
-      quality = 0;
-      bytes = o.video.sizes[0][o.k];
-      transferS = transferTime(o.trace, t + o.rttS, bytes + audio);
+    // A video transfer's share of the link from now on (for what it has received, and its tail).
+    if (x && v.phase === 'xfer') setShare(x, o.trace, c.t, a?.phase === 'xfer' ? 0.5 : 1);
+    if (v.phase === 'room' && roomAt(c, o, c.videoS) <= c.t) result = 'done';
+    else if ((v.phase === 'delay' || v.phase === 'rtt') && v.untilS <= c.t) result = 'done';
+    else if (v.phase === 'xfer' && v.leftBits <= 0) result = 'done';
+    else if (v.phase === 'done' && (!a || a.phase === 'done')) result = 'done';
+    else if (x && v.phase === 'xfer' && x.abandonable && x.requestS + x.checkE <= c.t) {
+      const loaded = received(x, o.trace, c.t) / 8;
+      // Past this the lowest can never take under half the time still to go, at any rate: the
+      // rule cannot fire again (the margin leaves float ties to the rule itself).
+      if (x.lowestBytes > (x.bytes - loaded) * 0.5 * (1 + 1e-9)) x.abandonable = false;
+      else if (shouldAbandon({ bytesLoaded: loaded, bytesTotal: x.bytes, elapsedS: x.checkE, bufferS: c.bufferS, lowestBytes: x.lowestBytes, policy: o.policy })) result = 'abandon';
+      x.checkE += ABANDON_CHECK_S;
     }
+    if (result) {
+      catchUp(v, a, movers, syncS, c.t, o.trace);
+      return result;
+    }
+    // The next event: a transfer ending, a round trip or delay ending, room in a buffer, a progress check.
+    const now = (v.phase === 'xfer' ? 1 : 0) + (a?.phase === 'xfer' ? 2 : 0);
+    if (now !== movers) {
+      catchUp(v, a, movers, syncS, c.t, o.trace);
+      movers = now;
+      syncS = c.t;
+      finishLeft = Math.min(now & 1 ? v.leftBits : Infinity, now & 2 ? a!.leftBits : Infinity);
+      finishAt = now ? c.t + transferTime(o.trace, c.t, (finishLeft * (now === 3 ? 2 : 1)) / 8) : Infinity;
+    }
+    let next = finishAt;
+    let finishes = movers > 0;
+    let at = v.phase === 'room' ? roomAt(c, o, c.videoS) : v.phase === 'delay' || v.phase === 'rtt' ? v.untilS : Infinity;
+    if (at < next) {
+      next = at;
+      finishes = false;
+    }
+    at = a?.phase === 'room' ? roomAt(c, o, a.aheadS) : a?.phase === 'rtt' ? a.untilS : Infinity;
+    if (at < next) {
+      next = at;
+      finishes = false;
+    }
+    if (x && v.phase === 'xfer' && x.abandonable) {
+      // Checks find nothing while the buffer is above the low-water mark: skip to where it could be there.
+      const from = c.bufferS > o.policy.lowWaterS ? (c.playing ? c.t + (c.bufferS - o.policy.lowWaterS) : Infinity) : c.t;
+      while (x.requestS + x.checkE < from) x.checkE += ABANDON_CHECK_S;
+      if (from < Infinity && x.requestS + x.checkE < next) {
+        next = x.requestS + x.checkE;
+        finishes = false;
+      }
+    }
+    if (!(next < Infinity)) throw new Error('dashlab model: no stream can make progress');
+    if (finishes) {
+      // Moving flows get equal shares: each got what the first to finish still needed.
+      if (movers & 1) v.leftBits = v.leftBits === finishLeft ? 0 : v.leftBits - finishLeft;
+      if (movers & 2) a!.leftBits = a!.leftBits === finishLeft ? 0 : a!.leftBits - finishLeft;
+      syncS = next;
+      movers = -1;
+    }
+    if (c.playing) {
+      const drain = Math.min(next - c.t, c.bufferS);
+      c.rebufferS += next - c.t - drain;
+      c.videoS -= drain;
+      if (a) a.aheadS -= drain;
+    }
+    c.t = next;
+    c.bufferS = a ? Math.min(c.videoS, a.aheadS) : c.videoS;
   }
-  elapse(o.rttS + transferS);
-  bufferS += o.video.segmentS;
-  if (!playing && (bufferS >= o.policy.startS || o.k === o.n - 1)) {
-    playing = true;
-    startupS = t;
-  }
-  return { clock: { t, bufferS, playing, startupS, rebufferS }, startS, transferS, bytes, quality, abandoned };
+}
+
+/** Brings the moving transfers' leftBits from `fromS` to `toS` (equal shares of the link). */
+function catchUp(v: Flow, a: Flow | undefined, movers: number, fromS: number, toS: number, trace: Trace): void {
+  if (movers <= 0 || toS <= fromS) return;
+  const got = bitsBetween(trace, fromS, toS) / (movers === 3 ? 2 : 1);
+  if (movers & 1) v.leftBits -= got;
+  if (movers & 2) a!.leftBits -= got;
+}
+
+export interface StepResult {
+  /** The state at the next decision (after waiting for room for the next segment), or at the end. */
+  clock: PlayerClock;
+  /** When the segment's request was sent. */
+  startS: number;
+  /** When it arrived, and the buffer then. */
+  endS: number;
+  bufferS: number;
+  /** Its transfer (after the round trip), and the tail the loader would have measured. */
+  transferS: number;
+  tailBps?: number;
+  bytes: number;
+  /** The representation kept (the lowest when the rule abandoned `q`). */
+  quality: number;
+  abandoned?: { afterS: number; bytes: number };
 }
 
 /**
- * What the browser's loader measures as a download's tail (the last TAIL_WINDOW_S of the
- * transfer), read off the trace: the link's bits in that window, the video's share of them
- * when an audio segment shared the link. Undefined for transfers under 2 x the window, as
- * in the loader.
+ * One video segment in the dashlab model, from a decision to the next: an ABR-asked delay,
+ * the request (one RTT), the transfer (sharing the link with the audio stream while it
+ * moves bytes), abandoned by the player's rule if it would starve the buffer and fetched again
+ * at the lowest; then, unless it was the last, the wait for room for the next one. After the
+ * last, the clock runs on until the audio stream has everything too.
  */
-function tailBps(trace: Trace, video: SimVideo, k: number, bytes: number, transferS: number, endS: number): number | undefined {
-  if (transferS < 2 * TAIL_WINDOW_S) return undefined;
-  const share = bytes / (bytes + (video.audioBytes?.[k] ?? 0));
-  return (bitsBetween(trace, endS - TAIL_WINDOW_S, endS) * share) / TAIL_WINDOW_S;
+export function stepSegment(
+  from: PlayerClock,
+  o: { trace: Trace; video: SimVideo; policy: BufferPolicy; rttS: number; k: number; q: number; n: number; abrDelayS?: number; abandon?: boolean },
+): StepResult {
+  const c: PlayerClock = { ...from, audio: from.audio && { ...from.audio } };
+  const opt: Options = { trace: o.trace, video: o.video, policy: o.policy, rttS: o.rttS, n: o.n };
+  const seg = o.video.segmentS;
+  const v: Flow = { phase: 'delay', untilS: c.t + fetchDelayS(o.policy, c.videoS, seg, o.abrDelayS), leftBits: 0 };
+  // (A phase of no length with no audio stream beside it changes nothing: skipped, for speed.)
+  if (c.audio || v.untilS > c.t) runVideoPhase(c, v, undefined, opt);
+  const startS = c.t;
+  const lowestBytes = o.video.sizes[0][o.k];
+  let quality = o.q;
+  let bytes = o.video.sizes[o.q][o.k];
+  let abandoned: StepResult['abandoned'];
+  let x: VideoTransfer;
+  let xferS: number;
+  for (;;) {
+    const requestS = c.t;
+    v.phase = 'rtt';
+    v.untilS = c.t + o.rttS;
+    runVideoPhase(c, v, undefined, opt);
+    v.phase = 'xfer';
+    v.leftBits = bytes * 8;
+    xferS = c.t;
+    x = {
+      requestS,
+      bytes,
+      lowestBytes,
+      abandonable: quality > 0 && bytes > lowestBytes && o.abandon !== false,
+      checkE: 0.5,
+      fromS: c.t,
+      base: 0,
+      baseLink: 0,
+      share: c.audio?.phase === 'xfer' ? 0.5 : 1,
+      spans: [],
+    };
+    x.spans.push([c.t, x.share]);
+    if (runVideoPhase(c, v, x, opt) === 'done') break;
+    // Abandoned: what arrived is dropped, the segment is fetched again at the lowest.
+    abandoned = { afterS: c.t - requestS, bytes: received(x, o.trace, c.t) / 8 };
+    quality = 0;
+    bytes = lowestBytes;
+  }
+  const endS = c.t;
+  c.videoS += seg;
+  c.bufferS = c.audio ? Math.min(c.videoS, c.audio.aheadS) : c.videoS;
+  const last = o.k === o.n - 1;
+  if (!c.playing && (c.bufferS >= o.policy.startS || (last && (!c.audio || c.audio.phase === 'done')))) {
+    c.playing = true;
+    c.startupS = c.t;
+  }
+  const bufferS = c.bufferS;
+  v.phase = last ? 'done' : 'room';
+  if (c.audio || (!last && roomAt(c, opt, c.videoS) > c.t)) runVideoPhase(c, v, undefined, opt);
+  return { clock: c, startS, endS, bufferS, transferS: endS - xferS, tailBps: tailBps(o.trace, x, xferS, endS), bytes, quality, abandoned };
 }
 
 /**
@@ -193,7 +406,7 @@ export function simulateDashlab(opts: { trace: Trace; rttMs?: number; video: Sim
   const n = simSegments(video);
   const history: ThroughputSample[] = [];
   const segments: SimSegment[] = [];
-  let clock = START_CLOCK;
+  let clock = startClock(video);
   let last: number | undefined;
   for (let k = 0; k < n; k++) {
     const upcoming = Array.from({ length: Math.min(5, n - k) }, (_, j) => video.bitrates.map((_b, q) => video.sizes[q][k + j]));
@@ -215,14 +428,14 @@ export function simulateDashlab(opts: { trace: Trace; rttMs?: number; video: Sim
     const before = clock;
     const step = stepSegment(clock, { trace, video, policy, rttS, k, q, n, abrDelayS: d.delayS, abandon: opts.abandon });
     clock = step.clock;
-    history.push({ bytes: step.bytes, ttfbS: rttS, transferS: step.transferS, endS: clock.t, tailBps: tailBps(trace, video, k, step.bytes, step.transferS, clock.t) });
+    history.push({ bytes: step.bytes, ttfbS: rttS, transferS: step.transferS, endS: step.endS, tailBps: step.tailBps });
     segments.push({
       index: k,
       quality: step.quality,
       bytes: step.bytes,
       startS: step.startS,
-      downloadS: clock.t - step.startS,
-      bufferS: clock.bufferS,
+      downloadS: step.endS - step.startS,
+      bufferS: step.bufferS,
       rebufferS: clock.rebufferS - before.rebufferS,
       estimateBps: d.estimateBps,
       linkKbps: rateAt(trace, step.startS),

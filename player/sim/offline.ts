@@ -12,7 +12,7 @@
 import { ABR_DEFAULTS, indexForBps } from '../abr/index.js';
 import { BUFFER_DEFAULTS, type BufferPolicy } from '../engine/schedule.js';
 import { REBUFFER_PENALTY } from './qoe.js';
-import { simSegments, START_CLOCK, stepSegment, type PlayerClock, type SimResult, type SimSegment, type SimVideo } from './dashlab-model.js';
+import { simSegments, startClock, stepSegment, type PlayerClock, type SimResult, type SimSegment, type SimVideo } from './dashlab-model.js';
 import { rateAt, type Trace } from './traces.js';
 
 interface Path {
@@ -32,7 +32,7 @@ export function offlineOptimal(opts: { trace: Trace; video: SimVideo; rttMs?: nu
   const n = simSegments(video);
   const mbps = video.bitrates.map((b) => b / 1e6);
   const first = indexForBps(video.bitrates, ABR_DEFAULTS.startBps);
-  let paths: Path[] = [{ clock: START_CLOCK, reward: 0, last: -1 }];
+  let paths: Path[] = [{ clock: startClock(video), reward: 0, last: -1 }];
   for (let k = 0; k < n; k++) {
     const next = new Map<number, Path>();
     for (const p of paths) {
@@ -46,7 +46,7 @@ export function offlineOptimal(opts: { trace: Trace; video: SimVideo; rttMs?: nu
         const key = got * 1e6 + Math.round(c.bufferS / bucket);
         const kept = next.get(key);
         if (kept && (kept.reward > reward + 1e-12 || (Math.abs(kept.reward - reward) <= 1e-12 && kept.clock.t <= c.t))) continue;
-        const seg: SimSegment = { index: k, quality: got, bytes: step.bytes, startS: step.startS, downloadS: c.t - step.startS, bufferS: c.bufferS, rebufferS: stall, linkKbps: rateAt(trace, step.startS) };
+        const seg: SimSegment = { index: k, quality: got, bytes: step.bytes, startS: step.startS, downloadS: step.endS - step.startS, bufferS: step.bufferS, rebufferS: stall, linkKbps: rateAt(trace, step.startS) };
         next.set(key, { clock: c, reward, last: got, seg, prev: p });
       }
     }

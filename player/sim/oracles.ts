@@ -4,7 +4,9 @@
  * (QoE_lin over the next segments) but with what the network will really do instead of a
  * prediction from the past. Simulator only: they read the trace, which a player never can.
  *  - exactFutureMpc: every planned download timed on the trace itself, in sequence, with
- *    the RTT, the audio segment beside it and the waits of the buffer policy.
+ *    the RTT and the waits of the buffer policy (a video with audio has its audio segment
+ *    counted beside each: an approximation of the model's own audio stream; the ceiling is
+ *    measured on Pensieve's video, which has none).
  *  - meanRateOracle: plans with one rate, the link's true mean over the next `windowS`
  *    seconds times `factor` (what a perfect short-term predictor would say).
  */

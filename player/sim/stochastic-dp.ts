@@ -87,6 +87,8 @@ export function trainStochasticDp(o: { traces: Trace[]; video: SimVideo; buffer?
 
   // 2. Samples: per cell, per representation, the download time and the cell it leads to.
   // A sample's transfer times are for segments of average size; rttS apart, so a segment of another size can scale them.
+  // With audio, the average audio segment is counted into each (the model moves it on the audio
+  // stream's own schedule, sharing the link; on average it costs the link that much a segment).
   type Sample = { rttS: number; transferS: number[]; next: number[] };
   const raw: Sample[][] = Array.from({ length: nCells }, () => []);
   let seed = p.seed;

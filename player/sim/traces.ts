@@ -132,6 +132,34 @@ export function bitsBetween(trace: Trace, a: number, b: number): number {
 }
 
 /**
+ * bitsBetween(trace, a, b) for one start `a` and a run of non-decreasing ends, in one walk of
+ * the curve: what a download's progress checks ask (every 50 ms of a transfer), which would
+ * otherwise walk it again from `a` each time.
+ */
+export function bitCounter(trace: Trace, a: number): (b: number) => number {
+  const pts = trace.points;
+  const period = trace.periodS;
+  let phase = a - Math.floor(a / period) * period;
+  let i = pieceAt(trace, phase);
+  let now = a;
+  let full = 0; // bits of the pieces wholly before `now`
+  return (b: number) => {
+    for (;;) {
+      const end = i + 1 < pts.length ? pts[i + 1].t : period;
+      const span = Math.max(0, end - phase);
+      if (b < now + span) return full + pts[i].kbps * 1000 * Math.max(0, b - now);
+      full += pts[i].kbps * 1000 * span;
+      now += span;
+      phase = end;
+      if (++i === pts.length) {
+        i = 0;
+        phase = 0;
+      }
+    }
+  };
+}
+
+/**
  * The same link entered `offsetS` seconds in (looping): a new session on an old trace. Used to
  * draw more training situations from a few traces.
  */

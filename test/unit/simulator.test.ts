@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runComparison } from '../../player/sim/compare.js';
 import { networkOf, qoeByNetwork } from '../../player/sim/networks.js';
 import { simulateDashlab, transferTime, type SimVideo } from '../../player/sim/dashlab-model.js';
-import { parseTrace } from '../../player/sim/traces.js';
+import { bitsBetween, parseTrace } from '../../player/sim/traces.js';
 import { offlineOptimal } from '../../player/sim/offline.js';
 import { sessionMetrics } from '../../player/sim/qoe.js';
 
@@ -152,6 +152,86 @@ describe('the dashlab model', () => {
     const waited = r.segments.some((s, i) => i > 0 && s.startS - (r.segments[i - 1].startS + r.segments[i - 1].downloadS) > 1);
     expect(waited).toBe(true);
     expect(Math.max(...r.segments.map((s) => s.bufferS))).toBeLessThanOrEqual(30);
+  });
+});
+
+describe('the dashlab model with an audio stream (fetching on its own, as the browser player does)', () => {
+  // One video rung; audio segments of their own size. The link is shared equally while both move bytes.
+  const av = (n: number, videoBits: number, audioBits: number): SimVideo => ({ bitrates: [500_000], segmentS: 4, sizes: [Array(n).fill(videoBits / 8)], audioBytes: Array(n).fill(audioBits / 8) });
+  const samples = (trace: ReturnType<typeof constant>, video: SimVideo) => {
+    const seen: Array<{ transferS: number; tailBps?: number; endS: number }> = [];
+    const r = simulateDashlab({ trace, video, algo: 'probe', abr: { name: 'probe', choose: (c: { history: typeof seen }) => {
+      if (c.history.length) seen.push(c.history[c.history.length - 1]);
+      return { index: 0, reason: '' };
+    } } as never });
+    return { r, seen };
+  };
+  it('hand-computed: audio fills its buffer beside the first video segment, at half the link each', () => {
+    // 1 Mbit/s, no RTT; video 2 Mbit a segment, audio 0.2 Mbit. Audio 0, 1, 2 end at 0.4, 0.8,
+    // 1.2 s (0.5 Mbit/s each while both move; before playback starts the audio fetches on);
+    // video 0 has 0.6 Mbit by then and the rest alone: it ends at 2.6 s (the old model,
+    // audio after video, said 2.2 s), playback starts; videos 1 and 2 alone: 2 s each.
+    const { r, seen } = samples(constant(1000), av(3, 2e6, 0.2e6));
+    expect(r.segments[0].downloadS).toBeCloseTo(2.6, 9);
+    expect(r.startupS).toBeCloseTo(2.6, 9);
+    expect(r.segments[1].startS).toBeCloseTo(2.6, 9);
+    expect(r.segments[1].downloadS).toBeCloseTo(2, 9);
+    expect(r.segments[2].startS + r.segments[2].downloadS).toBeCloseTo(6.6, 9);
+    expect(r.rebufferS).toBe(0);
+    // Its sample: 2 Mbit over 2.6 s; its tail (the last half second, alone on the link): 1 Mbit/s.
+    expect(2e6 / seen[0].transferS).toBeCloseTo(2e6 / 2.6, 6);
+    expect(seen[0].tailBps).toBeCloseTo(1e6, 6);
+  });
+  it("a video download's tail is its share of the link when audio moves beside it", () => {
+    // 1 Mbit/s; video 2 Mbit, audio 1.2 Mbit. Audio 0 ends at 2.4 s, audio 1 starts at once and
+    // shares the link until video 0 ends at 4.0 s: its last half second ran at 0.5 Mbit/s.
+    const { r, seen } = samples(constant(1000), av(2, 2e6, 1.2e6));
+    expect(r.segments[0].downloadS).toBeCloseTo(4, 9);
+    expect(seen[0].tailBps).toBeCloseTo(5e5, 6);
+    // Playback starts at 4.0 s (4 s of each); video 1 shares the link with audio 1's last
+    // 0.4 Mbit until 4.8 s, then has it alone: it ends at 6.4 s with 5.6 s of both buffered.
+    expect(r.startupS).toBeCloseTo(4, 9);
+    expect(r.segments[1].startS + r.segments[1].downloadS).toBeCloseTo(6.4, 9);
+    expect(r.segments[1].bufferS).toBeCloseTo(5.6, 9);
+  });
+  it('playback stalls when the audio runs dry, however much video is buffered', () => {
+    // 1 Mbit/s; video 0.1 Mbit a segment (all three in by 0.6 s), audio 4.4 Mbit (more than a
+    // segment's playing time on this link). Audio 0 ends at 4.7 s (playback starts), audio 1 at
+    // 9.1 s and audio 2 at 13.5 s, each 0.4 s after the audio buffer ran out: 0.8 s of stalls,
+    // all of them counted (in the last segment's step, which runs until the audio is in).
+    const { r } = samples(constant(1000), av(3, 0.1e6, 4.4e6));
+    expect(r.segments[2].startS + r.segments[2].downloadS).toBeCloseTo(0.6, 9);
+    expect(r.startupS).toBeCloseTo(4.7, 9);
+    expect(r.rebufferS).toBeCloseTo(0.8, 9);
+    expect(r.segments.reduce((a, s) => a + s.rebufferS, 0)).toBeCloseTo(0.8, 9);
+  });
+  it('the ABR decides after the wait for room, as the browser player does: never with more than the target less a segment', () => {
+    const buffers: number[] = [];
+    simulateDashlab({ trace: constant(50_000), video: { ...av(30, 2e6, 0.5e6), bitrates: [500_000, 2_000_000], sizes: [Array(30).fill(250_000), Array(30).fill(1_000_000)] }, algo: 'p', abr: { name: 'p', choose: (c: { bufferS: number }) => {
+      buffers.push(c.bufferS);
+      return { index: 1, reason: '' };
+    } } as never });
+    expect(Math.max(...buffers)).toBeGreaterThan(25.9); // the buffer did fill
+    expect(Math.max(...buffers)).toBeLessThanOrEqual(26 + 1e-9);
+  });
+  it('is deterministic and keeps its invariants with audio', () => {
+    const trace = parseTrace('0 0.4\n5 3\n10 0.8\n20 5\n', 'mixed');
+    const v: SimVideo = { ...video(20), audioBytes: Array(20).fill(64_000) };
+    for (const algo of ['bba', 'bola', 'robust-mpc', 'dashlab', 'throughput', 'dynamic']) {
+      const a = simulateDashlab({ trace, video: v, algo });
+      expect(a).toEqual(simulateDashlab({ trace, video: v, algo }));
+      expect(a.segments).toHaveLength(20);
+      for (const s of a.segments) {
+        expect(s.bufferS).toBeGreaterThanOrEqual(0);
+        expect(s.bufferS).toBeLessThanOrEqual(30 + 1e-9);
+        expect(s.rebufferS).toBeGreaterThanOrEqual(0);
+      }
+      expect(a.rebufferS).toBeCloseTo(a.segments.reduce((x, s) => x + s.rebufferS, 0), 9);
+      // Bytes conserved: the link carried at least every video and audio byte by the last arrival.
+      const end = Math.max(...a.segments.map((s) => s.startS + s.downloadS));
+      const bits = a.segments.reduce((x, s) => x + s.bytes * 8, 0) + 20 * 64_000 * 8;
+      expect(bitsBetween(trace, 0, end)).toBeGreaterThanOrEqual(bits * (1 - 1e-9) - 64_000 * 8 * 8);
+    }
   });
 });
 
