@@ -13,7 +13,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { ABR_NAMES } from '../player/abr/index.js';
 import { LEARNED, learnedUnavailable, simulateSession, type CompareResult } from '../player/sim/compare.js';
 import { buildReportData } from '../player/sim/report.js';
-import { sessionMetrics, summarise } from '../player/sim/qoe.js';
+import { sessionMetrics, summarise, type SessionMetrics } from '../player/sim/qoe.js';
+import { rotateTrace, type Trace } from '../player/sim/traces.js';
 import { createDashlabServer } from '../server/app.js';
 import { loadConfig, SAMPLE_MASTER } from '../server/config.js';
 import { createLogger } from '../server/log.js';
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     return j;
   };
   const known = new Set(((await (await fetch(`${url}/api/traces`)).json()) as Array<{ name: string }>).map((t) => t.name));
-  const measured: Array<{ trace: LoadedTrace; session: MeasuredSession }> = [];
+  const measured: Array<{ trace: LoadedTrace; session: MeasuredSession; linkStartMs: number }> = [];
   const t0 = Date.now();
   const jobs = traces.flatMap((trace) => players.map((player) => ({ trace, player })));
   console.log(`compare:browser: ${players.length} players x ${traces.length} traces on ${info.id} (${info.durationS} s), ${parallel} at a time, in real time (about ${Math.ceil((Math.ceil(jobs.length / parallel) * (info.durationS + 35)) / 60)} min)`);
@@ -121,11 +122,13 @@ async function main(): Promise<void> {
     }
     const worker = async () => {
       for (let job = jobs.shift(); job; job = jobs.shift()) {
-        // A new link starts the trace from its beginning, now.
+        // A new link starts the trace from its beginning, now (within the request: its midpoint).
+        const asked = Date.now();
         const link = (await post('/api/links', JSON.stringify({ profile: `trace-${shaperName.get(job.trace)}` }))).id!;
+        const linkStartMs = (asked + Date.now()) / 2;
         const session = await playSession({ browser: browser!, baseUrl: url, videoId: info.id, linkId: link, player: job.player, renditions, segmentS: info.segmentDurationS, segmentCount: video.sim.segments ?? video.sim.sizes[0].length, timeoutS });
         await fetch(`${url}/api/links/${link}`, { method: 'DELETE' });
-        measured.push({ trace: job.trace, session });
+        measured.push({ trace: job.trace, session, linkStartMs });
         done++;
         if (session.error) process.stderr.write(`\n  ${session.player} on ${job.trace.name}: ${session.error}\n`);
       }
@@ -159,28 +162,28 @@ async function main(): Promise<void> {
   const summary = players.map((p) => summarise(p.label, results.filter((r) => r.algo === p.label))).sort((a, b) => b.meanQoe - a.meanQoe);
   const result: CompareResult = { model: 'browser', video: info.id, traces: traces.map((t) => t.name), results, summary };
 
-  // Our algorithms: the simulator on the same trace and video, beside the measurement, with
-  // the session's mean time to first byte as the model's RTT (request overhead it would not
-  // otherwise charge).
+  // Our algorithms: the simulator on the same trace and video, beside the measurement.
   const simulated = measured
     .filter(({ session }) => session.player.startsWith('dashlab:'))
-    .map(({ trace, session }) => {
-      const r = simulateSession({ algo: session.player.slice('dashlab:'.length), trace: trace.trace, rttMs: session.meanTtfbMs, video: video.sim, policy: video.policy });
-      const kbps = r.segments.map((s) => video.sim.bitrates[s.quality] / 1000);
-      const sim = sessionMetrics(kbps, r.rebufferS, r.startupS, r.segments.length * video.sim.segmentS);
-      return { algo: session.player, trace: trace.name, simulatedQoe: sim.qoe, measuredQoe: session.qoe, simBitrateKbps: sim.bitrateKbps, measuredBitrateKbps: session.bitrateKbps, simRebufferS: sim.rebufferS, measuredRebufferS: session.rebufferS, ttfbMs: session.meanTtfbMs };
+    .map(({ trace, session, linkStartMs }) => {
+      const startS = Math.max(0, ((session.firstSegmentAtMs ?? linkStartMs) - linkStartMs) / 1000);
+      const s = simulatedCounterpart({ algo: session.player.slice('dashlab:'.length), trace: trace.trace, video, rttMs: session.meanTtfbMs, startS });
+      return { algo: session.player, trace: trace.name, simulatedQoe: s.at.qoe, simulatedQoeRange: s.range, measuredQoe: session.qoe, simBitrateKbps: s.at.bitrateKbps, measuredBitrateKbps: session.bitrateKbps, simRebufferS: s.at.rebufferS, measuredRebufferS: session.rebufferS, ttfbMs: session.meanTtfbMs, startS };
     });
 
   printCompareTable(result, `measured in Chromium, video ${result.video}, ${result.traces.length} trace${result.traces.length === 1 ? '' : 's'}`, 'player');
   printNetworkTable(result);
   if (simulated.length) {
     console.log('\nour algorithms: simulated (dashlab model) against measured, per trace');
-    console.log(`${'player'.padEnd(22)}${'trace'.padEnd(22)}${'QoE sim'.padStart(9)}${'measured'.padStart(10)}${'kbit/s sim'.padStart(12)}${'measured'.padStart(10)}${'rebuf s sim'.padStart(13)}${'measured'.padStart(10)}${'ttfb ms'.padStart(9)}`);
+    console.log(`(simulated from the trace time the session's first segment was requested at, with its mean time to first byte as the RTT; the range: started up to ${PHASE_BAND_S} s earlier or later)`);
+    console.log(`${'player'.padEnd(22)}${'trace'.padEnd(18)}${'start s'.padStart(8)}${'QoE sim'.padStart(9)}${'range'.padStart(16)}${'measured'.padStart(10)}${'kbit/s sim'.padStart(12)}${'measured'.padStart(10)}${'rebuf s sim'.padStart(13)}${'measured'.padStart(10)}${'ttfb ms'.padStart(9)}`);
     for (const s of simulated) {
-      console.log(`${s.algo.padEnd(22)}${s.trace.padEnd(22)}${s.simulatedQoe.toFixed(2).padStart(9)}${s.measuredQoe.toFixed(2).padStart(10)}${s.simBitrateKbps.toFixed(0).padStart(12)}${s.measuredBitrateKbps.toFixed(0).padStart(10)}${s.simRebufferS.toFixed(2).padStart(13)}${s.measuredRebufferS.toFixed(2).padStart(10)}${s.ttfbMs.toFixed(0).padStart(9)}`);
+      const range = `${s.simulatedQoeRange[0].toFixed(1)}..${s.simulatedQoeRange[1].toFixed(1)}`;
+      console.log(`${s.algo.padEnd(22)}${s.trace.padEnd(18)}${s.startS.toFixed(2).padStart(8)}${s.simulatedQoe.toFixed(2).padStart(9)}${range.padStart(16)}${s.measuredQoe.toFixed(2).padStart(10)}${s.simBitrateKbps.toFixed(0).padStart(12)}${s.measuredBitrateKbps.toFixed(0).padStart(10)}${s.simRebufferS.toFixed(2).padStart(13)}${s.measuredRebufferS.toFixed(2).padStart(10)}${s.ttfbMs.toFixed(0).padStart(9)}`);
     }
     const gaps = simulated.map((s) => Math.abs(s.measuredQoe - s.simulatedQoe));
-    console.log(`mean |measured - simulated| QoE: ${(gaps.reduce((a, b) => a + b, 0) / gaps.length).toFixed(2)}`);
+    const within = simulated.filter((s) => s.measuredQoe >= s.simulatedQoeRange[0] - 0.01 && s.measuredQoe <= s.simulatedQoeRange[1] + 0.01).length;
+    console.log(`mean |measured - simulated| QoE: ${(gaps.reduce((a, b) => a + b, 0) / gaps.length).toFixed(2)}; measured within the simulated range: ${within} of ${simulated.length}`);
   }
   const incomplete = measured.filter((m) => m.session.error);
   // Stops with media buffered are this machine's (decoding), not the network's: said, not scored.
@@ -203,13 +206,42 @@ async function main(): Promise<void> {
       title: `Browser comparison: ${info.id}`,
       result,
       traces,
-      simulated: simulated.map(({ algo, trace, simulatedQoe, measuredQoe }) => ({ algo, trace, simulatedQoe, measuredQoe })),
+      simulated: simulated.map(({ algo, trace, simulatedQoe, measuredQoe, simulatedQoeRange, startS }) => ({ algo, trace, simulatedQoe, measuredQoe, simulatedQoeRange, startS })),
       notes,
     });
     await writeFile(values.html, reportPage(data, assets));
     console.log(`wrote ${values.html}`);
   }
   if (incomplete.length === measured.length) throw new Error('no session finished: see the errors above');
+}
+
+/** How far either side of the measured start the simulated range looks (timing jitter of a real session is of this order). */
+const PHASE_BAND_S = 0.5;
+
+/**
+ * The simulated counterpart of a measured session: the dashlab model from the trace time the
+ * session's first segment was requested at (the link starts its trace when it is made, the
+ * page loads before it plays), with the session's mean time to first byte as the RTT (request
+ * overhead the model would not otherwise charge). One session on a changeable link swings
+ * with tenths of a second (a download that ends just before or after a drop), so the QoE is
+ * also given over starts PHASE_BAND_S either side, every 50 ms: the range a measurement of
+ * the same session could fall in.
+ */
+function simulatedCounterpart(o: { algo: string; trace: Trace; video: Awaited<ReturnType<typeof loadVideo>>; rttMs: number; startS: number }): { at: SessionMetrics; range: [number, number] } {
+  const run = (startS: number) => {
+    const r = simulateSession({ algo: o.algo, trace: startS > 0 ? rotateTrace(o.trace, startS) : o.trace, rttMs: o.rttMs, video: o.video.sim, policy: o.video.policy });
+    return sessionMetrics(r.segments.map((s) => o.video.sim.bitrates[s.quality] / 1000), r.rebufferS, r.startupS, r.segments.length * o.video.sim.segmentS);
+  };
+  const at = run(o.startS);
+  let lo = at.qoe;
+  let hi = at.qoe;
+  for (let d = -PHASE_BAND_S; d <= PHASE_BAND_S + 1e-9; d += 0.05) {
+    if (o.startS + d < 0) continue;
+    const q = run(o.startS + d).qoe;
+    lo = Math.min(lo, q);
+    hi = Math.max(hi, q);
+  }
+  return { at, range: [lo, hi] };
 }
 
 main().catch((err) => {

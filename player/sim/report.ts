@@ -28,7 +28,8 @@ export interface ReportData {
   /** The trace shown first in the timeline plot. */
   chosenTrace: string;
   /** compare:browser: what the simulator predicted for the same algorithm and trace. */
-  simulated?: Array<{ algo: string; trace: string; simulatedQoe: number; measuredQoe: number }>;
+  /** compare:browser: our algorithms' sessions simulated from where each started on its trace, with the range a start 0.5 s either side gives. */
+  simulated?: Array<{ algo: string; trace: string; simulatedQoe: number; measuredQoe: number; simulatedQoeRange?: [number, number]; startS?: number }>;
   /** Algorithms compared that are yardsticks, not players (the offline optimum). */
   yardsticks?: string[];
   notes?: string[];

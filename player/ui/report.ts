@@ -183,8 +183,9 @@ function main(): void {
   if (data.simulated?.length) {
     const host = $('#simulated-host');
     host.append(el('h2', 'Simulated against measured QoE'));
-    host.append(el('p', 'For our algorithms: what the dashlab model predicted for the same trace and video, and what the browser measured. The gap is how far to trust the simulator.', 'hint'));
-    host.append(table(['algorithm', 'trace', 'simulated QoE', 'measured QoE', 'difference'], data.simulated.map((s) => [s.algo, s.trace, s.simulatedQoe.toFixed(2), s.measuredQoe.toFixed(2), (s.measuredQoe - s.simulatedQoe).toFixed(2)]), 'simulated'));
+    host.append(el('p', "For our algorithms: what the dashlab model predicted for the same trace and video, from where the session started on the trace (the range: started up to 0.5 s earlier or later), and what the browser measured. The gap is how far to trust the simulator.", 'hint'));
+    const range = (r?: [number, number]) => (r ? `${r[0].toFixed(1)} to ${r[1].toFixed(1)}` : '');
+    host.append(table(['algorithm', 'trace', 'starts at, s', 'simulated QoE', 'range', 'measured QoE', 'difference'], data.simulated.map((s) => [s.algo, s.trace, s.startS?.toFixed(2) ?? '', s.simulatedQoe.toFixed(2), range(s.simulatedQoeRange), s.measuredQoe.toFixed(2), (s.measuredQoe - s.simulatedQoe).toFixed(2)]), 'simulated'));
   }
   networksTable($('#networks-host'));
   qoeCdf($('#cdf'));

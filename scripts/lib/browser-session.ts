@@ -24,6 +24,8 @@ export interface MeasuredSession extends SessionMetrics {
   played: number[];
   /** Mean time from sending a video segment request to its first byte, ms (the model's RTT). */
   meanTtfbMs: number;
+  /** When the first video segment was requested (ms since the epoch): where the session's clock starts in the model. */
+  firstSegmentAtMs?: number;
   timeline: Array<{ t: number; kbps: number; bufferS: number }>;
   /** Seconds playback stopped with media buffered (the machine decoded too slowly); not rebuffering. */
   starvedS: number;
@@ -81,12 +83,14 @@ export async function playSession(opts: {
   const timeline: MeasuredSession['timeline'] = [];
   let bufferS = 0;
   const ttfbs: number[] = [];
+  let firstSegmentAtMs: number | undefined;
   const t0 = Date.now();
   page.on('requestfinished', (req) => {
     const seg = segmentOf(req.url(), opts.renditions);
     if (!seg) return;
     const timing = req.timing();
     if (timing.responseStart > 0 && timing.requestStart >= 0) ttfbs.push(timing.responseStart - timing.requestStart);
+    if (firstSegmentAtMs === undefined || timing.startTime < firstSegmentAtMs) firstSegmentAtMs = timing.startTime;
     const bps = opts.renditions.get(seg.rendition)!;
     downloads.set(seg.index, bps);
     timeline.push({ t: (Date.now() - t0) / 1000, kbps: bps / 1000, bufferS });
@@ -145,5 +149,5 @@ export async function playSession(opts: {
   const stallS = endStallS ?? last?.stalls.seconds ?? 0;
   const m = sessionMetrics(played, stallS, last?.startupS ?? 0, played.length * opts.segmentS);
   const meanTtfbMs = ttfbs.length ? ttfbs.reduce((a, b) => a + b, 0) / ttfbs.length : 0;
-  return { player: opts.player.label, ...m, complete, played, meanTtfbMs, timeline, starvedS: last?.starved.seconds ?? 0, error };
+  return { player: opts.player.label, ...m, complete, played, meanTtfbMs, firstSegmentAtMs, timeline, starvedS: last?.starved.seconds ?? 0, error };
 }

@@ -35,7 +35,9 @@ it('plays each player on its own shaped link and reports measured (and, for ours
   expect(r.stderr).not.toMatch(/error/i);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/measured in Chromium, video clip, 1 trace/);
-  expect(r.stdout).toMatch(/dashlab:bola\s+squeeze\.json\s+-?\d+\.\d\d\s+-?\d+\.\d\d/);
+  // Our player's row: where it started on the trace, the simulated QoE, its range, the measured QoE.
+  expect(r.stdout).toMatch(/dashlab:bola\s+squeeze\.json\s+\d+\.\d\d\s+-?\d+\.\d\d\s+-?\d+\.\d\.\.-?\d+\.\d\s+-?\d+\.\d\d/);
+  expect(r.stdout).toMatch(/measured within the simulated range: [01] of 1/);
 
   const out = JSON.parse(await readFile(json, 'utf8'));
   expect(out).toMatchObject({ model: 'browser', video: 'clip', traces: ['squeeze.json'], incomplete: [] });
@@ -56,6 +58,12 @@ it('plays each player on its own shaped link and reports measured (and, for ours
   expect(out.simulated).toHaveLength(1);
   expect(out.simulated[0]).toMatchObject({ algo: 'dashlab:bola', trace: 'squeeze.json' });
   expect(Number.isFinite(out.simulated[0].simulatedQoe)).toBe(true);
+  // Simulated from where the session began on the trace: after the page loaded, before the 6 s step.
+  const sim = out.simulated[0];
+  expect(sim.startS).toBeGreaterThan(0);
+  expect(sim.startS).toBeLessThan(6);
+  expect(sim.simulatedQoeRange[0]).toBeLessThanOrEqual(sim.simulatedQoe + 1e-9);
+  expect(sim.simulatedQoeRange[1]).toBeGreaterThanOrEqual(sim.simulatedQoe - 1e-9);
 
   // The report renders, with the simulated-against-measured table.
   const browser = await launchBrowser();
@@ -67,6 +75,7 @@ it('plays each player on its own shaped link and reports measured (and, for ours
     await page.waitForFunction(() => (window as unknown as { dashlabReport?: { ready: boolean } }).dashlabReport?.ready, null, { timeout: 20_000 });
     expect(errors).toEqual([]);
     expect(await page.$$eval('#simulated tbody tr', (trs) => trs.length)).toBe(1);
+    expect(await page.$$eval('#simulated thead th', (ths) => ths.map((t) => t.textContent))).toEqual(['algorithm', 'trace', 'starts at, s', 'simulated QoE', 'range', 'measured QoE', 'difference']);
     expect(await page.textContent('#subtitle')).toContain('measured in headless Chromium');
   } finally {
     await browser.close();
