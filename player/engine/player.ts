@@ -8,7 +8,7 @@ import { checkPolicy, createAbr, DEFAULT_ABR, POLICY_FILE, type AbrAlgorithm, ty
 import { load, LoadError, type Download } from './loader.js';
 import { MediaBuffer } from './media-buffer.js';
 import { MpdError, parseMpd, type AdaptationSet, type Manifest, type Representation } from './mpd.js';
-import { BUFFER_DEFAULTS, fetchDelayS, shouldAbandon, type BufferPolicy } from './schedule.js';
+import { audioWaitsForVideo, BUFFER_DEFAULTS, fetchDelayS, shouldAbandon, type BufferPolicy } from './schedule.js';
 import { offerSources, SourcePicker, type SourceState } from './sources.js';
 import { StallWatch } from './stall-watch.js';
 
@@ -469,6 +469,12 @@ export class DashlabPlayer {
       const wait = fetchDelayS(this.policy, ahead, segS);
       if (wait > 0) {
         await sleep(Math.min(wait, 0.5), signal);
+        continue;
+      }
+      const video = this.streams.find((x) => x.type === 'video');
+      if (s.type === 'audio' && video && audioWaitsForVideo(this.policy, ahead, video.buffer.aheadOf(this.video!.currentTime), video.done)) {
+        // Only a video segment's arrival (or a seek) ends this wait.
+        await sleep(0.05, signal);
         continue;
       }
       const { index, decision } = this.choose(s);

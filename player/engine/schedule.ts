@@ -12,9 +12,18 @@ export interface BufferPolicy {
   lowWaterS: number;
   /** Playback starts (and resumes after a stall) with this much buffered. */
   startS: number;
+  /**
+   * The audio stream waits while its buffer is more than this far ahead of the video's.
+   * Playback needs both, so audio beyond the video protects against nothing, and fetching it
+   * takes half the link from the video while both move: unchecked, the audio fills its whole
+   * target back to back at startup, beside the first video segments (measured in the
+   * simulator: startup 5.7 s instead of 4.0 on a 720p clip; mean QoE +2.0 on Pensieve's video
+   * with a 128 kbit/s track, +1.3 to +2.0 on the sample; README, "the audio stream's lead").
+   */
+  audioLeadS: number;
 }
 
-export const BUFFER_DEFAULTS: BufferPolicy = { targetS: 30, lowWaterS: 8, startS: 2 };
+export const BUFFER_DEFAULTS: BufferPolicy = { targetS: 30, lowWaterS: 8, startS: 2, audioLeadS: 8 };
 
 /** Seconds to wait before fetching the next segment (0: now). */
 export function fetchDelayS(policy: BufferPolicy, bufferS: number, segmentS: number, abrDelayS = 0): number {
@@ -22,6 +31,11 @@ export function fetchDelayS(policy: BufferPolicy, bufferS: number, segmentS: num
   const wait = Math.max(0, overflow);
   const abr = bufferS > policy.lowWaterS ? Math.max(0, Math.min(abrDelayS, bufferS - policy.lowWaterS)) : 0;
   return Math.max(wait, abr);
+}
+
+/** The audio stream waits for the video (see audioLeadS); never once the video has every segment. */
+export function audioWaitsForVideo(policy: BufferPolicy, audioAheadS: number, videoAheadS: number, videoDone: boolean): boolean {
+  return !videoDone && audioAheadS > videoAheadS + policy.audioLeadS;
 }
 
 /**

@@ -11,7 +11,7 @@
  * rebuffering. Deterministic.
  */
 import { createAbr, TAIL_WINDOW_S, type AbrAlgorithm, type AbrContext, type ThroughputSample } from '../abr/index.js';
-import { BUFFER_DEFAULTS, fetchDelayS, shouldAbandon, type BufferPolicy } from '../engine/schedule.js';
+import { audioWaitsForVideo, BUFFER_DEFAULTS, fetchDelayS, shouldAbandon, type BufferPolicy } from '../engine/schedule.js';
 import { bitCounter, bitsBetween, pieceAt, rateAt, type Trace } from './traces.js';
 
 export interface SimVideo {
@@ -189,9 +189,9 @@ type Options = { trace: Trace; video: SimVideo; policy: BufferPolicy; rttS: numb
 /** When a stream with `aheadS` buffered has room for one more segment (Infinity: not before some arrival). */
 function roomAt(c: PlayerClock, o: Options, aheadS: number): number {
   const need = aheadS + o.video.segmentS - o.policy.targetS;
-  // Until playback starts the player fetches on (a start threshold near the target cannot deadlock it).
-  if (need <= 1e-9 || !c.playing) return c.t;
-  return need <= c.bufferS ? c.t + need : Infinity;
+  if (need <= 1e-9) return c.t;
+  // The buffer drains only while playing, and only while every stream has media ahead.
+  return c.playing && need <= c.bufferS ? c.t + need : Infinity;
 }
 
 /**
@@ -216,7 +216,7 @@ function runVideoPhase(c: PlayerClock, v: Flow, x: VideoTransfer | undefined, o:
     if (a) {
       // The audio stream's transitions that are due.
       for (;;) {
-        if (a.phase === 'room' && roomAt(c, o, a.aheadS) <= c.t) {
+        if (a.phase === 'room' && roomAt(c, o, a.aheadS) <= c.t && !audioWaitsForVideo(o.policy, a.aheadS, c.videoS, v.phase === 'done')) {
           a.phase = 'rtt';
           a.untilS = c.t + o.rttS;
         } else if (a.phase === 'rtt' && a.untilS <= c.t) {
@@ -271,7 +271,8 @@ function runVideoPhase(c: PlayerClock, v: Flow, x: VideoTransfer | undefined, o:
       next = at;
       finishes = false;
     }
-    at = a?.phase === 'room' ? roomAt(c, o, a.aheadS) : a?.phase === 'rtt' ? a.untilS : Infinity;
+    // (Waiting for the video ends only at a video arrival, which ends this run: no event of its own.)
+    at = a?.phase === 'room' ? (audioWaitsForVideo(o.policy, a.aheadS, c.videoS, v.phase === 'done') ? Infinity : roomAt(c, o, a.aheadS)) : a?.phase === 'rtt' ? a.untilS : Infinity;
     if (at < next) {
       next = at;
       finishes = false;
@@ -285,7 +286,16 @@ function runVideoPhase(c: PlayerClock, v: Flow, x: VideoTransfer | undefined, o:
         finishes = false;
       }
     }
-    if (!(next < Infinity)) throw new Error('dashlab model: no stream can make progress');
+    if (!(next < Infinity)) {
+      // Every stream waits for room and playback has not started (a start threshold near the
+      // target): the browser's video element starts on what it has, and so does the model.
+      if (!c.playing && c.bufferS > 0) {
+        c.playing = true;
+        c.startupS = c.t;
+        continue;
+      }
+      throw new Error('dashlab model: no stream can make progress');
+    }
     if (finishes) {
       // Moving flows get equal shares: each got what the first to finish still needed.
       if (movers & 1) v.leftBits = v.leftBits === finishLeft ? 0 : v.leftBits - finishLeft;

@@ -4,7 +4,8 @@
  * must end when the dashlab model says it ends, the audio stream fetching beside it on the
  * same link. (At startup the audio stream fills its buffer while the first video segments
  * download: the model that carried each audio segment behind its video segment was 1.5 s off
- * on the first segment here.)
+ * on the first segment here; and the audio stream waits while it is 8 s ahead of the video, as
+ * the player's buffer policy says.)
  */
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -45,12 +46,14 @@ it('downloads end when the dashlab model says, audio and video sharing the link 
     }, 1);
   });
   const video: Array<{ startMs: number; endMs: number; ttfbMs: number; url: string }> = [];
+  const audioStarts: number[] = [];
   const ttfbs: number[] = [];
   page.on('requestfinished', (req) => {
     if (!/\.m4s$/.test(req.url())) return;
     const t = req.timing();
     ttfbs.push(t.responseStart - t.requestStart);
     if (/\/v\d+-/.test(req.url())) video.push({ startMs: t.startTime, endMs: t.startTime + t.responseEnd, ttfbMs: t.responseStart - t.requestStart, url: req.url() });
+    else audioStarts.push(t.startTime);
   });
   await page.goto(`${fx.url}/watch/fidelity?link=${link}`);
   const deadline = Date.now() + 120_000;
@@ -59,6 +62,10 @@ it('downloads end when the dashlab model says, audio and video sharing the link 
   expect(video.length, 'video segments downloaded').toBeGreaterThanOrEqual(SEGMENTS);
   video.sort((a, b) => a.startMs - b.startMs);
   expect(video.every((v) => /\/v0-/.test(v.url)), 'all at the lowest rendition').toBe(true);
+
+  // The audio stream waits while it is more than 8 s ahead of the video (audioLeadS): before the
+  // first video segment is in, it fetches three 4 s segments, not its whole 30 s target.
+  expect(audioStarts.filter((a) => a < video[0].endMs).length, 'audio segments requested before the first video segment arrived').toBeLessThanOrEqual(3);
 
   const v = await loadVideo('fidelity', mediaDir);
   expect(v.sim.audioBytes?.length).toBeGreaterThan(0);

@@ -194,6 +194,20 @@ describe('the dashlab model with an audio stream (fetching on its own, as the br
     expect(r.segments[1].startS + r.segments[1].downloadS).toBeCloseTo(6.4, 9);
     expect(r.segments[1].bufferS).toBeCloseTo(5.6, 9);
   });
+  it('the audio stream waits while it is more than audioLeadS (8 s) ahead of the video, as the browser player does', () => {
+    // 1 Mbit/s; video 2 Mbit, audio 0.2 Mbit. Audio 0-2 end at 0.4, 0.8, 1.2 s (12 s ahead of
+    // no video: it waits); video 0 has 0.6 Mbit and takes the link alone: it ends at 2.6 s,
+    // playback starts. Audio 3 shares with video 1 until 3.0 s (15.6 s ahead of 3.6: it
+    // waits), video 1 alone ends at 4.8 s.
+    const v = av(10, 2e6, 0.2e6);
+    const { r } = samples(constant(1000), v);
+    expect(r.startupS).toBeCloseTo(2.6, 9);
+    expect(r.segments[1].startS + r.segments[1].downloadS).toBeCloseTo(4.8, 9);
+    // Without the lead the audio fills 28 s back to back (to 2.8 s) beside video 0, which ends
+    // at 3.4 s: 0.8 s more startup.
+    const free = simulateDashlab({ trace: constant(1000), video: v, algo: 'bba', policy: { targetS: 30, lowWaterS: 8, startS: 2, audioLeadS: Infinity } });
+    expect(free.startupS).toBeCloseTo(3.4, 9);
+  });
   it('playback stalls when the audio runs dry, however much video is buffered', () => {
     // 1 Mbit/s; video 0.1 Mbit a segment (all three in by 0.6 s), audio 4.4 Mbit (more than a
     // segment's playing time on this link). Audio 0 ends at 4.7 s (playback starts), audio 1 at
