@@ -7,8 +7,8 @@
  * rate over the next seconds) and the offline optimum, and prints each one's mean QoE
  * against robust-MPC's; then how much of the link's next seconds the past can predict
  * (player/sim/predictability.ts). The README's "how far the goal is" comes from
- * this command (defaults: Pensieve's video, the 142 Norway test traces; about 75 s on two
- * cores, most of it the exhaustive exact-future planner and ~9 s of training). --quick skips the exact-future rows.
+ * this command (defaults: Pensieve's video, the 142 Norway test traces; about 60 s on two
+ * cores, most of it the exhaustive exact-future planner and ~10 s of training; 58 s measured). --quick skips the exact-future rows.
  */
 import { parseArgs } from 'node:util';
 import { createAbr, type AbrAlgorithm } from '../player/abr/index.js';
