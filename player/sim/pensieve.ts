@@ -32,7 +32,9 @@ export const QUIRKS = [
   "QoE: the session's score is the sum of the per-chunk rewards except the first chunk's (reward[1:]), so the startup delay is not penalised in the score",
   "robust-MPC plans with the sizes of the chunk AFTER the next one: index = last_index + position + 1 where last_index is already the next chunk's index (an off-by-one in mpc.py); sizes past chunk 48 count as 0 bytes",
   'robust-MPC measures throughput as chunk bytes / (transfer + RTT) in MB/s and keeps the harmonic mean of the last 5 (fewer at the start), divided by 1 + the largest of the last 5 relative errors (the first error is 0)',
-  "robust-MPC's error history is a global in mpc.py, never reset between traces, so the first chunks of each trace depend on the previous trace (and on the directory listing order); this model resets it per session, as the issue specifies, which can differ from mpc.py in the first 5 decisions of every trace but the first",
+  "robust-MPC's error history is a global in mpc.py, never reset between traces, so the first chunks of each trace depend on the previous trace (and on the directory listing order, os.listdir's); this model resets it per session, as the issue specifies (`mpcHistory` carries one across sessions to reproduce mpc.py as committed). On the 142 Norway test traces it changes 102 traces' outcome and the mean from 39.59 (reset) to 41.19 (carried, traces in name order) or 40.71 (in one machine's os.listdir order): test/fixtures/pensieve-reference",
+  "mpc.py decides after the last chunk too (with no chunk left to plan, it picks 0, never fetched), and that decision's error and estimate enter the history: carried, they reach the next trace's first decisions",
+  "mpc.py as committed does not run: it unpacks 7 values from fixed_env.py's get_video_chunk, which returns 8 (pensieve issues #72, #123); the reference runs used the 8-value unpacking the maintainer pointed to",
   "robust-MPC ties: among plans with the same reward the last in itertools.product order wins ('>=')",
   'the horizon shrinks to the chunks left: min(5, 48 - last_index)',
   'bb.py runs one trace more than there are (video_count > len), repeating the first; we run each trace once',
@@ -138,11 +140,20 @@ class Env {
   }
 }
 
+/**
+ * mpc.py's error history: its globals `past_errors` and `past_bandwidth_ests`. A session
+ * starts with an empty one unless given one: mpc.py as committed carries it from trace to
+ * trace, which one history shared by sessions run in mpc.py's trace order reproduces.
+ */
+export interface MpcErrorHistory {
+  errors: number[];
+  ests: number[];
+}
+
 /** mpc.py's controller: robust MPC with its units, sums and quirks. */
-function pensieveMpc(video: PensieveVideo) {
-  const throughputs: number[] = []; // MB/s, per chunk
-  const errors: number[] = [];
-  const ests: number[] = [];
+function pensieveMpc(video: PensieveVideo, history: MpcErrorHistory) {
+  const throughputs: number[] = []; // MB/s, per chunk (mpc.py's state, reset per video)
+  const { errors, ests } = history;
   const size = (q: number, index: number) => (index < 0 || index > 48 ? 0 : video.sizes[q][index]);
   return (last: { quality: number; bufferS: number; bytes: number; delayMs: number; remain: number }): number => {
     const measured = last.bytes / last.delayMs / 1000.0;
@@ -176,14 +187,14 @@ function pensieveMpc(video: PensieveVideo) {
  * Pensieve's controllers exactly; other algorithms run our library code on the same
  * environment (an AbrContext built from what the environment reports).
  */
-export function runPensieveSession(trace: CookedTrace, video: PensieveVideo, algo: string): SessionResult {
+export function runPensieveSession(trace: CookedTrace, video: PensieveVideo, algo: string, opts: { mpcHistory?: MpcErrorHistory } = {}): SessionResult {
   const env = new Env(trace, video);
   const chunks: ChunkRecord[] = [];
   const br = video.bitratesKbps;
   let quality: number = PENSIEVE.defaultQuality;
   let lastQuality: number = PENSIEVE.defaultQuality;
   let clock = 0;
-  const mpc = algo === 'robust-mpc' ? pensieveMpc(video) : undefined;
+  const mpc = algo === 'robust-mpc' ? pensieveMpc(video, opts.mpcHistory ?? { errors: [], ests: [] }) : undefined;
   const lib = algo === 'robust-mpc' ? undefined : createAbr(algo);
   const history: ThroughputSample[] = [];
   for (let k = 0; k < PENSIEVE.totalChunks; k++) {
@@ -192,10 +203,14 @@ export function runPensieveSession(trace: CookedTrace, video: PensieveVideo, alg
     const reward = br[quality] / 1000.0 - PENSIEVE.rebufPenalty * r.rebufS - (PENSIEVE.smoothPenalty * Math.abs(br[quality] - br[lastQuality])) / 1000.0;
     chunks.push({ quality, delayMs: r.delay, sleepMs: r.sleep, bufferS: r.bufferS, rebufS: r.rebufS, bytes: r.size, reward, timeMs: clock });
     lastQuality = quality;
-    if (k === PENSIEVE.totalChunks - 1) break;
     if (mpc) {
-      quality = mpc({ quality, bufferS: r.bufferS, bytes: r.size, delayMs: r.delay, remain: r.remain });
+      // mpc.py decides after every chunk, the last one too: that choice is never fetched, but
+      // its error and estimate enter the history (which a carried history takes to the next trace).
+      const next = mpc({ quality, bufferS: r.bufferS, bytes: r.size, delayMs: r.delay, remain: r.remain });
+      if (k === PENSIEVE.totalChunks - 1) break;
+      quality = next;
     } else {
+      if (k === PENSIEVE.totalChunks - 1) break;
       history.push({ bytes: r.size, ttfbS: PENSIEVE.linkRttMs / 1000, transferS: (r.delay - PENSIEVE.linkRttMs) / 1000, endS: clock / 1000 });
       const next = k + 1;
       const ctx: AbrContext = {
