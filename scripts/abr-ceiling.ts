@@ -4,14 +4,15 @@
  * learned player (player/sim/stochastic-dp.ts: stochastic DP trained on other traces, by
  * default the 68 Norway training traces; it reads only the past), players that are told the
  * future (player/sim/oracles.ts: MPC with the exact future, MPC with the link's true mean
- * rate over the next seconds) and the offline optimum, and prints each one's mean QoE
+ * rate over the next seconds), the best of every registered player on each trace (picked in
+ * hindsight) and the offline optimum, and prints each one's mean QoE
  * against robust-MPC's; then how much of the link's next seconds the past can predict
  * (player/sim/predictability.ts). The README's "how far the goal is" comes from
  * this command (defaults: Pensieve's video, the 142 Norway test traces; about 60 s on two
- * cores, most of it the exhaustive exact-future planner and ~10 s of training; 58 s measured). --quick skips the exact-future rows.
+ * cores, most of it the exhaustive exact-future planner and ~10 s of training; 45-58 s measured). --quick skips the exact-future rows.
  */
 import { parseArgs } from 'node:util';
-import { createAbr, type AbrAlgorithm } from '../player/abr/index.js';
+import { ABR_NAMES, createAbr, type AbrAlgorithm } from '../player/abr/index.js';
 import { BUFFER_DEFAULTS } from '../player/engine/schedule.js';
 import { simulateDashlab, type SimResult } from '../player/sim/dashlab-model.js';
 import { offlineOptimal } from '../player/sim/offline.js';
@@ -70,20 +71,30 @@ async function main(): Promise<void> {
   const total = rows.length * traces.length;
   let done = 0;
   const t0 = performance.now();
+  const score = (r: SimResult) => sessionMetrics(r.segments.map((s) => v.bitrates[s.quality] / 1000), r.rebufferS, r.startupS, r.segments.length * v.segmentS);
   // No ETA: the exact-future rows take ~100x as long a session as the others.
   const summaries = rows.map((row, i) => {
     const sessions = traces.map((t) => {
       const r = row.run(t.trace, (t.trace.rttMs ?? 0) / 1000);
       bar.update({ label: `${row.label} (${i + 1}/${rows.length})`, percent: (++done / total) * 100 });
-      return sessionMetrics(r.segments.map((s) => v.bitrates[s.quality] / 1000), r.rebufferS, r.startupS, r.segments.length * v.segmentS);
+      return score(r);
     });
-    return { row, s: summarise(row.label, sessions) };
+    return { label: row.label, knows: row.knows, s: summarise(row.label, sessions) };
   });
+  // Every registered player (learned as above), and per trace the best of them, picked in
+  // hindsight: a selector that knew which past-only player suits each trace.
+  const pastOnly = ABR_NAMES.map((name) => online(() => (name === 'learned' ? dp.algorithm() : createAbr(name))));
+  const best = traces.map((t) => {
+    bar.update({ label: 'best past-only player per trace', percent: 100 });
+    return pastOnly.map((run) => score(run(t.trace, (t.trace.rttMs ?? 0) / 1000))).reduce((a, b) => (b.qoe > a.qoe ? b : a));
+  });
+  const label = 'best past-only player per trace';
+  summaries.splice(summaries.length - 1, 0, { label, knows: `which of the ${ABR_NAMES.length} registered players does best on each trace`, s: summarise(label, best) });
   bar.done();
   const robust = summaries[0].s.meanQoe;
-  const width = Math.max(...rows.map((r) => r.label.length));
+  const width = Math.max(...summaries.map((r) => r.label.length));
   console.log(`\n${'player'.padEnd(width)}  mean QoE  x robust-MPC  rebuffer s  switches  knows`);
-  for (const { row, s } of summaries) console.log(`${row.label.padEnd(width)}  ${s.meanQoe.toFixed(2).padStart(8)}  ${(s.meanQoe / robust).toFixed(3).padStart(11)}  ${s.meanRebufferS.toFixed(2).padStart(10)}  ${s.meanSwitches.toFixed(1).padStart(8)}  ${row.knows}`);
+  for (const { label, knows, s } of summaries) console.log(`${label.padEnd(width)}  ${s.meanQoe.toFixed(2).padStart(8)}  ${(s.meanQoe / robust).toFixed(3).padStart(11)}  ${s.meanRebufferS.toFixed(2).padStart(10)}  ${s.meanSwitches.toFixed(1).padStart(8)}  ${knows}`);
   console.log(`\ngoal ${GOAL.toFixed(2)}x robust-MPC = ${(GOAL * robust).toFixed(2)}; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   // What any player could know of the next seconds from the past (player/sim/predictability.ts).
   for (const aheadS of [8, 16]) {
