@@ -9,7 +9,7 @@
  * against robust-MPC's; then how much of the link's next seconds the past can predict
  * (player/sim/predictability.ts). The README's "how far the goal is" comes from
  * this command (defaults: Pensieve's video, the 142 Norway test traces; about 60 s on two
- * cores, most of it the exhaustive exact-future planner and ~10 s of training; 45-58 s measured). --quick skips the exact-future rows.
+ * cores, most of it the exhaustive exact-future planner and ~10 s of training; 53-58 s measured). --quick skips the exact-future rows.
  */
 import { parseArgs } from 'node:util';
 import { ABR_NAMES, createAbr, type AbrAlgorithm } from '../player/abr/index.js';
@@ -84,8 +84,8 @@ async function main(): Promise<void> {
   // Every registered player (learned as above), and per trace the best of them, picked in
   // hindsight: a selector that knew which past-only player suits each trace.
   const pastOnly = ABR_NAMES.map((name) => online(() => (name === 'learned' ? dp.algorithm() : createAbr(name))));
-  const best = traces.map((t) => {
-    bar.update({ label: 'best past-only player per trace', percent: 100 });
+  const best = traces.map((t, i) => {
+    bar.update({ label: 'best past-only player per trace', percent: ((i + 1) / traces.length) * 100 });
     return pastOnly.map((run) => score(run(t.trace, (t.trace.rttMs ?? 0) / 1000))).reduce((a, b) => (b.qoe > a.qoe ? b : a));
   });
   const label = 'best past-only player per trace';

@@ -44,9 +44,12 @@ describe("the Pensieve model reproduces Pensieve's own code on its 142 test trac
     return { qoe: r.qoe, qualities: r.chunks.map((c) => c.quality).join('') };
   };
 
-  it('has every test trace, once', () => {
-    expect(ref.traces).toHaveLength(142);
-    expect(Object.keys(ref.bba)).toHaveLength(142);
+  it('covers every shipped test trace, once, for each program', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const shipped = (await readdir(path.join(root, 'media/traces/norway-test'))).sort();
+    expect(shipped).toHaveLength(142);
+    expect(ref.traces).toEqual(shipped);
+    for (const rows of [ref.bba, ref.robustMpc, ref.robustMpcCarried]) expect(Object.keys(rows).sort()).toEqual(shipped);
   });
 
   it('bb.py: the same choice for every chunk and the same score on every trace', () => {
