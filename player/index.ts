@@ -7,5 +7,5 @@
  *   await player.load('https://example.org/manifest.mpd');
  */
 export { DashlabPlayer, type PlayerOptions, type PlayerStats, type SwitchRecord } from './engine/player.js';
-export { ABR_NAMES, DEFAULT_ABR, createAbr } from './abr/index.js';
-export { parseMpd, MpdError } from './engine/mpd.js';
+export { ABR_NAMES, DEFAULT_ABR, createAbr } from '../core/abr/index.js';
+export { parseMpd, MpdError } from '../core/mpd/parse.js';

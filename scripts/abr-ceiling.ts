@@ -1,29 +1,30 @@
 /**
  * npm run abr:ceiling [-- --video ID --traces NAME --train NAME --quick]
  * How far could an online ABR algorithm go in the dashlab model? Runs robust-MPC, ours, a
- * learned player (player/sim/stochastic-dp.ts: stochastic DP trained on other traces, by
+ * learned player (lab/learning/stochastic-dp.ts: stochastic DP trained on other traces, by
  * default the 68 Norway training traces; it reads only the past), players that are told the
- * future (player/sim/oracles.ts: MPC with the exact future, MPC with the link's true mean
+ * future (lab/yardsticks/oracles.ts: MPC with the exact future, MPC with the link's true mean
  * rate over the next seconds), the best of every registered player on each trace (picked in
  * hindsight) and the offline optimum, and prints each one's mean QoE
  * against robust-MPC's; then how much of the link's next seconds the past can predict
- * (player/sim/predictability.ts). The README's "how far the goal is" comes from
+ * (lab/yardsticks/predictability.ts). The README's "how far the goal is" comes from
  * this command (defaults: Pensieve's video, the 142 Norway test traces; about 60 s on two
  * cores, most of it the exhaustive exact-future planner and ~10 s of training; 53-58 s measured). --quick skips the exact-future rows.
  */
 import { parseArgs } from 'node:util';
-import { ABR_NAMES, createAbr, type AbrAlgorithm } from '../player/abr/index.js';
-import { BUFFER_DEFAULTS } from '../player/engine/schedule.js';
-import { simulateDashlab, type SimResult } from '../player/sim/dashlab-model.js';
-import { offlineOptimal } from '../player/sim/offline.js';
-import { linkPredictability } from '../player/sim/predictability.js';
-import { exactFutureMpc, meanRateOracle } from '../player/sim/oracles.js';
-import { trainStochasticDp } from '../player/sim/stochastic-dp.js';
-import { learnedUnavailable } from '../player/sim/compare.js';
-import { sessionMetrics, summarise } from '../player/sim/qoe.js';
-import type { Trace } from '../player/sim/traces.js';
+import { ABR_NAMES, createAbr, type AbrAlgorithm } from '../core/abr/index.js';
+import { BUFFER_DEFAULTS } from '../core/buffer-policy.js';
+import { simulatePlayer, type SimResult } from '../lab/models/player-model.js';
+import { offlineOptimal } from '../lab/yardsticks/offline-optimal.js';
+import { linkPredictability } from '../lab/yardsticks/predictability.js';
+import { exactFutureMpc, meanRateOracle } from '../lab/yardsticks/oracles.js';
+import { trainStochasticDp } from '../lab/learning/stochastic-dp.js';
+import { learnedUnavailable } from '../lab/compare/compare.js';
+import { sessionMetrics, summarise } from '../core/qoe.js';
+import type { Trace } from '../core/traces/index.js';
 import { ProgressBar } from './lib/progress-bar.js';
-import { loadTraces, loadVideo, UsageError } from '../server/reports/inputs.js';
+import { loadTraces, loadVideo, UsageError } from '../lab/inputs.js';
+import { loadConfig } from '../server/config.js';
 
 const GOAL = 1.1;
 
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     throw new UsageError(`${(err as Error).message}\n${usage}`);
   }
   if (values.help) return void console.log(usage);
-  const video = await loadVideo(values.video!);
+  const video = await loadVideo(values.video!, loadConfig().mediaDir);
   const traces = await loadTraces(values.traces!);
   const v = video.sim;
   const policy = BUFFER_DEFAULTS;
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   const t1 = performance.now();
   const dp = trainStochasticDp({ traces: training.map((t) => t.trace), video: v, buffer: policy, trainingName: values.train });
   console.log(`${dp.samples} samples, ${((performance.now() - t1) / 1000).toFixed(0)} s`);
-  const online = (make: (trace: Trace, rttS: number) => AbrAlgorithm, abandon = true) => (trace: Trace, rttS: number) => simulateDashlab({ trace, video: v, algo: '', abr: make(trace, rttS), abandon });
+  const online = (make: (trace: Trace, rttS: number) => AbrAlgorithm, abandon = true) => (trace: Trace, rttS: number) => simulatePlayer({ trace, video: v, algo: '', abr: make(trace, rttS), abandon });
   const rows: Row[] = [
     { label: 'robust-mpc', knows: 'the past', run: online(() => createAbr('robust-mpc')) },
     { label: 'dashlab (ours)', knows: 'the past', run: online(() => createAbr('dashlab')) },
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
   console.log(`\n${'player'.padEnd(width)}  mean QoE  x robust-MPC  rebuffer s  switches  knows`);
   for (const { label, knows, s } of summaries) console.log(`${label.padEnd(width)}  ${s.meanQoe.toFixed(2).padStart(8)}  ${(s.meanQoe / robust).toFixed(3).padStart(11)}  ${s.meanRebufferS.toFixed(2).padStart(10)}  ${s.meanSwitches.toFixed(1).padStart(8)}  ${knows}`);
   console.log(`\ngoal ${GOAL.toFixed(2)}x robust-MPC = ${(GOAL * robust).toFixed(2)}; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  // What any player could know of the next seconds from the past (player/sim/predictability.ts).
+  // What any player could know of the next seconds from the past (lab/yardsticks/predictability.ts).
   for (const aheadS of [8, 16]) {
     const p = linkPredictability({ train: training.map((t) => t.trace), test: traces.map((t) => t.trace), aheadS });
     console.log(`\nthe link's mean rate over the next ${aheadS} s, predicted from the past (least squares in log rate, fitted on ${values.train}, ${p.samples.test} moments of ${values.traces}):`);

@@ -1,71 +1,55 @@
 /**
  * npm run abr:policy -- --video ID|info.json [--train DIR|FILE|NAME] [--out FILE]
- * Learn the `learned` ABR's policy for one video (player/sim/stochastic-dp.ts) and write it
+ * Learn the `learned` ABR's policy for one video (lab/learning/stochastic-dp.ts) and write it
  * as abr-policy.json: a library video's is renewed in place (republished atomically, nothing
- * encoded: server/packager/abr-policy.ts); a bundled video's or an info.json file's goes
- * beside it (X.info.json -> X.abr-policy.json, info.json -> abr-policy.json); or to --out.
- * The packager runs this itself for every video it packages (with --sim -, the video's sizes
- * on stdin).
+ * encoded: lab/learning/policy-files.ts); a bundled video's or an info.json file's goes
+ * beside it (X.info.json or X.json -> X.abr-policy.json, info.json -> abr-policy.json); or
+ * to --out. Never over the video's own file.
  */
 import { existsSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BUFFER_DEFAULTS } from '../player/engine/schedule.js';
-import type { SimVideo } from '../player/sim/dashlab-model.js';
-import { trainStochasticDp } from '../player/sim/stochastic-dp.js';
-import { loadConfig, REPO_ROOT } from '../server/config.js';
-import { infoPathFor, loadTraces, loadVideo, policyPathFor, UsageError } from '../server/reports/inputs.js';
-import { ProgressBar } from './lib/progress-bar.js';
-import { POLICY_FILE } from '../player/abr/learned.js';
-import { renewPolicy } from '../server/packager/abr-policy.js';
+import { POLICY_FILE } from '../core/abr/learned.js';
+import { BUFFER_DEFAULTS } from '../core/buffer-policy.js';
+import { infoPathFor, loadTraces, loadVideo, policyPathFor, UsageError } from '../lab/inputs.js';
+import { writePolicyFile } from '../lab/learning/policy-file.js';
+import { DEFAULT_TRAINING, renewPolicy } from '../lab/learning/policy-files.js';
+import { trainStochasticDp } from '../lab/learning/stochastic-dp.js';
+import { REPO_ROOT } from '../lab/paths.js';
+import { loadConfig } from '../server/config.js';
 import { PackagingError, publishedDir } from '../server/packager/index.js';
+import { ProgressBar } from './lib/progress-bar.js';
 
 const USAGE = `usage: npm run abr:policy -- --video ID|info.json [--train DIR|FILE|NAME] [--out FILE]
 
   --video  a library video's id (its policy is renewed in place, and a running server
            serves the new one), a bundled video's name (pensieve-envivio) or an info.json file
-  --train  the traces it learns from (default norway-train: Pensieve's 68 Norway training traces)
-  --out    where to write (default: beside the info.json)`;
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+  --train  the traces it learns from (default ${DEFAULT_TRAINING}: Pensieve's 68 Norway training traces)
+  --out    where to write (default: beside the info.json, as <name>.abr-policy.json)`;
 
 async function main(): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { video: { type: 'string' }, sim: { type: 'string' }, train: { type: 'string', default: 'norway-train' }, out: { type: 'string' }, quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ options: { video: { type: 'string' }, train: { type: 'string', default: DEFAULT_TRAINING }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
   if (values.help) return void console.log(USAGE);
-  let video: SimVideo;
-  let out = values.out;
-  if (values.sim === '-') {
-    if (!out) throw new UsageError('--sim - needs --out');
-    video = JSON.parse(await readStdin()) as SimVideo;
-  } else {
-    if (!values.video) throw new UsageError(`--video is required\n${USAGE}`);
-    const mediaDir = loadConfig().mediaDir;
-    if (!out && (await publishedDir(mediaDir, values.video))) return renewLibraryPolicy(mediaDir, values.video, values.train!);
-    const info = await infoPathFor(values.video);
-    if (!out && info.startsWith(path.resolve(mediaDir) + path.sep)) throw new UsageError(`--video ${values.video}: give a library video by its id (to renew its policy in place), or give --out`);
-    video = (await loadVideo(values.video)).sim;
-    out ??= policyPathFor(info);
-  }
+  if (!values.video) throw new UsageError(`--video is required\n${USAGE}`);
+  const mediaDir = loadConfig().mediaDir;
+  if (!values.out && (await publishedDir(mediaDir, values.video))) return renewLibraryPolicy(mediaDir, values.video, values.train!);
+  const info = await infoPathFor(values.video, mediaDir);
+  if (!values.out && info.startsWith(path.resolve(mediaDir) + path.sep)) throw new UsageError(`--video ${values.video}: give a library video by its id (to renew its policy in place), or give --out`);
+  const out = path.resolve(values.out ?? policyPathFor(info));
+  if (out === path.resolve(info)) throw new UsageError(`--out ${values.out}: that is the video's own file; write the policy elsewhere`);
+  const video = (await loadVideo(values.video, mediaDir)).sim;
   const traces = (await loadTraces(values.train!)).map((t) => t.trace);
-  const bar = values.quiet ? undefined : new ProgressBar();
+  const bar = new ProgressBar();
   const t0 = performance.now();
-  const model = trainStochasticDp({ traces, video, buffer: BUFFER_DEFAULTS, trainingName: values.train, onProgress: (d, n) => bar?.update({ label: 'learn', percent: (d / n) * 100 }) });
-  bar?.done();
-  // Whole or not at all: a reader never sees half a policy.
-  const tmp = `${out}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(model.policy) + '\n');
-  await rename(tmp, out);
-  if (!values.quiet) console.log(`wrote ${path.relative(REPO_ROOT, out) || out}: ${model.samples} samples from ${traces.length} traces (${values.train}), ${model.policy.choices.length} choices, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const model = trainStochasticDp({ traces, video, buffer: BUFFER_DEFAULTS, trainingName: values.train, onProgress: (d, n) => bar.update({ label: 'learn', percent: (d / n) * 100 }) });
+  bar.done();
+  await writePolicyFile(out, model.policy);
+  console.log(`wrote ${path.relative(REPO_ROOT, out) || out}: ${model.samples} samples from ${traces.length} traces (${values.train}), ${model.policy.choices.length} choices, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 /** A library video: learned in a child process and republished with its validators (no progress to show: a spinner of elapsed time). */

@@ -5,12 +5,12 @@
  * measured in the same run: robust-MPC's sessions with the plain enumeration of every plan
  * (Pensieve's loop) in place of our branch-and-bound planner; both must choose the same.
  */
-import { ABR_DEFAULTS, createAbr, harmonicMean, indexForBps, type AbrAlgorithm, type AbrContext } from '../player/abr/index.js';
-import { PredictionErrors } from '../player/abr/estimators.js';
-import { sizeFor } from '../player/abr/mpc.js';
-import { simulateDashlab } from '../player/sim/dashlab-model.js';
-import { resolveAlgos, runComparison } from '../player/sim/compare.js';
-import { loadTraces, loadVideo } from '../server/reports/inputs.js';
+import { ABR_DEFAULTS, createAbr, harmonicMean, indexForBps, type AbrAlgorithm, type AbrContext } from '../core/abr/index.js';
+import { PredictionErrors } from '../core/abr/estimators.js';
+import { sizeFor } from '../core/abr/mpc.js';
+import { simulatePlayer } from '../lab/models/player-model.js';
+import { resolveAlgos, runComparison } from '../lab/compare/compare.js';
+import { loadTraces, loadVideo } from '../lab/inputs.js';
 
 const GOAL_S = 5;
 const RUNS = 3;
@@ -81,7 +81,7 @@ function plainRobustMpc(): AbrAlgorithm {
 const timeIt = (make: () => AbrAlgorithm) => {
   const t0 = performance.now();
   const choices: number[] = [];
-  for (const t of traces) for (const s of simulateDashlab({ trace: t.trace, video: video.sim, algo: '', abr: make() }).segments) choices.push(s.quality);
+  for (const t of traces) for (const s of simulatePlayer({ trace: t.trace, video: video.sim, algo: '', abr: make() }).segments) choices.push(s.quality);
   return { s: (performance.now() - t0) / 1000, choices };
 };
 const ref = timeIt(plainRobustMpc);

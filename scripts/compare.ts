@@ -6,13 +6,14 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CompareInputError, LEARNED, learnedUnavailable, resolveAlgos, runComparison, YARDSTICKS } from '../player/sim/compare.js';
-import { buildReportData } from '../player/sim/report.js';
-import { reportPage } from '../server/ui/report-page.js';
+import { CompareInputError, LEARNED, learnedUnavailable, resolveAlgos, runComparison, YARDSTICKS } from '../lab/compare/compare.js';
+import { buildReportData } from '../lab/report/report-data.js';
+import { reportPage } from '../lab/report/report-page.js';
 import { ensureReportAssets } from './lib/build-player.js';
 import { printCompareTable, printNetworkTable } from './lib/compare-table.js';
 import { ProgressBar } from './lib/progress-bar.js';
-import { loadTraces, loadVideo, UsageError } from '../server/reports/inputs.js';
+import { loadTraces, loadVideo, UsageError } from '../lab/inputs.js';
+import { loadConfig } from '../server/config.js';
 
 const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|NAME --algos a,b,...|all [--model dashlab|pensieve] [--train DIR|FILE|NAME] [--json F] [--html F] [--trace NAME]
 
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   })();
   const dashlabOnly = algos.find((a) => YARDSTICKS.includes(a) || a === LEARNED);
   if (values.model === 'pensieve' && dashlabOnly) throw new UsageError(`${dashlabOnly} is computed in the dashlab model only`);
-  const video = await loadVideo(values.video);
+  const video = await loadVideo(values.video, loadConfig().mediaDir);
   const traces = await loadTraces(values.traces);
   let training;
   if (algos.includes(LEARNED) && !video.policy) training = { name: values.train!, traces: (await loadTraces(values.train!)).map((t) => t.trace) };

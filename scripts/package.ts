@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { ensureMediaDir, loadConfig } from '../server/config.js';
 import { packageVideo, PackagingError } from '../server/packager/index.js';
+import { learnPolicyFor } from '../lab/learning/policy-files.js';
 import { fail, interruptSignal } from './lib/cli.js';
 import { ProgressBar } from './lib/progress-bar.js';
 import { printSummary } from './lib/summary.js';
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
     title: values.title,
     ladder: values.ladder,
     segmentS,
-    abrPolicy: !values['no-abr-policy'],
+    learnAbrPolicy: values['no-abr-policy'] ? undefined : learnPolicyFor,
     signal: interruptSignal(),
     onPlan: ({ source, rungs, skipped, id }) => {
       const v = source.video;

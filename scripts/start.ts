@@ -4,11 +4,13 @@
  * on the terminal, while the API already answers.
  */
 import cluster from 'node:cluster';
-import { createDashlabServer } from '../server/app.js';
-import { runPrimary, runWorker } from '../server/cluster.js';
+import { createOrigin } from '../server/app.js';
+import { runPrimary } from '../server/cluster/primary.js';
+import { runWorker } from '../server/cluster/worker.js';
 import { loadConfig, SAMPLE_MASTER } from '../server/config.js';
 import { createLogger } from '../server/log.js';
 import { listPublished, packageSample, SAMPLE_ID } from '../server/packager/index.js';
+import { learnPolicyFor } from '../lab/learning/policy-files.js';
 import { fail } from './lib/cli.js';
 import { ProgressBar } from './lib/progress-bar.js';
 import { printSummary } from './lib/summary.js';
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
   let close: () => Promise<void>;
   let reload: (id: string) => Promise<void>;
   if (config.workers === 1) {
-    const dashlab = await createDashlabServer(config, { log });
+    const dashlab = await createOrigin(config, { log });
     url = await dashlab.listen();
     close = () => dashlab.close();
     reload = (id) => dashlab.catalog.reload(id);
@@ -58,9 +60,11 @@ async function main(): Promise<void> {
         mediaDir: config.mediaDir,
         masterPath: SAMPLE_MASTER,
         signal: controller.signal,
+        learnAbrPolicy: learnPolicyFor,
         onMasterProgress: (p) => bar.update({ label: 'master', percent: p.percent, speed: p.speed, etaS: p.etaS }),
         onProgress: (p) => {
           if (p.phase === 'encode' && p.encode) bar.update({ label: 'encode', percent: p.percent, speed: p.encode.speed, etaS: p.encode.etaS });
+          else if (p.phase === 'verify' || p.phase === 'learn' || p.phase === 'publish') bar.update({ label: p.phase, percent: p.percent });
         },
       });
       bar.done();

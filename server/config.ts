@@ -3,6 +3,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_TRUSTED_PROXIES } from './client-address.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -16,6 +17,10 @@ export const DEFAULTS = {
   memoryCacheBytes: 256 * 1024 ** 2,
   /** HTTP worker processes: one per core (the job queue runs in the primary). */
   workers: Math.max(1, Math.min(os.availableParallelism(), 8)),
+  /** Proxies whose X-Forwarded-For / X-Real-IP name the client: a proxy on this machine. */
+  trustProxies: DEFAULT_TRUSTED_PROXIES,
+  /** An upload whose body stops arriving for this long is cut off and its slot freed (nginx's client_body_timeout is 60 s). */
+  uploadIdleMs: 30_000,
 } as const;
 
 export interface Config {
@@ -27,6 +32,8 @@ export interface Config {
   jobsConcurrency: number;
   memoryCacheBytes: number;
   workers: number;
+  trustProxies: readonly string[];
+  uploadIdleMs: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -47,8 +54,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobsConcurrency: Math.max(1, intFrom(env, 'JOBS_CONCURRENCY', DEFAULTS.jobsConcurrency)),
     memoryCacheBytes: intFrom(env, 'MEDIA_CACHE_BYTES', DEFAULTS.memoryCacheBytes),
     workers: Math.max(1, intFrom(env, 'WORKERS', DEFAULTS.workers)),
+    trustProxies: env.TRUSTED_PROXIES !== undefined ? env.TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULTS.trustProxies,
+    uploadIdleMs: DEFAULTS.uploadIdleMs,
   };
 }
+
+/** The server's own folders inside MEDIA_DIR (the packager's staging and store: server/packager/library.ts). */
+export const SERVER_DIRS = {
+  /** Uploads waiting for (or kept after) their packaging job. */
+  uploads: '.uploads',
+  /** The job records (jobs.json). */
+  jobs: '.jobs',
+  /** Network traces uploaded through POST /api/traces. */
+  traces: '.traces',
+} as const;
 
 /** Where the generated sample master is kept (git-ignored, made once). */
 export const SAMPLE_MASTER = path.join(REPO_ROOT, 'media', 'masters', 'sample.mp4');

@@ -5,8 +5,8 @@
  * feeds the bandwidth estimate; a fast loopback answer is not a cache hit (dash.js#1931),
  * and a cache hit is not bandwidth (hls.js#5826).
  */
-import { TAIL_WINDOW_S } from '../abr/types.js';
-import type { ByteRange } from './mpd.js';
+import { TAIL_WINDOW_S } from '../../core/abr/types.js';
+import type { ByteRange } from '../../core/mpd/parse.js';
 
 export interface Download {
   url: string;

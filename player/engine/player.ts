@@ -4,94 +4,20 @@
  * This is the composition root of the browser side: defaults come from one place each
  * (ABR_DEFAULTS, BUFFER_DEFAULTS) and are wired here.
  */
-import { checkPolicy, createAbr, DEFAULT_ABR, POLICY_FILE, type AbrAlgorithm, type AbrDecision, type LearnedPolicy, type ThroughputSample } from '../abr/index.js';
-import { load, LoadError, type Download } from './loader.js';
+import { checkPolicy, createAbr, DEFAULT_ABR, POLICY_FILE, type AbrAlgorithm, type LearnedPolicy, type ThroughputSample } from '../../core/abr/index.js';
+import { runStream, type LoopContext, type Stream } from './fetch-loop.js';
+import { load, LoadError } from './loader.js';
 import { MediaBuffer } from './media-buffer.js';
-import { MpdError, parseMpd, type AdaptationSet, type Manifest, type Representation } from './mpd.js';
-import { audioWaitsForVideo, BUFFER_DEFAULTS, fetchDelayS, shouldAbandon, type BufferPolicy } from './schedule.js';
-import { offerSources, SourcePicker, type SourceState } from './sources.js';
+import { MpdError, parseMpd, type AdaptationSet, type Manifest, type Representation } from '../../core/mpd/parse.js';
+import { BUFFER_DEFAULTS, type BufferPolicy } from '../../core/buffer-policy.js';
+import { offerSources } from '../../core/mpd/offer-sources.js';
+import { SourcePicker } from './sources.js';
 import { StallWatch } from './stall-watch.js';
+import type { PlayerOptions, PlayerStats, SwitchRecord } from './types.js';
 
-export interface PlayerOptions {
-  abr?: string;
-  buffer?: Partial<BufferPolicy>;
-  /** Segment sizes for ABR (dashlab's info.json); default: info.json beside the MPD, if there is one. */
-  infoUrl?: string | false;
-  /**
-   * Where to fetch segments, instead of the manifest's BaseURLs: origins (or origins with a
-   * path prefix) that serve the same paths, e.g. CDN edges (sources.ts: offerSources). The
-   * player measures them and picks per segment, as it does the manifest's.
-   */
-  sources?: string[];
-  /**
-   * Credentials for the manifest, index and segment requests. 'same-origin' (default, as
-   * dash.js and hls.js): cookies go to the page's own origin, so media behind a login plays;
-   * 'omit': never. Chromium keeps a separate pool of six connections per host for each mode:
-   * the compare page spreads its players over both (server/ui/compare-page.ts).
-   */
-  credentials?: 'same-origin' | 'omit';
-}
-
-export interface SwitchRecord {
-  /** Wall clock of the decision, seconds since load(). */
-  atS: number;
-  segment: number;
-  from: number | undefined;
-  to: number;
-  bitrate: number;
-  reason: string;
-  estimateBps?: number;
-  bufferS: number;
-}
-
-export interface PlayerStats {
-  state: 'idle' | 'loading' | 'playing' | 'paused' | 'stalled' | 'ended' | 'error';
-  abr: string;
-  manual: number | undefined;
-  representation?: { index: number; id: string; width?: number; height?: number; bandwidth: number };
-  representations: Array<{ index: number; id: string; width?: number; height?: number; bandwidth: number }>;
-  estimateBps?: number;
-  bufferS: number;
-  currentTimeS: number;
-  durationS: number;
-  startupS?: number;
-  /** Rebuffering: playback stopped with the buffer empty (completed stops). */
-  stalls: { count: number; seconds: number };
-  /** Playback stopped with media buffered: the machine did not decode in time (stall-watch.ts). */
-  starved: { count: number; seconds: number };
-  frames: { dropped: number; total: number };
-  requests: { network: number; fromCache: number; notModified: number; abandoned: number; bytes: number; failovers: number };
-  /** Where segments came from: each BaseURL the manifest offers, as measured (sources.ts). */
-  sources: SourceState[];
-  switches: SwitchRecord[];
-  /** Why the ABR chose the latest video segment's representation (the switch log keeps only changes). */
-  decision?: string;
-  error?: string;
-}
+export type { PlayerOptions, PlayerStats, SwitchRecord };
 
 type Listener = (detail: unknown) => void;
-
-const sleep = (s: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, s * 1000);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
-
-interface Stream {
-  type: 'video' | 'audio';
-  reps: Representation[];
-  buffer: MediaBuffer;
-  next: number;
-  rep: number | undefined;
-  initFor: string | undefined;
-  inflight?: AbortController;
-  done: boolean;
-  /** After an abandoned download: fetch that segment again at the lowest representation. */
-  forceLowest: boolean;
-}
 
 export class DashlabPlayer {
   private video?: HTMLVideoElement;
@@ -214,7 +140,8 @@ export class DashlabPlayer {
       await this.openMediaSource(video, manifest);
       this.emit('manifest', manifest);
       this.startTicker();
-      await Promise.all(this.streams.map((s) => this.run(s)));
+      const ctx = this.loopContext();
+      await Promise.all(this.streams.map((s) => runStream(ctx, s)));
     } catch (err) {
       if (this.life.signal.aborted) return;
       this.fail(err as Error);
@@ -348,184 +275,34 @@ export class DashlabPlayer {
     return Math.min(...this.streams.map((s) => s.buffer.aheadOf(v.currentTime)));
   }
 
-  private choose(s: Stream): { index: number; decision?: AbrDecision } {
-    if (s.type === 'audio') return { index: s.reps.length - 1 };
-    if (s.forceLowest) return { index: 0, decision: { index: 0, reason: 'download abandoned: the buffer would run dry; refetching at the lowest bitrate' } };
-    if (this.manual !== undefined) return { index: Math.min(this.manual, s.reps.length - 1) };
-    const horizon = 5;
-    const upcoming: number[][] = [];
-    for (let k = 0; k < horizon && s.next + k < s.reps[0].segments.length; k++) {
-      const row = s.reps.map((r) => this.sizes.get(r.id)?.[s.next + k]);
-      if (row.some((x) => x === undefined)) break;
-      upcoming.push(row as number[]);
-    }
-    const decision = this.abr.choose({
-      bitrates: s.reps.map((r) => r.bandwidth),
-      segmentDurationS: s.reps[0].segments[s.next]?.durationS ?? 4,
-      bufferS: this.bufferAhead(),
-      bufferTargetS: this.policy.targetS,
+  /** The fetch loop's view of this player (fetch-loop.ts). */
+  private loopContext(): LoopContext {
+    return {
+      policy: this.policy,
+      signal: this.life.signal,
+      credentials: this.opts.credentials,
+      sources: this.sources,
+      sizes: this.sizes,
       history: this.history,
-      lastIndex: s.rep,
-      segmentIndex: s.next,
-      totalSegments: s.reps[0].segments.length,
-      upcomingSizes: upcoming.length ? upcoming : undefined,
-      nowS: performance.now() / 1000,
-      rebuffering: this.stallWatch?.rebuffering ?? false,
-    });
-    return { index: Math.max(0, Math.min(s.reps.length - 1, decision.index)), decision };
-  }
-
-  /**
-   * Fetch one segment (or init segment), from the best of the sources the manifest offers
-   * for it (sources.ts); on a failure the next source is tried at once, and when every one
-   * has failed, all again after 1 s and 2 s before the error is final. 'abandoned' when the
-   * abandonment rule gave the download up (or a seek/stop aborted it).
-   */
-  private async fetchInto(s: Stream, urls: string[], range: Representation['segments'][number]['range'], opts: { abandonable?: { lowestBytes: number } } = {}): Promise<Download | 'abandoned'> {
-    const now = () => performance.now() / 1000;
-    let lastError: unknown;
-    for (const pauseS of [0, 1, 2]) {
-      if (pauseS) await sleep(pauseS, this.life.signal);
-      for (const url of this.sources.order(urls, now())) {
-        if (this.life.signal.aborted) return 'abandoned';
-        const t0 = now();
-        const end = this.sources.begin(url);
+      stats: this.stats_,
+      t0: this.t0,
+      streams: () => this.streams,
+      abr: () => this.abr,
+      manual: () => this.manual,
+      currentTime: () => this.video!.currentTime,
+      bufferAhead: () => this.bufferAhead(),
+      seeking: () => this.seeking,
+      rebuffering: () => this.stallWatch?.rebuffering ?? false,
+      endOfStream: () => {
+        if (this.mediaSource?.readyState !== 'open') return;
         try {
-          const got = await this.loadFrom(s, url, range, opts);
-          if (got !== 'abandoned' && !got.fromCache) this.sources.succeeded(url, got.bytes.byteLength, got.ttfbS + got.transferS, now());
-          return got;
-        } catch (err) {
-          lastError = err;
-          this.sources.failed(url, now());
-          // With one source there is nowhere to fail over to: the next attempt is a retry.
-          if (urls.length > 1) this.stats_.requests.failovers++;
-          this.emit(urls.length > 1 ? 'failover' : 'retry', { url, error: (err as Error).message, afterS: now() - t0 });
-        } finally {
-          end();
+          this.mediaSource.endOfStream();
+        } catch {
+          // a seek reopened it
         }
-      }
-    }
-    throw lastError;
-  }
-
-  private async loadFrom(s: Stream, url: string, range: Representation['segments'][number]['range'], opts: { abandonable?: { lowestBytes: number } }): Promise<Download | 'abandoned'> {
-    const controller = new AbortController();
-    s.inflight = controller;
-    const stop = () => controller.abort();
-    this.life.signal.addEventListener('abort', stop, { once: true });
-    try {
-      return await load(url, {
-        range,
-        signal: controller.signal,
-        credentials: this.opts.credentials,
-        onProgress: opts.abandonable
-          ? (loaded, total, elapsedS) => {
-              if (total && shouldAbandon({ bytesLoaded: loaded, bytesTotal: total, elapsedS, bufferS: this.bufferAhead(), lowestBytes: opts.abandonable!.lowestBytes, policy: this.policy })) {
-                controller.abort();
-              }
-            }
-          : undefined,
-      });
-    } catch (err) {
-      if ((err as Error).name === 'AbortError') return 'abandoned';
-      throw err;
-    } finally {
-      this.life.signal.removeEventListener('abort', stop);
-      if (s.inflight === controller) s.inflight = undefined;
-    }
-  }
-
-  private record(d: Download, isVideo: boolean): void {
-    const r = this.stats_.requests;
-    if (d.status === 304) r.notModified++;
-    else if (d.fromCache) r.fromCache++;
-    else r.network++;
-    r.bytes += d.bytes.byteLength;
-    // Only real network transfers of video segments measure the link.
-    if (isVideo && !d.fromCache && d.bytes.byteLength > 0) {
-      this.history.push({ bytes: d.bytes.byteLength, ttfbS: d.ttfbS, transferS: d.transferS, endS: d.endS, tailBps: d.tailBps });
-      if (this.history.length > 100) this.history.shift();
-    }
-  }
-
-  private async run(s: Stream): Promise<void> {
-    const signal = this.life.signal;
-    while (!signal.aborted) {
-      const total = s.reps[0].segments.length;
-      if (s.next >= total) {
-        s.done = true;
-        if (this.streams.every((x) => x.done) && this.mediaSource?.readyState === 'open') {
-          try {
-            this.mediaSource.endOfStream();
-          } catch {
-            // a seek reopened it
-          }
-        }
-        await sleep(0.25, signal);
-        continue;
-      }
-      const segS = s.reps[0].segments[s.next].durationS;
-      const ahead = s.buffer.aheadOf(this.video!.currentTime);
-      const wait = fetchDelayS(this.policy, ahead, segS);
-      if (wait > 0) {
-        await sleep(Math.min(wait, 0.5), signal);
-        continue;
-      }
-      const video = this.streams.find((x) => x.type === 'video');
-      if (s.type === 'audio' && video && audioWaitsForVideo(this.policy, ahead, video.buffer.aheadOf(this.video!.currentTime), video.done)) {
-        // Only a video segment's arrival (or a seek) ends this wait.
-        await sleep(0.05, signal);
-        continue;
-      }
-      const { index, decision } = this.choose(s);
-      // BOLA asks to wait rather than overfill the buffer with low quality.
-      const delay = fetchDelayS(this.policy, ahead, segS, decision?.delayS);
-      if (delay > 0) await sleep(Math.min(delay, 1), signal);
-      const rep = s.reps[index];
-      if (s.type === 'video' && index !== s.rep) {
-        const rec: SwitchRecord = {
-          atS: (performance.now() - this.t0) / 1000,
-          segment: s.next,
-          from: s.rep,
-          to: index,
-          bitrate: rep.bandwidth,
-          reason: decision?.reason ?? (this.manual !== undefined ? 'manual' : 'start'),
-          estimateBps: decision?.estimateBps,
-          bufferS: ahead,
-        };
-        this.stats_.switches.push(rec);
-        this.emit('switch', rec);
-      }
-      if (decision?.estimateBps) this.stats_.estimateBps = decision.estimateBps;
-      if (s.type === 'video' && decision) this.stats_.decision = decision.reason;
-      if (s.initFor !== rep.id && rep.init) {
-        const init = await this.fetchInto(s, rep.init.urls, rep.init.range);
-        if (init === 'abandoned') continue;
-        this.record(init, false);
-        await s.buffer.append(init.bytes);
-        s.initFor = rep.id;
-      }
-      const segNumber = s.next;
-      const seg = rep.segments[segNumber];
-      const lowest = this.sizes.get(s.reps[0].id)?.[segNumber] ?? (s.reps[0].bandwidth * seg.durationS) / 8;
-      const got = await this.fetchInto(s, seg.urls, seg.range, s.type === 'video' && index > 0 ? { abandonable: { lowestBytes: lowest } } : {});
-      if (got === 'abandoned') {
-        if (s.next === segNumber && !this.seeking) {
-          // Starving: fetch this segment again at the lowest rate.
-          this.stats_.requests.abandoned++;
-          s.forceLowest = true;
-        }
-        continue;
-      }
-      this.record(got, s.type === 'video');
-      if (s.next !== segNumber) continue; // a seek moved us while downloading
-      s.rep = index;
-      s.forceLowest = false;
-      await s.buffer.append(got.bytes);
-      // A seek during the append has already chosen where to continue: keep its choice.
-      if (s.next === segNumber) s.next++;
-      this.emit('segment', { type: s.type, number: segNumber + 1, rep: rep.id, bytes: got.bytes.byteLength, fromCache: got.fromCache });
-    }
+      },
+      emit: (event, detail) => this.emit(event, detail),
+    };
   }
 
   stats(): PlayerStats {

@@ -3,7 +3,7 @@
  * Parsed with mp4box.js, loaded only when a manifest needs it, so the player bundle stays
  * small for the common SegmentTemplate case.
  */
-import { MpdError, type Representation } from './mpd.js';
+import { MpdError, type Representation } from '../../core/mpd/parse.js';
 
 /** Fill a SegmentBase representation's segments from the bytes of its index range. */
 export async function applySidx(rep: Representation, indexBytes: Uint8Array): Promise<void> {

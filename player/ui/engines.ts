@@ -1,12 +1,14 @@
 /**
- * The three engines behind one face for the watch page and automation: ours, dash.js (plays
- * the MPD) and hls.js (plays master.m3u8 over the same segments). dash.js and hls.js are
- * loaded only when chosen.
+ * The engines (core/players.ts) behind one face for the watch page and automation: ours,
+ * dash.js (plays the MPD) and hls.js (plays master.m3u8 over the same segments). dash.js and
+ * hls.js are loaded only when chosen. `ENGINE_STARTERS` has one entry per engine: the
+ * compiler asks for a starter when an engine is added to core/players.ts.
  */
+import type { EngineName, WatchConfig } from '../../core/players.js';
 import { bufferedAhead, StallWatch, type StallEvent } from '../engine/stall-watch.js';
-import type { DashlabPlayer, PlayerOptions, PlayerStats, SwitchRecord } from '../index.js';
+import type { DashlabPlayer, PlayerStats, SwitchRecord } from '../index.js';
 
-export type EngineName = 'dashlab' | 'dashjs' | 'hlsjs';
+export type { EngineName };
 
 export interface EngineView {
   engine: EngineName;
@@ -71,9 +73,24 @@ const emitter = () => {
   };
 };
 
-export async function startDashlab(video: HTMLVideoElement, mpdUrl: string, abr: string, PlayerClass: typeof DashlabPlayer, opts: Pick<PlayerOptions, 'sources' | 'credentials'> = {}): Promise<EngineView> {
-  const player = new PlayerClass({ abr, ...opts }).attach(video);
-  void player.load(mpdUrl);
+/**
+ * How an engine starts playing the page's manifest (`cfg.src`, or `cfg.hls` for HLS engines);
+ * `ourPlayer` loads the embeddable player's bundle, for ours.
+ */
+export type EngineStarter = (video: HTMLVideoElement, cfg: WatchConfig, ourPlayer: () => Promise<typeof DashlabPlayer>) => Promise<EngineView>;
+
+export const ENGINE_STARTERS: Record<EngineName, EngineStarter> = {
+  dashlab: async (video, cfg, ourPlayer) => startDashlab(video, cfg, await ourPlayer()),
+  dashjs: (video, cfg) => startDashjs(video, cfg.src),
+  hlsjs: (video, cfg) => {
+    if (!cfg.hls) throw new Error('hls.js needs an HLS playlist: this source has none');
+    return startHlsjs(video, cfg.hls);
+  },
+};
+
+async function startDashlab(video: HTMLVideoElement, cfg: WatchConfig, PlayerClass: typeof DashlabPlayer): Promise<EngineView> {
+  const player = new PlayerClass({ abr: cfg.abr, sources: cfg.sources, credentials: cfg.credentials }).attach(video);
+  void player.load(cfg.src);
   return {
     engine: 'dashlab',
     stats: () => player.stats(),
@@ -84,7 +101,7 @@ export async function startDashlab(video: HTMLVideoElement, mpdUrl: string, abr:
   };
 }
 
-export async function startDashjs(video: HTMLVideoElement, mpdUrl: string): Promise<EngineView> {
+async function startDashjs(video: HTMLVideoElement, mpdUrl: string): Promise<EngineView> {
   const dashjs = (await import('dashjs')) as unknown as { MediaPlayer: () => { create: () => any }; MediaPlayer_events?: unknown };
   const player = dashjs.MediaPlayer().create();
   const ev = emitter();
@@ -130,7 +147,7 @@ export async function startDashjs(video: HTMLVideoElement, mpdUrl: string): Prom
   };
 }
 
-export async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Promise<EngineView> {
+async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Promise<EngineView> {
   const { default: Hls } = (await import('hls.js')) as unknown as { default: any };
   const hls = new Hls();
   const ev = emitter();

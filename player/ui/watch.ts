@@ -5,21 +5,8 @@
  */
 import uPlot from 'uplot';
 import type * as PlayerModule from '../index.js';
-import { startDashjs, startDashlab, startHlsjs, type EngineName, type EngineView } from './engines.js';
-
-interface WatchConfig {
-  src: string;
-  hls?: string;
-  title: string;
-  abr: string;
-  engine: EngineName;
-  abrNames: string[];
-  playerUrl: string;
-  net?: string;
-  link?: string;
-  sources?: string[];
-  credentials?: 'omit' | 'same-origin';
-}
+import { ENGINES, type WatchConfig } from '../../core/players.js';
+import { ENGINE_STARTERS, type EngineView } from './engines.js';
 
 declare global {
   interface Window {
@@ -67,16 +54,10 @@ async function main(): Promise<void> {
 
   let view: EngineView;
   try {
-    if (cfg.engine === 'dashjs') view = await startDashjs(video, cfg.src);
-    else if (cfg.engine === 'hlsjs') {
-      if (!cfg.hls) throw new Error('hls.js needs an HLS playlist: this source has none');
-      view = await startHlsjs(video, cfg.hls);
-    } else {
-      // The embeddable player bundle, loaded as is (a variable keeps the bundler from inlining it).
-      const url = cfg.playerUrl;
-      const mod = (await import(/* @vite-ignore */ url)) as typeof PlayerModule;
-      view = await startDashlab(video, cfg.src, cfg.abr, mod.DashlabPlayer, { sources: cfg.sources, credentials: cfg.credentials });
-    }
+    // The embeddable player bundle, loaded as is (a variable keeps the bundler from inlining it).
+    const url = cfg.playerUrl;
+    const ourPlayer = async () => ((await import(/* @vite-ignore */ url)) as typeof PlayerModule).DashlabPlayer;
+    view = await ENGINE_STARTERS[cfg.engine](video, cfg, ourPlayer);
   } catch (err) {
     showError((err as Error).message);
     return;
@@ -84,25 +65,69 @@ async function main(): Promise<void> {
   window.dashlabPlayer = Object.assign(view, { ready: true, link: linkId });
   const linkRate = setupNetworkPanel(cfg, linkId);
   view.on('error', (m) => showError(String(m)));
+  const controls = setupControls(view, cfg);
+  const chart = createChart();
+  const switchLog = createSwitchLog();
+  const t0 = performance.now();
+  setInterval(() => {
+    const s = view.stats();
+    controls.update(s);
+    showStats(s);
+    chart.push((performance.now() - t0) / 1000, s, linkRate.kbps);
+    switchLog.update(s);
+  }, 500);
+}
 
-  // Controls: quality (auto or fixed), ABR algorithm (ours only), engine links.
+type Stats = ReturnType<EngineView['stats']>;
+
+/** Quality (auto or fixed) and the ABR algorithm (ours only); the quality list follows the representations. */
+function setupControls(view: EngineView, cfg: WatchConfig): { update(s: Stats): void } {
   const quality = $<HTMLSelectElement>('#quality');
   const abrSel = $<HTMLSelectElement>('#abr');
   if (view.setAbr) {
     abrSel.innerHTML = cfg.abrNames.map((n) => `<option ${n === cfg.abr ? 'selected' : ''}>${n}</option>`).join('');
     abrSel.addEventListener('change', () => view.setAbr!(abrSel.value));
   } else {
-    abrSel.innerHTML = `<option>${cfg.engine === 'dashjs' ? 'dash.js built-in' : 'hls.js built-in'}</option>`;
+    abrSel.innerHTML = `<option>${ENGINES[cfg.engine].label} built-in</option>`;
     abrSel.disabled = true;
   }
   quality.addEventListener('change', () => view.setQuality(quality.value === 'auto' ? 'auto' : Number(quality.value)));
-  let repsShown = 0;
+  let shown = 0;
+  return {
+    update(s) {
+      if (s.representations.length === shown) return;
+      shown = s.representations.length;
+      quality.innerHTML = `<option value="auto">auto</option>${s.representations.map((r) => `<option value="${r.index}">${r.height ? `${r.height}p` : r.id} · ${fmtKbps(r.bandwidth)}</option>`).join('')}`;
+    },
+  };
+}
 
-  // Chart: estimate and bitrate (Mbit/s, left, on a log scale: on a fast link the estimate is
-  // hundreds of Mbit/s and would flatten the bitrate line), buffer (s, right). A value not
-  // known yet is null, a gap: uPlot reads NaN as a number and the scale would become NaN.
+/** The stats panel. */
+function showStats(s: Stats): void {
+  const r = s.representation;
+  $('#s-rep').textContent = r ? `${r.width ?? '?'}x${r.height ?? '?'} · ${fmtKbps(r.bandwidth)}` : '–';
+  $('#s-est').textContent = fmtKbps(s.estimateBps);
+  $('#s-buf').textContent = fmtS(s.bufferS);
+  // A stop with media buffered is the decoder's (a busy machine), said apart from rebuffering.
+  const starved = s.starved.count ? ` · ${s.starved.count} decoding (${s.starved.seconds.toFixed(1)} s)` : '';
+  $('#s-stalls').textContent = `${s.stalls.count} (${s.stalls.seconds.toFixed(1)} s)${starved}`;
+  $('#s-stalls').title = 'Rebuffering: playback stopped with the buffer empty. "decoding": stopped with media buffered, because this machine did not decode in time.';
+  $('#s-frames').textContent = `${s.frames.dropped} of ${s.frames.total}`;
+  $('#s-cache').textContent = `${s.requests.fromCache} cached, ${s.requests.notModified} × 304, ${s.requests.network} network`;
+  $('#s-startup').textContent = fmtS(s.startupS);
+  $('#s-state').textContent = `${s.state} · ${s.abr}`;
+}
+
+/**
+ * The chart: estimate and bitrate (Mbit/s, left, on a log scale: on a fast link the estimate
+ * is hundreds of Mbit/s and would flatten the bitrate line), buffer (s, right), and the link's
+ * true rate on a shaped link. A value not known yet is null, a gap: uPlot reads NaN as a
+ * number and the scale would become NaN. The last 600 points (5 minutes).
+ */
+function createChart(): { push(t: number, s: Stats, linkKbps: number | undefined): void } {
   const data: (number | null)[][] = [[], [], [], [], []];
   const chartEl = $('#chart');
+  const stepped = uPlot.paths.stepped!({ align: 1 });
   const plot = new uPlot(
     {
       width: chartEl.clientWidth || 800,
@@ -116,9 +141,9 @@ async function main(): Promise<void> {
       series: [
         {},
         { label: 'throughput estimate', scale: 'mbps', stroke: '#f5a524', width: 2 },
-        { label: 'chosen bitrate', scale: 'mbps', stroke: '#8ab4ff', width: 2, paths: uPlot.paths.stepped!({ align: 1 }) },
+        { label: 'chosen bitrate', scale: 'mbps', stroke: '#8ab4ff', width: 2, paths: stepped },
         { label: 'buffer', scale: 's', stroke: '#4cc38a', width: 1.5 },
-        { label: 'link rate', scale: 'mbps', stroke: '#e5484d', width: 1.5, dash: [6, 4], paths: uPlot.paths.stepped!({ align: 1 }) },
+        { label: 'link rate', scale: 'mbps', stroke: '#e5484d', width: 1.5, dash: [6, 4], paths: stepped },
       ],
     },
     data as uPlot.AlignedData,
@@ -126,49 +151,36 @@ async function main(): Promise<void> {
   );
   new ResizeObserver(() => plot.setSize({ width: chartEl.clientWidth, height: 240 })).observe(chartEl);
   window.dashlabChart = plot;
+  const mbps = (bps?: number) => (bps !== undefined && Number.isFinite(bps) && bps > 0 ? bps / 1e6 : null);
+  return {
+    push(t, s, linkKbps) {
+      data[0].push(t);
+      data[1].push(mbps(s.estimateBps));
+      data[2].push(mbps(s.representation?.bandwidth));
+      data[3].push(Number.isFinite(s.bufferS) ? s.bufferS : null);
+      data[4].push(mbps(linkKbps === undefined ? undefined : linkKbps * 1000));
+      if (data[0].length > 600) data.forEach((d) => d.shift());
+      plot.setData(data as uPlot.AlignedData);
+    },
+  };
+}
 
+/** The switch log, newest first: when, which segment, from and to, and why. */
+function createSwitchLog(): { update(s: Stats): void } {
   const log = $('#log tbody');
   let logged = 0;
-  const t0 = performance.now();
-  setInterval(() => {
-    const s = view.stats();
-    if (s.representations.length !== repsShown) {
-      repsShown = s.representations.length;
-      quality.innerHTML = `<option value="auto">auto</option>${s.representations
-        .map((r) => `<option value="${r.index}">${r.height ? `${r.height}p` : r.id} · ${fmtKbps(r.bandwidth)}</option>`)
-        .join('')}`;
-    }
-    const r = s.representation;
-    $('#s-rep').textContent = r ? `${r.width ?? '?'}x${r.height ?? '?'} · ${fmtKbps(r.bandwidth)}` : '–';
-    $('#s-est').textContent = fmtKbps(s.estimateBps);
-    $('#s-buf').textContent = fmtS(s.bufferS);
-    // A stop with media buffered is the decoder's (a busy machine), said apart from rebuffering.
-    const starved = s.starved.count ? ` · ${s.starved.count} decoding (${s.starved.seconds.toFixed(1)} s)` : '';
-    $('#s-stalls').textContent = `${s.stalls.count} (${s.stalls.seconds.toFixed(1)} s)${starved}`;
-    $('#s-stalls').title = 'Rebuffering: playback stopped with the buffer empty. "decoding": stopped with media buffered, because this machine did not decode in time.';
-    $('#s-frames').textContent = `${s.frames.dropped} of ${s.frames.total}`;
-    $('#s-cache').textContent = `${s.requests.fromCache} cached, ${s.requests.notModified} × 304, ${s.requests.network} network`;
-    $('#s-startup').textContent = fmtS(s.startupS);
-    $('#s-state').textContent = `${s.state} · ${s.abr}`;
-    const t = (performance.now() - t0) / 1000;
-    data[0].push(t);
-    const mbps = (bps?: number) => (bps !== undefined && Number.isFinite(bps) && bps > 0 ? bps / 1e6 : null);
-    data[1].push(mbps(s.estimateBps));
-    data[2].push(mbps(r?.bandwidth));
-    data[3].push(Number.isFinite(s.bufferS) ? s.bufferS : null);
-    data[4].push(mbps(linkRate.kbps === undefined ? undefined : linkRate.kbps * 1000));
-    if (data[0].length > 600) data.forEach((d) => d.shift());
-    plot.setData(data as uPlot.AlignedData);
-    for (; logged < s.switches.length; logged++) {
-      const w = s.switches[logged];
-      const tr = document.createElement('tr');
-      const from = w.from === undefined ? '–' : s.representations[w.from]?.height ? `${s.representations[w.from].height}p` : String(w.from);
-      const to = s.representations[w.to]?.height ? `${s.representations[w.to].height}p` : String(w.to);
-      tr.innerHTML = `<td>${w.atS.toFixed(1)}</td><td>${w.segment >= 0 ? w.segment + 1 : ''}</td><td>${from} → ${to}</td><td>${fmtKbps(w.bitrate)}</td><td>${fmtS(w.bufferS)}</td><td></td>`;
-      (tr.lastElementChild as HTMLElement).textContent = w.reason;
-      log.prepend(tr);
-    }
-  }, 500);
+  const label = (s: Stats, i: number | undefined) => (i === undefined ? '–' : s.representations[i]?.height ? `${s.representations[i].height}p` : String(i));
+  return {
+    update(s) {
+      for (; logged < s.switches.length; logged++) {
+        const w = s.switches[logged];
+        const tr = document.createElement('tr');
+        tr.innerHTML = `<td>${w.atS.toFixed(1)}</td><td>${w.segment >= 0 ? w.segment + 1 : ''}</td><td>${label(s, w.from)} → ${label(s, w.to)}</td><td>${fmtKbps(w.bitrate)}</td><td>${fmtS(w.bufferS)}</td><td></td>`;
+        (tr.lastElementChild as HTMLElement).textContent = w.reason;
+        log.prepend(tr);
+      }
+    },
+  };
 }
 
 void main();

@@ -42,7 +42,7 @@ export async function buildPlayer(): Promise<BundleSize[]> {
     external: ['./dashlab-player.js'],
     alias: { '#player': './dashlab-player.js' },
   });
-  await build({ ...common, format: 'iife', sourcemap: false, entryPoints: { report: path.join(REPO_ROOT, 'player/ui/report.ts') }, outdir: ASSETS_DIR });
+  await build({ ...common, format: 'iife', sourcemap: false, entryPoints: { report: path.join(REPO_ROOT, 'lab/report/report-script.ts') }, outdir: ASSETS_DIR });
   await copyFile(path.join(REPO_ROOT, 'node_modules/uplot/dist/uPlot.min.css'), path.join(ASSETS_DIR, 'uPlot.min.css'));
   const sizes: BundleSize[] = [];
   const walk = async (dir: string) => {
@@ -61,8 +61,8 @@ export async function buildPlayer(): Promise<BundleSize[]> {
 }
 
 /** The report page's assets, building the bundles first when they are missing (a fresh clone). */
-export async function ensureReportAssets(): Promise<import('../../server/ui/report-page.js').ReportAssets> {
-  const { loadReportAssets } = await import('../../server/ui/report-page.js');
+export async function ensureReportAssets(): Promise<import('../../lab/report/report-page.js').ReportAssets> {
+  const { loadReportAssets } = await import('../../lab/report/report-page.js');
   try {
     return await loadReportAssets();
   } catch {

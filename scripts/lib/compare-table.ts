@@ -1,6 +1,6 @@
 /** The comparison tables on the terminal (npm run compare, compare:browser): one row per algorithm, best first; QoE by kind of network. */
-import { YARDSTICKS, type CompareResult } from '../../player/sim/compare.js';
-import { bestPlayer, qoeByNetwork } from '../../player/sim/networks.js';
+import { YARDSTICKS, type CompareResult } from '../../lab/compare/compare.js';
+import { bestPlayer, qoeByNetwork } from '../../lab/compare/networks.js';
 
 export function printCompareTable(r: Pick<CompareResult, 'summary'>, heading: string, first = 'algorithm'): void {
   const head = [first, 'mean QoE', '95% CI', 'bitrate kbit/s', 'rebuffer s', 'rebuf %', 'switches', 'startup s'];

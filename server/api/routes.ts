@@ -1,37 +1,20 @@
 /** JSON API: the library and the packaging jobs (DESIGN.md, HTTP). */
 import { Router, type Request, type Response } from 'express';
 import { removeVideo } from '../packager/index.js';
-import { JobRefused, type JobsPort } from '../jobs/port.js';
+import { JobRefused, type JobControl } from '../jobs/job-control.js';
 import type { JobRecord } from '../jobs/store.js';
+import { publicJob } from '../jobs/public-job.js';
 import type { MediaCatalog } from '../media/catalog.js';
 
 export interface ApiOptions {
   catalog: MediaCatalog;
-  jobs: JobsPort;
+  jobs: JobControl;
   mediaDir: string;
   writeAccess: (req: Request, res: Response, next: () => void) => void;
   upload: (req: Request, res: Response) => Promise<void>;
   /** After a delete: tell the other processes serving this library. */
   onLibraryChanged?: (id: string) => void;
 }
-
-/** What the API says about a job: no server paths. */
-export const publicJob = (j: JobRecord) => ({
-  id: j.id,
-  videoId: j.videoId,
-  title: j.title,
-  state: j.state,
-  progress: j.progress,
-  phase: j.phase,
-  speed: j.speed,
-  etaS: j.etaS,
-  error: j.error,
-  /** POST /api/jobs/:id/retry can run it again (its upload was kept). */
-  retryable: j.retryable ?? false,
-  createdAt: j.createdAt,
-  startedAt: j.startedAt,
-  finishedAt: j.finishedAt,
-});
 
 /** Start a server-sent event stream kept alive by pings; returns what ends it (`stop`, then the pings). */
 function sse(res: Response, stop: () => void): () => void {

@@ -7,7 +7,7 @@
  *  1. If-Match (strong comparison) fails           -> 412
  *  2. else If-Unmodified-Since, modified after it   -> 412
  *  3. If-None-Match (weak comparison) matches       -> 304 for GET/HEAD, 412 otherwise
- *  4. else If-Modified-Since (GET/HEAD), not newer  -> 304
+ *  4. else If-Modified-Since (GET/HEAD, not in the future), not newer -> 304
  *  5. Range (GET/HEAD), honoured only when If-Range (strong) matches or is absent
  *     -> 206 with one range, or 416 when nothing is satisfiable
  * Note 3-4: a matching If-None-Match wins even when an older If-Modified-Since comes along
@@ -123,8 +123,12 @@ export function parseRange(value: string, size: number): ByteRange | 'unsatisfia
   return parsed[0];
 }
 
-/** Decide the response to a request for a representation with these validators. */
-export function evaluate(method: string, h: RequestHeaders, v: Validators): Decision {
+/**
+ * Decide the response to a request for a representation with these validators. `nowMs`: the
+ * server's clock; an If-Modified-Since later than it is invalid and ignored (RFC 9110, 13.1.3:
+ * it cannot come from a Last-Modified this server sent), as nginx ignores it.
+ */
+export function evaluate(method: string, h: RequestHeaders, v: Validators, nowMs = Date.now()): Decision {
   const isGetOrHead = method === 'GET' || method === 'HEAD';
   const lmS = seconds(v.lastModifiedMs);
 
@@ -145,7 +149,7 @@ export function evaluate(method: string, h: RequestHeaders, v: Validators): Deci
     }
   } else if (isGetOrHead) {
     const ims = parseHttpDate(header(h, 'if-modified-since'));
-    if (ims !== undefined && lmS <= seconds(ims)) return { status: 304 };
+    if (ims !== undefined && seconds(ims) <= seconds(nowMs) && lmS <= seconds(ims)) return { status: 304 };
   }
 
   const range = header(h, 'range');

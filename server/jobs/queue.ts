@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { freeVideoId, idFromName, packageVideo, PackagingError } from '../packager/index.js';
-import { UPLOAD_DIR } from '../uploads/route.js';
+import { SERVER_DIRS } from '../config.js';
+import { freeVideoId, idFromName, packageVideo, PackagingError, type AbrPolicyLearner } from '../packager/index.js';
 import type { Logger } from '../log.js';
-import { JobRefused, type EnqueueInput, type JobsPort } from './port.js';
+import { JobRefused, type EnqueueInput, type JobControl } from './job-control.js';
 import { FINISHED_KEPT_MS, JobStore, type JobRecord } from './store.js';
 
 export interface JobQueueOptions {
@@ -20,21 +20,28 @@ export interface JobQueueOptions {
   mediaDir: string;
   concurrency: number;
   log: Logger;
+  /** The packaging pipeline's learn phase (the lab's learner); none: no policy. */
+  learnAbrPolicy?: AbrPolicyLearner;
   /** After a video is published (reload the catalog). */
   onPublished?: (videoId: string) => Promise<void> | void;
   onFinished?: (job: JobRecord, seconds: number) => void;
 }
 
 const MAX_ATTEMPTS = 2;
+/** Runs a job may have that a signal stopped before it fails (retryable). */
+const MAX_INTERRUPTED_ATTEMPTS = 3;
+const INTERRUPTED_PAUSE_MS = 2000;
 const CANCELLED = 'cancelled by the user: nothing was published and the upload is deleted';
 /** Failures that are the file's: retrying cannot help, so the upload goes. */
 const fileFault = (err: unknown) => err instanceof PackagingError && (err.code === 'input' || err.code === 'usage');
 
-export class JobQueue extends EventEmitter implements JobsPort {
+export class JobQueue extends EventEmitter implements JobControl {
   private running = new Map<string, AbortController>();
   /** Running jobs the user cancelled: they end failed, and their upload goes. */
   private cancelling = new Set<string>();
   private stopping = false;
+  /** Jobs queued again after a signal stopped their tools: not run before this time (ms). */
+  private readonly resting = new Map<string, number>();
   private readonly startedAt = Date.now();
   private sweeper?: NodeJS.Timeout;
 
@@ -77,7 +84,7 @@ export class JobQueue extends EventEmitter implements JobsPort {
       }
     }
     if (!orphans) return;
-    const dir = path.join(this.opts.mediaDir, UPLOAD_DIR);
+    const dir = path.join(this.opts.mediaDir, SERVER_DIRS.uploads);
     const named = new Set(this.opts.store.all().filter((j) => j.state === 'queued' || j.state === 'running' || j.retryable).map((j) => path.resolve(j.upload)));
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       const file = path.join(dir, name);
@@ -177,11 +184,13 @@ export class JobQueue extends EventEmitter implements JobsPort {
 
   private pump(): void {
     if (this.stopping) return;
-    const queued = this.opts.store.all().filter((j) => j.state === 'queued').sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const now = Date.now();
+    const queued = this.opts.store.all().filter((j) => j.state === 'queued' && (this.resting.get(j.id) ?? 0) <= now).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     while (this.running.size < this.opts.concurrency && queued.length) void this.run(queued.shift()!);
   }
 
   private async run(queued: JobRecord): Promise<void> {
+    this.resting.delete(queued.id);
     const controller = new AbortController();
     this.running.set(queued.id, controller);
     let job: JobRecord = { ...queued, state: 'running', startedAt: new Date().toISOString(), attempts: queued.attempts + 1, progress: 0 };
@@ -193,6 +202,7 @@ export class JobQueue extends EventEmitter implements JobsPort {
         mediaDir: this.opts.mediaDir,
         id: job.videoId,
         title: job.title,
+        learnAbrPolicy: this.opts.learnAbrPolicy,
         signal: controller.signal,
         onProgress: (p) => {
           job = { ...job, progress: Math.round(p.percent * 10) / 10, phase: p.phase, speed: p.encode?.speed, etaS: p.encode && Number.isFinite(p.encode.etaS) ? Math.round(p.encode.etaS) : undefined };
@@ -210,10 +220,24 @@ export class JobQueue extends EventEmitter implements JobsPort {
         this.opts.log.info('job cancelled', { job: job.id, video: job.videoId });
         return;
       }
-      if (this.stopping && err instanceof PackagingError && err.code === 'cancelled') {
-        // Shutting down: leave it recoverable; the next start runs it again.
-        job = { ...job, state: 'running' };
+      const interrupted = err instanceof PackagingError && (err.code === 'cancelled' || err.code === 'interrupted');
+      if (this.stopping && interrupted) {
+        // Shutting down: leave it recoverable; the next start runs it again. A stop the server
+        // handled is not an attempt of the job's (a crash, which cannot say so, counts one).
+        job = { ...job, state: 'running', attempts: job.attempts - 1 };
         this.opts.store.put(job, true);
+        return;
+      }
+      if (err instanceof PackagingError && err.code === 'interrupted' && job.attempts < MAX_INTERRUPTED_ATTEMPTS) {
+        // A tool stopped by a signal: most often the server's own stop, sent to its whole
+        // process group, reaching ffprobe or ffmpeg before the server's handler has run. Queued
+        // again, and run after a pause that a stopping server does not outlive: the next
+        // start runs it. Never the file's fault, so its upload stays.
+        this.opts.log.warn('job interrupted by a signal; queued again', { job: job.id, video: job.videoId, error: err.message });
+        job = { ...job, state: 'queued', progress: 0, phase: undefined, speed: undefined, etaS: undefined };
+        this.update(job, true);
+        this.resting.set(job.id, Date.now() + INTERRUPTED_PAUSE_MS);
+        setTimeout(() => this.pump(), INTERRUPTED_PAUSE_MS + 10).unref();
         return;
       }
       // Messages name the file they read: the user knows it by the name it was uploaded as.

@@ -3,7 +3,7 @@
  * overhead per request here). Everything per file is precomputed by the catalog; per
  * request we parse the URL, evaluate preconditions and ranges, and write.
  */
-import { createReadStream } from 'node:fs';
+import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { evaluate } from '../conditional-get/index.js';
 import type { MediaCatalog, MediaFile, Variant } from './catalog.js';
@@ -67,14 +67,40 @@ export function createMediaHandler(opts: MediaHandlerOptions) {
     done({ status, bytes: body.length, range: false, notModified: false });
   }
 
-  function sendBody(res: ServerResponse, file: MediaFile, variant: Variant, start: number, end: number, head: boolean): void {
+  /**
+   * The body from memory, or from disk through a file opened without following a symlink (as
+   * nginx's disable_symlinks): a published file swapped for a link to something else is never
+   * served, whatever its size. A file that cannot be opened as the catalog knows it answers 404
+   * and the video is read again.
+   */
+  function openFile(file: MediaFile, variant: Variant, then: (fd?: number) => void, notFound: () => void): void {
+    if (variant.body ?? cache?.get(file.path)) return then();
+    fs.open(file.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW, (err, fd) => {
+      if (err) {
+        void opts.catalog.reload(file.id).catch(() => undefined);
+        return notFound();
+      }
+      fs.fstat(fd, (err2, st) => {
+        if (err2 || !st.isFile() || st.size !== variant.size) {
+          fs.close(fd, () => undefined);
+          void opts.catalog.reload(file.id).catch(() => undefined);
+          return notFound();
+        }
+        then(fd);
+      });
+    });
+  }
+
+  function sendBody(res: ServerResponse, file: MediaFile, variant: Variant, start: number, end: number, head: boolean, fd?: number): void {
     const length = end - start + 1;
     if (head || length === 0) {
+      if (fd !== undefined) fs.close(fd, () => undefined);
       res.end();
       return;
     }
     const inMemory = variant.body ?? cache?.get(file.path);
     if (inMemory) {
+      if (fd !== undefined) fs.close(fd, () => undefined);
       res.end(start === 0 && end === inMemory.length - 1 ? inMemory : inMemory.subarray(start, end + 1));
       return;
     }
@@ -82,7 +108,7 @@ export function createMediaHandler(opts: MediaHandlerOptions) {
     if (cache && whole) {
       // Read whole files once into the cache; later requests are served from memory.
       const chunks: Buffer[] = [];
-      const stream = createReadStream(file.path, { highWaterMark: 1 << 20 });
+      const stream = fs.createReadStream('', { fd, highWaterMark: 1 << 20 });
       stream.on('data', (c) => chunks.push(c as Buffer));
       stream.on('error', () => res.destroy());
       stream.on('end', () => {
@@ -92,7 +118,7 @@ export function createMediaHandler(opts: MediaHandlerOptions) {
       });
       return;
     }
-    const stream = createReadStream(file.path, { start, end, highWaterMark: 1 << 20 });
+    const stream = fs.createReadStream('', { fd, start, end, highWaterMark: 1 << 20 });
     stream.on('error', () => res.destroy());
     stream.pipe(res);
   }
@@ -139,15 +165,18 @@ export function createMediaHandler(opts: MediaHandlerOptions) {
         return;
       case 206: {
         const { start, end } = decision;
-        res.writeHead(206, { ...variant.headers, 'Content-Range': `bytes ${start}-${end}/${variant.size}`, 'Content-Length': end - start + 1 });
-        sendBody(res, file, variant, start, end, head);
-        done({ status: 206, bytes: head ? 0 : end - start + 1, range: true, notModified: false });
-        return;
+        return openFile(file, variant, (fd) => {
+          res.writeHead(206, { ...variant.headers, 'Content-Range': `bytes ${start}-${end}/${variant.size}`, 'Content-Length': end - start + 1 });
+          sendBody(res, file, variant, start, end, head, fd);
+          done({ status: 206, bytes: head ? 0 : end - start + 1, range: true, notModified: false });
+        }, () => plain(res, 404, 'not found'));
       }
       default:
-        res.writeHead(200, variant.raw200);
-        sendBody(res, file, variant, 0, variant.size - 1, head);
-        done({ status: 200, bytes: head ? 0 : variant.size, range: false, notModified: false });
+        return openFile(file, variant, (fd) => {
+          res.writeHead(200, variant.raw200);
+          sendBody(res, file, variant, 0, variant.size - 1, head, fd);
+          done({ status: 200, bytes: head ? 0 : variant.size, range: false, notModified: false });
+        }, () => plain(res, 404, 'not found'));
     }
   };
 }

@@ -11,6 +11,7 @@ export type PackagingErrorCode =
   | 'usage' // bad options (ladder spec, id, segment length)
   | 'conflict' // the published video changed while this work, derived from it, ran
   | 'disk-full' // the disk holding MEDIA_DIR filled up while the work wrote to it
+  | 'interrupted' // a tool was stopped by a signal (the server stopping with its process group): not the file's fault
   | 'cancelled';
 
 export class PackagingError extends Error {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import ffmpeg from 'fluent-ffmpeg';
 import { PackagingError } from './errors.js';
-import { tiedFfmpegPath } from './tied.js';
+import { tiedFfmpegPath } from './die-with-parent.js';
 
 const execFileP = promisify(execFile);
 
@@ -62,6 +62,16 @@ const REQUIRED = {
   encoders: ['libx264', 'aac', 'mjpeg'],
   filters: ['split', 'scale', 'fps', 'format', 'setsar'],
 };
+
+/**
+ * A tool that a signal stopped (SIGTERM or SIGINT to the whole process group when the server
+ * stops; SIGKILL): said as 'interrupted', never as a fault of the file it was reading.
+ */
+function interrupted(err: unknown, tool: string): PackagingError | undefined {
+  const e = err as { signal?: string | null; killed?: boolean; stderr?: string; message?: string };
+  const signal = e?.signal ?? /received signal (\d+)|killed with signal (\w+)/.exec(`${e?.stderr ?? ''} ${e?.message ?? ''}`)?.slice(1).find(Boolean);
+  return signal ? new PackagingError('interrupted', `${tool} was stopped by a signal (${signal})`) : undefined;
+}
 
 function isExecutable(file: string): boolean {
   try {
@@ -143,7 +153,7 @@ async function checkTools(): Promise<Tools> {
       const { stdout } = await execFileP(ff.bin, ['-hide_banner', ...args], { maxBuffer: 16 << 20 });
       return stdout;
     } catch (err) {
-      throw new PackagingError('tools', `ffmpeg at ${ff.bin} (${ff.origin}) does not run: ${(err as Error).message.split('\n')[0]}`);
+      throw interrupted(err, 'ffmpeg') ?? new PackagingError('tools', `ffmpeg at ${ff.bin} (${ff.origin}) does not run: ${(err as Error).message.split('\n')[0]}`);
     }
   };
   const [versionOut, dashHelp, encoders, filters] = await Promise.all([
@@ -163,7 +173,7 @@ async function checkTools(): Promise<Tools> {
   try {
     await execFileP(fp.bin, ['-version']);
   } catch (err) {
-    throw new PackagingError('tools', `ffprobe at ${fp.bin} (${fp.origin}) does not run: ${(err as Error).message.split('\n')[0]}`);
+    throw interrupted(err, 'ffprobe') ?? new PackagingError('tools', `ffprobe at ${fp.bin} (${fp.origin}) does not run: ${(err as Error).message.split('\n')[0]}`);
   }
   return {
     ffmpeg: ff.bin,
@@ -173,7 +183,7 @@ async function checkTools(): Promise<Tools> {
   };
 }
 
-/** Run ffprobe with JSON output. Rejects with ffprobe's own one-line complaint. */
+/** Run ffprobe with JSON output. Rejects with ffprobe's own one-line complaint, or a PackagingError('interrupted') when a signal stopped it. */
 export async function ffprobeJson(file: string, args: string[]): Promise<any> {
   const tools = await getTools();
   try {
@@ -182,6 +192,8 @@ export async function ffprobeJson(file: string, args: string[]): Promise<any> {
     });
     return JSON.parse(stdout);
   } catch (err) {
+    const stopped = interrupted(err, 'ffprobe');
+    if (stopped) throw stopped;
     const e = err as { stderr?: string; message: string };
     const line = (e.stderr ?? e.message).trim().split('\n').filter(Boolean).pop() ?? 'ffprobe failed';
     throw new Error(line.replace(/^.*?:\s(?=[A-Z])/, ''));
@@ -269,7 +281,7 @@ export async function runFfmpeg(job: FfmpegJob, opts: RunOptions = {}): Promise<
         .filter((l) => l && !/^(frame|size)=/.test(l) && !/^\[.*\] ?$/.test(l) && !/^Last message repeated/.test(l))
         .map((l) => l.replace(/^\[[\w.:-]+ @ 0x[0-9a-f]+\]\s*/, ''));
       const detail = lines.slice(-3).join(' | ') || err.message;
-      finish(new PackagingError('encode', `ffmpeg failed: ${detail}`));
+      finish(interrupted({ stderr, message: err.message }, 'ffmpeg') ?? new PackagingError('encode', `ffmpeg failed: ${detail}`));
     });
     cmd.run();
   });

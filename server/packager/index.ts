@@ -1,5 +1,5 @@
 /** The packaging library: used by the CLI (scripts/package.ts) and by the server's upload jobs. */
-export { packageVideo, type PackageOptions, type PackageProgress, type PackageResult, type PackagePhase } from './package.js';
+export { packageVideo, type AbrPolicyLearner, type PackageOptions, type PackageProgress, type PackageResult, type PackagePhase } from './package.js';
 export { PackagingError, type PackagingErrorCode } from './errors.js';
 export { probeSource, type SourceInfo } from './probe.js';
 export { defaultLadder, parseLadderSpec, ladderFromSpec, type Rung, type RungSpec } from './ladder.js';

@@ -82,7 +82,8 @@ async function looksTruncated(file: string, sizeBytes: number, durationS: number
       '-read_intervals', `${from.toFixed(3)}%${(durationS + 2).toFixed(3)}`,
       '-show_entries', 'packet=pos,size,pts_time,dts_time,duration_time',
     ]);
-  } catch {
+  } catch (err) {
+    if (err instanceof PackagingError) throw err; // interrupted: the file is not to blame
     return true;
   }
   const packets: Array<Record<string, string | undefined>> = data.packets ?? [];
@@ -131,6 +132,7 @@ export async function probeSource(file: string): Promise<SourceInfo> {
   try {
     data = await ffprobeJson(file, ['-show_format', '-show_streams']);
   } catch (err) {
+    if (err instanceof PackagingError) throw err; // interrupted: the file is not to blame
     const why = (err as Error).message;
     // A file that starts like a media container but cannot be read was cut short or damaged.
     if (await hasMediaSignature(file)) {

@@ -8,7 +8,7 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { runFfmpeg, type EncodeProgress } from './ffmpeg.js';
-import { packageVideo, type PackageProgress, type PackageResult } from './package.js';
+import { packageVideo, type AbrPolicyLearner, type PackageProgress, type PackageResult } from './package.js';
 
 export const SAMPLE_ID = 'sample';
 export const SAMPLE_TITLE = 'dashlab sample: bars, pattern, Mandelbrot, grain (60 s, 1080p30)';
@@ -59,6 +59,7 @@ export async function packageSample(opts: {
   masterPath: string;
   onMasterProgress?: (p: EncodeProgress) => void;
   onProgress?: (p: PackageProgress) => void;
+  learnAbrPolicy?: AbrPolicyLearner;
   signal?: AbortSignal;
 }): Promise<PackageResult> {
   const exists = await stat(opts.masterPath).then((s) => s.size > 0, () => false);
@@ -70,5 +71,6 @@ export async function packageSample(opts: {
     title: SAMPLE_TITLE,
     signal: opts.signal,
     onProgress: opts.onProgress,
+    learnAbrPolicy: opts.learnAbrPolicy,
   });
 }

@@ -12,7 +12,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
-import { MpdError, parseMpd } from '../../player/engine/mpd.js';
+import { MpdError, parseMpd } from '../../core/mpd/parse.js';
 import { PackagingError } from './errors.js';
 import { readInit, readSegment, type InitInfo } from './mp4.js';
 import { INIT_NAME, MANIFEST_FILE, SEGMENT_NAME, type RenditionFacts, type SegmentFacts } from './types.js';
@@ -63,7 +63,7 @@ interface MpdRep {
 const PACKAGE_BASE = 'http://package.invalid/';
 
 /**
- * The Representations of the package's MPD as our player reads them (player/engine/mpd.ts):
+ * The Representations of the package's MPD as our player reads them (core/mpd/parse.ts):
  * the verifier checks what players will be given, with one MPD reader in the project.
  */
 function readMpd(xml: string): MpdRep[] {

@@ -1,10 +1,15 @@
-/** Cluster workers pass shaper traffic to the one shaper in the primary, byte for byte. */
+/**
+ * Cluster workers pass shaper traffic to the one shaper in the primary, byte for byte, naming
+ * the client (as this worker saw it, through trusted proxies) with the primary's secret: a
+ * client's own x-dashlab-client header is replaced, never believed.
+ */
 import http from 'node:http';
+import { FORWARD_HEADERS } from './shaper.js';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
-export function forward(req: http.IncomingMessage, res: http.ServerResponse, target: URL): void {
-  const headers = { ...req.headers, 'x-dashlab-client': String(req.headers['x-dashlab-client'] ?? req.socket.remoteAddress ?? '') };
+export function forward(req: http.IncomingMessage, res: http.ServerResponse, target: URL, who: { client: string; secret: string }): void {
+  const headers = { ...req.headers, [FORWARD_HEADERS.client]: who.client, [FORWARD_HEADERS.secret]: who.secret };
   const inner = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (up) => {
     res.writeHead(up.statusCode ?? 502, up.headers);
     up.pipe(res);

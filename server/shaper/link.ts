@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import { rateAt } from '../../player/sim/traces.js';
+import { rateAt } from '../../core/traces/index.js';
 import type { LinkProfile } from './profiles.js';
 
 const TICK_MS = 10;
@@ -87,6 +87,12 @@ export class Flow {
     this.finished = true;
     this.link.remove(this);
   }
+
+  /** The link is gone: the response is cut off (the client sees a broken download, not a hang). */
+  destroy(): void {
+    this.abort();
+    this.out.destroy();
+  }
 }
 
 export class Link {
@@ -140,6 +146,12 @@ export class Link {
     return this.flows.size > 0;
   }
 
+  /** Cut off every response on the link (deleted, or broken). */
+  close(): void {
+    for (const f of [...this.flows]) f.destroy();
+    this.flows.clear();
+  }
+
   /**
    * Refill for dt seconds and hand the tokens to the flows that want bytes, round-robin.
    * The whole of dt is released, so a late tick (a busy or CPU-starved server) still delivers
@@ -165,11 +177,17 @@ export class Link {
   }
 }
 
-/** One timer for all links, running only while some link has a flow. */
+/**
+ * One timer for all links, running only while some link has a flow. A link whose tick throws
+ * (a bad profile that slipped through) is closed and handed to `onBroken`; the other links,
+ * and the process, go on.
+ */
 export class Pacer {
   private active = new Set<Link>();
   private timer?: NodeJS.Timeout;
   private last = 0;
+
+  constructor(private readonly onBroken: (link: Link, err: Error) => void = () => undefined) {}
 
   activate(link: Link): void {
     this.active.add(link);
@@ -185,7 +203,12 @@ export class Pacer {
     const dt = Math.min(now - this.last, 1000) / 1000;
     this.last = now;
     for (const link of this.active) {
-      link.tick(dt, now);
+      try {
+        link.tick(dt, now);
+      } catch (err) {
+        link.close();
+        this.onBroken(link, err as Error);
+      }
       if (!link.active) this.active.delete(link);
     }
     if (!this.active.size) {

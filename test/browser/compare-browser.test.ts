@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { packageVideo } from '../../server/packager/index.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { makeClip, runScript, tempDir } from '../helpers/media.js';
+import { learnPolicyFor } from '../../lab/learning/policy-files.js';
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 let mediaDir: string;
@@ -18,7 +19,7 @@ beforeAll(async () => {
   work = await tempDir();
   mediaDir = path.join(work.dir, 'library');
   const input = await makeClip(path.join(work.dir, 'clip.mp4'), { width: 640, height: 360, durationS: 16, audio: true });
-  await packageVideo({ input, mediaDir, id: 'clip', ladder: '360p:1200k,240p:500k,144p:200k' });
+  await packageVideo({ input, mediaDir, id: 'clip', ladder: '360p:1200k,240p:500k,144p:200k', learnAbrPolicy: learnPolicyFor });
 }, 300_000);
 afterAll(async () => {
   await work?.cleanup();
@@ -85,7 +86,7 @@ it('plays each player on its own shaped link and reports measured (and, for ours
 it('refuses unknown players and a video that is not in the library, with a usage error', async () => {
   const bad = await runScript('scripts/compare-browser.ts', ['--video', 'clip', '--players', 'dashlab:nope'], { MEDIA_DIR: mediaDir });
   expect(bad.code).toBe(2);
-  expect(bad.stderr).toMatch(/player "dashlab:nope": give one of our algorithms/);
+  expect(bad.stderr).toMatch(/player "dashlab:nope": unknown abr "nope"; give one of our algorithms/);
   const missing = await runScript('scripts/compare-browser.ts', ['--video', 'nope', '--players', 'dashjs'], { MEDIA_DIR: mediaDir });
   expect(missing.code).toBe(2);
   expect(missing.stderr).toMatch(/--video nope: not in the library/);

@@ -9,6 +9,7 @@ import { runFfmpeg } from '../../server/packager/ffmpeg.js';
 import { packageVideo } from '../../server/packager/index.js';
 import { browserFixture, playerStats as stats, waitForEnd, waitForStats as waitFor } from '../helpers/browser.js';
 import { makeClip } from '../helpers/media.js';
+import { learnPolicyFor } from '../../lab/learning/policy-files.js';
 
 let fx: Awaited<ReturnType<typeof browserFixture>>;
 let url: string;
@@ -18,7 +19,7 @@ let workDir: string;
 beforeAll(async () => {
   fx = await browserFixture(async (mediaDir, dir) => {
     const input = await makeClip(path.join(dir, 'clip.mp4'), { width: 640, height: 360, durationS: 12, audio: true });
-    await packageVideo({ input, mediaDir, id: 'clip', ladder: '360p:700k,240p:300k' });
+    await packageVideo({ input, mediaDir, id: 'clip', ladder: '360p:700k,240p:300k', learnAbrPolicy: learnPolicyFor });
     const long = await makeClip(path.join(dir, 'long.mp4'), { width: 320, height: 180, durationS: 60, audio: true });
     await packageVideo({ input: long, mediaDir, id: 'long', ladder: '180p:300k,144p:120k' });
   });

@@ -9,10 +9,10 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { simulateDashlab } from '../../player/sim/dashlab-model.js';
-import { parseTrace } from '../../player/sim/traces.js';
+import { simulatePlayer } from '../../lab/models/player-model.js';
+import { parseTrace } from '../../core/traces/index.js';
 import { packageVideo } from '../../server/packager/index.js';
-import { loadVideo } from '../../server/reports/inputs.js';
+import { loadVideo } from '../../lab/inputs.js';
 import { browserFixture } from '../helpers/browser.js';
 import { makeClip } from '../helpers/media.js';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
   fx = await browserFixture(async (dir, work) => {
     mediaDir = dir;
     const input = await makeClip(path.join(work, 'clip.mp4'), { width: 640, height: 360, durationS: 40, audio: true });
-    await packageVideo({ input, mediaDir: dir, id: 'fidelity', ladder: '360p:1200k,240p:600k', abrPolicy: false });
+    await packageVideo({ input, mediaDir: dir, id: 'fidelity', ladder: '360p:1200k,240p:600k' });
   });
 }, 300_000);
 afterAll(async () => {
@@ -70,7 +70,7 @@ it('downloads end when the dashlab model says, audio and video sharing the link 
   const v = await loadVideo('fidelity', mediaDir);
   expect(v.sim.audioBytes?.length).toBeGreaterThan(0);
   const rttMs = ttfbs.reduce((a, b) => a + b, 0) / ttfbs.length;
-  const sim = simulateDashlab({ trace: parseTrace(JSON.stringify({ points: [{ t: 0, kbps: KBPS }] }), 'constant'), rttMs, video: v.sim, algo: 'fixed', abr: { name: 'fixed', choose: () => ({ index: 0, reason: 'fixed' }) } });
+  const sim = simulatePlayer({ trace: parseTrace(JSON.stringify({ points: [{ t: 0, kbps: KBPS }] }), 'constant'), rttMs, video: v.sim, algo: 'fixed', abr: { name: 'fixed', choose: () => ({ index: 0, reason: 'fixed' }) } });
   const t0 = video[0].startMs;
   const rows = video.slice(0, SEGMENTS).map((d, k) => ({ k, measuredS: (d.endMs - t0) / 1000, modelS: sim.segments[k].startS + sim.segments[k].downloadS }));
   for (const r of rows) {

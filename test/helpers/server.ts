@@ -3,13 +3,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { createDashlabServer, type DashlabServer } from '../../server/app.js';
+import { createOrigin, type Origin } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { REPO } from './media.js';
 
-export async function startServer(overrides: Partial<Config>): Promise<{ dashlab: DashlabServer; url: string }> {
+export async function startServer(overrides: Partial<Config>): Promise<{ dashlab: Origin; url: string }> {
   const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', ...overrides };
-  const dashlab = await createDashlabServer(config);
+  const dashlab = await createOrigin(config);
   const url = await dashlab.listen();
   return { dashlab, url };
 }
@@ -38,7 +38,8 @@ export interface ChildServer {
   output: () => string;
   /** Kill the server and everything it started (ffmpeg), like a crash. */
   crash: () => Promise<void>;
-  stop: () => Promise<number | null>;
+  /** SIGTERM to the server; `group`: to its whole process group, as a terminal's Ctrl-C or systemd sends it. */
+  stop: (opts?: { group?: boolean }) => Promise<number | null>;
 }
 
 /** `npm start` as a child process in its own process group, on a free port. */
@@ -68,8 +69,9 @@ export async function spawnServer(env: Record<string, string>): Promise<ChildSer
       process.kill(-proc.pid!, 'SIGKILL');
       await exited;
     },
-    stop: async () => {
-      proc.kill('SIGTERM');
+    stop: async (opts = {}) => {
+      if (opts.group) process.kill(-proc.pid!, 'SIGTERM');
+      else proc.kill('SIGTERM');
       return exited;
     },
   };

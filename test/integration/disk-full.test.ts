@@ -66,7 +66,7 @@ describe('a full disk', () => {
   it.skipIf(!!mountRefused)('packaging onto a disk that fills up fails as disk-full, publishes nothing, leaves no staging', async () => {
     const clip = await makeClip(path.join(work.dir, 'clip.mp4'), { width: 1280, height: 720, durationS: 2 });
     expect((await readFile(clip)).length).toBeGreaterThan(1024 * 1024); // its ladder cannot fit
-    const err = await packageVideo({ input: clip, mediaDir: packageDisk!, id: 'clip', abrPolicy: false }).catch((e: unknown) => e);
+    const err = await packageVideo({ input: clip, mediaDir: packageDisk!, id: 'clip' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PackagingError);
     expect((err as PackagingError).code).toBe('disk-full');
     expect((err as Error).message).toMatch(new RegExp(`^the disk holding ${packageDisk} is full \\(\\d+\\.\\d MiB left\\): nothing was published`));

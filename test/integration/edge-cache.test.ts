@@ -9,13 +9,13 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DashlabServer } from '../../server/app.js';
+import type { Origin } from '../../server/app.js';
 import { packageVideo, type VideoInfo } from '../../server/packager/index.js';
 import { makeClip, REPO, tempDir } from '../helpers/media.js';
 import { rawRequest, startServer } from '../helpers/server.js';
 
 let work: { dir: string; cleanup: () => Promise<void> };
-let dashlab: DashlabServer;
+let dashlab: Origin;
 let origin: string;
 let edge: string;
 let nginx: ChildProcess;

@@ -13,7 +13,7 @@
 import { chmod, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobRefused } from '../../server/jobs/port.js';
+import { JobRefused } from '../../server/jobs/job-control.js';
 import { JobQueue } from '../../server/jobs/queue.js';
 import { JobStore, type JobRecord } from '../../server/jobs/store.js';
 import { createLogger } from '../../server/log.js';
@@ -44,7 +44,7 @@ beforeAll(async () => {
   mediaDir = path.join(work.dir, 'library');
   // Seeded, so npm start does not package its sample first.
   const seed = await makeClip(path.join(work.dir, 'seed.mp4'), { width: 320, height: 180, durationS: 1.5, audio: false });
-  await packageVideo({ input: seed, mediaDir, id: 'seed', abrPolicy: false });
+  await packageVideo({ input: seed, mediaDir, id: 'seed' });
   broken = path.join(work.dir, 'broken');
   flakyFfmpeg = path.join(work.dir, 'flaky-ffmpeg.sh');
   // The encode (the only run with -init_seg_name) fails while the switch file exists.

@@ -5,13 +5,13 @@
 import { mkdir, readFile, realpath, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DashlabServer } from '../../server/app.js';
+import type { Origin } from '../../server/app.js';
 import { packageVideo, type VideoInfo } from '../../server/packager/index.js';
 import { makeClip, tempDir } from '../helpers/media.js';
 import { rawRequest, startServer } from '../helpers/server.js';
 
 let work: { dir: string; cleanup: () => Promise<void> };
-let dashlab: DashlabServer;
+let dashlab: Origin;
 let url: string;
 let info: VideoInfo;
 let seg: string; // a video media segment's name

@@ -7,7 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MpdError, parseDuration, parseMpd, fillTemplate, type Manifest } from '../../player/engine/mpd.js';
+import { MpdError, parseDuration, parseMpd, fillTemplate, type Manifest } from '../../core/mpd/parse.js';
 import { applySidx } from '../../player/engine/sidx.js';
 import { runFfmpeg } from '../../server/packager/ffmpeg.js';
 import { packageVideo } from '../../server/packager/index.js';

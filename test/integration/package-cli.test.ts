@@ -168,5 +168,9 @@ describe('the ffmpeg shipped in npm packages (used when none is installed)', () 
     const info = JSON.parse(await readFile(path.join(mediaDir, 'npm-ff', 'info.json'), 'utf8'));
     expect(info.packager.ffmpeg).not.toMatch(/^5\.1/); // really the npm build
     expect(info.renditions.filter((r: { kind: string }) => r.kind === 'video')).toHaveLength(2);
+    // Its AAC encoder reaches the ladder's 128 kbit/s (its default coder gave 64-67 on simple sound).
+    const audio = info.renditions.find((r: { kind: string }) => r.kind === 'audio') as { averageBandwidth: number; targetBandwidth: number };
+    expect(audio.targetBandwidth).toBe(128_000);
+    expect(audio.averageBandwidth).toBeGreaterThan(0.8 * 128_000);
   });
 });

@@ -12,10 +12,11 @@ import { writeMpd } from '../../server/packager/mpd.js';
 import { makeClip, runScript, tempDir, validateMpd } from '../helpers/media.js';
 import { startServer } from '../helpers/server.js';
 import { createStaging, etagOf, publish } from '../../server/packager/library.js';
-import { renewPolicy } from '../../server/packager/abr-policy.js';
+import { renewPolicy } from '../../lab/learning/policy-files.js';
 import { PackagingError } from '../../server/packager/errors.js';
-import { checkPolicy, POLICY_FILE } from '../../player/abr/index.js';
-import { loadVideo } from '../../server/reports/inputs.js';
+import { checkPolicy, POLICY_FILE } from '../../core/abr/index.js';
+import { BUNDLED_VIDEOS_DIR, loadVideo } from '../../lab/inputs.js';
+import { learnPolicyFor } from '../../lab/learning/policy-files.js';
 
 let work: { dir: string; cleanup: () => Promise<void> };
 const clip = (name: string) => path.join(work.dir, name);
@@ -69,6 +70,7 @@ describe('packaging', () => {
       id: 'main',
       title: 'Main <clip> & "friends"',
       ladder: '720p:1500k,360p:500k,240p:250k',
+      learnAbrPolicy: learnPolicyFor,
       onProgress: (p) => events.push(p),
     });
     info = res.info;
@@ -404,18 +406,42 @@ describe('verification catches broken packages', () => {
   });
 });
 
+describe('npm run abr:policy never writes over its input', () => {
+  it('an info.json named otherwise (envivio.json) gets envivio.abr-policy.json beside it; --out naming the input is refused', async () => {
+    const work = await tempDir();
+    try {
+      const info = path.join(work.dir, 'envivio.json');
+      const original = await readFile(path.join(BUNDLED_VIDEOS_DIR, 'pensieve-envivio.info.json'), 'utf8');
+      await writeFile(info, original);
+      const run = await runScript('scripts/abr-policy.ts', ['--video', info, '--train', 'norway_tram_6']);
+      expect(run.stderr).not.toMatch(/error/);
+      expect(run.code).toBe(0);
+      expect(await readFile(info, 'utf8')).toBe(original);
+      expect(checkPolicy(JSON.parse(await readFile(path.join(work.dir, 'envivio.abr-policy.json'), 'utf8'))).training.name).toBe('norway_tram_6');
+      // ...and the lab reads it back as that video's policy.
+      expect((await loadVideo(info)).policy?.training.name).toBe('norway_tram_6');
+      const over = await runScript('scripts/abr-policy.ts', ['--video', info, '--train', 'norway_tram_6', '--out', info]);
+      expect(over.code).toBe(2);
+      expect(over.stderr).toMatch(/that is the video's own file/);
+      expect(await readFile(info, 'utf8')).toBe(original);
+    } finally {
+      await work.cleanup();
+    }
+  }, 120_000);
+});
+
 describe('learning the ABR policy (the packager\'s learn phase, a child process)', () => {
   it('a failure is a PackagingError of its own, with the child\'s reason, and writes nothing', async () => {
-    const { learnPolicy } = await import('../../server/packager/abr-policy.js');
+    const { learnPolicyInChild } = await import('../../lab/learning/policy-files.js');
     const { PackagingError } = await import('../../server/packager/errors.js');
     const work = await tempDir();
     try {
       const out = path.join(work.dir, POLICY_FILE);
       // A video with no representation cannot be learned for.
-      const err = await learnPolicy({ bitrates: [], segmentS: 4, sizes: [] }, out).then(() => undefined, (e: unknown) => e);
+      const err = await learnPolicyInChild({ bitrates: [], segmentS: 4, sizes: [] }, out).then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(PackagingError);
       expect(err).toMatchObject({ code: 'learn' });
-      expect((err as Error).message).toMatch(/^learning the ABR policy failed \(exit 1\): dashlab abr:policy: error: /);
+      expect((err as Error).message).toMatch(/^learning the ABR policy failed \(exit 1\): /);
       expect(await readdir(work.dir)).toEqual([]);
     } finally {
       await work.cleanup();

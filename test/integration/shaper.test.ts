@@ -6,13 +6,13 @@
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DashlabServer } from '../../server/app.js';
+import type { Origin } from '../../server/app.js';
 import { packageVideo, type VideoInfo } from '../../server/packager/index.js';
 import { makeClip, tempDir } from '../helpers/media.js';
 import { startServer } from '../helpers/server.js';
 
 let work: { dir: string; cleanup: () => Promise<void> };
-let dashlab: DashlabServer;
+let dashlab: Origin;
 let url: string;
 let big: { name: string; bytes: number };
 

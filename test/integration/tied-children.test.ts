@@ -1,18 +1,18 @@
 /**
- * server/packager/tied.ts: a child started through tiedCommand dies when the process that
+ * server/packager/die-with-parent.ts: a child started through tiedCommand dies when the process that
  * started it is killed with SIGKILL; one started plainly (the control) does not. The
- * packager's ffmpeg (tied-ffmpeg.sh) is checked end to end in uploads-jobs.test.ts.
+ * packager's ffmpeg (ffmpeg-dies-with-parent.sh) is checked end to end in uploads-jobs.test.ts.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canTie } from '../../server/packager/tied.js';
+import { canTie } from '../../server/packager/die-with-parent.js';
 import { REPO } from '../helpers/media.js';
 import { alive, waitFor } from '../helpers/server.js';
 
 /** A Node parent that starts `sleep 60` (tied or not), prints its pid, and waits. */
 async function parentWithSleeper(tied: boolean): Promise<{ parent: number; sleeper: number }> {
-  const tiedModule = path.join(REPO, 'server/packager/tied.ts');
+  const tiedModule = path.join(REPO, 'server/packager/die-with-parent.ts');
   const script = `
     import { spawn } from 'node:child_process';
     import { tiedCommand } from ${JSON.stringify(tiedModule)};

@@ -6,7 +6,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DashlabServer } from '../../server/app.js';
+import type { Origin } from '../../server/app.js';
 import { packageVideo } from '../../server/packager/index.js';
 import { makeClip, tempDir, validateMpd } from '../helpers/media.js';
 import { alive, childrenNamed, spawnServer, startServer, waitFor } from '../helpers/server.js';
@@ -31,7 +31,7 @@ async function upload(url: string, file: string | Buffer, opts: { name?: string;
 const job = async (url: string, id: string) => (await (await fetch(`${url}/api/jobs/${id}`)).json()) as { state: string; progress: number; error?: string };
 
 describe('uploads and jobs', () => {
-  let dashlab: DashlabServer;
+  let dashlab: Origin;
   let url: string;
   let mediaDir: string;
 
@@ -218,6 +218,43 @@ describe('crash recovery', () => {
     }
     // Two packagings of a 720p clip: ~30 s on a quiet machine, past 120 s on a loaded one.
   }, 300_000);
+
+  it('a stop sent to the whole process group (Ctrl-C, systemd), at once after the upload and again while encoding, never blames the file: each next start runs the job, which ends done', async () => {
+    const { mediaDir, long } = await seededLibrary('group-stop', 12);
+    const states: string[] = [];
+    const upload1 = path.join(mediaDir, '.uploads');
+    let server = await spawnServer({ MEDIA_DIR: mediaDir });
+    const r = await upload(server.url, long);
+    expect(r.status).toBe(202);
+    // At once: the packaging's first tools (ffmpeg's capability checks, ffprobe) get the signal with the server.
+    expect(await server.stop({ group: true })).toBe(0);
+    expect(await readdir(upload1)).toHaveLength(1); // the upload is kept
+    server = await spawnServer({ MEDIA_DIR: mediaDir });
+    try {
+      states.push((await job(server.url, r.body.jobId!)).state);
+      await waitFor(async () => {
+        const j = await job(server.url, r.body.jobId!);
+        states.push(j.state);
+        return j.state === 'failed' || j.progress > 5 ? true : undefined;
+      }, 120_000, 'the encode to be running again');
+    } finally {
+      expect(await server.stop({ group: true })).toBe(0); // while encoding
+    }
+    expect(await readdir(upload1)).toHaveLength(1);
+    server = await spawnServer({ MEDIA_DIR: mediaDir });
+    try {
+      const end = await waitFor(async () => {
+        const j = await job(server.url, r.body.jobId!);
+        states.push(j.state);
+        return j.state === 'done' || j.state === 'failed' ? j : undefined;
+      }, 240_000, 'the job to end');
+      expect(end).toMatchObject({ state: 'done' });
+      expect(states).not.toContain('failed');
+      expect((await fetch(`${server.url}/media/long/manifest.mpd`)).status).toBe(200);
+    } finally {
+      await server.stop({ group: true });
+    }
+  }, 420_000);
 
   it('kill -9 of the server process alone: its ffmpeg dies with it instead of encoding on for nobody', async () => {
     // Long enough that its encode cannot simply finish during the wait below.

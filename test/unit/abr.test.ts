@@ -11,7 +11,7 @@ import {
   planMpc,
   type AbrContext,
   type ThroughputSample,
-} from '../../player/abr/index.js';
+} from '../../core/abr/index.js';
 
 const PENSIEVE = [300, 750, 1200, 1850, 2850, 4300].map((k) => k * 1000);
 // 8 Mbit/s over 1 s, then 2 Mbit/s over 2 s.

@@ -1,12 +1,12 @@
-/** The learned ABR (player/abr/learned.ts): reading a policy table, checking a policy file, falling back to dashlab. */
+/** The learned ABR (core/abr/learned.ts): reading a policy table, checking a policy file, falling back to dashlab. */
 import { describe, expect, it } from 'vitest';
-import { checkPolicy, createAbr, POLICY_FILE, type AbrContext, type LearnedPolicy, type ThroughputSample } from '../../player/abr/index.js';
-import { DEFAULT_RATE_FEATURES, POLICY_FORMAT, rateCell } from '../../player/abr/learned.js';
-import { simulateDashlab, type SimVideo } from '../../player/sim/dashlab-model.js';
-import { learnedUnavailable, simulateSession } from '../../player/sim/compare.js';
-import { trainStochasticDp } from '../../player/sim/stochastic-dp.js';
-import { parseTrace, rotateTrace } from '../../player/sim/traces.js';
-import { BUNDLED_VIDEOS_DIR, loadTraces, loadVideo, policyPathFor } from '../../server/reports/inputs.js';
+import { checkPolicy, createAbr, POLICY_FILE, type AbrContext, type LearnedPolicy, type ThroughputSample } from '../../core/abr/index.js';
+import { DEFAULT_RATE_FEATURES, POLICY_FORMAT, rateCell } from '../../core/abr/learned.js';
+import { simulatePlayer, type SimVideo } from '../../lab/models/player-model.js';
+import { learnedUnavailable, simulateSession } from '../../lab/compare/compare.js';
+import { trainStochasticDp } from '../../lab/learning/stochastic-dp.js';
+import { parseTrace, rotateTrace } from '../../core/traces/index.js';
+import { BUNDLED_VIDEOS_DIR, loadTraces, loadVideo, policyPathFor } from '../../lab/inputs.js';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -120,7 +120,7 @@ describe('learned', () => {
     const abr = createAbr('learned', { policy });
     const reasons: string[] = [];
     const recorder = { name: 'rec', choose: (ctx: AbrContext) => { const d = abr.choose(ctx); reasons.push(d.reason); return d; } };
-    const chosen = simulateDashlab({ trace, video: v, algo: '', abr: recorder }).segments.map((s) => s.quality);
+    const chosen = simulatePlayer({ trace, video: v, algo: '', abr: recorder }).segments.map((s) => s.quality);
     expect(Math.max(...chosen)).toBe(11);
     expect(reasons.slice(1).every((r) => r.startsWith('learned: ')), reasons.join(' | ')).toBe(true); // the table's choices, not dashlab's
   });
@@ -131,7 +131,7 @@ describe('learned', () => {
     const model = trainStochasticDp({ traces: [trace], video: v, options: { rotations: 3 } });
     expect(model.policy.depths).toBe(20); // no deeper than the video
     const file = checkPolicy(JSON.parse(JSON.stringify(model.policy)));
-    const play = (policy: LearnedPolicy) => simulateDashlab({ trace: rotateTrace(trace, 2), video: v, algo: '', abr: createAbr('learned', { policy }) }).segments.map((s) => s.quality);
+    const play = (policy: LearnedPolicy) => simulatePlayer({ trace: rotateTrace(trace, 2), video: v, algo: '', abr: createAbr('learned', { policy }) }).segments.map((s) => s.quality);
     const chosen = play(file);
     expect(new Set(chosen).size).toBeGreaterThan(1);
     expect(chosen).toEqual(play(model.policy));

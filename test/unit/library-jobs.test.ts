@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forgotten, JobStore, type JobRecord } from '../../server/jobs/store.js';
-import { jobsToShow, type PageJob } from '../../server/ui/library-page.js';
+import { jobsToShow, type PageJob } from '../../server/pages/library-page.js';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const job = (id: string, state: PageJob['state'], createdHoursAgo: number, finishedHoursAgo?: number): PageJob => ({

@@ -1,11 +1,11 @@
 /** The oracles behind npm run abr:ceiling: they must time the future exactly as the model will. */
 import { describe, expect, it } from 'vitest';
-import { planMpc } from '../../player/abr/index.js';
-import type { AbrAlgorithm, AbrContext } from '../../player/abr/index.js';
-import { BUFFER_DEFAULTS } from '../../player/engine/schedule.js';
-import { simulateDashlab, type SimVideo } from '../../player/sim/dashlab-model.js';
-import { exactFutureMpc, meanRateOracle } from '../../player/sim/oracles.js';
-import { parseTrace } from '../../player/sim/traces.js';
+import { planMpc } from '../../core/abr/index.js';
+import type { AbrAlgorithm, AbrContext } from '../../core/abr/index.js';
+import { BUFFER_DEFAULTS } from '../../core/buffer-policy.js';
+import { simulatePlayer, type SimVideo } from '../../lab/models/player-model.js';
+import { exactFutureMpc, meanRateOracle } from '../../lab/yardsticks/oracles.js';
+import { parseTrace } from '../../core/traces/index.js';
 
 const video = (n: number, kbps: number[]): SimVideo => ({
   bitrates: kbps.map((k) => k * 1000),
@@ -17,7 +17,7 @@ const video = (n: number, kbps: number[]): SimVideo => ({
 function record(trace: ReturnType<typeof parseTrace>, v: SimVideo, abr: AbrAlgorithm) {
   const seen: Array<{ ctx: AbrContext; index: number; estimateBps?: number }> = [];
   const probe: AbrAlgorithm = { name: abr.name, choose: (ctx) => { const d = abr.choose(ctx); seen.push({ ctx: { ...ctx, history: [...ctx.history] }, index: d.index, estimateBps: d.estimateBps }); return d; } };
-  const result = simulateDashlab({ trace, video: v, algo: '', abr: probe });
+  const result = simulatePlayer({ trace, video: v, algo: '', abr: probe });
   return { seen, result };
 }
 
@@ -42,8 +42,8 @@ describe('exactFutureMpc', () => {
     // 3 Mbit/s for 24 s, then 200 kbit/s for a minute (then it loops).
     const trace = parseTrace('0 3\n24 0.2\n84 0.2\n', 'cliff');
     const v = video(15, [300, 750, 1200, 1850, 2850]);
-    const oracle = simulateDashlab({ trace, video: v, algo: '', abr: exactFutureMpc({ trace, video: v, policy: BUFFER_DEFAULTS, rttS: 0 }), abandon: false });
-    const robust = simulateDashlab({ trace, video: v, algo: 'robust-mpc', abandon: false });
+    const oracle = simulatePlayer({ trace, video: v, algo: '', abr: exactFutureMpc({ trace, video: v, policy: BUFFER_DEFAULTS, rttS: 0 }), abandon: false });
+    const robust = simulatePlayer({ trace, video: v, algo: 'robust-mpc', abandon: false });
     expect(robust.rebufferS).toBeGreaterThan(1);
     expect(oracle.rebufferS).toBeLessThan(robust.rebufferS / 2);
   });

@@ -1,6 +1,6 @@
 /** The Pensieve model against values derived by hand from fixed_env.py, bb.py and mpc.py. */
 import { describe, expect, it } from 'vitest';
-import { QUIRKS, runPensieveSession, type CookedTrace, type PensieveVideo } from '../../player/sim/pensieve.js';
+import { QUIRKS, runPensieveSession, type CookedTrace, type PensieveVideo } from '../../lab/models/pensieve-model.js';
 
 // Two qualities with constant chunk sizes; 8 Mbit/s = 1e6 B/s. bw[0] is never used (a quirk):
 // a huge value there proves it.
@@ -66,7 +66,7 @@ describe('on real traces and the real video, derived by hand from fixed_env.py a
     const root = path.resolve(import.meta.dirname, '..', '..');
     const info = JSON.parse(await readFile(path.join(root, 'media/videos/pensieve-envivio.info.json'), 'utf8'));
     const video: PensieveVideo = { bitratesKbps: info.renditions.map((r: { bandwidth: number }) => r.bandwidth / 1000), sizes: info.renditions.map((r: { segmentBytes: number[] }) => r.segmentBytes) };
-    const { parseCooked } = await import('../../player/sim/pensieve.js');
+    const { parseCooked } = await import('../../lab/models/pensieve-model.js');
     return runPensieveSession(parseCooked(await readFile(path.join(root, 'media/traces', trace), 'utf8'), trace), video, 'bba');
   };
   const Bps = (mbps: number) => (mbps * 1e6) / 8;

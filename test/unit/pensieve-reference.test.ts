@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCooked, runPensieveSession, type CookedTrace, type MpcErrorHistory, type PensieveVideo } from '../../player/sim/pensieve.js';
+import { parseCooked, runPensieveSession, type CookedTrace, type MpcErrorHistory, type PensieveVideo } from '../../lab/models/pensieve-model.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 type Row = { qoe: number; qualities: string; rebufferS: number };

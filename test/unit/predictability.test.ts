@@ -1,7 +1,7 @@
 /** The link-predictability yardstick behind npm run abr:ceiling: it must find what is there to find, and nothing more. */
 import { describe, expect, it } from 'vitest';
-import { linkPredictability } from '../../player/sim/predictability.js';
-import { parseTrace, type Trace } from '../../player/sim/traces.js';
+import { linkPredictability } from '../../lab/yardsticks/predictability.js';
+import { parseTrace, type Trace } from '../../core/traces/index.js';
 
 /** A trace of one rate per second for `seconds` seconds. */
 const trace = (name: string, seconds: number, kbpsAt: (s: number) => number): Trace =>

@@ -1,11 +1,11 @@
 /** The dashlab model's invariants, tiny hand-computed cases, and the compare JSON shape. */
 import { describe, expect, it } from 'vitest';
-import { runComparison } from '../../player/sim/compare.js';
-import { networkOf, qoeByNetwork } from '../../player/sim/networks.js';
-import { simulateDashlab, transferTime, type SimVideo } from '../../player/sim/dashlab-model.js';
-import { bitsBetween, parseTrace } from '../../player/sim/traces.js';
-import { offlineOptimal } from '../../player/sim/offline.js';
-import { sessionMetrics } from '../../player/sim/qoe.js';
+import { runComparison } from '../../lab/compare/compare.js';
+import { networkOf, qoeByNetwork } from '../../lab/compare/networks.js';
+import { simulatePlayer, type SimVideo } from '../../lab/models/player-model.js';
+import { bitsBetween, parseTrace, transferTime } from '../../core/traces/index.js';
+import { offlineOptimal } from '../../lab/yardsticks/offline-optimal.js';
+import { sessionMetrics } from '../../core/qoe.js';
 
 const constant = (kbps: number) => parseTrace(JSON.stringify({ points: [{ t: 0, kbps }] }), `c${kbps}`);
 const video = (n: number, kbps: number[] = [500, 1000, 2000]): SimVideo => ({
@@ -41,8 +41,19 @@ describe('transfer over a trace: edge cases', () => {
     const want = first + (155_433 * 8 - first * 4.57e6) / 4.6e6;
     expect(transferTime(t, 9.59, 155_433)).toBeCloseTo(want, 9);
   });
-  it('a trace that delivers nothing is an error, not a hang', () => {
-    expect(() => transferTime(parseTrace('0 0\n1 0\n', 'dead'), 0, 1000)).toThrow(/delivers nothing/);
+  it('a trace that delivers nothing is refused by name when read, and is an error, not a hang, when built by hand', () => {
+    expect(() => parseTrace('0 0\n1 0\n', 'dead')).toThrow(/^dead: the trace carries no bytes/);
+    expect(() => parseTrace('{"points":[{"t":0,"kbps":0}]}', 'dead.json')).toThrow(/^dead\.json: the trace carries no bytes/);
+    expect(() => parseTrace('0\n', 'dead-mahimahi')).toThrow(/^dead-mahimahi: the trace carries no bytes/);
+    const byHand = { name: 'silent', points: [{ t: 0, kbps: 0 }], periodS: 1, format: 'json' as const };
+    expect(() => transferTime(byHand, 0.5, 1000)).toThrow(/silent: the trace delivers nothing/);
+  });
+  it('a transfer that starts in a silent stretch running to the end of the trace waits for the next lap (Sabre 3G log 2011-02-14_2032CET under throughput)', () => {
+    // 1 Mbit/s for 2 s, then nothing to the end (4 s): starting at 3 s, the bytes move from 4 s on.
+    const t = parseTrace('0 1\n2 0\n3 0\n', 'outage-at-end');
+    expect(t.periodS).toBe(4);
+    expect(transferTime(t, 3, 62_500)).toBeCloseTo(1.5, 9); // 1 s of silence, then 0.5 s at 1 Mbit/s
+    expect(transferTime(t, 2.5, 300_000)).toBeCloseTo(1.5 + 2 + 2 + 0.4, 9); // 1.5 s silent, 2 s (2 Mbit), 2 s silent, then the last 0.4 Mbit
   });
 });
 
@@ -56,14 +67,14 @@ describe("the dashlab model's throughput samples", () => {
       if (c.history.length) seen.push(c.history[c.history.length - 1]);
       return { index: 0, reason: 'probe' };
     } };
-    simulateDashlab({ trace, video: video(8, [2000]), algo: 'probe', abr: probe as never });
+    simulatePlayer({ trace, video: video(8, [2000]), algo: 'probe', abr: probe as never });
     // Downloads: [0,2], [2,4], [4,6], [6,8], [8,10] at 4 Mbit/s, then [10,18] at 1 Mbit/s.
     expect(seen[0]).toMatchObject({ endS: 2, tailBps: 4e6 });
     expect(seen[5].endS).toBeCloseTo(18, 9);
     expect(seen[5].tailBps).toBeCloseTo(1e6, 3);
     // A transfer under a second has no tail (as in the loader).
     const fast = [] as typeof seen;
-    simulateDashlab({ trace: constant(20000), video: video(3, [2000]), algo: 'probe', abr: { name: 'p', choose: (c: { history: typeof seen }) => {
+    simulatePlayer({ trace: constant(20000), video: video(3, [2000]), algo: 'probe', abr: { name: 'p', choose: (c: { history: typeof seen }) => {
       if (c.history.length) fast.push(c.history[c.history.length - 1]);
       return { index: 0, reason: '' };
     } } as never });
@@ -72,7 +83,7 @@ describe("the dashlab model's throughput samples", () => {
   });
 });
 
-describe("the dashlab model abandons as the browser player does (engine/schedule.ts: shouldAbandon)", () => {
+describe("the dashlab model abandons as the browser player does (core/buffer-policy.ts: shouldAbandon)", () => {
   it('gives up a download that would starve the buffer and fetches the segment again at the lowest', () => {
     // 8 Mbit/s for 0.5 s, then 0.1 Mbit/s. Rungs 250k/2000k (125 kB / 1 MB segments of 4 s).
     const trace = parseTrace('0 8\n0.5 0.1\n1000 0.1\n', 'collapse');
@@ -81,7 +92,7 @@ describe("the dashlab model abandons as the browser player does (engine/schedule
       seen.push({ lastIndex: c.lastIndex, samples: c.history.length });
       return { index: c.segmentIndex === 0 ? 0 : 1, reason: '' };
     } };
-    const r = simulateDashlab({ trace, video: video(3, [250, 2000]), algo: 'greedy', abr: abr as never });
+    const r = simulatePlayer({ trace, video: video(3, [250, 2000]), algo: 'greedy', abr: abr as never });
     const s1 = r.segments[1];
     // Segment 0 (1 Mbit at 8 Mbit/s) ends at 0.125 s with 4 s buffered, playing. Segment 1 gets
     // 375 kB by 0.5 s, then crawls: the rule fires once the rest (~1.67 x elapsed) outlasts
@@ -94,7 +105,7 @@ describe("the dashlab model abandons as the browser player does (engine/schedule
     expect(s1.startS + s1.downloadS).toBeCloseTo(0.125 + s1.abandoned!.afterS + 10, 6);
     expect(s1.rebufferS).toBeCloseTo(s1.abandoned!.afterS + 10 - 4, 6);
     // Finishing the 1 MB download instead (the rule off) stalls ~46 s.
-    const kept = simulateDashlab({ trace, video: video(3, [250, 2000]), algo: 'greedy', abr: { ...abr, choose: (c: { segmentIndex: number }) => ({ index: c.segmentIndex === 0 ? 0 : 1, reason: '' }) } as never, abandon: false });
+    const kept = simulatePlayer({ trace, video: video(3, [250, 2000]), algo: 'greedy', abr: { ...abr, choose: (c: { segmentIndex: number }) => ({ index: c.segmentIndex === 0 ? 0 : 1, reason: '' }) } as never, abandon: false });
     expect(kept.segments[1].abandoned).toBeUndefined();
     expect(kept.segments[1].rebufferS).toBeGreaterThan(40);
     // The abandoned download is not a throughput sample, and the next decision starts from the lowest.
@@ -102,12 +113,12 @@ describe("the dashlab model abandons as the browser player does (engine/schedule
   });
   it('never abandons the lowest representation, nor with a deep buffer', () => {
     const trace = parseTrace('0 8\n0.5 0.1\n1000 0.1\n', 'collapse');
-    const low = simulateDashlab({ trace, video: video(3, [250, 2000]), algo: 'x', abr: { name: 'low', choose: () => ({ index: 0, reason: '' }) } as never });
+    const low = simulatePlayer({ trace, video: video(3, [250, 2000]), algo: 'x', abr: { name: 'low', choose: () => ({ index: 0, reason: '' }) } as never });
     expect(low.segments.some((s) => s.abandoned)).toBe(false);
     // 20 Mbit/s for 12 s fills 30 s of 250k segments; then 1 MB downloads at 0.1 Mbit/s take
     // 80 s but start with the buffer above the low-water mark (8 s) and are left alone until it gets there.
     const deep = parseTrace('0 20\n12 0.1\n1000 0.1\n', 'deep');
-    const r = simulateDashlab({ trace: deep, video: video(12, [250, 2000]), algo: 'x', abr: { name: 'g', choose: (c: { segmentIndex: number }) => ({ index: c.segmentIndex < 10 ? 0 : 1, reason: '' }) } as never });
+    const r = simulatePlayer({ trace: deep, video: video(12, [250, 2000]), algo: 'x', abr: { name: 'g', choose: (c: { segmentIndex: number }) => ({ index: c.segmentIndex < 10 ? 0 : 1, reason: '' }) } as never });
     const first = r.segments[10];
     expect(first.abandoned).toBeDefined();
     // It was given up only once the buffer had drained to the low-water mark or below.
@@ -119,8 +130,8 @@ describe('the dashlab model', () => {
   it('is deterministic and keeps its invariants', () => {
     const trace = parseTrace('0 0.4\n5 3\n10 0.8\n20 5\n', 'mixed');
     for (const algo of ['bba', 'bola', 'robust-mpc', 'dashlab', 'throughput', 'dynamic']) {
-      const a = simulateDashlab({ trace, video: video(20), algo });
-      const b = simulateDashlab({ trace, video: video(20), algo });
+      const a = simulatePlayer({ trace, video: video(20), algo });
+      const b = simulatePlayer({ trace, video: video(20), algo });
       expect(a).toEqual(b);
       expect(a.segments).toHaveLength(20);
       let stalled = 0;
@@ -134,7 +145,7 @@ describe('the dashlab model', () => {
     }
   });
   it('hand-computed: 3 segments at 500 kbit/s on a 1 Mbit/s link with 100 ms RTT (BBA stays lowest)', () => {
-    const r = simulateDashlab({ trace: constant(1000), rttMs: 100, video: video(3), algo: 'bba' });
+    const r = simulatePlayer({ trace: constant(1000), rttMs: 100, video: video(3), algo: 'bba' });
     // Each 250 kB segment: 0.1 s RTT + 2 s transfer. Playback starts after the first (4 s >= 2 s).
     expect(r.segments.map((s) => s.quality)).toEqual([0, 0, 0]);
     expect(r.segments[0].downloadS).toBeCloseTo(2.1, 9);
@@ -143,12 +154,12 @@ describe('the dashlab model', () => {
     expect(r.rebufferS).toBe(0);
   });
   it('a link too slow for even the lowest rung stalls, and the stall is counted', () => {
-    const r = simulateDashlab({ trace: constant(250), video: video(4), algo: 'bba' });
+    const r = simulatePlayer({ trace: constant(250), video: video(4), algo: 'bba' });
     // 250 kB at 250 kbit/s = 8 s per 4 s segment: 4 s of stall per segment after the first.
     expect(r.rebufferS).toBeCloseTo(12, 6);
   });
   it('a full buffer waits: downloads stop while 30 s are buffered', () => {
-    const r = simulateDashlab({ trace: constant(50_000), video: video(20), algo: 'bba' });
+    const r = simulatePlayer({ trace: constant(50_000), video: video(20), algo: 'bba' });
     const waited = r.segments.some((s, i) => i > 0 && s.startS - (r.segments[i - 1].startS + r.segments[i - 1].downloadS) > 1);
     expect(waited).toBe(true);
     expect(Math.max(...r.segments.map((s) => s.bufferS))).toBeLessThanOrEqual(30);
@@ -160,7 +171,7 @@ describe('the dashlab model with an audio stream (fetching on its own, as the br
   const av = (n: number, videoBits: number, audioBits: number): SimVideo => ({ bitrates: [500_000], segmentS: 4, sizes: [Array(n).fill(videoBits / 8)], audioBytes: Array(n).fill(audioBits / 8) });
   const samples = (trace: ReturnType<typeof constant>, video: SimVideo) => {
     const seen: Array<{ transferS: number; tailBps?: number; endS: number }> = [];
-    const r = simulateDashlab({ trace, video, algo: 'probe', abr: { name: 'probe', choose: (c: { history: typeof seen }) => {
+    const r = simulatePlayer({ trace, video, algo: 'probe', abr: { name: 'probe', choose: (c: { history: typeof seen }) => {
       if (c.history.length) seen.push(c.history[c.history.length - 1]);
       return { index: 0, reason: '' };
     } } as never });
@@ -205,7 +216,7 @@ describe('the dashlab model with an audio stream (fetching on its own, as the br
     expect(r.segments[1].startS + r.segments[1].downloadS).toBeCloseTo(4.8, 9);
     // Without the lead the audio fills 28 s back to back (to 2.8 s) beside video 0, which ends
     // at 3.4 s: 0.8 s more startup.
-    const free = simulateDashlab({ trace: constant(1000), video: v, algo: 'bba', policy: { targetS: 30, lowWaterS: 8, startS: 2, audioLeadS: Infinity } });
+    const free = simulatePlayer({ trace: constant(1000), video: v, algo: 'bba', policy: { targetS: 30, lowWaterS: 8, startS: 2, audioLeadS: Infinity } });
     expect(free.startupS).toBeCloseTo(3.4, 9);
   });
   it('playback stalls when the audio runs dry, however much video is buffered', () => {
@@ -221,7 +232,7 @@ describe('the dashlab model with an audio stream (fetching on its own, as the br
   });
   it('the ABR decides after the wait for room, as the browser player does: never with more than the target less a segment', () => {
     const buffers: number[] = [];
-    simulateDashlab({ trace: constant(50_000), video: { ...av(30, 2e6, 0.5e6), bitrates: [500_000, 2_000_000], sizes: [Array(30).fill(250_000), Array(30).fill(1_000_000)] }, algo: 'p', abr: { name: 'p', choose: (c: { bufferS: number }) => {
+    simulatePlayer({ trace: constant(50_000), video: { ...av(30, 2e6, 0.5e6), bitrates: [500_000, 2_000_000], sizes: [Array(30).fill(250_000), Array(30).fill(1_000_000)] }, algo: 'p', abr: { name: 'p', choose: (c: { bufferS: number }) => {
       buffers.push(c.bufferS);
       return { index: 1, reason: '' };
     } } as never });
@@ -232,8 +243,8 @@ describe('the dashlab model with an audio stream (fetching on its own, as the br
     const trace = parseTrace('0 0.4\n5 3\n10 0.8\n20 5\n', 'mixed');
     const v: SimVideo = { ...video(20), audioBytes: Array(20).fill(64_000) };
     for (const algo of ['bba', 'bola', 'robust-mpc', 'dashlab', 'throughput', 'dynamic']) {
-      const a = simulateDashlab({ trace, video: v, algo });
-      expect(a).toEqual(simulateDashlab({ trace, video: v, algo }));
+      const a = simulatePlayer({ trace, video: v, algo });
+      expect(a).toEqual(simulatePlayer({ trace, video: v, algo }));
       expect(a.segments).toHaveLength(20);
       for (const s of a.segments) {
         expect(s.bufferS).toBeGreaterThanOrEqual(0);
@@ -309,7 +320,7 @@ describe('the offline optimum', () => {
     for (const trace of traces) {
       const best = qoe(v, offlineOptimal({ trace, video: v, bucketS: 0.1 }));
       for (const algo of ['bba', 'bola', 'robust-mpc', 'dashlab', 'throughput', 'dynamic', 'mpc']) {
-        const r = simulateDashlab({ trace, video: v, algo });
+        const r = simulatePlayer({ trace, video: v, algo });
         const got = sessionMetrics(r.segments.map((x) => v.bitrates[x.quality] / 1000), r.rebufferS, r.startupS, r.segments.length * 4).qoe;
         expect(best, `${algo} on ${trace.name}`).toBeGreaterThanOrEqual(got - 1e-9);
       }

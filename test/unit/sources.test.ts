@@ -1,6 +1,7 @@
 /** Where to fetch: the order in which the player tries the sources a manifest offers. */
 import { describe, expect, it } from 'vitest';
-import { checkSource, offerSources, SOURCE_DEFAULTS, SourcePicker, sourceOf } from '../../player/engine/sources.js';
+import { checkSource, offerSources } from '../../core/mpd/offer-sources.js';
+import { SOURCE_DEFAULTS, SourcePicker, sourceOf } from '../../player/engine/sources.js';
 
 const A = 'https://edge-a.example/v/clip/seg-7.m4s';
 const B = 'https://edge-b.example/v/clip/seg-7.m4s';

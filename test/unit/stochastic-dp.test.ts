@@ -1,13 +1,13 @@
 /** The learned player behind abr:ceiling's "stochastic DP" row, and the trace rotation its training uses. */
 import { describe, expect, it } from 'vitest';
-import type { AbrAlgorithm } from '../../player/abr/index.js';
-import { simulateDashlab, type SimVideo } from '../../player/sim/dashlab-model.js';
-import { sessionMetrics } from '../../player/sim/qoe.js';
-import { trainStochasticDp } from '../../player/sim/stochastic-dp.js';
-import { learnedUnavailable } from '../../player/sim/compare.js';
-import type { Trace } from '../../player/sim/traces.js';
-import { bitsBetween, meanKbps, parseTrace, rateAt, rotateTrace } from '../../player/sim/traces.js';
-import { loadTraces } from '../../server/reports/inputs.js';
+import type { AbrAlgorithm } from '../../core/abr/index.js';
+import { simulatePlayer, type SimVideo } from '../../lab/models/player-model.js';
+import { sessionMetrics } from '../../core/qoe.js';
+import { trainStochasticDp } from '../../lab/learning/stochastic-dp.js';
+import { learnedUnavailable } from '../../lab/compare/compare.js';
+import type { Trace } from '../../core/traces/index.js';
+import { bitsBetween, meanKbps, parseTrace, rateAt, rotateTrace } from '../../core/traces/index.js';
+import { loadTraces } from '../../lab/inputs.js';
 
 const video = (n: number, kbps: number[]): SimVideo => ({
   bitrates: kbps.map((k) => k * 1000),
@@ -15,7 +15,7 @@ const video = (n: number, kbps: number[]): SimVideo => ({
   sizes: kbps.map((k) => Array(n).fill((k * 1000 * 4) / 8)),
 });
 
-const qoe = (v: SimVideo, r: ReturnType<typeof simulateDashlab>) => sessionMetrics(r.segments.map((s) => v.bitrates[s.quality] / 1000), r.rebufferS, r.startupS, r.segments.length * v.segmentS).qoe;
+const qoe = (v: SimVideo, r: ReturnType<typeof simulatePlayer>) => sessionMetrics(r.segments.map((s) => v.bitrates[s.quality] / 1000), r.rebufferS, r.startupS, r.segments.length * v.segmentS).qoe;
 
 describe('rotateTrace', () => {
   it('enters the same looping link later: the rate at t is the original rate at t + offset', () => {
@@ -35,7 +35,7 @@ describe('trainStochasticDp', () => {
     const trace = parseTrace('0 1.3\n', 'c1300');
     const v = video(30, [300, 750, 1200, 1850]);
     const dp = trainStochasticDp({ traces: [trace], video: v, options: { rotations: 2 } });
-    const r = simulateDashlab({ trace, video: v, algo: '', abr: dp.algorithm() });
+    const r = simulatePlayer({ trace, video: v, algo: '', abr: dp.algorithm() });
     expect(r.rebufferS).toBe(0);
     const chosen = r.segments.map((s) => s.quality);
     // The start rule first (750), then 1200 kbit/s; only the last segments may spend the buffer on 1850.
@@ -52,8 +52,8 @@ describe('trainStochasticDp', () => {
     const v = video(40, [300, 750, 1200, 1850, 2850]);
     const dp = trainStochasticDp({ traces: [trace], video: v, options: { rotations: 8 } });
     const unseen = rotateTrace(trace, 17); // not one of the 8 training offsets (multiples of 6.25 s)
-    const learned = simulateDashlab({ trace: unseen, video: v, algo: '', abr: dp.algorithm() });
-    const robust = simulateDashlab({ trace: unseen, video: v, algo: 'robust-mpc' });
+    const learned = simulatePlayer({ trace: unseen, video: v, algo: '', abr: dp.algorithm() });
+    const robust = simulatePlayer({ trace: unseen, video: v, algo: 'robust-mpc' });
     expect(qoe(v, learned)).toBeGreaterThan(qoe(v, robust) + 5);
     expect(learned.rebufferS).toBe(0);
     expect(learned.segments.filter((s) => s.abandoned)).toEqual([]);
@@ -68,7 +68,7 @@ describe('trainStochasticDp', () => {
     const scale = Array.from({ length: 20 }, (_, k) => (k < 10 ? 0.1 : 1.9));
     const v: SimVideo = { bitrates: [300e3, 1200e3], segmentS: 4, sizes: [300e3, 1200e3].map((b) => scale.map((x) => (b * 4 * x) / 8)) };
     const model = trainStochasticDp({ traces: [trace], video: v, options: { rotations: 2 } });
-    const r = simulateDashlab({ trace, video: v, algo: '', abr: model.algorithm() });
+    const r = simulatePlayer({ trace, video: v, algo: '', abr: model.algorithm() });
     const q = r.segments.map((s) => s.quality);
     expect(q.slice(1, 10)).toEqual(Array(9).fill(1));
     expect(q.slice(12, 19)).toEqual(Array(7).fill(0));
@@ -80,7 +80,7 @@ describe('trainStochasticDp', () => {
     const v = video(25, [300, 750, 1200, 1850, 2850]);
     const run = () => {
       const abr: AbrAlgorithm = trainStochasticDp({ traces: [trace], video: v, options: { rotations: 4 } }).algorithm();
-      return simulateDashlab({ trace: rotateTrace(trace, 3), video: v, algo: '', abr }).segments.map((s) => s.quality);
+      return simulatePlayer({ trace: rotateTrace(trace, 3), video: v, algo: '', abr }).segments.map((s) => s.quality);
     };
     const a = run();
     expect(new Set(a).size).toBeGreaterThan(1);

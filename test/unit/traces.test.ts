@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bitsBetween, meanKbps, parseTrace, rateAt, TraceError } from '../../player/sim/traces.js';
+import { bitsBetween, meanKbps, parseTrace, rateAt, TraceError } from '../../core/traces/index.js';
 import { tailRate } from '../../player/engine/loader.js';
 import { parseProfile, ProfileError } from '../../server/shaper/profiles.js';
 import { REPO } from '../helpers/media.js';

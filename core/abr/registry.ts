@@ -1,0 +1,36 @@
+/** Every ABR algorithm by name. A new instance per playback session: algorithms keep state. */
+import { createBba } from './bba.js';
+import { createBola } from './bola.js';
+import { createTailMpc } from './tail-mpc.js';
+import { createDynamic } from './dynamic.js';
+import { createLearned, type LearnedPolicy } from './learned.js';
+import { createMpc } from './mpc.js';
+import { createThroughput } from './throughput.js';
+import type { AbrAlgorithm } from './types.js';
+
+/** What an algorithm may be given besides its name: the video's learned policy, for `learned`. */
+export interface AbrSetup {
+  policy?: LearnedPolicy;
+  /** Why the video's policy could not be used, when it could not. */
+  policyProblem?: string;
+}
+
+const FACTORIES: Record<string, (setup: AbrSetup) => AbrAlgorithm> = {
+  throughput: () => createThroughput(),
+  bba: () => createBba(),
+  bola: () => createBola(),
+  mpc: () => createMpc({ robust: false }),
+  'robust-mpc': () => createMpc({ robust: true }),
+  dynamic: () => createDynamic(),
+  dashlab: () => createTailMpc(),
+  learned: (setup) => createLearned(setup.policy, setup.policyProblem),
+};
+
+export const ABR_NAMES: readonly string[] = Object.keys(FACTORIES);
+export const DEFAULT_ABR = 'dashlab';
+
+export function createAbr(name: string, setup: AbrSetup = {}): AbrAlgorithm {
+  const make = FACTORIES[name];
+  if (!make) throw new Error(`unknown ABR algorithm "${name}"; known: ${ABR_NAMES.join(', ')}`);
+  return make(setup);
+}

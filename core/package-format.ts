@@ -1,0 +1,48 @@
+/**
+ * What a packaged video's folder holds (DESIGN.md, "Packaged video"): the files every part
+ * names (the packager writes them, the origin serves them, the player and the lab read them)
+ * and the shape of info.json.
+ */
+
+export const MANIFEST_FILE = 'manifest.mpd';
+export const HLS_MASTER_FILE = 'master.m3u8';
+export const POSTER_FILE = 'poster.jpg';
+export const INFO_FILE = 'info.json';
+/** The `learned` ABR's policy for this video (core/abr/learned.ts reads it). */
+export const POLICY_FILE = 'abr-policy.json';
+
+/** One entry of info.json's renditions (DESIGN.md), plus a few extra fields. */
+export interface InfoRendition {
+  id: string;
+  kind: 'video' | 'audio';
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  sampleRate?: number;
+  channels?: number;
+  bandwidth: number;
+  averageBandwidth: number;
+  targetBandwidth: number;
+  codecs: string;
+  segmentBytes: number[];
+}
+
+export interface VideoInfo {
+  id: string;
+  title: string;
+  durationS: number;
+  segmentDurationS: number;
+  createdAt: string;
+  /** When a file changed after packaging (the ABR policy renewed in place): Last-Modified is the later of the two. */
+  updatedAt?: string;
+  source: { name: string; sizeBytes: number; container: string; width: number; height: number; fps: number; durationS: number };
+  renditions: InfoRendition[];
+  manifest: string;
+  hls: string;
+  poster: string;
+  /** Every published file with its size and strong validator, computed once at packaging time. */
+  files: Record<string, { bytes: number; etag: string }>;
+  packager: { ffmpeg: string; gopS: number; preset: string };
+  /** Version token in every segment's file name; new on every packaging. */
+  version: string;
+}

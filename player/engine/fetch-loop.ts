@@ -1,0 +1,252 @@
+/**
+ * The player's fetch loop: for each stream (video, audio), wait for room in its buffer
+ * (core/buffer-policy.ts, the rule the simulator follows too), ask the ABR, fetch the segment
+ * from the best source (sources.ts), abandon a download that would starve the buffer, append,
+ * and go on. DashlabPlayer (player.ts) owns the state; the loop sees it through a LoopContext.
+ */
+import type { AbrAlgorithm, AbrDecision, ThroughputSample } from '../../core/abr/index.js';
+import { audioWaitsForVideo, fetchDelayS, shouldAbandon, type BufferPolicy } from '../../core/buffer-policy.js';
+import type { Representation } from '../../core/mpd/parse.js';
+import { load, type Download } from './loader.js';
+import type { MediaBuffer } from './media-buffer.js';
+import type { PlayerStats, SwitchRecord } from './types.js';
+import type { SourcePicker } from './sources.js';
+
+export interface Stream {
+  type: 'video' | 'audio';
+  reps: Representation[];
+  buffer: MediaBuffer;
+  next: number;
+  rep: number | undefined;
+  initFor: string | undefined;
+  inflight?: AbortController;
+  done: boolean;
+  /** After an abandoned download: fetch that segment again at the lowest representation. */
+  forceLowest: boolean;
+}
+
+/** What the loop reads and changes of the player. */
+export interface LoopContext {
+  readonly policy: BufferPolicy;
+  readonly signal: AbortSignal;
+  readonly credentials?: RequestCredentials;
+  readonly sources: SourcePicker;
+  /** Segment sizes by representation id (info.json), when the origin gives them. */
+  readonly sizes: Map<string, number[]>;
+  /** Throughput samples: real network transfers of video segments. */
+  readonly history: ThroughputSample[];
+  /** The stats record the loop keeps current (requests, switches, the estimate). */
+  readonly stats: PlayerStats;
+  readonly t0: number;
+  streams(): Stream[];
+  abr(): AbrAlgorithm;
+  manual(): number | undefined;
+  currentTime(): number;
+  /** Media buffered ahead in every stream: what the ABR is told. */
+  bufferAhead(): number;
+  seeking(): boolean;
+  rebuffering(): boolean;
+  /** Every stream has every segment: end the MediaSource. */
+  endOfStream(): void;
+  emit(event: string, detail: unknown): void;
+}
+
+const sleep = (s: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, s * 1000);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+
+const now = () => performance.now() / 1000;
+
+/** One stream's loop, until the player stops. */
+export async function runStream(ctx: LoopContext, s: Stream): Promise<void> {
+  while (!ctx.signal.aborted) {
+    const total = s.reps[0].segments.length;
+    if (s.next >= total) {
+      s.done = true;
+      if (ctx.streams().every((x) => x.done)) ctx.endOfStream();
+      await sleep(0.25, ctx.signal);
+      continue;
+    }
+    const segS = s.reps[0].segments[s.next].durationS;
+    const ahead = s.buffer.aheadOf(ctx.currentTime());
+    const wait = fetchDelayS(ctx.policy, ahead, segS);
+    if (wait > 0) {
+      await sleep(Math.min(wait, 0.5), ctx.signal);
+      continue;
+    }
+    const video = ctx.streams().find((x) => x.type === 'video');
+    if (s.type === 'audio' && video && audioWaitsForVideo(ctx.policy, ahead, video.buffer.aheadOf(ctx.currentTime()), video.done)) {
+      // Only a video segment's arrival (or a seek) ends this wait.
+      await sleep(0.05, ctx.signal);
+      continue;
+    }
+    const { index, decision } = choose(ctx, s);
+    // BOLA asks to wait rather than overfill the buffer with low quality.
+    const delay = fetchDelayS(ctx.policy, ahead, segS, decision?.delayS);
+    if (delay > 0) await sleep(Math.min(delay, 1), ctx.signal);
+    noteChoice(ctx, s, index, decision, ahead);
+    await fetchAndAppend(ctx, s, index);
+  }
+}
+
+/** The representation for the stream's next segment: the highest audio; for video the abandonment fallback, the manual choice, or the ABR's. */
+function choose(ctx: LoopContext, s: Stream): { index: number; decision?: AbrDecision } {
+  if (s.type === 'audio') return { index: s.reps.length - 1 };
+  if (s.forceLowest) return { index: 0, decision: { index: 0, reason: 'download abandoned: the buffer would run dry; refetching at the lowest bitrate' } };
+  const manual = ctx.manual();
+  if (manual !== undefined) return { index: Math.min(manual, s.reps.length - 1) };
+  const horizon = 5;
+  const upcoming: number[][] = [];
+  for (let k = 0; k < horizon && s.next + k < s.reps[0].segments.length; k++) {
+    const row = s.reps.map((r) => ctx.sizes.get(r.id)?.[s.next + k]);
+    if (row.some((x) => x === undefined)) break;
+    upcoming.push(row as number[]);
+  }
+  const decision = ctx.abr().choose({
+    bitrates: s.reps.map((r) => r.bandwidth),
+    segmentDurationS: s.reps[0].segments[s.next]?.durationS ?? 4,
+    bufferS: ctx.bufferAhead(),
+    bufferTargetS: ctx.policy.targetS,
+    history: ctx.history,
+    lastIndex: s.rep,
+    segmentIndex: s.next,
+    totalSegments: s.reps[0].segments.length,
+    upcomingSizes: upcoming.length ? upcoming : undefined,
+    nowS: now(),
+    rebuffering: ctx.rebuffering(),
+  });
+  return { index: Math.max(0, Math.min(s.reps.length - 1, decision.index)), decision };
+}
+
+/** The switch log (a video switch), the estimate and the decision's reason, in the stats. */
+function noteChoice(ctx: LoopContext, s: Stream, index: number, decision: AbrDecision | undefined, ahead: number): void {
+  if (s.type === 'video' && index !== s.rep) {
+    const rec: SwitchRecord = {
+      atS: (performance.now() - ctx.t0) / 1000,
+      segment: s.next,
+      from: s.rep,
+      to: index,
+      bitrate: s.reps[index].bandwidth,
+      reason: decision?.reason ?? (ctx.manual() !== undefined ? 'manual' : 'start'),
+      estimateBps: decision?.estimateBps,
+      bufferS: ahead,
+    };
+    ctx.stats.switches.push(rec);
+    ctx.emit('switch', rec);
+  }
+  if (decision?.estimateBps) ctx.stats.estimateBps = decision.estimateBps;
+  if (s.type === 'video' && decision) ctx.stats.decision = decision.reason;
+}
+
+/** The init segment when the representation changed, then the segment: appended, unless abandoned or a seek moved the stream. */
+async function fetchAndAppend(ctx: LoopContext, s: Stream, index: number): Promise<void> {
+  const rep = s.reps[index];
+  if (s.initFor !== rep.id && rep.init) {
+    const init = await fetchFromSources(ctx, s, rep.init.urls, rep.init.range);
+    if (init === 'abandoned') return;
+    record(ctx, init, false);
+    await s.buffer.append(init.bytes);
+    s.initFor = rep.id;
+  }
+  const segNumber = s.next;
+  const seg = rep.segments[segNumber];
+  const lowest = ctx.sizes.get(s.reps[0].id)?.[segNumber] ?? (s.reps[0].bandwidth * seg.durationS) / 8;
+  const got = await fetchFromSources(ctx, s, seg.urls, seg.range, s.type === 'video' && index > 0 ? { abandonable: { lowestBytes: lowest } } : {});
+  if (got === 'abandoned') {
+    if (s.next === segNumber && !ctx.seeking()) {
+      // Starving: fetch this segment again at the lowest rate.
+      ctx.stats.requests.abandoned++;
+      s.forceLowest = true;
+    }
+    return;
+  }
+  record(ctx, got, s.type === 'video');
+  if (s.next !== segNumber) return; // a seek moved us while downloading
+  s.rep = index;
+  s.forceLowest = false;
+  await s.buffer.append(got.bytes);
+  // A seek during the append has already chosen where to continue: keep its choice.
+  if (s.next === segNumber) s.next++;
+  ctx.emit('segment', { type: s.type, number: segNumber + 1, rep: rep.id, bytes: got.bytes.byteLength, fromCache: got.fromCache });
+}
+
+type Range = Representation['segments'][number]['range'];
+type FetchOptions = { abandonable?: { lowestBytes: number } };
+
+/**
+ * Fetch one segment (or init segment), from the best of the sources the manifest offers
+ * for it (sources.ts); on a failure the next source is tried at once, and when every one
+ * has failed, all again after 1 s and 2 s before the error is final. 'abandoned' when the
+ * abandonment rule gave the download up (or a seek/stop aborted it).
+ */
+async function fetchFromSources(ctx: LoopContext, s: Stream, urls: string[], range: Range, opts: FetchOptions = {}): Promise<Download | 'abandoned'> {
+  let lastError: unknown;
+  for (const pauseS of [0, 1, 2]) {
+    if (pauseS) await sleep(pauseS, ctx.signal);
+    for (const url of ctx.sources.order(urls, now())) {
+      if (ctx.signal.aborted) return 'abandoned';
+      const t0 = now();
+      const end = ctx.sources.begin(url);
+      try {
+        const got = await loadFrom(ctx, s, url, range, opts);
+        if (got !== 'abandoned' && !got.fromCache) ctx.sources.succeeded(url, got.bytes.byteLength, got.ttfbS + got.transferS, now());
+        return got;
+      } catch (err) {
+        lastError = err;
+        ctx.sources.failed(url, now());
+        // With one source there is nowhere to fail over to: the next attempt is a retry.
+        if (urls.length > 1) ctx.stats.requests.failovers++;
+        ctx.emit(urls.length > 1 ? 'failover' : 'retry', { url, error: (err as Error).message, afterS: now() - t0 });
+      } finally {
+        end();
+      }
+    }
+  }
+  throw lastError;
+}
+
+/** One request, abandoned by the rule (checked on every read) when it would starve the buffer. */
+async function loadFrom(ctx: LoopContext, s: Stream, url: string, range: Range, opts: FetchOptions): Promise<Download | 'abandoned'> {
+  const controller = new AbortController();
+  s.inflight = controller;
+  const stop = () => controller.abort();
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  try {
+    return await load(url, {
+      range,
+      signal: controller.signal,
+      credentials: ctx.credentials,
+      onProgress: opts.abandonable
+        ? (loaded, total, elapsedS) => {
+            if (total && shouldAbandon({ bytesLoaded: loaded, bytesTotal: total, elapsedS, bufferS: ctx.bufferAhead(), lowestBytes: opts.abandonable!.lowestBytes, policy: ctx.policy })) {
+              controller.abort();
+            }
+          }
+        : undefined,
+    });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') return 'abandoned';
+    throw err;
+  } finally {
+    ctx.signal.removeEventListener('abort', stop);
+    if (s.inflight === controller) s.inflight = undefined;
+  }
+}
+
+/** Count a download; only real network transfers of video segments measure the link. */
+function record(ctx: LoopContext, d: Download, isVideo: boolean): void {
+  const r = ctx.stats.requests;
+  if (d.status === 304) r.notModified++;
+  else if (d.fromCache) r.fromCache++;
+  else r.network++;
+  r.bytes += d.bytes.byteLength;
+  if (isVideo && !d.fromCache && d.bytes.byteLength > 0) {
+    ctx.history.push({ bytes: d.bytes.byteLength, ttfbS: d.ttfbS, transferS: d.transferS, endS: d.endS, tailBps: d.tailBps });
+    if (ctx.history.length > 100) ctx.history.shift();
+  }
+}

@@ -1,0 +1,60 @@
+/** What the player is given (PlayerOptions) and what it tells (PlayerStats, SwitchRecord): its public shapes. */
+import type { BufferPolicy } from '../../core/buffer-policy.js';
+import type { SourceState } from './sources.js';
+
+export interface PlayerOptions {
+  abr?: string;
+  buffer?: Partial<BufferPolicy>;
+  /** Segment sizes for ABR (dashlab's info.json); default: info.json beside the MPD, if there is one. */
+  infoUrl?: string | false;
+  /**
+   * Where to fetch segments, instead of the manifest's BaseURLs: origins (or origins with a
+   * path prefix) that serve the same paths, e.g. CDN edges (sources.ts: offerSources). The
+   * player measures them and picks per segment, as it does the manifest's.
+   */
+  sources?: string[];
+  /**
+   * Credentials for the manifest, index and segment requests. 'same-origin' (default, as
+   * dash.js and hls.js): cookies go to the page's own origin, so media behind a login plays;
+   * 'omit': never. Chromium keeps a separate pool of six connections per host for each mode:
+   * the compare page spreads its players over both (server/pages/compare-page.ts).
+   */
+  credentials?: 'same-origin' | 'omit';
+}
+
+export interface SwitchRecord {
+  /** Wall clock of the decision, seconds since load(). */
+  atS: number;
+  segment: number;
+  from: number | undefined;
+  to: number;
+  bitrate: number;
+  reason: string;
+  estimateBps?: number;
+  bufferS: number;
+}
+
+export interface PlayerStats {
+  state: 'idle' | 'loading' | 'playing' | 'paused' | 'stalled' | 'ended' | 'error';
+  abr: string;
+  manual: number | undefined;
+  representation?: { index: number; id: string; width?: number; height?: number; bandwidth: number };
+  representations: Array<{ index: number; id: string; width?: number; height?: number; bandwidth: number }>;
+  estimateBps?: number;
+  bufferS: number;
+  currentTimeS: number;
+  durationS: number;
+  startupS?: number;
+  /** Rebuffering: playback stopped with the buffer empty (completed stops). */
+  stalls: { count: number; seconds: number };
+  /** Playback stopped with media buffered: the machine did not decode in time (stall-watch.ts). */
+  starved: { count: number; seconds: number };
+  frames: { dropped: number; total: number };
+  requests: { network: number; fromCache: number; notModified: number; abandoned: number; bytes: number; failovers: number };
+  /** Where segments came from: each BaseURL the manifest offers, as measured (sources.ts). */
+  sources: SourceState[];
+  switches: SwitchRecord[];
+  /** Why the ABR chose the latest video segment's representation (the switch log keeps only changes). */
+  decision?: string;
+  error?: string;
+}

@@ -1,0 +1,37 @@
+/**
+ * What the HTTP side needs from the job queue. In one process it is the JobQueue itself; in
+ * cluster mode each worker holds a JobMirror that talks to the queue in the primary.
+ * Emits 'update' with a JobRecord on every change.
+ */
+import type { EventEmitter } from 'node:events';
+import type { JobRecord } from './store.js';
+
+export interface EnqueueInput {
+  upload: string;
+  videoId: string;
+  title: string;
+  originalName: string;
+}
+
+export interface JobControl extends EventEmitter {
+  enqueue(input: EnqueueInput): Promise<JobRecord>;
+  get(id: string): JobRecord | undefined;
+  list(): JobRecord[];
+  /** Video ids that queued or running jobs will publish. */
+  pendingVideoIds(): Set<string>;
+  /** Queue a retryable failed job again (its kept upload); rejects with a JobRefused saying why not. */
+  retry(id: string): Promise<JobRecord>;
+  /** Stop a queued or running job and delete its upload; resolves with the job as it ended (done, if it was published first). */
+  cancel(id: string): Promise<JobRecord>;
+}
+
+/** A retry or cancel that cannot be done: `status` is the HTTP answer (404 no such job, 409 not in a state for it). */
+export class JobRefused extends Error {
+  constructor(
+    readonly status: 404 | 409,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JobRefused';
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * GET /compare?video=<id>&players=dashlab:bola,dashjs,hlsjs&net=<profile>: players side by
+ * side, each on its own shaped link replaying the same profile from the same instant (one
+ * link each, so none steals another's bandwidth: dash.js#2131), with live metrics.
+ */
+import { PAGE_HEAD, esc, scriptJson } from '../../core/html.js';
+import { OUR_ENGINE, playerLabel, type PlayerSpec } from '../../core/players.js';
+
+export type ComparePlayer = Pick<PlayerSpec, 'engine' | 'abr'>;
+
+/**
+ * Chromium opens at most six HTTP/1.1 connections to a host for requests with credentials
+ * and six more for requests without, shared by every frame of the page. dash.js and hls.js
+ * (XHR) always send credentials to their own origin; our player sends them or not
+ * (`credentials`), so ours go to whichever pool has fewer players. A player keeps up to two
+ * requests open (video and audio): three players fit a pool. Measured in Chromium on a
+ * shared 3 Mbit/s profile before ours were spread: with four of ours in the credential-less
+ * pool, their requests waited for a free connection up to ~0.4 s, which a player counts as
+ * a slower link. compare:browser gives each session a browser context (pools) of its own.
+ */
+const PLAYERS_PER_POOL = 3;
+
+/** Our players' credentials mode, so that both pools hold as few players as they can; undefined for dash.js and hls.js. */
+export function spreadOverPools(players: ComparePlayer[]): Array<'omit' | 'same-origin' | undefined> {
+  let withCredentials = players.filter((p) => p.engine !== OUR_ENGINE).length;
+  let without = 0;
+  return players.map((p) => {
+    if (p.engine !== OUR_ENGINE) return undefined;
+    if (without <= withCredentials) {
+      without++;
+      return 'omit';
+    }
+    withCredentials++;
+    return 'same-origin';
+  });
+}
+
+const sharedConnectionsNote = (n: number) => `<p class="note" id="connections-note">${n} of these players are dash.js or hls.js, whose requests all share the six connections this browser opens to the server for requests with cookies: a request can wait for a free one, and a player counts the wait as a slower link. For exact comparisons play at most ${PLAYERS_PER_POOL} of them at once, or use <code>npm run compare:browser</code>, which gives each player a browser of its own.</p>`;
+
+export function comparePage(opts: { video: string; title: string; players: ComparePlayer[]; net: string }): string {
+  const credentials = spreadOverPools(opts.players);
+  const cfg = scriptJson({ ...opts, players: opts.players.map((p, i) => ({ ...p, credentials: credentials[i] })) });
+  const theirs = opts.players.filter((p) => p.engine !== OUR_ENGINE).length;
+  return `<!doctype html>
+${PAGE_HEAD}
+<title>Compare · ${esc(opts.title)} · dashlab</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
+header{padding:14px 24px;border-bottom:1px solid #262a33;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
+header h1{margin:0;font-size:17px;flex:1} a{color:#8ab4ff;text-decoration:none}
+button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:6px 10px;cursor:pointer}
+main{padding:16px 24px} .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:14px}
+figure{margin:0} figcaption{font-weight:600;margin:0 0 6px 4px} figcaption a{font-weight:400;font-size:13px;margin-left:8px}
+iframe{width:100%;height:800px;border:1px solid #262a33;border-radius:10px;background:#0f1115}
+.note{color:#d9c27a;background:#26220f;border:1px solid #4d4420;border-radius:8px;padding:10px 14px}
+.error{color:#ff8a8a;background:#2a1719;border:1px solid #5c2a2e;border-radius:8px;padding:10px 14px}
+table{border-collapse:collapse;margin-bottom:14px;font-variant-numeric:tabular-nums} th,td{padding:4px 12px;border-bottom:1px solid #262a33;text-align:right} th:first-child,td:first-child{text-align:left}
+</style></head><body>
+<header><a href="/">dashlab</a><h1>${esc(opts.title)}: ${opts.players.length} players, each on its own <code>${esc(opts.net)}</code> link</h1>
+<a href="/compare?${esc(new URLSearchParams({ setup: '', video: opts.video, players: opts.players.map(playerLabel).join(','), net: opts.net }).toString())}">Change players or network</a>
+<button id="restart">Restart the trace for all</button></header>
+<main><p class="error" id="error" hidden></p>${theirs > PLAYERS_PER_POOL ? sharedConnectionsNote(theirs) : ''}<table id="metrics"><thead><tr><th>player</th><th>playing</th><th>avg bitrate</th><th>estimate</th><th>buffer</th><th>stalls</th><th>switches</th><th>startup</th></tr></thead><tbody></tbody></table>
+<div class="grid" id="grid"></div></main>
+<script id="compare-config" type="application/json">${cfg}</script>
+<script type="module">
+const cfg = JSON.parse(document.getElementById('compare-config').textContent);
+const post = (url, body, method = 'POST') => fetch(url, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }).then(async (r) => { const j = await r.json(); if (!r.ok) throw new Error(j.error); return j; });
+const kbps = (b) => b === undefined ? '–' : (b / 1e6).toFixed(2) + ' Mbit/s';
+// One link per player, all (re)started with the profile at the same instant. A profile the
+// shaper refuses (an unknown trace) is said on the page, with the way back to the form.
+const links = [];
+const restart = () => Promise.all(links.map((id) => post('/api/links/' + id, { profile: cfg.net }, 'PUT')));
+try {
+  for (const p of cfg.players) links.push((await post('/api/links', { profile: cfg.net })).id);
+  await restart();
+} catch (err) {
+  const box = document.getElementById('error');
+  box.hidden = false;
+  box.textContent = 'network profile "' + cfg.net + '": ' + err.message + ' ';
+  const back = document.createElement('a');
+  back.href = '/compare?' + new URLSearchParams({ video: cfg.video, players: cfg.players.map((p) => p.engine + (p.abr ? ':' + p.abr : '')).join(',') });
+  back.textContent = 'choose another';
+  box.append(back);
+  throw err;
+}
+document.getElementById('restart').onclick = restart;
+const frames = cfg.players.map((p, i) => {
+  const f = document.createElement('iframe');
+  const q = new URLSearchParams({ engine: p.engine, link: links[i], embed: '1' });
+  if (p.abr) q.set('abr', p.abr);
+  if (p.credentials) q.set('credentials', p.credentials);
+  f.src = '/watch/' + encodeURIComponent(cfg.video) + '?' + q;
+  f.title = p.engine + (p.abr ? ':' + p.abr : '');
+  // Each player under its name, with a link to its full page (same link, so the same network).
+  const fig = document.createElement('figure');
+  const cap = document.createElement('figcaption');
+  const open = document.createElement('a');
+  open.href = f.src.replace('&embed=1', '');
+  open.target = '_blank';
+  open.textContent = 'full page';
+  cap.append(f.title + ' ', open);
+  fig.append(cap, f);
+  document.getElementById('grid').append(fig);
+  return f;
+});
+window.dashlabCompare = { links, frames, stats: () => frames.map((f) => f.contentWindow?.dashlabPlayer?.stats()) };
+const tbody = document.querySelector('#metrics tbody');
+const sums = frames.map(() => ({ n: 0, sum: 0 }));
+setInterval(() => {
+  tbody.innerHTML = '';
+  frames.forEach((f, i) => {
+    const s = f.contentWindow?.dashlabPlayer?.stats();
+    const tr = document.createElement('tr');
+    if (s?.representation && s.state === 'playing') { sums[i].n++; sums[i].sum += s.representation.bandwidth; }
+    const avg = sums[i].n ? sums[i].sum / sums[i].n : undefined;
+    const cells = [f.title, s?.representation ? (s.representation.height ?? '?') + 'p' : '–', kbps(avg), kbps(s?.estimateBps), s ? s.bufferS.toFixed(1) + ' s' : '–',
+      s ? s.stalls.count + ' (' + s.stalls.seconds.toFixed(1) + ' s)' + (s.starved?.count ? ' · ' + s.starved.count + ' decoding' : '') : '–', s ? String(s.switches.length) : '–', s?.startupS !== undefined ? s.startupS.toFixed(1) + ' s' : '–'];
+    for (const c of cells) { const td = document.createElement('td'); td.textContent = c; tr.append(td); }
+    tbody.append(tr);
+  });
+}, 1000);
+</script></body></html>`;
+}

@@ -1,0 +1,44 @@
+/**
+ * GET /reports: the ABR lab's form. Pick a video (the library's or a bundled one), a trace
+ * set, algorithms and a model; GET /reports/view runs the simulator and shows the report.
+ */
+import { PAGE_HEAD, esc } from '../../core/html.js';
+
+export function reportsPage(opts: { videos: Array<{ id: string; title: string }>; traces: Array<{ name: string; count: number }>; algos: string[]; defaultAlgo: string; yardstick: string }): string {
+  const video = opts.videos.map((v) => `<option value="${esc(v.id)}">${esc(v.title)}${v.title === v.id ? '' : ` (${esc(v.id)})`}</option>`).join('');
+  const traces = opts.traces.map((t) => `<option value="${esc(t.name)}">${esc(t.name)}${t.count > 1 ? ` (${t.count} traces)` : ''}</option>`).join('');
+  const algos =
+    opts.algos.map((a) => `<label><input type="checkbox" name="algo" value="${esc(a)}" checked> ${esc(a)}${a === opts.defaultAlgo ? ' (ours)' : ''}</label>`).join(' ') +
+    ` <label title="the best any player could do knowing the trace in advance (dashlab model)"><input type="checkbox" name="algo" value="${esc(opts.yardstick)}"> ${esc(opts.yardstick)}</label>`;
+  return `<!doctype html>
+${PAGE_HEAD}
+<title>ABR lab · dashlab</title>
+<style>
+body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
+header{padding:18px 28px;border-bottom:1px solid #262a33;display:flex;gap:16px;align-items:baseline}
+header h1{margin:0;font-size:20px} a{color:#8ab4ff;text-decoration:none} main{padding:24px 28px;max-width:900px}
+form{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:16px;display:grid;grid-template-columns:140px 1fr;gap:12px;align-items:center}
+select,button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:6px 10px} button{cursor:pointer;justify-self:start}
+label{white-space:nowrap;margin-right:10px} p{color:#9aa0aa}
+</style></head><body>
+<header><h1><a href="/">dashlab</a> · ABR lab</h1><a href="/compare">Side by side (real players, live)</a></header>
+<main>
+<p>Runs every chosen algorithm on every trace of the set in the simulator (the player's own ABR code in virtual time) and shows a report: table, QoE distribution, one session's timeline, bitrate against rebuffering. The same report comes from <code>npm run compare -- --html report.html</code>.</p>
+<form action="/reports/view" method="get" id="form">
+<span>Video</span><select name="video">${video}</select>
+<span>Traces</span><select name="traces">${traces}</select>
+<span>Algorithms</span><div>${algos}</div>
+<span>Model</span><select name="model"><option value="dashlab">dashlab (our player's buffer rules)</option><option value="pensieve">pensieve (Pensieve's test environment; Pensieve-format traces)</option></select>
+<span></span><button>Run the comparison</button>
+</form>
+</main>
+<script>
+// Checkboxes become one comma-separated "algos" parameter, as the command line takes it.
+document.getElementById('form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  const q = new URLSearchParams({ video: f.get('video'), traces: f.get('traces'), model: f.get('model'), algos: f.getAll('algo').join(',') });
+  location.href = '/reports/view?' + q;
+});
+</script></body></html>`;
+}
