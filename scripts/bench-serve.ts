@@ -102,6 +102,49 @@ http {
   return proc;
 }
 
+type Results = Record<string, { seg: WrkResult; r304: WrkResult; mpd: WrkResult }>;
+
+/** Each server loaded with wrk: the segment, its 304 revalidation, the manifest. */
+async function measure(targets: Array<{ name: string; base: string; id: string }>, segFile: string, connections: number, durationS: number): Promise<Results> {
+  const results: Results = {};
+  for (const t of targets) {
+    const segUrl = `${t.base}/media/${t.id}/${segFile}`;
+    const etag = (await fetch(segUrl, { method: 'HEAD' })).headers.get('etag')!;
+    await wrk(segUrl, { connections, durationS: 2 }); // warm up (and fill the memory cache)
+    process.stdout.write(`${t.name}: segments... `);
+    const s = await wrk(segUrl, { connections, durationS });
+    process.stdout.write('304s... ');
+    const r = await wrk(segUrl, { connections, durationS, headers: { 'If-None-Match': etag } });
+    process.stdout.write('manifests...\n');
+    const m = await wrk(`${t.base}/media/${t.id}/manifest.mpd`, { connections, durationS });
+    results[t.name] = { seg: s, r304: r, mpd: m };
+  }
+  return results;
+}
+
+/** The table, each dashlab figure with its ratio to nginx measured in the same run. */
+function printTable(results: Results): void {
+  const ref = results['nginx 1 worker'];
+  const pad = (s: string, n: number) => s.padStart(n);
+  const cols = ['segments MB/s', 'p99 ms', '304 req/s', 'p99 ms', 'manifest req/s', 'p99 ms'];
+  console.log(`\n${'server'.padEnd(26)}${cols.map((c) => pad(c, 17)).join('')}`);
+  for (const [name, r] of Object.entries(results)) {
+    const ratio = (a: number, b: number) => (name.startsWith('nginx') ? '' : ` (${(a / b).toFixed(2)}x)`);
+    const cells = [
+      `${r.seg.mbPerS.toFixed(0)}${ratio(r.seg.mbPerS, ref.seg.mbPerS)}`,
+      r.seg.p99Ms.toFixed(1),
+      `${r.r304.reqPerS.toFixed(0)}${ratio(r.r304.reqPerS, ref.r304.reqPerS)}`,
+      r.r304.p99Ms.toFixed(1),
+      `${r.mpd.reqPerS.toFixed(0)}${ratio(r.mpd.reqPerS, ref.mpd.reqPerS)}`,
+      r.mpd.p99Ms.toFixed(1),
+    ];
+    console.log(`${name.padEnd(26)}${cells.map((c) => pad(c, 17)).join('')}`);
+    const bad = r.seg.non2xx + r.mpd.non2xx;
+    if (bad) console.log(`  warning: ${bad} non-2xx/3xx answers`);
+  }
+  console.log('goal: dashlab >= 0.5x nginx on segments, >= 0.4x on 304s, >= 0.3x on manifests');
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' } } });
   const durationS = Number(values.duration);
@@ -125,7 +168,7 @@ async function main(): Promise<void> {
       inputs: [{ source: 'testsrc2=s=1280x720:r=30:d=20', format: 'lavfi' }, { source: 'sine=d=20', format: 'lavfi' }],
       outputs: [{ target: master, options: ['-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'] }],
     });
-    const { info } = await packageVideo({ input: master, mediaDir, id: 'bench', ladder: '720p:2000k' });
+    await packageVideo({ input: master, mediaDir, id: 'bench', ladder: '720p:2000k' });
     const dir = path.join(mediaDir, 'bench');
     const segs = await Promise.all(
       (await readdir(dir)).filter((f) => f.startsWith('v0-') && f.endsWith('.m4s')).map(async (f) => ({ f, size: (await stat(path.join(dir, f))).size })),
@@ -151,39 +194,7 @@ async function main(): Promise<void> {
     }
     for (const t of targets) await waitHttp(`${t.base}/media/${t.id}/manifest.mpd`);
 
-    const results: Record<string, { seg: WrkResult; r304: WrkResult; mpd: WrkResult }> = {};
-    for (const t of targets) {
-      const segUrl = `${t.base}/media/${t.id}/${seg.f}`;
-      const etag = (await fetch(segUrl, { method: 'HEAD' })).headers.get('etag')!;
-      await wrk(segUrl, { connections, durationS: 2 }); // warm up (and fill the memory cache)
-      process.stdout.write(`${t.name}: segments... `);
-      const s = await wrk(segUrl, { connections, durationS });
-      process.stdout.write('304s... ');
-      const r = await wrk(segUrl, { connections, durationS, headers: { 'If-None-Match': etag } });
-      process.stdout.write('manifests...\n');
-      const m = await wrk(`${t.base}/media/${t.id}/manifest.mpd`, { connections, durationS });
-      results[t.name] = { seg: s, r304: r, mpd: m };
-    }
-    const ref = results['nginx 1 worker'];
-    const pad = (s: string, n: number) => s.padStart(n);
-    const cols = ['segments MB/s', 'p99 ms', '304 req/s', 'p99 ms', 'manifest req/s', 'p99 ms'];
-    console.log(`\n${'server'.padEnd(26)}${cols.map((c) => pad(c, 17)).join('')}`);
-    for (const [name, r] of Object.entries(results)) {
-      const ratio = (a: number, b: number) => (name.startsWith('nginx') ? '' : ` (${(a / b).toFixed(2)}x)`);
-      const cells = [
-        `${r.seg.mbPerS.toFixed(0)}${ratio(r.seg.mbPerS, ref.seg.mbPerS)}`,
-        r.seg.p99Ms.toFixed(1),
-        `${r.r304.reqPerS.toFixed(0)}${ratio(r.r304.reqPerS, ref.r304.reqPerS)}`,
-        r.r304.p99Ms.toFixed(1),
-        `${r.mpd.reqPerS.toFixed(0)}${ratio(r.mpd.reqPerS, ref.mpd.reqPerS)}`,
-        r.mpd.p99Ms.toFixed(1),
-      ];
-      console.log(`${name.padEnd(26)}${cells.map((c) => pad(c, 17)).join('')}`);
-      const bad = r.seg.non2xx + r.mpd.non2xx;
-      if (bad) console.log(`  warning: ${bad} non-2xx/3xx answers`);
-    }
-    console.log('goal: dashlab >= 0.5x nginx on segments, >= 0.4x on 304s, >= 0.3x on manifests');
-    void info;
+    printTable(await measure(targets, seg.f, connections, durationS));
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));

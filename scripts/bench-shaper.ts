@@ -43,6 +43,17 @@ async function treeCpuS(root: number): Promise<number> {
   return total;
 }
 
+/** The server under measure: its URL, its root process, the segment pulled, and two helpers. */
+interface Bench {
+  base: string;
+  pid: number;
+  seg: string;
+  /** A link made by POST /api/links; `client` names the viewer (behind the loopback proxy the origin trusts). */
+  newLink(profile: string, client?: string): Promise<string>;
+  /** Pull the segment through a link back to back for `untilS` seconds: kbit/s delivered. */
+  pull(link: string, untilS: number): Promise<number>;
+}
+
 async function main(): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'dashlab-bench-shaper-'));
   const mediaDir = path.join(work, 'library');
@@ -57,10 +68,13 @@ async function main(): Promise<void> {
     cwd: REPO_ROOT, env: { ...process.env, MEDIA_DIR: mediaDir, PORT: String(port), LOG_LEVEL: 'warn' }, stdio: 'ignore',
   });
   const base = `http://127.0.0.1:${port}`;
-  try {
-    for (let i = 0; i < 300 && !(await fetch(`${base}/api/videos`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
-    const newLink = async (profile: string) => ((await (await fetch(`${base}/api/links`, { method: 'POST', body: JSON.stringify({ profile }) })).json()) as { id: string }).id;
-    const pull = async (link: string, untilS: number) => {
+  const b: Bench = {
+    base,
+    pid: server.pid!,
+    seg,
+    newLink: async (profile, client = '127.0.0.1') =>
+      ((await (await fetch(`${base}/api/links`, { method: 'POST', body: JSON.stringify({ profile }), headers: { 'x-forwarded-for': client } })).json()) as { id: string }).id,
+    pull: async (link, untilS) => {
       const t0 = performance.now();
       let bytes = 0;
       while ((performance.now() - t0) / 1000 < untilS) {
@@ -68,80 +82,95 @@ async function main(): Promise<void> {
         bytes += (await res.arrayBuffer()).byteLength;
       }
       return (bytes * 8) / ((performance.now() - t0) / 1000) / 1000;
-    };
-
-    // Enough downloads in flight to keep the link busy: each lasts >= ~1 s at its share.
-    console.log('\naccuracy (one link kept busy for >= 2 s, each transfer >= ~1 s)');
-    console.log(`${'target kbit/s'.padStart(14)}${'measured'.padStart(12)}${'error'.padStart(9)}`);
-    for (const kbps of [200, 1000, 5000, 20000, 50000]) {
-      const link = await newLink(`${kbps}kbps`);
-      const parallel = Math.max(1, Math.ceil(kbps / 8000));
-      const got = (await Promise.all(Array.from({ length: parallel }, () => pull(link, kbps < 1000 ? 3 : 2)))).reduce((a, b) => a + b, 0);
-      console.log(`${String(kbps).padStart(14)}${got.toFixed(0).padStart(12)}${(((got / kbps) - 1) * 100).toFixed(1).padStart(8)}%`);
-    }
-
-    // Trace step: 4 Mbit/s for 3 s, then 1 Mbit/s.
-    await fetch(`${base}/api/traces?name=bench-step`, { method: 'POST', body: JSON.stringify({ points: [{ t: 0, kbps: 4000 }, { t: 3, kbps: 1000 }, { t: 10, kbps: 1000 }] }) });
-    const link = await newLink('trace-bench-step');
-    const t0 = performance.now();
-    const marks: Array<[number, number]> = [];
-    let bytes = 0;
-    while ((performance.now() - t0) / 1000 < 6) {
-      const res = await fetch(`${base}/net/${link}/media/b/${seg}`);
-      const reader = res.body!.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        bytes += value.byteLength;
-        marks.push([(performance.now() - t0) / 1000, bytes]);
-      }
-    }
-    const rateAround = (t: number) => {
-      const a = marks.filter(([s]) => s <= t - 0.25).at(-1);
-      const b = marks.filter(([s]) => s <= t + 0.25).at(-1);
-      return a && b ? ((b[1] - a[1]) * 8) / (b[0] - a[0]) / 1000 : NaN;
-    };
-    let lag = NaN;
-    for (let t = 3; t < 6; t += 0.05) {
-      if (rateAround(t) < 1500) {
-        lag = t - 3;
-        break;
-      }
-    }
-    console.log(`\ntrace step 4 -> 1 Mbit/s at t = 3 s: the delivered rate (500 ms window) follows after ${lag.toFixed(2)} s (goal: within 1 s)`);
-
-    // A starved server: stopped 100 ms of every 200 ms while one 3 Mbit/s link is pulled for 4 s.
-    const pids = await treePids(server.pid!);
-    const signal = (sig: NodeJS.Signals) => pids.forEach((p) => { try { process.kill(p, sig); } catch { /* gone */ } });
-    let stopped = false;
-    const toggler = setInterval(() => signal((stopped = !stopped) ? 'SIGSTOP' : 'SIGCONT'), 100);
-    const starvedLink = await newLink('3000kbps');
-    let starved: number;
-    try {
-      starved = await pull(starvedLink, 4);
-    } finally {
-      clearInterval(toggler);
-      signal('SIGCONT');
-    }
-    console.log(`\nstarved server (its processes stopped 100 ms of every 200 ms): a 3000 kbit/s link measured ${starved.toFixed(0)} kbit/s (${(((starved / 3000) - 1) * 100).toFixed(1)}%)`);
-
-    // Scale: 500 links at 1 Mbit/s each, streaming for 10 s.
-    const n = 500;
-    const links = await Promise.all(Array.from({ length: n }, () => newLink('1mbps')));
-    const cpu0 = await treeCpuS(server.pid!);
-    const wall0 = performance.now();
-    const rates = await Promise.all(links.map((l) => pull(l, 10)));
-    const wallS = (performance.now() - wall0) / 1000;
-    const cpuS = (await treeCpuS(server.pid!)) - cpu0;
-    rates.sort((a, b) => a - b);
-    const q = (p: number) => rates[Math.floor(p * (rates.length - 1))];
-    console.log(`\n${n} links at 1 Mbit/s, each streaming for ${wallS.toFixed(1)} s: server CPU ${cpuS.toFixed(1)} s = ${((cpuS / wallS) * 100).toFixed(0)}% of one core (${os.cpus().length} cores)`);
-    console.log(`per-link rate kbit/s: median ${q(0.5).toFixed(0)}, 5th percentile ${q(0.05).toFixed(0)}, 95th ${q(0.95).toFixed(0)}; total ${(rates.reduce((a, b) => a + b, 0) / 1000).toFixed(0)} Mbit/s`);
+    },
+  };
+  try {
+    for (let i = 0; i < 300 && !(await fetch(`${base}/api/videos`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+    await accuracy(b);
+    await traceStep(b);
+    await starvedServer(b);
+    await scale(b);
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Enough downloads in flight to keep the link busy: each lasts >= ~1 s at its share. */
+async function accuracy(b: Bench): Promise<void> {
+  console.log('\naccuracy (one link kept busy for >= 2 s, each transfer >= ~1 s)');
+  console.log(`${'target kbit/s'.padStart(14)}${'measured'.padStart(12)}${'error'.padStart(9)}`);
+  for (const kbps of [200, 1000, 5000, 20000, 50000]) {
+    const link = await b.newLink(`${kbps}kbps`);
+    const parallel = Math.max(1, Math.ceil(kbps / 8000));
+    const got = (await Promise.all(Array.from({ length: parallel }, () => b.pull(link, kbps < 1000 ? 3 : 2)))).reduce((x, y) => x + y, 0);
+    console.log(`${String(kbps).padStart(14)}${got.toFixed(0).padStart(12)}${(((got / kbps) - 1) * 100).toFixed(1).padStart(8)}%`);
+  }
+}
+
+/** A trace step: 4 Mbit/s for 3 s, then 1 Mbit/s; when the delivered rate follows. */
+async function traceStep(b: Bench): Promise<void> {
+  await fetch(`${b.base}/api/traces?name=bench-step`, { method: 'POST', body: JSON.stringify({ points: [{ t: 0, kbps: 4000 }, { t: 3, kbps: 1000 }, { t: 10, kbps: 1000 }] }) });
+  const link = await b.newLink('trace-bench-step');
+  const t0 = performance.now();
+  const marks: Array<[number, number]> = [];
+  let bytes = 0;
+  while ((performance.now() - t0) / 1000 < 6) {
+    const res = await fetch(`${b.base}/net/${link}/media/b/${b.seg}`);
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      marks.push([(performance.now() - t0) / 1000, bytes]);
+    }
+  }
+  const rateAround = (t: number) => {
+    const x = marks.filter(([s]) => s <= t - 0.25).at(-1);
+    const y = marks.filter(([s]) => s <= t + 0.25).at(-1);
+    return x && y ? ((y[1] - x[1]) * 8) / (y[0] - x[0]) / 1000 : NaN;
+  };
+  let lag = NaN;
+  for (let t = 3; t < 6; t += 0.05) {
+    if (rateAround(t) < 1500) {
+      lag = t - 3;
+      break;
+    }
+  }
+  console.log(`\ntrace step 4 -> 1 Mbit/s at t = 3 s: the delivered rate (500 ms window) follows after ${lag.toFixed(2)} s (goal: within 1 s)`);
+}
+
+/** A starved server: stopped 100 ms of every 200 ms while one 3 Mbit/s link is pulled for 4 s. */
+async function starvedServer(b: Bench): Promise<void> {
+  const pids = await treePids(b.pid);
+  const signal = (sig: NodeJS.Signals) => pids.forEach((p) => { try { process.kill(p, sig); } catch { /* gone */ } });
+  let stopped = false;
+  const toggler = setInterval(() => signal((stopped = !stopped) ? 'SIGSTOP' : 'SIGCONT'), 100);
+  const link = await b.newLink('3000kbps');
+  let starved: number;
+  try {
+    starved = await b.pull(link, 4);
+  } finally {
+    clearInterval(toggler);
+    signal('SIGCONT');
+  }
+  console.log(`\nstarved server (its processes stopped 100 ms of every 200 ms): a 3000 kbit/s link measured ${starved.toFixed(0)} kbit/s (${(((starved / 3000) - 1) * 100).toFixed(1)}%)`);
+}
+
+/** Scale: 500 viewers (a link each, as many addresses behind the trusted proxy) at 1 Mbit/s, streaming for 10 s. */
+async function scale(b: Bench): Promise<void> {
+  const n = 500;
+  const links = await Promise.all(Array.from({ length: n }, (_, i) => b.newLink('1mbps', `10.0.${i >> 8}.${i & 255}`)));
+  const cpu0 = await treeCpuS(b.pid);
+  const wall0 = performance.now();
+  const rates = await Promise.all(links.map((l) => b.pull(l, 10)));
+  const wallS = (performance.now() - wall0) / 1000;
+  const cpuS = (await treeCpuS(b.pid)) - cpu0;
+  rates.sort((x, y) => x - y);
+  const q = (p: number) => rates[Math.floor(p * (rates.length - 1))];
+  console.log(`\n${n} links at 1 Mbit/s, each streaming for ${wallS.toFixed(1)} s: server CPU ${cpuS.toFixed(1)} s = ${((cpuS / wallS) * 100).toFixed(0)}% of one core (${os.cpus().length} cores)`);
+  console.log(`per-link rate kbit/s: median ${q(0.5).toFixed(0)}, 5th percentile ${q(0.05).toFixed(0)}, 95th ${q(0.95).toFixed(0)}; total ${(rates.reduce((x, y) => x + y, 0) / 1000).toFixed(0)} Mbit/s`);
 }
 
 main().catch((err) => {

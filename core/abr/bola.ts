@@ -49,6 +49,46 @@ function bufferToPrefer(p: BolaParams, bitrates: number[], q: number): number {
   return want;
 }
 
+/**
+ * BOLA in steady state, as dash.js's BolaRule: the index for the buffer plus the placeholder,
+ * capped at the throughput when climbing (BOLA-O) and by the rebuffer safety, and the delay
+ * that keeps the buffer from overfilling with low quality (the placeholder spent first).
+ */
+function steadyChoice(p: BolaParams, ctx: AbrContext, tput: number, placeholder: number, lastIndex: number): { q: number; reason: string; delayS: number; placeholderS: number } {
+  const { bitrates } = ctx;
+  let placeholderS = placeholder;
+  const effective = ctx.bufferS + placeholderS;
+  let q = bolaIndexForBuffer(p, bitrates, effective);
+  let reason = `buffer ${ctx.bufferS.toFixed(1)}+${placeholderS.toFixed(1)} s`;
+  // BOLA-O: do not climb above what the network delivers just because the buffer is full.
+  if (q > lastIndex) {
+    const byRate = indexForBps(bitrates, tput);
+    if (q > byRate) {
+      q = Math.max(byRate, lastIndex);
+      reason += ', capped at throughput';
+    }
+  }
+  // Rebuffer safety: the next segment must download well within the buffer.
+  const safeBitrate = (ABR_DEFAULTS.bolaRebufferSafety * tput * ctx.bufferS) / ctx.segmentDurationS;
+  while (q > 0 && bitrates[q] > safeBitrate) {
+    q--;
+    reason = `rebuffer safety (buffer ${ctx.bufferS.toFixed(1)} s)`;
+  }
+  // Do not overfill the buffer with low quality: spend the placeholder first, then wait.
+  let delayS = effective - p.Vp * (p.utilities[q] + p.gp);
+  if (delayS > 0) {
+    if (delayS > placeholderS) {
+      delayS -= placeholderS;
+      placeholderS = 0;
+    } else {
+      placeholderS -= delayS;
+      delayS = 0;
+    }
+  }
+  if (delayS <= 0 || q === bitrates.length - 1) delayS = 0;
+  return { q, reason, delayS, placeholderS };
+}
+
 export function createBola(opts: { safetyFactor?: number } = {}): AbrAlgorithm {
   const safety = opts.safetyFactor ?? ABR_DEFAULTS.safetyFactor;
   let params: BolaParams | undefined;
@@ -103,35 +143,9 @@ export function createBola(opts: { safetyFactor?: number } = {}): AbrAlgorithm {
         return { index: q, reason: `startup: throughput ${Math.round(tput / 1000)} kbit/s`, estimateBps: tput };
       }
 
-      const effective = ctx.bufferS + placeholderS;
-      let q = bolaIndexForBuffer(p, bitrates, effective);
-      let reason = `buffer ${ctx.bufferS.toFixed(1)}+${placeholderS.toFixed(1)} s`;
-      // BOLA-O: do not climb above what the network delivers just because the buffer is full.
-      if (q > lastIndex) {
-        const byRate = indexForBps(bitrates, tput);
-        if (q > byRate) {
-          q = Math.max(byRate, lastIndex);
-          reason += ', capped at throughput';
-        }
-      }
-      // Rebuffer safety: the next segment must download well within the buffer.
-      const safeBitrate = (ABR_DEFAULTS.bolaRebufferSafety * tput * ctx.bufferS) / ctx.segmentDurationS;
-      while (q > 0 && bitrates[q] > safeBitrate) {
-        q--;
-        reason = `rebuffer safety (buffer ${ctx.bufferS.toFixed(1)} s)`;
-      }
-      // Do not overfill the buffer with low quality: spend the placeholder first, then wait.
-      let delayS = effective - p.Vp * (p.utilities[q] + p.gp);
-      if (delayS > 0) {
-        if (delayS > placeholderS) {
-          delayS -= placeholderS;
-          placeholderS = 0;
-        } else {
-          placeholderS -= delayS;
-          delayS = 0;
-        }
-      }
-      if (delayS <= 0 || q === bitrates.length - 1) delayS = 0;
+      const steady = steadyChoice(p, ctx, tput, placeholderS, lastIndex);
+      placeholderS = steady.placeholderS;
+      const { q, reason, delayS } = steady;
       lastIndex = q;
       return { index: q, reason, estimateBps: tput, delayS: delayS || undefined };
     },

@@ -156,21 +156,8 @@ function timeline(tl: Element, periodEndTicks: number): Array<{ t: number; d: nu
 }
 
 export function parseMpd(xml: string, mpdUrl: string, dom: DomParserLike): Manifest {
-  let doc: Document;
-  const parseErrors: string[] = [];
-  try {
-    doc = dom.parseFromString(xml, 'application/xml');
-  } catch (err) {
-    throw new MpdError(`the manifest is not well-formed XML: ${(err as Error).message}`);
-  }
-  const root = doc?.documentElement;
-  const perr = doc?.getElementsByTagName?.('parsererror')?.[0];
-  if (perr) parseErrors.push((perr.textContent ?? '').trim().split('\n')[0]);
-  if (!root || parseErrors.length) throw new MpdError(`the manifest is not well-formed XML${parseErrors[0] ? `: ${parseErrors[0]}` : ''}`);
-  if ((root.localName ?? root.nodeName) !== 'MPD') throw new MpdError(`not a DASH manifest: the root element is <${root.nodeName}>, not <MPD>`);
-
+  const root = rootOf(xml, dom);
   const type = attr(root, 'type') === 'dynamic' ? 'dynamic' : 'static';
-  const mpdBases = baseUrlsOf(root, [mpdUrl]);
   const periods = kids(root, 'Period');
   if (!periods.length) throw new MpdError('the manifest has no Period');
   const period = periods[0];
@@ -179,112 +166,143 @@ export function parseMpd(xml: string, mpdUrl: string, dom: DomParserLike): Manif
   if (periodDuration === undefined || !(periodDuration > 0)) {
     throw new MpdError('the manifest gives no duration (mediaPresentationDuration or Period@duration)');
   }
-  const periodBases = baseUrlsOf(period, mpdBases);
-
-  const sets: AdaptationSet[] = kids(period, 'AdaptationSet').map((set, si) => {
-    const setBases = baseUrlsOf(set, periodBases);
-    const reps = kids(set, 'Representation').map((rep) => {
-      const id = attr(rep, 'id') ?? '';
-      const bandwidth = Number(attr(rep, 'bandwidth') ?? NaN);
-      if (!id) throw new MpdError('a Representation without @id');
-      if (!(bandwidth > 0)) throw new MpdError(`Representation ${id}: no valid @bandwidth`);
-      const mimeType = attr(rep, 'mimeType') ?? attr(set, 'mimeType') ?? '';
-      const codecs = attr(rep, 'codecs') ?? attr(set, 'codecs') ?? '';
-      const bases = baseUrlsOf(rep, setBases);
-      const fr = attr(rep, 'frameRate') ?? attr(set, 'frameRate');
-      const r: Representation = {
-        id,
-        bandwidth,
-        mimeType,
-        codecs,
-        width: num(attr(rep, 'width') ?? attr(set, 'width')),
-        height: num(attr(rep, 'height') ?? attr(set, 'height')),
-        frameRate: fr ? fr.split('/').map(Number).reduce((a, b) => a / b) : undefined,
-        audioSamplingRate: num(attr(rep, 'audioSamplingRate') ?? attr(set, 'audioSamplingRate')),
-        segments: [],
-      };
-      const chain = [period, set, rep];
-      const tpl = inherited(chain, 'SegmentTemplate');
-      const list = inherited(chain, 'SegmentList');
-      const base = inherited(chain, 'SegmentBase');
-      const vars = { id, bandwidth };
-      if (tpl) {
-        const a = tpl.attrs;
-        const timescale = Number(a.get('timescale') ?? 1);
-        const pto = Number(a.get('presentationTimeOffset') ?? 0);
-        const startNumber = Number(a.get('startNumber') ?? 1);
-        const media = a.get('media');
-        if (!media) throw new MpdError(`Representation ${id}: SegmentTemplate without @media`);
-        const initTpl = a.get('initialization');
-        if (initTpl) r.init = { urls: bases.map((b) => resolve(b, fillTemplate(initTpl, vars))) };
-        const tl = innermostChild(tpl.els, 'SegmentTimeline');
-        if (tl) {
-          timeline(tl, pto + periodDuration * timescale).forEach((s, k) => {
-            const rel = fillTemplate(media, { ...vars, number: startNumber + k, time: s.t });
-            r.segments.push({ number: k + 1, urls: bases.map((b) => resolve(b, rel)), startS: (s.t - pto) / timescale, durationS: s.d / timescale });
-          });
-        } else {
-          const d = Number(a.get('duration') ?? NaN);
-          if (!(d > 0)) throw new MpdError(`Representation ${id}: SegmentTemplate has neither a SegmentTimeline nor @duration`);
-          const segS = d / timescale;
-          const count = Math.ceil(periodDuration / segS - 1e-9);
-          for (let k = 0; k < count; k++) {
-            const rel = fillTemplate(media, { ...vars, number: startNumber + k, time: k * d });
-            r.segments.push({ number: k + 1, urls: bases.map((b) => resolve(b, rel)), startS: k * segS, durationS: Math.min(segS, periodDuration - k * segS) });
-          }
-        }
-      } else if (list) {
-        const a = list.attrs;
-        const timescale = Number(a.get('timescale') ?? 1);
-        const initEl = innermostChild(list.els, 'Initialization');
-        if (initEl) {
-          const src = attr(initEl, 'sourceURL');
-          r.init = { urls: bases.map((b) => (src ? resolve(b, src) : b)), range: parseRange(attr(initEl, 'range')) };
-        }
-        const urls = [...list.els].reverse().map((e) => kids(e, 'SegmentURL')).find((x) => x.length) ?? [];
-        const tl = innermostChild(list.els, 'SegmentTimeline');
-        const times = tl ? timeline(tl, periodDuration * timescale) : undefined;
-        const d = Number(a.get('duration') ?? NaN);
-        if (!times && !(d > 0)) throw new MpdError(`Representation ${id}: SegmentList has neither @duration nor a SegmentTimeline`);
-        urls.forEach((u, k) => {
-          const media = attr(u, 'media');
-          const startS = times ? times[k].t / timescale : (k * d) / timescale;
-          const durationS = times ? times[k].d / timescale : Math.min(d / timescale, periodDuration - startS);
-          r.segments.push({
-            number: k + 1,
-            urls: bases.map((b) => (media ? resolve(b, media) : b)),
-            range: parseRange(attr(u, 'mediaRange')),
-            startS,
-            durationS,
-          });
-        });
-      } else if (base) {
-        const a = base.attrs;
-        const indexRange = parseRange(a.get('indexRange'));
-        if (!indexRange) throw new MpdError(`Representation ${id}: SegmentBase without @indexRange`);
-        const initEl = innermostChild(base.els, 'Initialization');
-        const initRange = parseRange(attr(initEl, 'range')) ?? { start: 0, end: indexRange.start - 1 };
-        r.init = { urls: bases, range: initRange };
-        r.segmentBase = { urls: bases, indexRange, timescale: Number(a.get('timescale') ?? 1), presentationTimeOffset: Number(a.get('presentationTimeOffset') ?? 0) };
-      } else {
-        throw new MpdError(`Representation ${id}: no SegmentTemplate, SegmentList or SegmentBase`);
-      }
-      return r;
-    });
-    const ct = attr(set, 'contentType') ?? (attr(set, 'mimeType') ?? reps[0]?.mimeType ?? '').split('/')[0];
-    return {
-      id: attr(set, 'id') ?? String(si),
-      contentType: (['video', 'audio', 'text'].includes(ct) ? ct : 'other') as AdaptationSet['contentType'],
-      lang: attr(set, 'lang'),
-      representations: reps.sort((x, y) => x.bandwidth - y.bandwidth),
-    };
-  });
-  const title = kid(root, 'ProgramInformation') ? (kid(kid(root, 'ProgramInformation')!, 'Title')?.textContent ?? undefined) : undefined;
+  const ctx: PeriodContext = { period, periodDuration, bases: baseUrlsOf(period, baseUrlsOf(root, [mpdUrl])) };
+  const info = kid(root, 'ProgramInformation');
   return {
     type,
     durationS: mediaDuration ?? periodDuration,
     minBufferTimeS: parseDuration(attr(root, 'minBufferTime')) ?? 2,
-    title,
-    adaptationSets: sets,
+    title: info ? (kid(info, 'Title')?.textContent ?? undefined) : undefined,
+    adaptationSets: kids(period, 'AdaptationSet').map((set, si) => adaptationSet(set, si, ctx)),
   };
+}
+
+/** The MPD element of a well-formed document, or an MpdError saying what it is instead. */
+function rootOf(xml: string, dom: DomParserLike): Element {
+  let doc: Document;
+  try {
+    doc = dom.parseFromString(xml, 'application/xml');
+  } catch (err) {
+    throw new MpdError(`the manifest is not well-formed XML: ${(err as Error).message}`);
+  }
+  const root = doc?.documentElement;
+  const perr = doc?.getElementsByTagName?.('parsererror')?.[0];
+  const parseError = perr ? (perr.textContent ?? '').trim().split('\n')[0] : undefined;
+  if (!root || perr) throw new MpdError(`the manifest is not well-formed XML${parseError ? `: ${parseError}` : ''}`);
+  if ((root.localName ?? root.nodeName) !== 'MPD') throw new MpdError(`not a DASH manifest: the root element is <${root.nodeName}>, not <MPD>`);
+  return root;
+}
+
+interface PeriodContext {
+  period: Element;
+  periodDuration: number;
+  /** The Period's BaseURLs, resolved. */
+  bases: string[];
+}
+
+function adaptationSet(set: Element, index: number, ctx: PeriodContext): AdaptationSet {
+  const setBases = baseUrlsOf(set, ctx.bases);
+  const reps = kids(set, 'Representation').map((rep) => representation(rep, set, setBases, ctx));
+  const ct = attr(set, 'contentType') ?? (attr(set, 'mimeType') ?? reps[0]?.mimeType ?? '').split('/')[0];
+  return {
+    id: attr(set, 'id') ?? String(index),
+    contentType: (['video', 'audio', 'text'].includes(ct) ? ct : 'other') as AdaptationSet['contentType'],
+    lang: attr(set, 'lang'),
+    representations: reps.sort((x, y) => x.bandwidth - y.bandwidth),
+  };
+}
+
+/** A Representation, with its attributes (the AdaptationSet's where it has none) and its segments. */
+function representation(rep: Element, set: Element, setBases: string[], ctx: PeriodContext): Representation {
+  const id = attr(rep, 'id') ?? '';
+  const bandwidth = Number(attr(rep, 'bandwidth') ?? NaN);
+  if (!id) throw new MpdError('a Representation without @id');
+  if (!(bandwidth > 0)) throw new MpdError(`Representation ${id}: no valid @bandwidth`);
+  const either = (name: string) => attr(rep, name) ?? attr(set, name);
+  const fr = either('frameRate');
+  const r: Representation = {
+    id,
+    bandwidth,
+    mimeType: either('mimeType') ?? '',
+    codecs: either('codecs') ?? '',
+    width: num(either('width')),
+    height: num(either('height')),
+    frameRate: fr ? fr.split('/').map(Number).reduce((a, b) => a / b) : undefined,
+    audioSamplingRate: num(either('audioSamplingRate')),
+    segments: [],
+  };
+  const chain = [ctx.period, set, rep];
+  const bases = baseUrlsOf(rep, setBases);
+  const tpl = inherited(chain, 'SegmentTemplate');
+  const list = inherited(chain, 'SegmentList');
+  const base = inherited(chain, 'SegmentBase');
+  if (tpl) templateSegments(r, tpl, bases, ctx.periodDuration);
+  else if (list) listSegments(r, list, bases, ctx.periodDuration);
+  else if (base) indexedSegments(r, base, bases);
+  else throw new MpdError(`Representation ${id}: no SegmentTemplate, SegmentList or SegmentBase`);
+  return r;
+}
+
+type SegmentInfo = NonNullable<ReturnType<typeof inherited>>;
+
+/** SegmentTemplate: $Number$ with @duration, or $Time$/$Number$ with a SegmentTimeline. */
+function templateSegments(r: Representation, tpl: SegmentInfo, bases: string[], periodDuration: number): void {
+  const a = tpl.attrs;
+  const vars = { id: r.id, bandwidth: r.bandwidth };
+  const timescale = Number(a.get('timescale') ?? 1);
+  const pto = Number(a.get('presentationTimeOffset') ?? 0);
+  const startNumber = Number(a.get('startNumber') ?? 1);
+  const media = a.get('media');
+  if (!media) throw new MpdError(`Representation ${r.id}: SegmentTemplate without @media`);
+  const initTpl = a.get('initialization');
+  if (initTpl) r.init = { urls: bases.map((b) => resolve(b, fillTemplate(initTpl, vars))) };
+  const tl = innermostChild(tpl.els, 'SegmentTimeline');
+  if (tl) {
+    timeline(tl, pto + periodDuration * timescale).forEach((s, k) => {
+      const rel = fillTemplate(media, { ...vars, number: startNumber + k, time: s.t });
+      r.segments.push({ number: k + 1, urls: bases.map((b) => resolve(b, rel)), startS: (s.t - pto) / timescale, durationS: s.d / timescale });
+    });
+    return;
+  }
+  const d = Number(a.get('duration') ?? NaN);
+  if (!(d > 0)) throw new MpdError(`Representation ${r.id}: SegmentTemplate has neither a SegmentTimeline nor @duration`);
+  const segS = d / timescale;
+  const count = Math.ceil(periodDuration / segS - 1e-9);
+  for (let k = 0; k < count; k++) {
+    const rel = fillTemplate(media, { ...vars, number: startNumber + k, time: k * d });
+    r.segments.push({ number: k + 1, urls: bases.map((b) => resolve(b, rel)), startS: k * segS, durationS: Math.min(segS, periodDuration - k * segS) });
+  }
+}
+
+/** SegmentList: SegmentURLs (media and/or byte ranges, ffmpeg's single-file output), timed by @duration or a SegmentTimeline. */
+function listSegments(r: Representation, list: SegmentInfo, bases: string[], periodDuration: number): void {
+  const a = list.attrs;
+  const timescale = Number(a.get('timescale') ?? 1);
+  const initEl = innermostChild(list.els, 'Initialization');
+  if (initEl) {
+    const src = attr(initEl, 'sourceURL');
+    r.init = { urls: bases.map((b) => (src ? resolve(b, src) : b)), range: parseRange(attr(initEl, 'range')) };
+  }
+  const urls = [...list.els].reverse().map((e) => kids(e, 'SegmentURL')).find((x) => x.length) ?? [];
+  const tl = innermostChild(list.els, 'SegmentTimeline');
+  const times = tl ? timeline(tl, periodDuration * timescale) : undefined;
+  const d = Number(a.get('duration') ?? NaN);
+  if (!times && !(d > 0)) throw new MpdError(`Representation ${r.id}: SegmentList has neither @duration nor a SegmentTimeline`);
+  urls.forEach((u, k) => {
+    const media = attr(u, 'media');
+    const startS = times ? times[k].t / timescale : (k * d) / timescale;
+    const durationS = times ? times[k].d / timescale : Math.min(d / timescale, periodDuration - startS);
+    r.segments.push({ number: k + 1, urls: bases.map((b) => (media ? resolve(b, media) : b)), range: parseRange(attr(u, 'mediaRange')), startS, durationS });
+  });
+}
+
+/** SegmentBase: one file whose index (sidx, at @indexRange) lists the segments; read before playing (sidx.ts). */
+function indexedSegments(r: Representation, base: SegmentInfo, bases: string[]): void {
+  const a = base.attrs;
+  const indexRange = parseRange(a.get('indexRange'));
+  if (!indexRange) throw new MpdError(`Representation ${r.id}: SegmentBase without @indexRange`);
+  const initEl = innermostChild(base.els, 'Initialization');
+  const initRange = parseRange(attr(initEl, 'range')) ?? { start: 0, end: indexRange.start - 1 };
+  r.init = { urls: bases, range: initRange };
+  r.segmentBase = { urls: bases, indexRange, timescale: Number(a.get('timescale') ?? 1), presentationTimeOffset: Number(a.get('presentationTimeOffset') ?? 0) };
 }

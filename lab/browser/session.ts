@@ -6,7 +6,7 @@
  *  - Stalls and startup: the page's stats() (the same VideoWatch for dash.js and hls.js).
  * The QoE is then computed exactly as the simulator's (core/qoe.ts).
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { PlayerSpec } from '../../core/players.js';
 import type { PlayerStats } from '../../player/engine/player.js';
 import { sessionMetrics, type SessionMetrics } from '../../core/qoe.js';
@@ -37,6 +37,52 @@ export function segmentOf(url: string, videoRenditions: Map<string, number>): { 
   const m = /\/media\/[^/]+\/([A-Za-z0-9]+)-(?:[0-9a-z]+-)?(\d+)\.m4s(?:[?#].*)?$/.exec(url);
   if (!m || !videoRenditions.has(m[1])) return undefined;
   return { rendition: m[1], index: Number(m[2]) - 1 };
+}
+
+/**
+ * Poll the page's stats until the session is over: ended, an error, the time limit, or the
+ * playhead standing still at the end (see below). What was last seen, and the stall seconds
+ * counted before a wait at the end of the media.
+ */
+async function watchToTheEnd(page: Page, o: { t0: number; timeoutS: number; segmentS: number; segmentCount: number; segmentsDownloaded: () => number; onStats: (s: PageStats) => void }): Promise<{ last?: PageStats; error?: string; endStallS?: number }> {
+  let last: PageStats | undefined;
+  let error: string | undefined;
+  let endStallS: number | undefined;
+  const deadline = o.t0 + o.timeoutS * 1000;
+  let stillAt = -1;
+  let stillSince = 0;
+  let stallsWhenStill = 0;
+  for (;;) {
+    last = (await page.evaluate(() => (window as unknown as { dashlabPlayer?: { stats(): unknown } }).dashlabPlayer?.stats())) as PageStats | undefined;
+    if (last) o.onStats(last);
+    if (last?.state === 'error') {
+      error = last.error ?? 'player error';
+      break;
+    }
+    if (last && (last.state === 'ended' || (last.durationS > 0 && last.currentTimeS >= last.durationS - 0.25))) break;
+    // Every segment downloaded, within a segment of the end, out of media or paused, the
+    // playhead still for 3 s: a player that never signalled the end of its stream (audio and
+    // video ending a few ms apart; dash.js 5 at times pausing itself 0.5 s before the end with
+    // that half second buffered) is done.
+    if (last && o.segmentsDownloaded() >= o.segmentCount && last.currentTimeS >= last.durationS - o.segmentS && (last.bufferS < 0.5 || last.state === 'paused')) {
+      if (last.currentTimeS !== stillAt) {
+        stillAt = last.currentTimeS;
+        stillSince = Date.now();
+        stallsWhenStill = last.stalls.seconds;
+      } else if (Date.now() - stillSince > 3000) {
+        // Waiting at the end of the media is not a stall of the session.
+        endStallS = stallsWhenStill;
+        break;
+      }
+    }
+    if (Date.now() > deadline) {
+      const at = last ? `: ${last.state} at ${last.currentTimeS.toFixed(2)} of ${last.durationS.toFixed(2)} s, ${last.bufferS.toFixed(2)} s buffered, ${last.stalls.count} stalls` : ': no player on the page';
+      error = `did not finish in ${o.timeoutS} s${at}`;
+      break;
+    }
+    await page.waitForTimeout(500);
+  }
+  return { last, error, endStallS };
 }
 
 export async function playSession(opts: {
@@ -78,40 +124,7 @@ export async function playSession(opts: {
   let endStallS: number | undefined;
   try {
     await page.goto(`${opts.baseUrl}/watch/${encodeURIComponent(opts.videoId)}?${q}`);
-    const deadline = t0 + opts.timeoutS * 1000;
-    let stillAt = -1;
-    let stillSince = 0;
-    let stallsWhenStill = 0;
-    for (;;) {
-      last = (await page.evaluate(() => (window as unknown as { dashlabPlayer?: { stats(): unknown } }).dashlabPlayer?.stats())) as PageStats | undefined;
-      if (last) bufferS = last.bufferS;
-      if (last?.state === 'error') {
-        error = last.error ?? 'player error';
-        break;
-      }
-      if (last && (last.state === 'ended' || (last.durationS > 0 && last.currentTimeS >= last.durationS - 0.25))) break;
-      // Every segment downloaded, within a segment of the end, out of media or paused, the
-      // playhead still for 3 s: a player that never signalled the end of its stream (audio and
-      // video ending a few ms apart; dash.js 5 at times pausing itself 0.5 s before the end with
-      // that half second buffered) is done.
-      if (last && downloads.size >= opts.segmentCount && last.currentTimeS >= last.durationS - opts.segmentS && (last.bufferS < 0.5 || last.state === 'paused')) {
-        if (last.currentTimeS !== stillAt) {
-          stillAt = last.currentTimeS;
-          stillSince = Date.now();
-          stallsWhenStill = last.stalls.seconds;
-        } else if (Date.now() - stillSince > 3000) {
-          // Waiting at the end of the media is not a stall of the session.
-          endStallS = stallsWhenStill;
-          break;
-        }
-      }
-      if (Date.now() > deadline) {
-        const at = last ? `: ${last.state} at ${last.currentTimeS.toFixed(2)} of ${last.durationS.toFixed(2)} s, ${last.bufferS.toFixed(2)} s buffered, ${last.stalls.count} stalls` : ': no player on the page';
-        error = `did not finish in ${opts.timeoutS} s${at}`;
-        break;
-      }
-      await page.waitForTimeout(500);
-    }
+    ({ last, error, endStallS } = await watchToTheEnd(page, { ...opts, t0, segmentsDownloaded: () => downloads.size, onStats: (st) => (bufferS = st.bufferS) }));
   } catch (err) {
     error = (err as Error).message.split('\n')[0];
   } finally {

@@ -165,6 +165,8 @@ function roomAt(c: PlayerClock, o: Options, aheadS: number): number {
  * Flows moving bytes share the link's rate equally (the shaper releases a link's bytes
  * round-robin over its responses); playback drains every buffer while each has media ahead
  * and stalls when one runs dry. Mutates `c`, `v`, `x`.
+ * One function of about 110 lines on purpose: it is the simulator's hot loop (millions of
+ * iterations in a comparison), kept as plain code, without a closure or a call per event.
  */
 function runVideoPhase(c: PlayerClock, v: Flow, x: VideoTransfer | undefined, o: Options): 'done' | 'abandon' {
   const a = c.audio;

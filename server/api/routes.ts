@@ -26,6 +26,7 @@ function sse(res: Response, stop: () => void): () => void {
   };
 }
 
+/** The library (videos: list, one, upload, delete) and, below, the jobs. */
 export function apiRouter(opts: ApiOptions): Router {
   const r = Router();
   const withUrls = (id: string) => ({
@@ -57,6 +58,15 @@ export function apiRouter(opts: ApiOptions): Router {
     res.status(204).end();
   });
 
+  jobRoutes(r, opts);
+  r.use((_req, res) => {
+    res.status(404).json({ error: 'no such API route' });
+  });
+  return r;
+}
+
+/** The packaging jobs: list, follow (server-sent events), retry, cancel. */
+function jobRoutes(r: Router, opts: ApiOptions): void {
   r.get('/jobs', (_req, res) => {
     res.json(opts.jobs.list().map(publicJob));
   });
@@ -107,9 +117,4 @@ export function apiRouter(opts: ApiOptions): Router {
     req.on('close', cleanup);
     send(j);
   });
-
-  r.use((_req, res) => {
-    res.status(404).json({ error: 'no such API route' });
-  });
-  return r;
 }

@@ -55,73 +55,75 @@ function acceptsGzip(header: string | undefined): boolean {
   return false;
 }
 
+/** What the handler's helpers share: the memory cache, the catalog, and the per-response callback. */
+interface Served {
+  cache?: MemoryCache;
+  catalog: MediaCatalog;
+  done: NonNullable<MediaHandlerOptions['onResponse']>;
+}
+
+function plain(d: Served, res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
+  const body = `${message}\n`;
+  res.writeHead(status, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...extra });
+  res.end(body);
+  d.done({ status, bytes: body.length, range: false, notModified: false });
+}
+
+/**
+ * The body from memory, or from disk through a file opened without following a symlink (as
+ * nginx's disable_symlinks): a published file swapped for a link to something else is never
+ * served, whatever its size. A file that cannot be opened as the catalog knows it answers 404
+ * and the video is read again.
+ */
+function openFile(d: Served, file: MediaFile, variant: Variant, then: (fd?: number) => void, notFound: () => void): void {
+  if (variant.body ?? d.cache?.get(file.path)) return then();
+  const gone = () => {
+    void d.catalog.reload(file.id).catch(() => undefined);
+    notFound();
+  };
+  fs.open(file.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW, (err, fd) => {
+    if (err) return gone();
+    fs.fstat(fd, (err2, st) => {
+      if (!err2 && st.isFile() && st.size === variant.size) return then(fd);
+      fs.close(fd, () => undefined);
+      gone();
+    });
+  });
+}
+
+function sendBody(d: Served, res: ServerResponse, file: MediaFile, variant: Variant, start: number, end: number, head: boolean, fd?: number): void {
+  const length = end - start + 1;
+  const inMemory = variant.body ?? d.cache?.get(file.path);
+  if (head || length === 0 || inMemory) {
+    if (fd !== undefined) fs.close(fd, () => undefined);
+    if (head || length === 0 || !inMemory) return void res.end();
+    res.end(start === 0 && end === inMemory.length - 1 ? inMemory : inMemory.subarray(start, end + 1));
+    return;
+  }
+  const cache = d.cache;
+  if (cache && start === 0 && end === variant.size - 1) {
+    // Read whole files once into the cache; later requests are served from memory.
+    const chunks: Buffer[] = [];
+    const stream = fs.createReadStream('', { fd, highWaterMark: 1 << 20 });
+    stream.on('data', (c) => chunks.push(c as Buffer));
+    stream.on('error', () => res.destroy());
+    stream.on('end', () => {
+      const buf = Buffer.concat(chunks);
+      if (buf.length === variant.size) cache.set(file.path, buf);
+      res.end(buf);
+    });
+    return;
+  }
+  const stream = fs.createReadStream('', { fd, start, end, highWaterMark: 1 << 20 });
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}
+
 export function createMediaHandler(opts: MediaHandlerOptions) {
   const cache = opts.memoryCacheBytes > 0 ? new MemoryCache(opts.memoryCacheBytes) : undefined;
   opts.catalog.onChange(() => cache && cache.deletePrefix(''));
-  const done = opts.onResponse ?? (() => undefined);
-
-  function plain(res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}) {
-    const body = `${message}\n`;
-    res.writeHead(status, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...extra });
-    res.end(body);
-    done({ status, bytes: body.length, range: false, notModified: false });
-  }
-
-  /**
-   * The body from memory, or from disk through a file opened without following a symlink (as
-   * nginx's disable_symlinks): a published file swapped for a link to something else is never
-   * served, whatever its size. A file that cannot be opened as the catalog knows it answers 404
-   * and the video is read again.
-   */
-  function openFile(file: MediaFile, variant: Variant, then: (fd?: number) => void, notFound: () => void): void {
-    if (variant.body ?? cache?.get(file.path)) return then();
-    fs.open(file.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW, (err, fd) => {
-      if (err) {
-        void opts.catalog.reload(file.id).catch(() => undefined);
-        return notFound();
-      }
-      fs.fstat(fd, (err2, st) => {
-        if (err2 || !st.isFile() || st.size !== variant.size) {
-          fs.close(fd, () => undefined);
-          void opts.catalog.reload(file.id).catch(() => undefined);
-          return notFound();
-        }
-        then(fd);
-      });
-    });
-  }
-
-  function sendBody(res: ServerResponse, file: MediaFile, variant: Variant, start: number, end: number, head: boolean, fd?: number): void {
-    const length = end - start + 1;
-    if (head || length === 0) {
-      if (fd !== undefined) fs.close(fd, () => undefined);
-      res.end();
-      return;
-    }
-    const inMemory = variant.body ?? cache?.get(file.path);
-    if (inMemory) {
-      if (fd !== undefined) fs.close(fd, () => undefined);
-      res.end(start === 0 && end === inMemory.length - 1 ? inMemory : inMemory.subarray(start, end + 1));
-      return;
-    }
-    const whole = start === 0 && end === variant.size - 1;
-    if (cache && whole) {
-      // Read whole files once into the cache; later requests are served from memory.
-      const chunks: Buffer[] = [];
-      const stream = fs.createReadStream('', { fd, highWaterMark: 1 << 20 });
-      stream.on('data', (c) => chunks.push(c as Buffer));
-      stream.on('error', () => res.destroy());
-      stream.on('end', () => {
-        const buf = Buffer.concat(chunks);
-        if (buf.length === variant.size) cache.set(file.path, buf);
-        res.end(buf);
-      });
-      return;
-    }
-    const stream = fs.createReadStream('', { fd, start, end, highWaterMark: 1 << 20 });
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
-  }
+  const d: Served = { cache, catalog: opts.catalog, done: opts.onResponse ?? (() => undefined) };
+  const done = d.done;
 
   return function handleMedia(req: IncomingMessage, res: ServerResponse): void {
     const method = req.method ?? 'GET';
@@ -137,10 +139,10 @@ export function createMediaHandler(opts: MediaHandlerOptions) {
       return;
     }
     const parsed = parseMediaPath(req.url ?? '/');
-    if ('error' in parsed) return plain(res, parsed.error, parsed.error === 400 ? 'bad request: malformed media path' : 'not found');
-    if (method !== 'GET' && method !== 'HEAD') return plain(res, 405, 'method not allowed', { Allow: 'GET, HEAD, OPTIONS' });
+    if ('error' in parsed) return plain(d, res, parsed.error, parsed.error === 400 ? 'bad request: malformed media path' : 'not found');
+    if (method !== 'GET' && method !== 'HEAD') return plain(d, res, 405, 'method not allowed', { Allow: 'GET, HEAD, OPTIONS' });
     const file = opts.catalog.get(parsed.id, parsed.name);
-    if (!file) return plain(res, 404, 'not found');
+    if (!file) return plain(d, res, 404, 'not found');
 
     const variant = file.gzip && acceptsGzip(req.headers['accept-encoding'] as string | undefined) ? file.gzip : file.identity;
     // The common revalidation, exactly our tag and nothing else to weigh: answer at once.
@@ -157,7 +159,7 @@ export function createMediaHandler(opts: MediaHandlerOptions) {
         return;
       }
       case 412:
-        return plain(res, 412, 'precondition failed', { ETag: variant.etag });
+        return plain(d, res, 412, 'precondition failed', { ETag: variant.etag });
       case 416:
         res.writeHead(416, { ...CORS, 'Content-Range': `bytes */${variant.size}`, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 0 });
         res.end();
@@ -165,18 +167,18 @@ export function createMediaHandler(opts: MediaHandlerOptions) {
         return;
       case 206: {
         const { start, end } = decision;
-        return openFile(file, variant, (fd) => {
+        return openFile(d, file, variant, (fd) => {
           res.writeHead(206, { ...variant.headers, 'Content-Range': `bytes ${start}-${end}/${variant.size}`, 'Content-Length': end - start + 1 });
-          sendBody(res, file, variant, start, end, head, fd);
+          sendBody(d, res, file, variant, start, end, head, fd);
           done({ status: 206, bytes: head ? 0 : end - start + 1, range: true, notModified: false });
-        }, () => plain(res, 404, 'not found'));
+        }, () => plain(d, res, 404, 'not found'));
       }
       default:
-        return openFile(file, variant, (fd) => {
+        return openFile(d, file, variant, (fd) => {
           res.writeHead(200, variant.raw200);
-          sendBody(res, file, variant, 0, variant.size - 1, head, fd);
+          sendBody(d, res, file, variant, 0, variant.size - 1, head, fd);
           done({ status: 200, bytes: head ? 0 : variant.size, range: false, notModified: false });
-        }, () => plain(res, 404, 'not found'));
+        }, () => plain(d, res, 404, 'not found'));
     }
   };
 }

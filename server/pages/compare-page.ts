@@ -62,7 +62,14 @@ table{border-collapse:collapse;margin-bottom:14px;font-variant-numeric:tabular-n
 <main><p class="error" id="error" hidden></p>${theirs > PLAYERS_PER_POOL ? sharedConnectionsNote(theirs) : ''}<table id="metrics"><thead><tr><th>player</th><th>playing</th><th>avg bitrate</th><th>estimate</th><th>buffer</th><th>stalls</th><th>switches</th><th>startup</th></tr></thead><tbody></tbody></table>
 <div class="grid" id="grid"></div></main>
 <script id="compare-config" type="application/json">${cfg}</script>
-<script type="module">
+<script type="module">${COMPARE_SCRIPT}</script></body></html>`;
+}
+
+/**
+ * The page's script: a link per player, all (re)started with the profile at the same
+ * instant; each player's frame under its name; the metrics table every second.
+ */
+const COMPARE_SCRIPT = `
 const cfg = JSON.parse(document.getElementById('compare-config').textContent);
 const post = (url, body, method = 'POST') => fetch(url, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }).then(async (r) => { const j = await r.json(); if (!r.ok) throw new Error(j.error); return j; });
 const kbps = (b) => b === undefined ? '–' : (b / 1e6).toFixed(2) + ' Mbit/s';
@@ -119,5 +126,4 @@ setInterval(() => {
     tbody.append(tr);
   });
 }, 1000);
-</script></body></html>`;
-}
+`;

@@ -24,23 +24,36 @@ export function jobsToShow(jobs: PageJob[], now = Date.now()): PageJob[] {
 
 const dur = (s: number) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`;
 
-/** `tokenRequired`: the server has an UPLOAD_TOKEN, so the form asks for it (kept for the tab's session). */
-export function libraryPage(videos: VideoInfo[], opts: { tokenRequired?: boolean; jobs?: PageJob[] } = {}): string {
-  const cards = videos
-    .map((v) => {
-      const top = [...v.renditions].filter((r) => r.kind === 'video').sort((a, b) => b.bandwidth - a.bandwidth)[0];
-      return `<li class="card" data-id="${esc(v.id)}">
+/** One video of the library: its poster, title, facts and links. */
+function videoCard(v: VideoInfo): string {
+  const top = [...v.renditions].filter((r) => r.kind === 'video').sort((a, b) => b.bandwidth - a.bandwidth)[0];
+  return `<li class="card" data-id="${esc(v.id)}">
   <a href="/watch/${esc(v.id)}"><img src="/media/${esc(v.id)}/poster.jpg" alt="" loading="lazy"></a>
   <div class="meta"><a class="title" href="/watch/${esc(v.id)}">${esc(v.title)}</a>
   <span>${dur(v.durationS)} · ${top ? `${top.width}x${top.height}` : ''} · ${v.renditions.filter((r) => r.kind === 'video').length} renditions</span>
   <span class="links"><a href="/media/${esc(v.id)}/manifest.mpd">MPD</a> <a href="/media/${esc(v.id)}/master.m3u8">HLS</a> <a href="/compare?video=${esc(encodeURIComponent(v.id))}" title="players side by side on the same shaped network">Side by side</a>
   <button class="delete" data-id="${esc(v.id)}">Delete</button></span></div></li>`;
-    })
-    .join('\n');
+}
+
+/** `tokenRequired`: the server has an UPLOAD_TOKEN, so the form asks for it (kept for the tab's session). */
+export function libraryPage(videos: VideoInfo[], opts: { tokenRequired?: boolean; jobs?: PageJob[] } = {}): string {
   return `<!doctype html>
 ${PAGE_HEAD}
 <title>dashlab</title>
-<style>
+<style>${LIBRARY_STYLE}</style></head><body>
+<header><h1>dashlab</h1><span id="count">${videos.length} video${videos.length === 1 ? '' : 's'}</span><a href="/compare">Side by side: players on one network, live</a><a href="/reports">ABR lab: compare algorithms on network traces</a></header>
+<main>
+<form id="upload"><input type="file" name="file" accept="video/*" required><input name="title" placeholder="Title (optional)">
+${opts.tokenRequired ? '<input id="token" type="password" placeholder="Upload token" autocomplete="off" required>' : ''}
+<button>Upload and package</button><progress id="bar" max="100" value="0" hidden></progress><span id="status"></span></form>
+<ul id="jobs" aria-label="packaging jobs" hidden></ul>
+<ul id="videos">${videos.map(videoCard).join('\n') || '<li>The library is empty: upload a video, or run <code>npm start</code> to package the built-in sample.</li>'}</ul>
+</main>
+<script id="jobs-data" type="application/json">${scriptJson(opts.jobs ?? [])}</script>
+<script>${LIBRARY_SCRIPT}</script></body></html>`;
+}
+
+const LIBRARY_STYLE = `
 body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
 header{padding:18px 28px;border-bottom:1px solid #262a33;display:flex;gap:16px;align-items:baseline}
 header h1{margin:0;font-size:20px} header span{color:#9aa0aa}
@@ -56,16 +69,13 @@ progress{width:260px} #status{color:#9aa0aa}
 #jobs{display:flex;flex-direction:column;gap:8px;margin:14px 0 0}#jobs[hidden]{display:none}
 .job{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:10px 14px;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
 .job .what{color:#9aa0aa}.job[data-state=failed]{border-color:#6b2a2a}.job[data-state=failed] .what{color:#ff9d9d}
-</style></head><body>
-<header><h1>dashlab</h1><span id="count">${videos.length} video${videos.length === 1 ? '' : 's'}</span><a href="/compare">Side by side: players on one network, live</a><a href="/reports">ABR lab: compare algorithms on network traces</a></header>
-<main>
-<form id="upload"><input type="file" name="file" accept="video/*" required><input name="title" placeholder="Title (optional)">
-${opts.tokenRequired ? '<input id="token" type="password" placeholder="Upload token" autocomplete="off" required>' : ''}
-<button>Upload and package</button><progress id="bar" max="100" value="0" hidden></progress><span id="status"></span></form>
-<ul id="jobs" aria-label="packaging jobs" hidden></ul>
-<ul id="videos">${cards || '<li>The library is empty: upload a video, or run <code>npm start</code> to package the built-in sample.</li>'}</ul>
-</main>
-<script>
+`;
+
+/**
+ * The page's script: upload progress, then each job followed to its end on one stream of
+ * every job's changes, its card fetched into place when done; retry, cancel and delete.
+ */
+const LIBRARY_SCRIPT = `
 const form = document.getElementById('upload'), bar = document.getElementById('bar'), status = document.getElementById('status');
 const jobsList = document.getElementById('jobs');
 const clock = (s) => s >= 60 ? Math.floor(s / 60) + ' min ' + (s % 60) + ' s' : s + ' s';
@@ -146,7 +156,7 @@ async function cancelJob(id, li) {
   if (r.ok) apply(body); else { alert(body.error); li.querySelector('button.cancel').disabled = false; }
 }
 // Jobs the server had when the page was made: still to finish, or failed in the last day.
-${scriptJson(opts.jobs ?? [])}.forEach((j) => follow(j, false));
+JSON.parse(document.getElementById('jobs-data').textContent).forEach((j) => follow(j, false));
 // The token (when the server asks for one) goes in an Authorization header, never in the form data.
 const tokenInput = document.getElementById('token');
 if (tokenInput) tokenInput.value = sessionStorage.getItem('dashlab-token') || '';
@@ -174,5 +184,4 @@ document.addEventListener('click', async (e) => {
   const r = await fetch('/api/videos/' + encodeURIComponent(b.dataset.id), { method: 'DELETE', headers: auth() });
   if (r.ok) refreshLibrary(); else alert((await r.json()).error);
 });
-</script></body></html>`;
-}
+`;

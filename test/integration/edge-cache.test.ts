@@ -193,6 +193,18 @@ describe('the nginx edge in front of the origin', () => {
     expect(JSON.parse(del.body.toString()).error).toMatch(/through a proxy without UPLOAD_TOKEN/);
   });
 
+  it('gives two viewers behind it a shaped link each, as direct viewers have (the origin reads X-Forwarded-For from the edge it trusts)', async () => {
+    const through = (client: string) => rawRequest(edge, '/net/4000kbps/media/clip/manifest.mpd', { localAddress: client });
+    const [a, b] = [await through('127.0.0.2'), await through('127.0.0.3')];
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.headers['x-dashlab-link']).toBeDefined();
+    expect(a.headers['x-dashlab-link']).not.toBe(b.headers['x-dashlab-link']);
+    expect((await through('127.0.0.2')).headers['x-dashlab-link']).toBe(a.headers['x-dashlab-link']);
+    // Directly, the same two addresses have their own links too (the origin's socket address).
+    const direct = (client: string) => rawRequest(origin, '/net/4000kbps/media/clip/manifest.mpd', { localAddress: client });
+    expect((await direct('127.0.0.2')).headers['x-dashlab-link']).toBe(a.headers['x-dashlab-link']);
+  });
+
   it('keeps serving what it has when the origin is down', async () => {
     const seg = `v0-${info.version}-00001.m4s`;
     await viaEdge(`/media/clip/${seg}`);

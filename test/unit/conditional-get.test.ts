@@ -48,6 +48,11 @@ describe('If-Modified-Since', () => {
   });
   it('modified since answers 200', () => expect(get({ 'if-modified-since': OLDER })).toEqual({ status: 200 }));
   it('an invalid date is ignored', () => expect(get({ 'if-modified-since': 'yesterday' })).toEqual({ status: 200 }));
+  it('a date later than the server clock is invalid and ignored (RFC 9110 13.1.3; nginx answers 200)', () => {
+    const clockAt = (iso: string) => Date.parse(iso);
+    expect(evaluate('GET', { 'if-modified-since': NEWER }, v, clockAt('Sun, 22 Nov 2026 06:30:00 GMT'))).toEqual({ status: 200 });
+    expect(evaluate('GET', { 'if-modified-since': NEWER }, v, clockAt('Sun, 22 Nov 2026 07:00:00 GMT'))).toEqual({ status: 304 });
+  });
   it('obsolete date formats are understood', () => {
     expect(parseHttpDate('Sunday, 22-Nov-26 06:00:00 GMT')).toBe(LM);
     expect(parseHttpDate('Sun Nov 22 06:00:00 2026')).toBe(LM);

@@ -63,6 +63,25 @@ describe('a shaped link, tick by tick', () => {
     expect(Math.abs(a - b)).toBeLessThan(1_000);
   });
 
+  it('a link whose tick throws is closed and handed back; the pacer and the other links go on', async () => {
+    const broken: Array<[Link, Error]> = [];
+    const pacer = new Pacer((l, e) => broken.push([l, e]));
+    pacers.push(pacer);
+    const good = new Link(parseProfile('4000kbps', () => undefined), pacer);
+    const bad = new Link(parseProfile('4000kbps', () => undefined), pacer);
+    // A profile that slipped through without a trace (what `constructor` once made): the tick throws.
+    bad.profile = { spec: 'broken', rttMs: 0 } as unknown as typeof bad.profile;
+    const outs = [new PassThrough({ highWaterMark: 1 << 26 }), new PassThrough({ highWaterMark: 1 << 26 })];
+    const [gf, bf] = [good.open(outs[0]), bad.open(outs[1])];
+    gf.push(Buffer.alloc(100_000));
+    bf.push(Buffer.alloc(100_000));
+    await new Promise((r) => setTimeout(r, 120));
+    expect(broken.map(([l]) => l)).toEqual([bad]);
+    expect(broken[0][1]).toBeInstanceOf(TypeError);
+    expect(outs[1].destroyed).toBe(true);
+    expect(good.bytesSent).toBeGreaterThan(20_000);
+  });
+
   it('a client that does not read stops taking tokens after 1 MB; the other flow on the link gets them', async () => {
     const { link, sinks, fill } = setup('100mbps'); // 12.5 MB/s
     const stuck = new PassThrough(); // nobody reads it: writes pile up in it
