@@ -46,11 +46,9 @@ export function parsePlayerSpec(text: string, abrNames: readonly string[], defau
   return { label: `${OUR_ENGINE}:${chosen}`, engine, abr: chosen };
 }
 
-/** A comma-separated list of players, each once. */
+/** A comma-separated list of players (the same one may come twice: two identical players side by side show the noise). */
 export function parsePlayerList(text: string, abrNames: readonly string[], defaultAbr: string): PlayerSpec[] {
-  const out = text.split(',').map((s) => s.trim()).filter(Boolean).map((p) => parsePlayerSpec(p, abrNames, defaultAbr));
-  if (new Set(out.map((p) => p.label)).size !== out.length) throw new Error('each player once');
-  return out;
+  return text.split(',').map((s) => s.trim()).filter(Boolean).map((p) => parsePlayerSpec(p, abrNames, defaultAbr));
 }
 
 /**

@@ -57,6 +57,8 @@ function parse() {
     throw new UsageError((err as Error).message);
   }
   if (!players.length) throw new UsageError('--players: give at least one player');
+  // Sessions are reported by player: each once.
+  if (new Set(players.map((p) => p.label)).size !== players.length) throw new UsageError('--players: each player once');
   const parallel = Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel: a whole number >= 1');
   if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(values.video!)) throw new UsageError(`--video ${values.video}: give the id of a video in the library`);
