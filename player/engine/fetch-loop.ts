@@ -23,7 +23,21 @@ export interface Stream {
   done: boolean;
   /** After an abandoned download: fetch that segment again at the lowest representation. */
   forceLowest: boolean;
+  /** Bumped by a seek or a replacement of the buffer ahead: a download begun before is dropped. */
+  epoch: number;
+  /** What is in the buffer, segment by segment (media time, representation), to tell what is on screen. */
+  appended: Array<{ startS: number; endS: number; rep: number }>;
 }
+
+/** Note a segment appended: it replaces whatever was recorded over the same media time. */
+export function noteAppended(s: Stream, startS: number, endS: number, rep: number): void {
+  s.appended = s.appended.filter((a) => a.endS <= startS + 0.01 || a.startS >= endS - 0.01);
+  s.appended.push({ startS, endS, rep });
+  s.appended.sort((a, b) => a.startS - b.startS);
+}
+
+/** The representation of the media at time t, as appended (undefined: nothing there). */
+export const repAt = (s: Stream, t: number) => s.appended.find((a) => a.startS <= t + 1e-3 && t < a.endS)?.rep;
 
 /** What the loop reads and changes of the player. */
 export interface LoopContext {
@@ -146,9 +160,10 @@ function noteChoice(ctx: LoopContext, s: Stream, index: number, decision: AbrDec
 /** The init segment when the representation changed, then the segment: appended, unless abandoned or a seek moved the stream. */
 async function fetchAndAppend(ctx: LoopContext, s: Stream, index: number): Promise<void> {
   const rep = s.reps[index];
+  const epoch = s.epoch;
   if (s.initFor !== rep.id && rep.init) {
     const init = await fetchFromSources(ctx, s, rep.init.urls, rep.init.range);
-    if (init === 'abandoned') return;
+    if (init === 'abandoned' || s.epoch !== epoch) return;
     record(ctx, init, false);
     await s.buffer.append(init.bytes);
     s.initFor = rep.id;
@@ -157,6 +172,8 @@ async function fetchAndAppend(ctx: LoopContext, s: Stream, index: number): Promi
   const seg = rep.segments[segNumber];
   const lowest = ctx.sizes.get(s.reps[0].id)?.[segNumber] ?? (s.reps[0].bandwidth * seg.durationS) / 8;
   const got = await fetchFromSources(ctx, s, seg.urls, seg.range, s.type === 'video' && index > 0 ? { abandonable: { lowestBytes: lowest } } : {});
+  // A seek or a replacement of the buffer ahead meanwhile: this download is not wanted.
+  if (s.epoch !== epoch) return;
   if (got === 'abandoned') {
     if (s.next === segNumber && !ctx.seeking()) {
       // Starving: fetch this segment again at the lowest rate.
@@ -170,6 +187,8 @@ async function fetchAndAppend(ctx: LoopContext, s: Stream, index: number): Promi
   s.rep = index;
   s.forceLowest = false;
   await s.buffer.append(got.bytes);
+  // (Unless a replacement queued a removal of it meanwhile.)
+  if (s.epoch === epoch) noteAppended(s, seg.startS, seg.startS + seg.durationS, index);
   // A seek during the append has already chosen where to continue: keep its choice.
   if (s.next === segNumber) s.next++;
   ctx.emit('segment', { type: s.type, number: segNumber + 1, rep: rep.id, bytes: got.bytes.byteLength, fromCache: got.fromCache });

@@ -5,7 +5,7 @@
  * (ABR_DEFAULTS, BUFFER_DEFAULTS) and are wired here.
  */
 import { checkPolicy, createAbr, DEFAULT_ABR, POLICY_FILE, type AbrAlgorithm, type LearnedPolicy, type ThroughputSample } from '../../core/abr/index.js';
-import { runStream, type LoopContext, type Stream } from './fetch-loop.js';
+import { repAt, runStream, type LoopContext, type Stream } from './fetch-loop.js';
 import { load, LoadError } from './loader.js';
 import { MediaBuffer } from './media-buffer.js';
 import { MpdError, parseMpd, type AdaptationSet, type Manifest, type Representation } from '../../core/mpd/parse.js';
@@ -115,10 +115,45 @@ export class DashlabPlayer {
     if (this.abrName === 'learned') this.abr = createAbr('learned', { policy: this.learnedPolicy, policyProblem: this.policyProblem });
   }
 
-  /** Fix the video representation (index into stats().representations), or 'auto'. */
+  /**
+   * Fix the video representation (index into stats().representations), or 'auto'. A fixed
+   * choice reaches the screen within about two seconds: the buffer ahead beyond a short margin
+   * is replaced, as hls.js's `currentLevel` does; 'auto' keeps the buffer and lets the ABR
+   * choose from the next segment on.
+   */
   setQuality(index: number | 'auto'): void {
     this.manual = index === 'auto' ? undefined : index;
     this.stats_.manual = this.manual;
+    if (this.manual !== undefined) void this.replaceAhead(this.manual).catch((err: Error) => this.emit('error', `switching quality: ${err.message}`));
+  }
+
+  /**
+   * Drop the video buffered beyond a margin ahead of the playhead that is not at `index`, and
+   * fetch it again from there. The cut is at the next segment boundary when one comes within
+   * 2 s (no overlap with what plays), else 1 s ahead, where the refetched segment's first
+   * frames overlap the old ones (segments start with a keyframe, so the replacement is clean).
+   */
+  private async replaceAhead(index: number): Promise<void> {
+    const s = this.streams.find((x) => x.type === 'video');
+    const video = this.video;
+    if (!s || !video || !this.mediaSource) return;
+    const t = video.currentTime;
+    const want = Math.min(index, s.reps.length - 1);
+    if (!s.appended.some((a) => a.endS > t + 1 && a.rep !== want)) return; // nothing else ahead
+    const segments = s.reps[want].segments;
+    const boundary = segments.find((seg) => seg.startS >= t + 0.5);
+    const cut = boundary && boundary.startS - t <= 2 ? boundary.startS : t + 1;
+    let k = segments.findIndex((seg) => seg.startS + seg.durationS > cut + 1e-3);
+    if (k < 0) k = segments.length;
+    s.epoch++;
+    s.inflight?.abort();
+    s.next = k;
+    s.done = k >= segments.length;
+    s.forceLowest = false;
+    s.appended = s.appended.filter((a) => a.startS < cut).map((a) => ({ ...a, endS: Math.min(a.endS, cut) }));
+    // (A removal from an ended MediaSource opens it again; the loop ends it again when all is in.)
+    const end = Number.isFinite(this.mediaSource.duration) ? this.mediaSource.duration : cut + 3600;
+    await s.buffer.remove(cut, end);
   }
 
   async load(mpdUrl: string): Promise<void> {
@@ -200,7 +235,7 @@ export class DashlabPlayer {
       );
       const first = reps[0];
       const sb = ms.addSourceBuffer(`${first.mimeType}; codecs="${first.codecs}"`);
-      this.streams.push({ type, reps, buffer: new MediaBuffer(sb, video), next: 0, rep: undefined, initFor: undefined, done: false, forceLowest: false });
+      this.streams.push({ type, reps, buffer: new MediaBuffer(sb, video), next: 0, rep: undefined, initFor: undefined, done: false, forceLowest: false, epoch: 0, appended: [] });
     }
     this.stats_.representations = this.streams[0].reps.map((r, index) => ({ index, id: r.id, width: r.width, height: r.height, bandwidth: r.bandwidth }));
     this.stats_.durationS = manifest.durationS;
@@ -259,6 +294,7 @@ export class DashlabPlayer {
 
   private onSeek(t: number): void {
     for (const s of this.streams) {
+      s.epoch++;
       s.inflight?.abort();
       const ahead = s.buffer.aheadOf(t);
       const from = t + ahead;
@@ -315,8 +351,10 @@ export class DashlabPlayer {
     }
     const vs = this.streams.find((s) => s.type === 'video');
     if (vs?.rep !== undefined) {
-      const r = vs.reps[vs.rep];
-      this.stats_.representation = { index: vs.rep, id: r.id, width: r.width, height: r.height, bandwidth: r.bandwidth };
+      const describe = (i: number) => ({ index: i, id: vs.reps[i].id, width: vs.reps[i].width, height: vs.reps[i].height, bandwidth: vs.reps[i].bandwidth });
+      // On screen: what was appended for the media time playing now; fetching: the latest download's.
+      this.stats_.representation = describe(repAt(vs, v?.currentTime ?? 0) ?? vs.rep);
+      this.stats_.fetching = describe(vs.rep);
     }
     this.stats_.sources = this.sources.snapshot();
     if (this.stallWatch) {

@@ -104,8 +104,9 @@ function setupControls(view: EngineView, cfg: WatchConfig): { update(s: Stats): 
 
 /** The stats panel. */
 function showStats(s: Stats): void {
-  const r = s.representation;
-  $('#s-rep').textContent = r ? `${r.width ?? '?'}x${r.height ?? '?'} · ${fmtKbps(r.bandwidth)}` : '–';
+  const rendition = (r: Stats['representation']) => (r ? `${r.width ?? '?'}x${r.height ?? '?'} · ${fmtKbps(r.bandwidth)}` : '–');
+  $('#s-rep').textContent = rendition(s.representation);
+  $('#s-fetch').textContent = s.fetching ? rendition(s.fetching) : '–';
   $('#s-est').textContent = fmtKbps(s.estimateBps);
   $('#s-buf').textContent = fmtS(s.bufferS);
   // A stop with media buffered is the decoder's (a busy machine), said apart from rebuffering.

@@ -41,7 +41,8 @@ button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6
 <label>Quality <select id="quality"><option value="auto">auto</option></select></label>
 <label>ABR algorithm <select id="abr"></select></label>
 <dl>
-<dt>Playing</dt><dd id="s-rep">–</dd>
+<dt title="The rendition on screen now">Playing</dt><dd id="s-rep">–</dd>
+<dt title="The rendition of the latest download: what will play once the buffer ahead has played">Fetching</dt><dd id="s-fetch">–</dd>
 <dt>Estimate</dt><dd id="s-est">–</dd>
 <dt>Buffer</dt><dd id="s-buf">–</dd>
 <dt>Stalls</dt><dd id="s-stalls">0</dd>

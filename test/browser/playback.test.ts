@@ -144,6 +144,34 @@ describe('seeking and switching', () => {
   });
 });
 
+describe('choosing the quality by hand', () => {
+  it('a fixed quality is on screen within about 2 s of media, with 15 s and more buffered; "Playing" is what is on screen, "fetching" apart; auto keeps the buffer', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${url}/watch/long?abr=throughput`);
+    // On loopback the top rung (180p), with a deep buffer.
+    const deep = await waitFor(page, (s) => s.state === 'playing' && s.representation?.index === 1 && s.bufferS > 15, 60_000, '180p with 15 s buffered');
+    const height = () => page.evaluate(() => (document.querySelector('video') as HTMLVideoElement).videoHeight);
+    expect(await height()).toBe(180);
+    await player(page).setQuality(0);
+    const asked = deep.currentTimeS;
+    const low = await waitFor(page, (s) => s.representation?.index === 0, 30_000, 'the low quality on screen');
+    console.log(`on screen ${(low.currentTimeS - asked).toFixed(2)} s of media after the choice`);
+    expect(low.currentTimeS - asked).toBeLessThan(2.5);
+    await page.waitForFunction(() => (document.querySelector('video') as HTMLVideoElement).videoHeight === 144, null, { timeout: 10_000 });
+    expect(low.fetching?.index).toBe(0);
+    expect(await page.textContent('#s-rep')).toMatch(/^256x144/);
+    // Back to auto: the buffer ahead is kept (nothing is thrown away), the ABR chooses from the next segment on.
+    const before = (await stats(page))!;
+    await player(page).setQuality('auto');
+    await page.waitForTimeout(1000);
+    const after = (await stats(page))!;
+    expect(after.bufferS).toBeGreaterThan(before.bufferS - 1.5);
+    expect(after.representation?.index).toBe(0);
+    expect(after.stalls.count).toBe(0);
+    await page.close();
+  }, 120_000);
+});
+
 describe('reference engines play the same video', () => {
   for (const engine of ['dashjs', 'hlsjs']) {
     it(engine, async () => {

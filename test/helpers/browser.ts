@@ -20,7 +20,11 @@ export interface PageStats {
   state: string;
   error?: string;
   currentTimeS: number;
-  representation?: { index: number; bandwidth: number };
+  /** On screen. */
+  representation?: { index: number; bandwidth: number; height?: number };
+  /** The latest download's. */
+  fetching?: { index: number; bandwidth: number; height?: number };
+  bufferS: number;
   estimateBps?: number;
   stalls: { count: number; seconds: number };
   starved: { count: number; seconds: number };
