@@ -7,6 +7,7 @@
 import type { AbrAlgorithm, AbrDecision, ThroughputSample } from '../../core/abr/index.js';
 import { audioWaitsForVideo, fetchDelayS, shouldAbandon, type BufferPolicy } from '../../core/buffer-policy.js';
 import type { Representation } from '../../core/mpd/parse.js';
+import type { LinkMeter } from './link-meter.js';
 import { load, type Download } from './loader.js';
 import type { MediaBuffer } from './media-buffer.js';
 import type { PlayerStats, SwitchRecord } from './types.js';
@@ -49,6 +50,8 @@ export interface LoopContext {
   readonly sizes: Map<string, number[]>;
   /** Throughput samples: real network transfers of video segments. */
   readonly history: ThroughputSample[];
+  /** Every transfer of every stream: the link's rate, as the page shows it. */
+  readonly meter: LinkMeter;
   /** The stats record the loop keeps current (requests, switches, the estimate). */
   readonly stats: PlayerStats;
   readonly t0: number;
@@ -153,7 +156,7 @@ function noteChoice(ctx: LoopContext, s: Stream, index: number, decision: AbrDec
     ctx.stats.switches.push(rec);
     ctx.emit('switch', rec);
   }
-  if (decision?.estimateBps) ctx.stats.estimateBps = decision.estimateBps;
+  if (decision?.estimateBps) ctx.stats.abrEstimateBps = decision.estimateBps;
   if (s.type === 'video' && decision) ctx.stats.decision = decision.reason;
 }
 
@@ -235,11 +238,14 @@ async function loadFrom(ctx: LoopContext, s: Stream, url: string, range: Range, 
   s.inflight = controller;
   const stop = () => controller.abort();
   ctx.signal.addEventListener('abort', stop, { once: true });
+  const metered = ctx.meter.open();
+  let fromCache = false;
   try {
-    return await load(url, {
+    const got = await load(url, {
       range,
       signal: controller.signal,
       credentials: ctx.credentials,
+      onChunk: metered.bytes,
       onProgress: opts.abandonable
         ? (loaded, total, elapsedS) => {
             if (total && shouldAbandon({ bytesLoaded: loaded, bytesTotal: total, elapsedS, bufferS: ctx.bufferAhead(), lowestBytes: opts.abandonable!.lowestBytes, policy: ctx.policy })) {
@@ -248,10 +254,13 @@ async function loadFrom(ctx: LoopContext, s: Stream, url: string, range: Range, 
           }
         : undefined,
     });
+    fromCache = got.fromCache;
+    return got;
   } catch (err) {
     if ((err as Error).name === 'AbortError') return 'abandoned';
     throw err;
   } finally {
+    metered.close(fromCache);
     ctx.signal.removeEventListener('abort', stop);
     if (s.inflight === controller) s.inflight = undefined;
   }

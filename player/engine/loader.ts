@@ -48,6 +48,8 @@ export interface LoadOptions {
   /** Fetch's credentials mode; default 'same-origin', as dash.js's and hls.js's requests. */
   credentials?: RequestCredentials;
   onProgress?: (loaded: number, total: number, elapsedS: number) => void;
+  /** Every chunk as it arrives: its bytes and when (seconds, performance.now() / 1000). */
+  onChunk?: (bytes: number, tS: number) => void;
 }
 
 export class LoadError extends Error {
@@ -96,6 +98,7 @@ export async function load(url: string, opts: LoadOptions = {}): Promise<Downloa
       }
       chunks.push(value);
       loaded += value.byteLength;
+      opts.onChunk?.(value.byteLength, now / 1000);
       marks.push({ tS: now / 1000, loaded });
       opts.onProgress?.(loaded, total, (performance.now() - t0) / 1000);
     }

@@ -6,6 +6,7 @@
  */
 import { checkPolicy, createAbr, DEFAULT_ABR, POLICY_FILE, type AbrAlgorithm, type LearnedPolicy, type ThroughputSample } from '../../core/abr/index.js';
 import { repAt, runStream, type LoopContext, type Stream } from './fetch-loop.js';
+import { LinkMeter } from './link-meter.js';
 import { load, LoadError } from './loader.js';
 import { MediaBuffer } from './media-buffer.js';
 import { MpdError, parseMpd, type AdaptationSet, type Manifest, type Representation } from '../../core/mpd/parse.js';
@@ -29,6 +30,7 @@ export class DashlabPlayer {
   private manual: number | undefined;
   private readonly policy: BufferPolicy;
   private history: ThroughputSample[] = [];
+  private meter = new LinkMeter();
   private sources = new SourcePicker();
   private sizes = new Map<string, number[]>();
   private listeners = new Map<string, Set<Listener>>();
@@ -320,6 +322,7 @@ export class DashlabPlayer {
       sources: this.sources,
       sizes: this.sizes,
       history: this.history,
+      meter: this.meter,
       stats: this.stats_,
       t0: this.t0,
       streams: () => this.streams,
@@ -356,6 +359,7 @@ export class DashlabPlayer {
       this.stats_.representation = describe(repAt(vs, v?.currentTime ?? 0) ?? vs.rep);
       this.stats_.fetching = describe(vs.rep);
     }
+    this.stats_.estimateBps = this.meter.estimateBps();
     this.stats_.sources = this.sources.snapshot();
     if (this.stallWatch) {
       this.stats_.startupS = this.stallWatch.startupS;

@@ -30,7 +30,10 @@ export interface SwitchRecord {
   to: number;
   bitrate: number;
   reason: string;
+  /** The link's rate as this player measures it: every stream's bytes over the time they moved (link-meter.ts). */
   estimateBps?: number;
+  /** The rate the ABR planned its latest choice with (its own samples, discounted as it chooses). */
+  abrEstimateBps?: number;
   bufferS: number;
 }
 
@@ -43,7 +46,10 @@ export interface PlayerStats {
   /** The representation of the latest video download (ahead of what is on screen by the buffer). */
   fetching?: { index: number; id: string; width?: number; height?: number; bandwidth: number };
   representations: Array<{ index: number; id: string; width?: number; height?: number; bandwidth: number }>;
+  /** The link's rate as this player measures it: every stream's bytes over the time they moved (link-meter.ts). */
   estimateBps?: number;
+  /** The rate the ABR planned its latest choice with (its own samples, discounted as it chooses). */
+  abrEstimateBps?: number;
   bufferS: number;
   currentTimeS: number;
   durationS: number;

@@ -108,6 +108,7 @@ function showStats(s: Stats): void {
   $('#s-rep').textContent = rendition(s.representation);
   $('#s-fetch').textContent = s.fetching ? rendition(s.fetching) : '–';
   $('#s-est').textContent = fmtKbps(s.estimateBps);
+  $('#s-abr-est').textContent = fmtKbps(s.abrEstimateBps);
   $('#s-buf').textContent = fmtS(s.bufferS);
   // A stop with media buffered is the decoder's (a busy machine), said apart from rebuffering.
   const starved = s.starved.count ? ` · ${s.starved.count} decoding (${s.starved.seconds.toFixed(1)} s)` : '';

@@ -43,7 +43,8 @@ button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6
 <dl>
 <dt title="The rendition on screen now">Playing</dt><dd id="s-rep">–</dd>
 <dt title="The rendition of the latest download: what will play once the buffer ahead has played">Fetching</dt><dd id="s-fetch">–</dd>
-<dt>Estimate</dt><dd id="s-est">–</dd>
+<dt title="The link's rate as this player measures it: all its downloads' bytes over the time they moved">Estimate</dt><dd id="s-est">–</dd>
+<dt title="The rate our ABR planned its latest choice with: its own samples, discounted for how wrong its recent predictions were">ABR plans with</dt><dd id="s-abr-est">–</dd>
 <dt>Buffer</dt><dd id="s-buf">–</dd>
 <dt>Stalls</dt><dd id="s-stalls">0</dd>
 <dt>Dropped frames</dt><dd id="s-frames">–</dd>

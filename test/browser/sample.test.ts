@@ -38,10 +38,10 @@ it('the sample, throttled live: top quality unthrottled, the lowest rung within 
   const put = (profile: string) => fetch(`${fx.url}/api/links/${link}`, { method: 'PUT', body: JSON.stringify({ profile }), headers: { 'content-type': 'application/json' } });
   expect((await put('600kbps')).status).toBe(200);
   // Budgets in media played, not wall time (a loaded machine plays slower than real time).
-  const low = await waitForMedia(page, (s) => s.representation?.index === 0, 'the lowest rung at 600 kbit/s', { mediaS: 24 });
+  const low = await waitForMedia(page, (s) => s.fetching?.index === 0, 'the lowest rung at 600 kbit/s', { mediaS: 24 });
   expect(low.stalls.seconds).toBeLessThan(3);
   expect((await put('50mbps')).status).toBe(200);
-  const back = await waitForMedia(page, (s) => (s.representation?.index ?? 0) >= 3, 'climbing back', { mediaS: 30 });
+  const back = await waitForMedia(page, (s) => (s.fetching?.index ?? 0) >= 3, 'climbing back', { mediaS: 30 });
   expect(back.stalls.seconds).toBeLessThan(3);
   await page.close();
 }, 600_000);

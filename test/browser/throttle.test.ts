@@ -36,11 +36,12 @@ it('drops to the lowest rung when the link is cut to 600 kbit/s, and climbs back
 
   expect((await put('600kbps')).status).toBe(200);
   // Budgets in media played, not wall time (a loaded machine plays slower than real time).
-  const low = await waitForMedia(page, (s) => s.representation?.index === 0, 'the lowest rung at 600 kbit/s', { mediaS: 24 });
+  // What it fetches (what is on screen follows once the buffer ahead has played).
+  const low = await waitForMedia(page, (s) => s.fetching?.index === 0, 'the lowest rung at 600 kbit/s', { mediaS: 24 });
   expect(low.stalls.seconds).toBeLessThan(3);
 
   expect((await put('50mbps')).status).toBe(200);
-  const back = await waitForMedia(page, (s) => s.representation?.index === 2, 'the top rung again', { mediaS: 40 });
+  const back = await waitForMedia(page, (s) => s.fetching?.index === 2, 'the top rung again', { mediaS: 40 });
   expect(back.stalls.seconds).toBeLessThan(3);
   expect(back.state).not.toBe('error');
   await page.close();
@@ -197,3 +198,17 @@ it('six players side by side (four of ours, dash.js, hls.js) all keep their vide
     await page.close();
   }
 }, 120_000);
+
+it('the estimate reads the link: within 20% of 0.5, 2 and 8 Mbit/s after 10 s of playback (it read half: audio and video share the link)', async () => {
+  for (const kbps of [500, 2000, 8000]) {
+    const page = await browser.newPage();
+    await page.goto(`${url}/watch/throttle?net=${kbps}kbps`);
+    const s = await until(page, (x) => x.state === 'playing' && x.currentTimeS >= 10, 90_000, `10 s played at ${kbps} kbit/s`);
+    expect(s.estimateBps, `at ${kbps} kbit/s`).toBeGreaterThan(kbps * 1000 * 0.8);
+    expect(s.estimateBps).toBeLessThan(kbps * 1000 * 1.2);
+    // The page says it too, apart from the rate the ABR planned with.
+    expect(await page.textContent('#s-est')).toMatch(/kbit\/s|Mbit\/s/);
+    expect(await page.locator('#s-abr-est').count()).toBe(1);
+    await page.close();
+  }
+}, 300_000);
