@@ -18,7 +18,7 @@
 import { ABR_DEFAULTS } from './defaults.js';
 import { harmonicMean, PredictionErrors, samplesAfter } from './estimators.js';
 import { decideByPlan } from './mpc.js';
-import { indexForBps, recentBps, type AbrAlgorithm, type ThroughputSample } from './types.js';
+import { indexForBps, recentBps, sampleBps, type AbrAlgorithm, type ThroughputSample } from './types.js';
 
 export const TAIL_MPC_PARAMS = {
   horizon: 5,
@@ -30,6 +30,13 @@ export const TAIL_MPC_PARAMS = {
   planRebufferPenalty: 8,
   /** Smaller downloads are not throughput samples. */
   minSampleBytes: 32 * 1024,
+  /**
+   * A rise is believed when this many downloads in a row measure above riseFactor x the mean
+   * before them (0: never early). Chosen on the Norway training traces (norway-train), with
+   * Pensieve's video and the sample: docs/abr-research.md, "Believing a rise".
+   */
+  riseSamples: 2,
+  riseFactor: 4,
 };
 
 export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}): AbrAlgorithm {
@@ -37,6 +44,8 @@ export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}): Abr
   const errors = new PredictionErrors();
   let usable: ThroughputSample[] = [];
   let lastSeen: ThroughputSample | undefined;
+  /** The usable sample before the mean's window (undefined: from the first). */
+  let windowFrom: ThroughputSample | undefined;
   return {
     name: 'dashlab',
     choose(ctx) {
@@ -44,7 +53,11 @@ export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}): Abr
       if (usable.length > 100) usable = usable.slice(-100);
       lastSeen = ctx.history.at(-1) ?? lastSeen;
       if (!usable.length) {
-        if (!ctx.history.length) return { index: indexForBps(ctx.bitrates, ABR_DEFAULTS.startBps), reason: 'start: no throughput yet' };
+        if (!ctx.history.length) {
+          // What the page's first downloads measured, planned with as any prediction; else the start rule.
+          if (ctx.startHintBps) return decideByPlan(ctx, ctx.startHintBps, p.horizon, `start: the page's first downloads measured ${Math.round(ctx.startHintBps / 1000)} kbit/s`, p.planRebufferPenalty);
+          return { index: indexForBps(ctx.bitrates, ABR_DEFAULTS.startBps), reason: 'start: no throughput yet' };
+        }
         // Only small downloads so far: their bytes over their time together, no error bookkeeping.
         let bits = 0;
         let secs = 0;
@@ -55,7 +68,16 @@ export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}): Abr
         const aggregate = bits / Math.max(1e-3, secs);
         return decideByPlan(ctx, aggregate, p.horizon, `predicted ${Math.round(aggregate / 1000)} kbit/s (small downloads only, together)`, p.planRebufferPenalty);
       }
-      const harmonic = harmonicMean(usable, p.window)!;
+      // A level shift up: the newest riseSamples downloads all well above the window's mean
+      // before them. The window restarts with them, so the rise is believed now, not once the
+      // slow samples have aged out of an 8-download mean.
+      const recent = usable.slice(-p.riseSamples);
+      const before = samplesAfter(usable, windowFrom).slice(0, -p.riseSamples);
+      if (p.riseSamples > 0 && recent.length === p.riseSamples && before.length) {
+        const was = harmonicMean(before, p.window)!;
+        if (recent.every((s) => sampleBps(s) > p.riseFactor * was)) windowFrom = usable[usable.length - p.riseSamples - 1];
+      }
+      const harmonic = harmonicMean(samplesAfter(usable, windowFrom), p.window)!;
       errors.observe(usable);
       const base = Math.min(harmonic, recentBps(usable[usable.length - 1]));
       const maxError = Math.max(0, ...errors.recent(p.errorWindow));

@@ -44,6 +44,12 @@ export interface AbrContext {
   nowS: number;
   /** Playback is stalled for lack of media right now. */
   rebuffering: boolean;
+  /**
+   * Before any segment: the rate the page measured on its own first downloads (the manifest,
+   * info.json: a few kilobytes, round trips included, so it reads low on a slow link, never
+   * high). The simulator has no such downloads and gives none.
+   */
+  startHintBps?: number;
 }
 
 export interface AbrDecision {

@@ -27,7 +27,8 @@
  * It belongs to one ladder, segment duration and buffer target; ~15 s for the 68 Norway
  * training traces and a 48-segment video on this machine.
  */
-import { createAbr, TAIL_WINDOW_S, type AbrAlgorithm } from '../../core/abr/index.js';
+import { TAIL_WINDOW_S, type AbrAlgorithm } from '../../core/abr/index.js';
+import { createTailMpc } from '../../core/abr/tail-mpc.js';
 import { createLearned, DEFAULT_RATE_FEATURES, POLICY_FORMAT, rateCell, type LearnedPolicy } from '../../core/abr/learned.js';
 import { BUFFER_DEFAULTS, fetchDelayS, type BufferPolicy } from '../../core/buffer-policy.js';
 import { REBUFFER_PENALTY } from '../../core/qoe.js';
@@ -155,7 +156,9 @@ function collectSamples(pb: Problem, o: TrainInput, progress: (done: number) => 
       progress(ti * p.rotations + r);
       const trace = r ? rotateTrace(base, (r * base.periodS) / p.rotations) : base;
       const rttS = (o.rttMs ?? trace.rttMs ?? 0) / 1000;
-      const behaviour = createAbr('dashlab');
+      // The sampling player: ours, as the recipe was fixed when the shipped policies were
+      // learned (before its rise rule, which would change what is sampled and so every policy).
+      const behaviour = createTailMpc({ riseSamples: 0 });
       const recorder: AbrAlgorithm = {
         name: 'stochastic-dp-training',
         choose(ctx) {

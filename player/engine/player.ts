@@ -5,9 +5,9 @@
  * (ABR_DEFAULTS, BUFFER_DEFAULTS) and are wired here.
  */
 import { checkPolicy, createAbr, DEFAULT_ABR, POLICY_FILE, type AbrAlgorithm, type LearnedPolicy, type ThroughputSample } from '../../core/abr/index.js';
-import { repAt, runStream, type LoopContext, type Stream } from './fetch-loop.js';
+import { dropFrom, repAt, runStream, type LoopContext, type Stream } from './fetch-loop.js';
 import { LinkMeter } from './link-meter.js';
-import { load, LoadError } from './loader.js';
+import { load, LoadError, type Download } from './loader.js';
 import { MediaBuffer } from './media-buffer.js';
 import { MpdError, parseMpd, type AdaptationSet, type Manifest, type Representation } from '../../core/mpd/parse.js';
 import { BUFFER_DEFAULTS, type BufferPolicy } from '../../core/buffer-policy.js';
@@ -31,6 +31,8 @@ export class DashlabPlayer {
   private readonly policy: BufferPolicy;
   private history: ThroughputSample[] = [];
   private meter = new LinkMeter();
+  /** The page's own downloads before any segment (the manifest, info.json): what the ABR may start from. */
+  private firstDownloads: Download[] = [];
   private sources = new SourcePicker();
   private sizes = new Map<string, number[]>();
   private listeners = new Map<string, Set<Listener>>();
@@ -142,20 +144,9 @@ export class DashlabPlayer {
     const t = video.currentTime;
     const want = Math.min(index, s.reps.length - 1);
     if (!s.appended.some((a) => a.endS > t + 1 && a.rep !== want)) return; // nothing else ahead
-    const segments = s.reps[want].segments;
-    const boundary = segments.find((seg) => seg.startS >= t + 0.5);
+    const boundary = s.reps[want].segments.find((seg) => seg.startS >= t + 0.5);
     const cut = boundary && boundary.startS - t <= 2 ? boundary.startS : t + 1;
-    let k = segments.findIndex((seg) => seg.startS + seg.durationS > cut + 1e-3);
-    if (k < 0) k = segments.length;
-    s.epoch++;
-    s.inflight?.abort();
-    s.next = k;
-    s.done = k >= segments.length;
-    s.forceLowest = false;
-    s.appended = s.appended.filter((a) => a.startS < cut).map((a) => ({ ...a, endS: Math.min(a.endS, cut) }));
-    // (A removal from an ended MediaSource opens it again; the loop ends it again when all is in.)
-    const end = Number.isFinite(this.mediaSource.duration) ? this.mediaSource.duration : cut + 3600;
-    await s.buffer.remove(cut, end);
+    await dropFrom(s, cut, this.manifest?.durationS ?? cut + 3600);
   }
 
   async load(mpdUrl: string): Promise<void> {
@@ -168,6 +159,7 @@ export class DashlabPlayer {
       const res = await load(mpdUrl, { signal: this.life.signal, credentials: this.opts.credentials }).catch((err) => {
         throw new MpdError(`cannot load the manifest ${mpdUrl}: ${(err as Error).message}`);
       });
+      this.firstDownloads.push(res);
       const parsed = parseMpd(new TextDecoder().decode(res.bytes), res.url, new DOMParser());
       const manifest = this.opts.sources?.length ? offerSources(parsed, this.opts.sources) : parsed;
       this.manifest = manifest;
@@ -195,9 +187,9 @@ export class DashlabPlayer {
     if (this.opts.infoUrl === false) return;
     const url = this.opts.infoUrl ?? new URL('info.json', mpdUrl).toString();
     try {
-      const res = await fetch(url, { signal: this.life.signal, credentials: this.opts.credentials });
-      if (!res.ok) return;
-      const info = (await res.json()) as { renditions?: Array<{ id: string; segmentBytes?: number[] }> };
+      const res = await load(url, { signal: this.life.signal, credentials: this.opts.credentials });
+      this.firstDownloads.push(res);
+      const info = JSON.parse(new TextDecoder().decode(res.bytes)) as { renditions?: Array<{ id: string; segmentBytes?: number[] }> };
       for (const r of info.renditions ?? []) if (r.segmentBytes) this.sizes.set(r.id, r.segmentBytes);
     } catch {
       // Not a dashlab origin: plan with bitrate x duration.
@@ -331,6 +323,8 @@ export class DashlabPlayer {
       currentTime: () => this.video!.currentTime,
       bufferAhead: () => this.bufferAhead(),
       seeking: () => this.seeking,
+      durationS: this.manifest?.durationS ?? 0,
+      startHintBps: startHint(this.firstDownloads),
       rebuffering: () => this.stallWatch?.rebuffering ?? false,
       endOfStream: () => {
         if (this.mediaSource?.readyState !== 'open') return;
@@ -381,3 +375,22 @@ export class DashlabPlayer {
 }
 
 export { LoadError, MpdError };
+
+/**
+ * What the page's first downloads (the manifest, info.json) say of the link: all their bytes
+ * over all their time, the time to first byte included, halved. A few kilobytes, so a figure
+ * dominated by round trips, which reads low on a distant link (475 kbit/s for the pair on a
+ * 500 kbit/s link with 80 ms); but a shaped link lets its first kilobyte or two through at once
+ * (its banked burst), which reads high on a slow one (1195 kbit/s on 500 kbit/s without delay):
+ * hence half. A cache hit says nothing and is left out.
+ */
+function startHint(downloads: Download[]): number | undefined {
+  let bits = 0;
+  let seconds = 0;
+  for (const d of downloads) {
+    if (d.fromCache || d.status !== 200) continue;
+    bits += d.bytes.byteLength * 8;
+    seconds += d.ttfbS + d.transferS;
+  }
+  return bits > 0 && seconds > 0 ? bits / seconds / 2 : undefined;
+}

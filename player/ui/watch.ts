@@ -43,7 +43,12 @@ async function main(): Promise<void> {
   // A shaped link of our own when asked for (net=<profile>) or given (link=<id>).
   let linkId = cfg.link;
   try {
-    if (!linkId && cfg.net) linkId = (await api<{ id: string }>('/api/links', { method: 'POST', body: JSON.stringify({ profile: cfg.net }) })).id;
+    if (!linkId && cfg.net) {
+      const made = (await api<{ id: string }>('/api/links', { method: 'POST', body: JSON.stringify({ profile: cfg.net }) })).id;
+      linkId = made;
+      // The page's own link goes with the page (a reload makes another).
+      addEventListener('pagehide', () => void fetch(`/api/links/${made}`, { method: 'DELETE', keepalive: true }).catch(() => undefined));
+    }
   } catch (err) {
     showError(`network link: ${(err as Error).message}`);
     return;

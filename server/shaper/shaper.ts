@@ -112,10 +112,18 @@ export class Shaper {
     this.owner.delete(link);
   }
 
-  /** A new link for `client`, within the caps. */
+  /**
+   * A new link for `client`, within the caps. A client at its cap gives up its least recently
+   * used idle link (a page reloaded again and again leaves one each time); only a client whose
+   * every link is carrying a response now is refused.
+   */
   private make(profileSpec: string, client: string, key?: string): Link {
-    const held = [...this.owner.values()].filter((c) => c === client).length;
-    if (held >= SHAPER_LIMITS.linksPerClient) throw new Refused(429, `this client already holds ${held} shaped links (at most ${SHAPER_LIMITS.linksPerClient}): delete some (DELETE /api/links/<id>) or wait ${SHAPER_LIMITS.idleMs / 60_000} minutes for idle ones to go`);
+    const mine = [...this.owner].filter(([, c]) => c === client).map(([l]) => l);
+    if (mine.length >= SHAPER_LIMITS.linksPerClient) {
+      const idle = mine.filter((l) => !l.active).sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      if (!idle) throw new Refused(429, `this client already has ${mine.length} shaped links carrying responses (at most ${SHAPER_LIMITS.linksPerClient}): delete some (DELETE /api/links/<id>) or let one finish`);
+      this.forget(idle);
+    }
     if (this.owner.size >= SHAPER_LIMITS.links) throw new Refused(503, `the shaper holds ${this.owner.size} links, its limit: try again when idle ones have gone`);
     const link = new Link(parseProfile(profileSpec, (n) => this.trace(n)), this.pacer);
     this.owner.set(link, client);

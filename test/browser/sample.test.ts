@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SAMPLE_MASTER } from '../../server/config.js';
 import { packageSample } from '../../server/packager/index.js';
-import { browserFixture, waitForEnd, waitForMedia, waitForStats } from '../helpers/browser.js';
+import { browserFixture, playerStats, waitForEnd, waitForMedia, waitForStats } from '../helpers/browser.js';
 
 let fx: Awaited<ReturnType<typeof browserFixture>>;
 
@@ -56,3 +56,50 @@ it('dash.js plays through a shaped link too', async () => {
   expect(l.bytesSent).toBeGreaterThan(500_000);
   await page.close();
 }, 120_000);
+
+/** Media seconds from `fromS` until the 1080p picture is on screen (the video element's own height), at most `maxS`. */
+async function secondsToTop(page: import('playwright-core').Page, fromS: number, maxS: number): Promise<number | undefined> {
+  for (;;) {
+    const { t, h } = await page.evaluate(() => { const v = document.querySelector('video')!; return { t: v.currentTime, h: v.videoHeight }; });
+    if (h >= 1080) return t - fromS;
+    if (t - fromS > maxS) return undefined;
+    await page.waitForTimeout(200);
+  }
+}
+
+it('after a step from 0.5 to 20 Mbit/s the highest rung the link carries (1080p) is on screen within 12 s of media; dash.js on the same step, printed beside', async () => {
+  const times: Record<string, number | undefined> = {};
+  for (const engine of ['dashlab', 'dashjs']) {
+    const link = ((await (await fetch(`${fx.url}/api/links`, { method: 'POST', body: JSON.stringify({ profile: '500kbps' }) })).json()) as { id: string }).id;
+    const page = await fx.browser.newPage();
+    await page.goto(`${fx.url}/watch/sample?engine=${engine}&link=${link}`);
+    // Past the colour bars (the first 15 s, tiny at every rung), on a low rung.
+    await waitForStats(page, (s) => s.state === 'playing' && s.currentTimeS > 18, 120_000, `${engine}: 18 s played at 500 kbit/s`);
+    await page.waitForFunction(() => document.querySelector('video')!.videoHeight < 1080, null, { timeout: 30_000 });
+    const before = (await playerStats(page))!;
+    await fetch(`${fx.url}/api/links/${link}`, { method: 'PUT', body: JSON.stringify({ profile: '20mbps' }) });
+    times[engine] = await secondsToTop(page, before.currentTimeS, 40);
+    await page.close();
+  }
+  console.log(`1080p on screen after the step to 20 Mbit/s: ours ${times.dashlab?.toFixed(1) ?? 'not within 40'} s of media, dash.js ${times.dashjs?.toFixed(1) ?? 'not within 40'} s`);
+  expect(times.dashlab).toBeDefined();
+  expect(times.dashlab!).toBeLessThan(12);
+}, 300_000);
+
+it('starts at 480p or better on a fast link (what the page measured on its first downloads), 5 loads of 5; on a slow link without a stall', async () => {
+  const firsts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const context = await fx.browser.newContext(); // no cache from the load before
+    const page = await context.newPage();
+    await page.goto(`${fx.url}/watch/sample`);
+    const s = await waitForStats(page, (x) => x.switches.length > 0, 30_000, 'the first choice');
+    firsts.push((s.switches[0] as { to: number }).to);
+    await context.close();
+  }
+  expect(firsts.every((q) => q >= 2), `first rungs ${firsts.join(', ')}`).toBe(true);
+  const page = await fx.browser.newPage();
+  await page.goto(`${fx.url}/watch/sample?net=500kbps`);
+  const slow = await waitForStats(page, (x) => x.state === 'playing' && x.currentTimeS > 12, 90_000, '12 s played at 500 kbit/s');
+  expect(slow.stalls.count).toBe(0);
+  await page.close();
+}, 300_000);
