@@ -72,6 +72,10 @@ export interface WatchConfig {
   credentials?: 'omit' | 'same-origin';
   /** Inside the side-by-side page: the video, the chart and the switch log only (that page has the controls and the metrics). */
   embed?: boolean;
+  /** Play again from the start at the end, fetching anew (a lesson's experiment that goes on). */
+  loop?: boolean;
+  /** A fixed quality from the first segment on (an index into the representations, lowest first); none: auto. */
+  quality?: number;
   /** Where the embeddable player's bundle is served. */
   playerUrl: string;
 }

@@ -120,6 +120,18 @@ export class DashlabPlayer {
   }
 
   /**
+   * Play again from the start, fetching everything anew (a lesson's experiment that goes on:
+   * the network panel keeps acting on what is fetched). What was measured stays.
+   */
+  async restart(): Promise<void> {
+    const video = this.video;
+    if (!video || !this.mediaSource) return;
+    await Promise.all(this.streams.map((s) => dropFrom(s, 0, this.manifest?.durationS ?? 0)));
+    video.currentTime = 0;
+    await video.play().catch(() => undefined);
+  }
+
+  /**
    * Fix the video representation (index into stats().representations), or 'auto'. A fixed
    * choice reaches the screen within about two seconds: the buffer ahead beyond a short margin
    * is replaced, as hls.js's `currentLevel` does; 'auto' keeps the buffer and lets the ABR
@@ -257,6 +269,7 @@ export class DashlabPlayer {
     on('ended', () => {
       this.stats_.state = 'ended';
       this.emit('ended', this.stats());
+      if (this.opts.loop) void this.restart();
     });
     on('seeking', () => {
       this.seeking = true;

@@ -20,6 +20,8 @@ export interface PlayerOptions {
    * the compare page spreads its players over both (server/pages/compare-page.ts).
    */
   credentials?: 'same-origin' | 'omit';
+  /** At the end, play again from the start, fetching everything anew (restart()). */
+  loop?: boolean;
 }
 
 export interface SwitchRecord {

@@ -16,6 +16,8 @@ export interface EngineView {
   on(event: 'switch' | 'error' | 'stall' | 'ended', fn: (detail: unknown) => void): void;
   setQuality(index: number | 'auto'): void;
   setAbr?(name: string): void;
+  /** Play again from the start (ours fetches everything anew; dash.js and hls.js seek to 0). */
+  restart(): void;
   /** The underlying player object (DashlabPlayer, dash.js MediaPlayer or Hls). */
   raw: unknown;
 }
@@ -90,6 +92,7 @@ export const ENGINE_STARTERS: Record<EngineName, EngineStarter> = {
 
 async function startDashlab(video: HTMLVideoElement, cfg: WatchConfig, PlayerClass: typeof DashlabPlayer): Promise<EngineView> {
   const player = new PlayerClass({ abr: cfg.abr, sources: cfg.sources, credentials: cfg.credentials }).attach(video);
+  if (cfg.quality !== undefined) player.setQuality(cfg.quality); // before the first segment is chosen
   void player.load(cfg.src);
   return {
     engine: 'dashlab',
@@ -97,8 +100,25 @@ async function startDashlab(video: HTMLVideoElement, cfg: WatchConfig, PlayerCla
     on: (e, fn) => void player.on(e, fn),
     setQuality: (i) => player.setQuality(i),
     setAbr: (n) => player.setAbr(n),
+    restart: () => void player.restart(),
     raw: player,
   };
+}
+
+/** Requests a reference engine reports through its own events (theirs, not ours: counted as they tell). */
+class RequestCounter {
+  readonly requests: PlayerStats['requests'] = { network: 0, fromCache: 0, notModified: 0, abandoned: 0, bytes: 0, failovers: 0 };
+  /** The newest video segment each representation index was fetched for. */
+  readonly lastSegment = new Map<number, number>();
+  fetching?: number;
+  count(bytes: number, video: { rep: number; segment: number } | undefined): void {
+    this.requests.network++;
+    this.requests.bytes += bytes;
+    if (video) {
+      this.fetching = video.rep;
+      this.lastSegment.set(video.rep, video.segment);
+    }
+  }
 }
 
 async function startDashjs(video: HTMLVideoElement, mpdUrl: string): Promise<EngineView> {
@@ -107,14 +127,23 @@ async function startDashjs(video: HTMLVideoElement, mpdUrl: string): Promise<Eng
   const ev = emitter();
   const watch = new VideoWatch(video, (e) => ev.emit('stall', e));
   const switches: SwitchRecord[] = [];
+  const counter = new RequestCounter();
   const t0 = performance.now();
-  player.initialize(video, mpdUrl, true);
+  // An absolute URL: dash.js's CMCD controller builds `new URL(request.url)` from every
+  // request's URL, and a relative one threw "Failed to construct 'URL'" on each response.
+  player.initialize(video, new URL(mpdUrl, location.href).href, true);
   const reps = () => (player.getRepresentationsByType?.('video') ?? []) as Array<{ bandwidth: number; width?: number; height?: number; id: string }>;
+  const indexOf = (id: string | undefined) => reps().findIndex((r) => r.id === id);
+  player.on('fragmentLoadingCompleted', (e: { request?: { mediaType?: string; type?: string; bytesLoaded?: number; index?: number; representation?: { id?: string } } }) => {
+    const r = e.request;
+    if (!r) return;
+    const isVideoSegment = r.mediaType === 'video' && r.type === 'MediaSegment' && typeof r.index === 'number';
+    counter.count(r.bytesLoaded ?? 0, isVideoSegment ? { rep: indexOf(r.representation?.id), segment: r.index! } : undefined);
+  });
   player.on('qualityChangeRendered', (e: { mediaType: string; newRepresentation?: { bandwidth: number; id: string } }) => {
     if (e.mediaType !== 'video') return;
-    const list = reps();
-    const to = e.newRepresentation ? list.findIndex((r) => r.id === e.newRepresentation!.id) : -1;
-    const rec: SwitchRecord = { atS: (performance.now() - t0) / 1000, segment: -1, from: switches.at(-1)?.to, to, bitrate: e.newRepresentation?.bandwidth ?? 0, reason: 'dash.js ABR', bufferS: bufferedAhead(video) };
+    const to = indexOf(e.newRepresentation?.id);
+    const rec: SwitchRecord = { atS: (performance.now() - t0) / 1000, segment: counter.lastSegment.get(to) ?? -1, from: switches.at(-1)?.to, to, bitrate: e.newRepresentation?.bandwidth ?? 0, reason: 'dash.js ABR', bufferS: bufferedAhead(video) };
     switches.push(rec);
     ev.emit('switch', rec);
   });
@@ -129,8 +158,10 @@ async function startDashjs(video: HTMLVideoElement, mpdUrl: string): Promise<Eng
       const cur = player.getCurrentRepresentationForType?.('video') as { id: string } | undefined;
       const idx = cur ? list.findIndex((r) => r.id === cur.id) : -1;
       if (idx >= 0) s.representation = s.representations[idx];
+      if (counter.fetching !== undefined && counter.fetching >= 0) s.fetching = s.representations[counter.fetching];
       const tput = Number(player.getAverageThroughput?.('video') ?? NaN);
       if (Number.isFinite(tput) && tput > 0) s.estimateBps = tput * 1000;
+      s.requests = { ...counter.requests };
       s.switches = switches.slice();
       return s;
     },
@@ -143,6 +174,10 @@ async function startDashjs(video: HTMLVideoElement, mpdUrl: string): Promise<Eng
         if (r) player.setRepresentationForTypeById?.('video', r.id);
       }
     },
+    restart: () => {
+      player.seek(0);
+      player.play();
+    },
     raw: player,
   };
 }
@@ -154,9 +189,17 @@ async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Promise<Eng
   const watch = new VideoWatch(video, (e) => ev.emit('stall', e));
   const switches: SwitchRecord[] = [];
   const t0 = performance.now();
+  const counter = new RequestCounter();
+  hls.on(Hls.Events.FRAG_LOADED, (_e: unknown, data: { frag?: { type?: string; sn?: number | string; level?: number; stats?: { loaded?: number } } }) => {
+    const f = data.frag;
+    if (!f) return;
+    const isVideo = f.type === 'main' && typeof f.sn === 'number' && typeof f.level === 'number';
+    // hls.js numbers segments from the playlist's media sequence (0 here): segment sn is the (sn + 1)th.
+    counter.count(f.stats?.loaded ?? 0, isVideo ? { rep: f.level!, segment: f.sn as number } : undefined);
+  });
   hls.on(Hls.Events.LEVEL_SWITCHED, (_e: unknown, data: { level: number }) => {
     const lvl = hls.levels[data.level];
-    const rec: SwitchRecord = { atS: (performance.now() - t0) / 1000, segment: -1, from: switches.at(-1)?.to, to: data.level, bitrate: lvl?.bitrate ?? 0, reason: 'hls.js ABR', bufferS: bufferedAhead(video) };
+    const rec: SwitchRecord = { atS: (performance.now() - t0) / 1000, segment: counter.lastSegment.get(data.level) ?? -1, from: switches.at(-1)?.to, to: data.level, bitrate: lvl?.bitrate ?? 0, reason: 'hls.js ABR', bufferS: bufferedAhead(video) };
     switches.push(rec);
     ev.emit('switch', rec);
   });
@@ -175,12 +218,18 @@ async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Promise<Eng
       s.representations = levels.map((l, index) => ({ index, id: String(index), width: l.width, height: l.height, bandwidth: l.bitrate }));
       if (hls.currentLevel >= 0) s.representation = s.representations[hls.currentLevel];
       if (hls.bandwidthEstimate) s.estimateBps = hls.bandwidthEstimate;
+      if (counter.fetching !== undefined) s.fetching = s.representations[counter.fetching];
+      s.requests = { ...counter.requests };
       s.switches = switches.slice();
       return s;
     },
     on: ev.on,
     setQuality: (i) => {
       hls.currentLevel = i === 'auto' ? -1 : i;
+    },
+    restart: () => {
+      video.currentTime = 0;
+      void video.play().catch(() => undefined);
     },
     raw: hls,
   };

@@ -10,7 +10,7 @@ import { ENGINE_STARTERS, type EngineView } from './engines.js';
 
 declare global {
   interface Window {
-    dashlabPlayer?: EngineView & { ready: boolean; link?: string };
+    dashlabPlayer?: EngineView & { ready: boolean; link?: string; setLoop(on: boolean): void };
     /** The live chart, for automation: its scales and data. */
     dashlabChart?: uPlot;
   }
@@ -67,7 +67,10 @@ async function main(): Promise<void> {
     showError((err as Error).message);
     return;
   }
-  window.dashlabPlayer = Object.assign(view, { ready: true, link: linkId });
+  // Loop: at the end, play again from the start (the checkbox, ?loop=1, or setLoop from the side-by-side page).
+  const loopBox = $<HTMLInputElement>('#loop');
+  video.addEventListener('ended', () => loopBox.checked && view.restart());
+  window.dashlabPlayer = Object.assign(view, { ready: true, link: linkId, setLoop: (on: boolean) => void (loopBox.checked = on) });
   const linkRate = setupNetworkPanel(cfg, linkId);
   view.on('error', (m) => showError(String(m)));
   const controls = setupControls(view, cfg);
@@ -103,6 +106,9 @@ function setupControls(view: EngineView, cfg: WatchConfig): { update(s: Stats): 
       if (s.representations.length === shown) return;
       shown = s.representations.length;
       quality.innerHTML = `<option value="auto">auto</option>${s.representations.map((r) => `<option value="${r.index}">${r.height ? `${r.height}p` : r.id} · ${fmtKbps(r.bandwidth)}</option>`).join('')}`;
+      // ?quality=N: the reference engines learn their representations only now.
+      if (cfg.quality !== undefined && s.manual === undefined && view.engine !== 'dashlab') view.setQuality(cfg.quality);
+      quality.value = cfg.quality !== undefined ? String(cfg.quality) : s.manual === undefined ? 'auto' : String(s.manual);
     },
   };
 }

@@ -37,7 +37,7 @@ export function spreadOverPools(players: ComparePlayer[]): Array<'omit' | 'same-
 
 const sharedConnectionsNote = (n: number) => `<p class="note" id="connections-note">${n} of these players are dash.js or hls.js, whose requests all share the six connections this browser opens to the server for requests with cookies: a request can wait for a free one, and a player counts the wait as a slower link. For exact comparisons play at most ${PLAYERS_PER_POOL} of them at once, or use <code>npm run compare:browser</code>, which gives each player a browser of its own.</p>`;
 
-export function comparePage(opts: { video: string; title: string; players: ComparePlayer[]; net: string }): string {
+export function comparePage(opts: { video: string; title: string; players: ComparePlayer[]; net: string; loop?: boolean }): string {
   const credentials = spreadOverPools(opts.players);
   const cfg = scriptJson({ ...opts, players: opts.players.map((p, i) => ({ ...p, credentials: credentials[i] })) });
   const theirs = opts.players.filter((p) => p.engine !== OUR_ENGINE).length;
@@ -54,11 +54,13 @@ figure{margin:0} figcaption{font-weight:600;margin:0 0 6px 4px} figcaption a{fon
 iframe{width:100%;height:800px;border:1px solid #262a33;border-radius:10px;background:#0f1115}
 .note{color:#d9c27a;background:#26220f;border:1px solid #4d4420;border-radius:8px;padding:10px 14px}
 .error{color:#ff8a8a;background:#2a1719;border:1px solid #5c2a2e;border-radius:8px;padding:10px 14px}
+label.check{display:flex;align-items:center;gap:6px}
 table{border-collapse:collapse;margin-bottom:14px;font-variant-numeric:tabular-nums} th,td{padding:4px 12px;border-bottom:1px solid #262a33;text-align:right} th:first-child,td:first-child{text-align:left}
 </style></head><body>
 <header><a href="/">dashlab</a><h1>${esc(opts.title)}: ${opts.players.length} players, each on its own <code>${esc(opts.net)}</code> link</h1>
 <a href="/compare?${esc(new URLSearchParams({ setup: '', video: opts.video, players: opts.players.map(playerLabel).join(','), net: opts.net }).toString())}">Change players or network</a>
-<button id="restart">Restart the trace for all</button></header>
+<label class="check"><input type="checkbox" id="loop"${opts.loop ? ' checked' : ''}> Loop</label>
+<button id="restart" title="Every video from its start and every link from the start of its profile, at the same instant">Restart all</button></header>
 <main><p class="error" id="error" hidden></p>${theirs > PLAYERS_PER_POOL ? sharedConnectionsNote(theirs) : ''}<table id="metrics"><thead><tr><th>player</th><th>playing</th><th>avg bitrate</th><th>estimate</th><th>buffer</th><th>stalls</th><th>switches</th><th>startup</th></tr></thead><tbody></tbody></table>
 <div class="grid" id="grid"></div></main>
 <script id="compare-config" type="application/json">${cfg}</script>
@@ -90,10 +92,18 @@ try {
   box.append(back);
   throw err;
 }
-document.getElementById('restart').onclick = restart;
+// Restart: the links from the start of the profile and the videos from their start, together.
+const players = () => frames.map((f) => f.contentWindow?.dashlabPlayer).filter(Boolean);
+document.getElementById('restart').onclick = async () => {
+  await restart();
+  for (const p of players()) p.restart();
+};
+const loopBox = document.getElementById('loop');
+loopBox.onchange = () => { for (const p of players()) p.setLoop(loopBox.checked); };
 const frames = cfg.players.map((p, i) => {
   const f = document.createElement('iframe');
   const q = new URLSearchParams({ engine: p.engine, link: links[i], embed: '1' });
+  if (cfg.loop) q.set('loop', '1');
   if (p.abr) q.set('abr', p.abr);
   if (p.credentials) q.set('credentials', p.credentials);
   f.src = '/watch/' + encodeURIComponent(cfg.video) + '?' + q;

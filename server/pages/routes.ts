@@ -80,6 +80,8 @@ function watch(req: Request, res: Response, page: { src: string; title: string; 
     }
     if (engine !== OUR_ENGINE) return sendPageError(req, res, 400, `sources: only our player (engine=${OUR_ENGINE}) chooses among sources`);
   }
+  const quality = query(req, 'quality');
+  if (quality !== undefined && quality !== 'auto' && !/^\d{1,2}$/.test(quality)) return sendPageError(req, res, 400, 'quality must be auto or a representation index (0 is the lowest)');
   const credentials = query(req, 'credentials');
   if (credentials !== undefined && credentials !== 'omit' && credentials !== 'same-origin') return sendPageError(req, res, 400, 'credentials must be omit or same-origin');
   res.set('Cache-Control', 'no-cache').type('html').send(
@@ -93,6 +95,8 @@ function watch(req: Request, res: Response, page: { src: string; title: string; 
       sources,
       credentials,
       embed: req.query.embed === '1',
+      loop: req.query.loop === '1',
+      quality: quality === undefined || quality === 'auto' ? undefined : Number(quality),
     }),
   );
 }
@@ -118,5 +122,5 @@ function compare(req: Request, res: Response, catalog: MediaCatalog): void {
   if (players.length < 2 || players.length > 6) return setup(400, `compare 2 to 6 players (${players.length} asked for)`);
   const net = asked.net ?? DEFAULT_COMPARE_NET;
   if (!PROFILE.test(net) || profileSyntaxError(net)) return setup(400, `"${net}" is not a link profile: use a rate (1500kbps, 2mbps-80ms), trace-<name> or a named profile`);
-  res.set('Cache-Control', 'no-cache').type('html').send(comparePage({ video: v.id, title: v.title, players, net }));
+  res.set('Cache-Control', 'no-cache').type('html').send(comparePage({ video: v.id, title: v.title, players, net, loop: req.query.loop === '1' }));
 }

@@ -27,7 +27,7 @@ video{width:100%;aspect-ratio:16/9;background:#000;border-radius:10px}
 .panel{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:12px 14px}
 dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px;margin:0} dt{color:#9aa0aa} dd{margin:0;font-variant-numeric:tabular-nums}
 label{display:flex;flex-direction:column;gap:4px;color:#9aa0aa;margin-bottom:10px} select{background:#0f1115;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:5px}
-#chart{margin-top:14px} .wide{grid-column:1/-1}
+#chart{margin-top:14px} .wide{grid-column:1/-1} label.check{flex-direction:row;align-items:center;gap:8px}
 table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums} th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #262a33} th{color:#9aa0aa;font-weight:500}
 #log{max-height:260px;overflow:auto;display:block} h3{font-size:14px;margin:16px 0 8px;color:#c8ccd4} .hint{color:#9aa0aa;font-size:12px;margin:6px 0 0}
 input[type=number]{background:#0f1115;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:5px} input[type=range]{width:100%}
@@ -40,6 +40,7 @@ button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6
 <aside class="panel">
 <label>Quality <select id="quality"><option value="auto">auto</option></select></label>
 <label>ABR algorithm <select id="abr"></select></label>
+<label class="check"><input type="checkbox" id="loop"${cfg.loop ? ' checked' : ''}> Loop: play again from the start, fetching anew</label>
 <dl>
 <dt title="The rendition on screen now">Playing</dt><dd id="s-rep">–</dd>
 <dt title="The rendition of the latest download: what will play once the buffer ahead has played">Fetching</dt><dd id="s-fetch">–</dd>

@@ -144,6 +144,22 @@ describe('seeking and switching', () => {
   });
 });
 
+describe('an experiment that does not end', () => {
+  it('?loop=1 plays again from the start at the end, fetching anew (the checkbox says so)', async () => {
+    const page = await browser.newPage();
+    const firstSegments: number[] = [];
+    page.on('requestfinished', (r) => /\/v\d+-[0-9a-z]+-00001\.m4s$/.test(r.url()) && firstSegments.push(Date.now()));
+    await page.goto(`${url}/watch/clip?loop=1`);
+    expect(await page.isChecked('#loop')).toBe(true);
+    await waitFor(page, (s) => s.state === 'playing' && s.currentTimeS > 8, 60_000, 'near the end of the clip');
+    // Past the end (12 s), and playing again from the start.
+    const again = await waitFor(page, (s) => firstSegments.length >= 2 && s.state === 'playing' && s.currentTimeS > 1 && s.currentTimeS < 6, 60_000, 'the second round');
+    expect(again.stalls.count).toBe(0);
+    expect(firstSegments.length).toBeGreaterThanOrEqual(2);
+    await page.close();
+  }, 120_000);
+});
+
 describe('choosing the quality by hand', () => {
   it('a fixed quality is on screen within about 2 s of media, with 15 s and more buffered; "Playing" is what is on screen, "fetching" apart; auto keeps the buffer', async () => {
     const page = await browser.newPage();
@@ -174,14 +190,26 @@ describe('choosing the quality by hand', () => {
 
 describe('reference engines play the same video', () => {
   for (const engine of ['dashjs', 'hlsjs']) {
-    it(engine, async () => {
+    it(`${engine}: plays, and its stats and switch log read its own events (requests, bytes, what it fetches, segments); no console error`, async () => {
       const page = await browser.newPage();
-      await page.goto(`${url}/watch/clip?engine=${engine}`);
-      const s = await waitFor(page, (x) => x.state === 'playing' && x.currentTimeS > 3, 45_000, `${engine} playing`);
+      const errors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await page.goto(`${url}/watch/long?engine=${engine}&net=8mbps`);
+      const s = await waitFor(page, (x) => x.state === 'playing' && x.currentTimeS > 6 && x.requests.network > 3, 60_000, `${engine} playing`);
       expect(s.error).toBeUndefined();
       const video = await page.evaluate(() => { const v = document.querySelector('video')!; return { error: v.error?.message ?? null, w: v.videoWidth }; });
       expect(video.error).toBeNull();
       expect(video.w).toBeGreaterThan(0);
+      // Was "0 cached, 0 x 304, 0 network" and a switch log without segments.
+      const full = (await page.evaluate(() => (window as unknown as { dashlabPlayer: { stats(): unknown } }).dashlabPlayer.stats())) as { requests: { network: number; bytes: number }; fetching?: { index: number }; switches: Array<{ segment: number }> };
+      expect(full.requests.network).toBeGreaterThan(3);
+      expect(full.requests.bytes).toBeGreaterThan(50_000);
+      expect(full.fetching).toBeDefined();
+      expect(full.switches.length).toBeGreaterThan(0);
+      expect(full.switches.every((x) => x.segment >= 0)).toBe(true);
+      expect(await page.textContent('#s-cache')).toMatch(/[1-9]\d* network/);
+      expect(await page.locator('#log tbody tr td:nth-child(2)').first().textContent()).toMatch(/^\d+$/);
+      expect(errors).toEqual([]);
       await page.close();
     });
   }

@@ -35,16 +35,6 @@ it('downloads end when the dashlab model says, audio and video sharing the link 
   const SEGMENTS = 6;
   const link = ((await (await fetch(`${fx.url}/api/links`, { method: 'POST', body: JSON.stringify({ profile: `${KBPS}kbps` }), headers: { 'content-type': 'application/json' } })).json()) as { id: string }).id;
   const page = await fx.browser.newPage();
-  // The lowest rendition from the first segment on (the lowest is never abandoned).
-  await page.addInitScript(() => {
-    const w = window as unknown as { dashlabPlayer?: { setQuality(i: number): void } };
-    const iv = setInterval(() => {
-      if (w.dashlabPlayer?.setQuality) {
-        w.dashlabPlayer.setQuality(0);
-        clearInterval(iv);
-      }
-    }, 1);
-  });
   const video: Array<{ startMs: number; endMs: number; ttfbMs: number; url: string }> = [];
   const audioStarts: number[] = [];
   const ttfbs: number[] = [];
@@ -55,7 +45,8 @@ it('downloads end when the dashlab model says, audio and video sharing the link 
     if (/\/v\d+-/.test(req.url())) video.push({ startMs: t.startTime, endMs: t.startTime + t.responseEnd, ttfbMs: t.responseStart - t.requestStart, url: req.url() });
     else audioStarts.push(t.startTime);
   });
-  await page.goto(`${fx.url}/watch/fidelity?link=${link}`);
+  // The lowest rendition from the first segment on (?quality=0; the lowest is never abandoned).
+  await page.goto(`${fx.url}/watch/fidelity?link=${link}&quality=0`);
   const deadline = Date.now() + 120_000;
   while (video.length < SEGMENTS && Date.now() < deadline) await page.waitForTimeout(200);
   await page.close();

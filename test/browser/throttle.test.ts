@@ -79,6 +79,16 @@ it('the compare page plays players side by side, each on its own link of the sam
     expect(f.chart).toBeGreaterThan(200);
     expect(f.chart).toBeLessThanOrEqual(f.frame);
   }
+  // Restart: every video from its start and every link from its profile's start, together.
+  const times = () => page.evaluate(() => (window as unknown as { dashlabCompare: { stats(): Array<{ currentTimeS: number } | undefined> } }).dashlabCompare.stats().map((x) => x?.currentTimeS ?? -1));
+  expect(Math.min(...(await times()))).toBeGreaterThan(3);
+  await page.click('#restart');
+  await page.waitForFunction(() => (window as unknown as { dashlabCompare: { stats(): Array<{ currentTimeS: number } | undefined> } }).dashlabCompare.stats().every((x) => x !== undefined && x.currentTimeS < 2), null, { timeout: 10_000 });
+  for (const id of links) expect(((await (await fetch(`${url}/api/links/${id}`)).json()) as { traceTimeS: number }).traceTimeS).toBeLessThan(5);
+  // Loop for all, from the page's checkbox.
+  await page.check('#loop');
+  const loops = await page.evaluate(() => (window as unknown as { dashlabCompare: { frames: HTMLIFrameElement[] } }).dashlabCompare.frames.map((f) => (f.contentDocument!.querySelector('#loop') as HTMLInputElement).checked));
+  expect(loops).toEqual([true, true]);
   await page.close();
 }, 120_000);
 
