@@ -15,3 +15,15 @@ export const FAVICON_SVG =
  * (so no page asks for /favicon.ico, and a self-contained report carries its own).
  */
 export const PAGE_HEAD = `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" type="image/svg+xml" href="data:image/svg+xml,${encodeURIComponent(FAVICON_SVG)}">`;
+
+/**
+ * The forms' layout (the side-by-side setup, the ABR lab): a label column and a field column,
+ * one column on a phone; long option texts and checkbox rows wrap instead of widening the page.
+ */
+export const FORM_STYLE = `form{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:16px;display:grid;grid-template-columns:140px minmax(0,1fr);gap:12px;align-items:center}
+select,button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:6px 10px;max-width:100%} button{cursor:pointer;justify-self:start}
+label{white-space:nowrap;margin-right:10px;display:inline-block} p{color:#9aa0aa}
+@media (max-width:600px){form{grid-template-columns:minmax(0,1fr)} label{white-space:normal}}`;
+
+/** Wide tables scroll inside themselves on a narrow screen instead of widening the page. */
+export const SCROLLING_TABLES = `table{display:block;max-width:100%;overflow-x:auto}`;

@@ -3,7 +3,7 @@
  * (dist/player/report.js, uPlot included) and uPlot's stylesheet inlined, nothing fetched.
  * Written by `npm run compare --html`, `npm run compare:browser` and served by GET /reports/view.
  */
-import { PAGE_HEAD, esc, scriptJson } from '../../core/html.js';
+import { PAGE_HEAD, SCROLLING_TABLES, esc, scriptJson } from '../../core/html.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReportData } from './report-data.js';
@@ -39,6 +39,7 @@ body{font:14px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8
 header{padding:16px 28px;border-bottom:1px solid #262a33} header h1{margin:0 0 2px;font-size:19px} header p{margin:0;color:#9aa0aa}
 main{padding:8px 28px 40px;max-width:1200px} h2{font-size:16px;margin:26px 0 8px} .hint{color:#9aa0aa;margin:0 0 10px}
 a{color:#8ab4ff;text-decoration:none} select{background:#171a21;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:4px 8px}
+${SCROLLING_TABLES}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums} th,td{padding:4px 12px;border-bottom:1px solid #262a33;text-align:right} th:first-child,td:first-child{text-align:left}
 th{color:#9aa0aa;font-weight:600} #notes{color:#9aa0aa;padding-left:18px} .uplot{font-family:inherit} .u-legend{color:#e8e8ea}
 </style></head><body>

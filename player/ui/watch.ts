@@ -141,9 +141,14 @@ function createChart(): { push(t: number, s: Stats, linkKbps: number | undefined
   const data: (number | null)[][] = [[], [], [], [], []];
   const chartEl = $('#chart');
   const stepped = uPlot.paths.stepped!({ align: 1 });
+  // The panel's width less its padding: the chart never pushes the page wider (a phone's 390 px).
+  const inner = () => {
+    const cs = getComputedStyle(chartEl);
+    return Math.max(200, chartEl.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)) || 800;
+  };
   const plot = new uPlot(
     {
-      width: chartEl.clientWidth || 800,
+      width: inner(),
       height: 240,
       scales: { x: { time: false }, mbps: { distr: 3, log: 10 }, s: { auto: true } },
       axes: [
@@ -162,7 +167,7 @@ function createChart(): { push(t: number, s: Stats, linkKbps: number | undefined
     data as uPlot.AlignedData,
     chartEl,
   );
-  new ResizeObserver(() => plot.setSize({ width: chartEl.clientWidth, height: 240 })).observe(chartEl);
+  new ResizeObserver(() => plot.setSize({ width: inner(), height: 240 })).observe(chartEl);
   window.dashlabChart = plot;
   const mbps = (bps?: number) => (bps !== undefined && Number.isFinite(bps) && bps > 0 ? bps / 1e6 : null);
   return {

@@ -3,7 +3,7 @@
  * side, each on its own shaped link replaying the same profile from the same instant (one
  * link each, so none steals another's bandwidth: dash.js#2131), with live metrics.
  */
-import { PAGE_HEAD, esc, scriptJson } from '../../core/html.js';
+import { PAGE_HEAD, SCROLLING_TABLES, esc, scriptJson } from '../../core/html.js';
 import { OUR_ENGINE, playerLabel, type PlayerSpec } from '../../core/players.js';
 
 export type ComparePlayer = Pick<PlayerSpec, 'engine' | 'abr'>;
@@ -49,7 +49,9 @@ body{font:14px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8
 header{padding:14px 24px;border-bottom:1px solid #262a33;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
 header h1{margin:0;font-size:17px;flex:1} a{color:#8ab4ff;text-decoration:none}
 button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:6px 10px;cursor:pointer}
-main{padding:16px 24px} .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:14px}
+main{padding:16px 24px} .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(440px,100%),1fr));gap:14px}
+@media (max-width:600px){main{padding:10px} header{padding:10px 12px}}
+${SCROLLING_TABLES}
 figure{margin:0} figcaption{font-weight:600;margin:0 0 6px 4px} figcaption a{font-weight:400;font-size:13px;margin-left:8px}
 iframe{width:100%;height:800px;border:1px solid #262a33;border-radius:10px;background:#0f1115}
 .note{color:#d9c27a;background:#26220f;border:1px solid #4d4420;border-radius:8px;padding:10px 14px}

@@ -3,7 +3,7 @@
  * video, 2 to 6 players and the network profile they share, instead of a dead end. It
  * submits to /compare?video=&players=&net= (the URL users can also type or share).
  */
-import { PAGE_HEAD, esc, scriptJson } from '../../core/html.js';
+import { FORM_STYLE, PAGE_HEAD, esc, scriptJson } from '../../core/html.js';
 import { ENGINES, everyPlayer, isEngine, OUR_ENGINE } from '../../core/players.js';
 
 export interface CompareSetup {
@@ -46,9 +46,8 @@ ${PAGE_HEAD}
 body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
 header{padding:18px 28px;border-bottom:1px solid #262a33;display:flex;gap:16px;align-items:baseline}
 header h1{margin:0;font-size:20px} a{color:#8ab4ff;text-decoration:none} main{padding:24px 28px;max-width:900px}
-form{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:16px;display:grid;grid-template-columns:140px 1fr;gap:12px;align-items:center}
-select,button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:6px 10px;max-width:100%} button{cursor:pointer;justify-self:start}
-label{white-space:nowrap;margin-right:10px;display:inline-block} p{color:#9aa0aa} .error{color:#ff8a8a;background:#2a1719;border:1px solid #5c2a2e;border-radius:8px;padding:10px 14px}
+${FORM_STYLE}
+.error{color:#ff8a8a;background:#2a1719;border:1px solid #5c2a2e;border-radius:8px;padding:10px 14px}
 </style></head><body>
 <header><h1><a href="/">dashlab</a> · Side by side</h1><a href="/reports">ABR lab (simulated, on trace sets)</a></header>
 <main>

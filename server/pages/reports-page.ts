@@ -2,7 +2,7 @@
  * GET /reports: the ABR lab's form. Pick a video (the library's or a bundled one), a trace
  * set, algorithms and a model; GET /reports/view runs the simulator and shows the report.
  */
-import { PAGE_HEAD, esc } from '../../core/html.js';
+import { FORM_STYLE, PAGE_HEAD, esc } from '../../core/html.js';
 
 export function reportsPage(opts: { videos: Array<{ id: string; title: string }>; traces: Array<{ name: string; count: number }>; algos: string[]; defaultAlgo: string; yardstick: string }): string {
   const video = opts.videos.map((v) => `<option value="${esc(v.id)}">${esc(v.title)}${v.title === v.id ? '' : ` (${esc(v.id)})`}</option>`).join('');
@@ -17,9 +17,7 @@ ${PAGE_HEAD}
 body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
 header{padding:18px 28px;border-bottom:1px solid #262a33;display:flex;gap:16px;align-items:baseline}
 header h1{margin:0;font-size:20px} a{color:#8ab4ff;text-decoration:none} main{padding:24px 28px;max-width:900px}
-form{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:16px;display:grid;grid-template-columns:140px 1fr;gap:12px;align-items:center}
-select,button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:6px 10px} button{cursor:pointer;justify-self:start}
-label{white-space:nowrap;margin-right:10px} p{color:#9aa0aa}
+${FORM_STYLE}
 </style></head><body>
 <header><h1><a href="/">dashlab</a> · ABR lab</h1><a href="/compare">Side by side (real players, live)</a></header>
 <main>

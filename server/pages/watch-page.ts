@@ -29,7 +29,7 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px;margin:0} dt{color:#
 label{display:flex;flex-direction:column;gap:4px;color:#9aa0aa;margin-bottom:10px} select{background:#0f1115;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:5px}
 #chart{margin-top:14px} .wide{grid-column:1/-1} label.check{flex-direction:row;align-items:center;gap:8px}
 table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums} th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #262a33} th{color:#9aa0aa;font-weight:500}
-#log{max-height:260px;overflow:auto;display:block} h3{font-size:14px;margin:16px 0 8px;color:#c8ccd4} .hint{color:#9aa0aa;font-size:12px;margin:6px 0 0}
+#log{max-height:260px;overflow:auto;display:block} #log td:last-child{min-width:14em} @media (max-width:600px){main{padding:10px;gap:10px} header{padding:10px 12px}} h3{font-size:14px;margin:16px 0 8px;color:#c8ccd4} .hint{color:#9aa0aa;font-size:12px;margin:6px 0 0}
 input[type=number]{background:#0f1115;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:5px} input[type=range]{width:100%}
 body.embed header,body.embed aside{display:none} body.embed main{grid-template-columns:minmax(0,1fr);gap:8px;padding:8px} body.embed video{max-height:270px} body.embed #chart{margin-top:8px} body.embed #log{max-height:170px}
 button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:6px 10px;cursor:pointer} #error{background:#3a1d1d;border:1px solid #7a2e2e;color:#ffb4b4;padding:10px 14px;border-radius:8px;margin-bottom:12px}

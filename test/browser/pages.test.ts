@@ -42,4 +42,23 @@ describe('the pages', () => {
     expect(icon.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
     await page.close();
   });
+
+  it('work at phone width (390 x 844): no page scrolls sideways (wide tables scroll inside themselves), and the switch log keeps its reasons readable', async () => {
+    const page = await fx.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const pages = ['/', '/watch/clip', '/watch/clip?embed=1', '/compare', '/compare?video=clip&players=dashlab:bola,dashjs&net=4mbps', '/reports', '/reports/view?video=pensieve-envivio&traces=norway_tram_6&algos=bola,dashlab', '/no-such-page'];
+    const wide: string[] = [];
+    for (const p of pages) {
+      await page.goto(fx.url + p);
+      await page.waitForTimeout(p.startsWith('/watch') || p.includes('players=') ? 4000 : 800);
+      const w = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (w > 390) wide.push(`${p}: ${w} px`);
+    }
+    expect(wide).toEqual([]);
+    // The switch log (in a watch page: the reason column was one character wide in a narrow frame).
+    await page.goto(`${fx.url}/watch/clip?embed=1`);
+    await page.waitForSelector('#log tbody tr', { timeout: 20_000 });
+    const reasonWidth = await page.evaluate(() => (document.querySelector('#log tbody tr td:last-child') as HTMLElement).getBoundingClientRect().width);
+    expect(reasonWidth).toBeGreaterThan(150);
+    await page.close();
+  }, 120_000);
 });
