@@ -41,9 +41,13 @@ main{padding:8px 28px 40px;max-width:1200px} h2{font-size:16px;margin:26px 0 8px
 a{color:#8ab4ff;text-decoration:none} select{background:#171a21;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:4px 8px}
 ${SCROLLING_TABLES}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums} th,td{padding:4px 12px;border-bottom:1px solid #262a33;text-align:right} th:first-child,td:first-child{text-align:left}
-th{color:#9aa0aa;font-weight:600} #notes{color:#9aa0aa;padding-left:18px} .uplot{font-family:inherit} .u-legend{color:#e8e8ea}
+th{color:#9aa0aa;font-weight:600} #notes{color:#9aa0aa;padding-left:18px}
+nav{margin-bottom:6px} .downloads{margin:8px 0 0} button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:4px 10px;cursor:pointer}
+#timeline-algos label{margin-right:10px;white-space:nowrap;display:inline-block}
+@media (max-width:600px){header,main{padding-left:12px;padding-right:12px}} .uplot{font-family:inherit} .u-legend{color:#e8e8ea}
 </style></head><body>
-<header><h1 id="title">${esc(data.title)}</h1><p id="subtitle"></p></header>
+<header><nav id="back" hidden><a href="/">dashlab</a> · <a href="/reports">ABR lab: another comparison</a></nav><h1 id="title">${esc(data.title)}</h1><p id="subtitle"></p>
+<p class="downloads"><button id="download-json" type="button">Download the sessions as JSON</button> <button id="download-csv" type="button">as CSV</button></p></header>
 <main>
 <ul id="notes"></ul>
 <h2>Summary, best first</h2>
@@ -55,7 +59,7 @@ th{color:#9aa0aa;font-weight:600} #notes{color:#9aa0aa;padding-left:18px} .uplot
 <p class="hint">Further right is better; a curve entirely right of another wins on every quantile.</p>
 <div id="cdf"></div>
 <h2>One session: bitrate, link rate and buffer</h2>
-<p class="hint">Trace <select id="trace"></select> (the default is the median session of the best algorithm).</p>
+<p class="hint">Trace <select id="trace"></select> (the default is the median session of the best algorithm). Show: <span id="timeline-algos"></span></p>
 <div id="timeline"></div>
 <h2>Average bitrate against rebuffering</h2>
 <p class="hint">Up and to the left is better: more bitrate for less stalling.</p>

@@ -108,6 +108,9 @@ function qoeCdf(host: HTMLElement): void {
 }
 
 let timelinePlots: uPlot[] = [];
+/** The algorithms the timeline shows (a checkbox each: eight overlapping lines are unreadable). */
+const onTimeline = new Set(algos.slice(0, 4));
+
 function timeline(host: HTMLElement, trace: string): void {
   for (const p of timelinePlots) {
     p.destroy();
@@ -115,7 +118,7 @@ function timeline(host: HTMLElement, trace: string): void {
   }
   host.textContent = '';
   const lines = data.timelines[trace] ?? {};
-  const shown = algos.filter((a) => lines[a]);
+  const shown = algos.filter((a) => lines[a] && onTimeline.has(a));
   const link = data.links[trace] ?? [[], []];
   const xs = [...new Set([...link[0], ...shown.flatMap((a) => (lines[a] as Timeline)[0])])].sort((a, b) => a - b);
   const bitrate = host.appendChild(el('div'));
@@ -172,6 +175,23 @@ function bitrateVsRebuffer(host: HTMLElement): void {
   );
 }
 
+/** Every session as JSON (npm run compare's shape) and as CSV, saved from the page itself: it fetches nothing. */
+function downloads(): void {
+  const name = (data.video + '-' + data.model).replace(/[^A-Za-z0-9._-]+/g, '-');
+  const save = (text: string, type: string, file: string) => {
+    const a = el('a') as HTMLAnchorElement;
+    a.href = URL.createObjectURL(new Blob([text], { type }));
+    a.download = file;
+    a.click();
+  };
+  $('#download-json').addEventListener('click', () => save(JSON.stringify({ model: data.model, video: data.video, traces: data.traces, results: data.sessions, summary: data.summary }, null, 2), 'application/json', `${name}.json`));
+  const cols = ['algo', 'trace', 'qoe', 'bitrateKbps', 'rebufferS', 'rebufferRatio', 'switches', 'startupS'] as const;
+  const cell = (v: unknown) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
+  $('#download-csv').addEventListener('click', () => save([cols.join(','), ...data.sessions.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n', 'text/csv', `${name}.csv`));
+  // Served by dashlab (not a file opened from disk): the way back.
+  if (location.protocol.startsWith('http')) $('#back').hidden = false;
+}
+
 function main(): void {
   (window as unknown as { dashlabReport: object }).dashlabReport = { data, plots, trace: data.chosenTrace, ready: false };
   document.title = `${data.title} · dashlab`;
@@ -190,15 +210,34 @@ function main(): void {
   networksTable($('#networks-host'));
   qoeCdf($('#cdf'));
   const pick = $<HTMLSelectElement>('#trace');
-  for (const t of data.traces) {
+  // Natural order: bus_2 before bus_10.
+  const natural = new Intl.Collator(undefined, { numeric: true });
+  for (const t of [...data.traces].sort(natural.compare)) {
     const o = el('option', t) as HTMLOptionElement;
     o.value = t;
     o.selected = t === data.chosenTrace;
     pick.append(o);
   }
   const tlHost = $('#timeline');
+  const choose = $('#timeline-algos');
+  for (const a of algos) {
+    const label = el('label');
+    const box = el('input') as HTMLInputElement;
+    box.type = 'checkbox';
+    box.value = a;
+    box.checked = onTimeline.has(a);
+    box.addEventListener('change', () => {
+      if (box.checked) onTimeline.add(a);
+      else onTimeline.delete(a);
+      timeline(tlHost, pick.value);
+    });
+    label.append(box, ` ${a}`);
+    label.style.color = color(a);
+    choose.append(label);
+  }
   timeline(tlHost, data.chosenTrace);
   pick.addEventListener('change', () => timeline(tlHost, pick.value));
+  downloads();
   bitrateVsRebuffer($('#scatter'));
   (window as unknown as { dashlabReport: { ready: boolean } }).dashlabReport.ready = true;
 }

@@ -102,6 +102,20 @@ describe('npm run compare --html', () => {
     expect(plotsAfter).toBe(4);
     const after = await page.evaluate(() => (window as unknown as ReportWindow).dashlabReport.plots.at(-1)!.data[1].slice(0, 20));
     expect(after).not.toEqual(before);
+    // Which algorithms the timeline shows: a checkbox each.
+    await page.uncheck('#timeline-algos input[value="bola"]');
+    const shown = await page.evaluate(() => (window as unknown as ReportWindow).dashlabReport.plots.map((p) => p.data.length - 1));
+    expect(shown).toContain(3); // link rate + 2 algorithms
+    // The sessions as JSON and CSV, saved from the page (it fetches nothing); no way back from a file.
+    const [json2] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+    const saved = JSON.parse(await readFile((await json2.path())!, 'utf8')) as { results: unknown[]; summary: unknown[] };
+    expect(saved.results).toHaveLength(9);
+    expect(saved.summary).toHaveLength(3);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+    const lines = (await readFile((await csv.path())!, 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe('algo,trace,qoe,bitrateKbps,rebufferS,rebufferRatio,switches,startupS');
+    expect(lines).toHaveLength(10);
+    expect(await page.isHidden('#back')).toBe(true);
     await page.close();
   });
 
@@ -209,7 +223,15 @@ describe('the ABR lab in the web UI', () => {
     expect(requests).toHaveLength(1);
     expect(await page.$$eval('#summary tbody tr', (trs) => trs.length)).toBe(2);
     expect(await page.textContent('#subtitle')).toContain('pensieve model');
+    // Served: the way back to the lab and the library.
+    expect(await page.isVisible('#back a[href="/reports"]')).toBe(true);
     await page.close();
+    // Traces in natural order: bus_2 before bus_10.
+    const many = await open(`${server.url}/reports/view?video=pensieve-envivio&traces=norway-test&algos=bola,dashlab`);
+    const order = await many.page.$$eval('#trace option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(order.indexOf('norway_bus_2')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('norway_bus_2')).toBeLessThan(order.indexOf('norway_bus_10'));
+    await many.page.close();
   });
 
   it('a library video whose policy is of the outdated format: learned left out of "all" with the reason on the page, refused when asked by name', async () => {
