@@ -10,7 +10,7 @@ import { ENGINE_STARTERS, type EngineView } from './engines.js';
 
 declare global {
   interface Window {
-    dashlabPlayer?: EngineView & { ready: boolean; link?: string; setLoop(on: boolean): void };
+    dashlabPlayer?: EngineView & { ready: boolean; link?: string; setLoop(on: boolean): void; chartExtent(): [number, number] | undefined; setChartRange(range: [number, number] | undefined): void };
     /** The live chart, for automation: its scales and data. */
     dashlabChart?: uPlot;
   }
@@ -70,11 +70,11 @@ async function main(): Promise<void> {
   // Loop: at the end, play again from the start (the checkbox, ?loop=1, or setLoop from the side-by-side page).
   const loopBox = $<HTMLInputElement>('#loop');
   video.addEventListener('ended', () => loopBox.checked && view.restart());
-  window.dashlabPlayer = Object.assign(view, { ready: true, link: linkId, setLoop: (on: boolean) => void (loopBox.checked = on) });
+  const chart = createChart();
+  window.dashlabPlayer = Object.assign(view, { ready: true, link: linkId, setLoop: (on: boolean) => void (loopBox.checked = on), chartExtent: chart.extent, setChartRange: chart.setRange });
   const linkRate = setupNetworkPanel(cfg, linkId);
   view.on('error', (m) => showError(String(m)));
   const controls = setupControls(view, cfg);
-  const chart = createChart();
   const switchLog = createSwitchLog();
   const t0 = performance.now();
   setInterval(() => {
@@ -137,8 +137,10 @@ function showStats(s: Stats): void {
  * true rate on a shaped link. A value not known yet is null, a gap: uPlot reads NaN as a
  * number and the scale would become NaN. The last 600 points (5 minutes).
  */
-function createChart(): { push(t: number, s: Stats, linkKbps: number | undefined): void } {
+function createChart(): { push(t: number, s: Stats, linkKbps: number | undefined): void; extent(): [number, number] | undefined; setRange(range: [number, number] | undefined): void } {
   const data: (number | null)[][] = [[], [], [], [], []];
+  // A range given from outside (the side-by-side page: one scale for every player), else the data's own.
+  let shared: [number, number] | undefined;
   const chartEl = $('#chart');
   const stepped = uPlot.paths.stepped!({ align: 1 });
   // The panel's width less its padding: the chart never pushes the page wider (a phone's 390 px).
@@ -150,7 +152,7 @@ function createChart(): { push(t: number, s: Stats, linkKbps: number | undefined
     {
       width: inner(),
       height: 240,
-      scales: { x: { time: false }, mbps: { distr: 3, log: 10 }, s: { auto: true } },
+      scales: { x: { time: false }, mbps: { distr: 3, log: 10, range: (_u, lo, hi) => shared ?? uPlot.rangeLog(lo, hi, 10, true) }, s: { auto: true } },
       axes: [
         { label: 'seconds', stroke: '#9aa0aa', grid: { stroke: '#262a33' } },
         { scale: 'mbps', label: 'Mbit/s', stroke: '#9aa0aa', grid: { stroke: '#262a33' } },
@@ -179,6 +181,15 @@ function createChart(): { push(t: number, s: Stats, linkKbps: number | undefined
       data[4].push(mbps(linkKbps === undefined ? undefined : linkKbps * 1000));
       if (data[0].length > 600) data.forEach((d) => d.shift());
       plot.setData(data as uPlot.AlignedData);
+    },
+    extent() {
+      const values = [...data[1], ...data[2], ...data[4]].filter((v): v is number => v !== null && v > 0);
+      return values.length ? [Math.min(...values), Math.max(...values)] : undefined;
+    },
+    setRange(range) {
+      const was = shared;
+      shared = range && (uPlot.rangeLog(range[0], range[1], 10, true) as [number, number]);
+      if (JSON.stringify(was) !== JSON.stringify(shared)) plot.setData(data as uPlot.AlignedData);
     },
   };
 }

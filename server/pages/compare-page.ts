@@ -5,6 +5,7 @@
  */
 import { PAGE_HEAD, SCROLLING_TABLES, esc, scriptJson } from '../../core/html.js';
 import { OUR_ENGINE, playerLabel, type PlayerSpec } from '../../core/players.js';
+import { REBUFFER_PENALTY } from '../../core/qoe.js';
 
 export type ComparePlayer = Pick<PlayerSpec, 'engine' | 'abr'>;
 
@@ -37,7 +38,7 @@ export function spreadOverPools(players: ComparePlayer[]): Array<'omit' | 'same-
 
 const sharedConnectionsNote = (n: number) => `<p class="note" id="connections-note">${n} of these players are dash.js or hls.js, whose requests all share the six connections this browser opens to the server for requests with cookies: a request can wait for a free one, and a player counts the wait as a slower link. For exact comparisons play at most ${PLAYERS_PER_POOL} of them at once, or use <code>npm run compare:browser</code>, which gives each player a browser of its own.</p>`;
 
-export function comparePage(opts: { video: string; title: string; players: ComparePlayer[]; net: string; loop?: boolean }): string {
+export function comparePage(opts: { video: string; title: string; players: ComparePlayer[]; net: string; loop?: boolean; segmentS: number }): string {
   const credentials = spreadOverPools(opts.players);
   const cfg = scriptJson({ ...opts, players: opts.players.map((p, i) => ({ ...p, credentials: credentials[i] })) });
   const theirs = opts.players.filter((p) => p.engine !== OUR_ENGINE).length;
@@ -56,86 +57,17 @@ figure{margin:0} figcaption{font-weight:600;margin:0 0 6px 4px} figcaption a{fon
 iframe{width:100%;height:800px;border:1px solid #262a33;border-radius:10px;background:#0f1115}
 .note{color:#d9c27a;background:#26220f;border:1px solid #4d4420;border-radius:8px;padding:10px 14px}
 .error{color:#ff8a8a;background:#2a1719;border:1px solid #5c2a2e;border-radius:8px;padding:10px 14px}
-label.check{display:flex;align-items:center;gap:6px}
+label.check{display:flex;align-items:center;gap:6px} .hint{color:#9aa0aa} tr.best td{color:#4cc38a;font-weight:600}
 table{border-collapse:collapse;margin-bottom:14px;font-variant-numeric:tabular-nums} th,td{padding:4px 12px;border-bottom:1px solid #262a33;text-align:right} th:first-child,td:first-child{text-align:left}
 </style></head><body>
 <header><a href="/">dashlab</a><h1>${esc(opts.title)}: ${opts.players.length} players, each on its own <code>${esc(opts.net)}</code> link</h1>
 <a href="/compare?${esc(new URLSearchParams({ setup: '', video: opts.video, players: opts.players.map(playerLabel).join(','), net: opts.net }).toString())}">Change players or network</a>
 <label class="check"><input type="checkbox" id="loop"${opts.loop ? ' checked' : ''}> Loop</label>
 <button id="restart" title="Every video from its start and every link from the start of its profile, at the same instant">Restart all</button></header>
-<main><p class="error" id="error" hidden></p>${theirs > PLAYERS_PER_POOL ? sharedConnectionsNote(theirs) : ''}<table id="metrics"><thead><tr><th>player</th><th>playing</th><th>avg bitrate</th><th>estimate</th><th>buffer</th><th>stalls</th><th>switches</th><th>startup</th></tr></thead><tbody></tbody></table>
+<main><p class="error" id="error" hidden></p>${theirs > PLAYERS_PER_POOL ? sharedConnectionsNote(theirs) : ''}
+<p class="hint"><span id="run-state"></span> QoE is the lab's: the sum of the bitrates played in Mbit/s, one per segment, less ${REBUFFER_PENALTY} per second of rebuffering and the sum of the bitrate changes. <button id="download-json" type="button">Save as JSON</button> <button id="download-csv" type="button">CSV</button></p>
+<table id="metrics"><thead><tr><th>player</th><th title="QoE so far (QoE_lin), higher is better">QoE</th><th>avg bitrate</th><th>stalls</th><th>switches</th><th>startup</th><th title="on screen">playing</th><th title="the link's rate as the player measures it">estimate</th><th>buffer</th><th>played</th></tr></thead><tbody></tbody></table>
 <div class="grid" id="grid"></div></main>
 <script id="compare-config" type="application/json">${cfg}</script>
-<script type="module">${COMPARE_SCRIPT}</script></body></html>`;
+<script type="module" src="/assets/compare.js"></script></body></html>`;
 }
-
-/**
- * The page's script: a link per player, all (re)started with the profile at the same
- * instant; each player's frame under its name; the metrics table every second.
- */
-const COMPARE_SCRIPT = `
-const cfg = JSON.parse(document.getElementById('compare-config').textContent);
-const post = (url, body, method = 'POST') => fetch(url, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }).then(async (r) => { const j = await r.json(); if (!r.ok) throw new Error(j.error); return j; });
-const kbps = (b) => b === undefined ? '–' : (b / 1e6).toFixed(2) + ' Mbit/s';
-// One link per player, all (re)started with the profile at the same instant. A profile the
-// shaper refuses (an unknown trace) is said on the page, with the way back to the form.
-const links = [];
-const restart = () => Promise.all(links.map((id) => post('/api/links/' + id, { profile: cfg.net }, 'PUT')));
-try {
-  for (const p of cfg.players) links.push((await post('/api/links', { profile: cfg.net })).id);
-  await restart();
-} catch (err) {
-  const box = document.getElementById('error');
-  box.hidden = false;
-  box.textContent = 'network profile "' + cfg.net + '": ' + err.message + ' ';
-  const back = document.createElement('a');
-  back.href = '/compare?' + new URLSearchParams({ video: cfg.video, players: cfg.players.map((p) => p.engine + (p.abr ? ':' + p.abr : '')).join(',') });
-  back.textContent = 'choose another';
-  box.append(back);
-  throw err;
-}
-// Restart: the links from the start of the profile and the videos from their start, together.
-const players = () => frames.map((f) => f.contentWindow?.dashlabPlayer).filter(Boolean);
-document.getElementById('restart').onclick = async () => {
-  await restart();
-  for (const p of players()) p.restart();
-};
-const loopBox = document.getElementById('loop');
-loopBox.onchange = () => { for (const p of players()) p.setLoop(loopBox.checked); };
-const frames = cfg.players.map((p, i) => {
-  const f = document.createElement('iframe');
-  const q = new URLSearchParams({ engine: p.engine, link: links[i], embed: '1' });
-  if (cfg.loop) q.set('loop', '1');
-  if (p.abr) q.set('abr', p.abr);
-  if (p.credentials) q.set('credentials', p.credentials);
-  f.src = '/watch/' + encodeURIComponent(cfg.video) + '?' + q;
-  f.title = p.engine + (p.abr ? ':' + p.abr : '');
-  // Each player under its name, with a link to its full page (same link, so the same network).
-  const fig = document.createElement('figure');
-  const cap = document.createElement('figcaption');
-  const open = document.createElement('a');
-  open.href = f.src.replace('&embed=1', '');
-  open.target = '_blank';
-  open.textContent = 'full page';
-  cap.append(f.title + ' ', open);
-  fig.append(cap, f);
-  document.getElementById('grid').append(fig);
-  return f;
-});
-window.dashlabCompare = { links, frames, stats: () => frames.map((f) => f.contentWindow?.dashlabPlayer?.stats()) };
-const tbody = document.querySelector('#metrics tbody');
-const sums = frames.map(() => ({ n: 0, sum: 0 }));
-setInterval(() => {
-  tbody.innerHTML = '';
-  frames.forEach((f, i) => {
-    const s = f.contentWindow?.dashlabPlayer?.stats();
-    const tr = document.createElement('tr');
-    if (s?.representation && s.state === 'playing') { sums[i].n++; sums[i].sum += s.representation.bandwidth; }
-    const avg = sums[i].n ? sums[i].sum / sums[i].n : undefined;
-    const cells = [f.title, s?.representation ? (s.representation.height ?? '?') + 'p' : '–', kbps(avg), kbps(s?.estimateBps), s ? s.bufferS.toFixed(1) + ' s' : '–',
-      s ? s.stalls.count + ' (' + s.stalls.seconds.toFixed(1) + ' s)' + (s.starved?.count ? ' · ' + s.starved.count + ' decoding' : '') : '–', s ? String(s.switches.length) : '–', s?.startupS !== undefined ? s.startupS.toFixed(1) + ' s' : '–'];
-    for (const c of cells) { const td = document.createElement('td'); td.textContent = c; tr.append(td); }
-    tbody.append(tr);
-  });
-}, 1000);
-`;

@@ -122,5 +122,5 @@ function compare(req: Request, res: Response, catalog: MediaCatalog): void {
   if (players.length < 2 || players.length > 6) return setup(400, `compare 2 to 6 players (${players.length} asked for)`);
   const net = asked.net ?? DEFAULT_COMPARE_NET;
   if (!PROFILE.test(net) || profileSyntaxError(net)) return setup(400, `"${net}" is not a link profile: use a rate (1500kbps, 2mbps-80ms), trace-<name> or a named profile`);
-  res.set('Cache-Control', 'no-cache').type('html').send(comparePage({ video: v.id, title: v.title, players, net, loop: req.query.loop === '1' }));
+  res.set('Cache-Control', 'no-cache').type('html').send(comparePage({ video: v.id, title: v.title, players, net, loop: req.query.loop === '1', segmentS: v.segmentDurationS }));
 }

@@ -3,6 +3,7 @@
  * 600 kbit/s and it moves to the lowest rung within a few segments without a long stall;
  * the link is restored and it climbs back.
  */
+import fs from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -79,6 +80,34 @@ it('the compare page plays players side by side, each on its own link of the sam
     expect(f.chart).toBeGreaterThan(200);
     expect(f.chart).toBeLessThanOrEqual(f.frame);
   }
+  // The scoreboard: a row per player with its QoE so far, the best marked once, and the
+  // frames' charts on one bitrate scale.
+  await page.waitForFunction(() => document.querySelectorAll('#metrics tbody tr').length === 2 && [...document.querySelectorAll('#metrics tbody tr td:nth-child(2)')].every((td) => /^-?\d+\.\d$/.test(td.textContent!)), null, { timeout: 10_000 });
+  const board = await page.evaluate(() => ({
+    rows: [...document.querySelectorAll('#metrics tbody tr')].map((tr) => ({ best: tr.classList.contains('best'), name: tr.querySelector('td')!.textContent!, qoe: Number(tr.querySelectorAll('td')[1].textContent) })),
+    scales: (window as unknown as { dashlabCompare: { frames: HTMLIFrameElement[] } }).dashlabCompare.frames.map((f) => {
+      const u = (f.contentWindow as unknown as { dashlabChart: { scales: Record<string, { min?: number; max?: number }> } }).dashlabChart;
+      return [u.scales.mbps.min, u.scales.mbps.max];
+    }),
+    state: document.querySelector('#run-state')!.textContent,
+  }));
+  expect(board.rows.filter((r) => r.best)).toHaveLength(1);
+  const best = board.rows.find((r) => r.best)!;
+  expect(best.name).toMatch(/ ★$/);
+  expect(best.qoe).toBe(Math.max(...board.rows.map((r) => r.qoe)));
+  expect(board.scales[0][0]).toBeGreaterThan(0);
+  expect(board.scales[1]).toEqual(board.scales[0]);
+  expect(board.state).toMatch(/^Live/);
+  // The sessions so far, saved as JSON in npm run compare's shape, and as CSV.
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+  const saved = JSON.parse(await fs.readFile((await json.path())!, 'utf8')) as { model: string; traces: string[]; results: Array<{ algo: string; qoe: number }> };
+  expect(saved).toMatchObject({ model: 'browser', video: 'throttle', traces: ['1500kbps'] });
+  expect(saved.results.map((r) => r.algo)).toEqual(['dashlab:bola', 'dashjs']);
+  for (const r of saved.results) expect(typeof r.qoe).toBe('number');
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+  const lines = (await fs.readFile((await csv.path())!, 'utf8')).trim().split('\n');
+  expect(lines[0]).toMatch(/^algo,trace,qoe,/);
+  expect(lines).toHaveLength(3);
   // Restart: every video from its start and every link from its profile's start, together.
   const times = () => page.evaluate(() => (window as unknown as { dashlabCompare: { stats(): Array<{ currentTimeS: number } | undefined> } }).dashlabCompare.stats().map((x) => x?.currentTimeS ?? -1));
   expect(Math.min(...(await times()))).toBeGreaterThan(3);
