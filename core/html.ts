@@ -14,7 +14,10 @@ export const FAVICON_SVG =
  * Every page's first lines: the character set, the phone-width viewport, and the icon inline
  * (so no page asks for /favicon.ico, and a self-contained report carries its own).
  */
-export const PAGE_HEAD = `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" type="image/svg+xml" href="data:image/svg+xml,${encodeURIComponent(FAVICON_SVG)}">`;
+/** Every page's: a focus ring keyboard users can see, and text for screen readers only. */
+const BASE_STYLE = `:focus-visible{outline:2px solid #8ab4ff;outline-offset:2px} p a,h1 a{text-decoration:underline;text-underline-offset:2px} .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}`;
+
+export const PAGE_HEAD = `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" type="image/svg+xml" href="data:image/svg+xml,${encodeURIComponent(FAVICON_SVG)}"><style>${BASE_STYLE}</style>`;
 
 /**
  * The forms' layout (the side-by-side setup, the ABR lab): a label column and a field column,

@@ -59,7 +59,7 @@ nav{margin-bottom:6px} .downloads{margin:8px 0 0} button{background:#262a33;colo
 <p class="hint">Further right is better; a curve entirely right of another wins on every quantile.</p>
 <div id="cdf"></div>
 <h2>One session: bitrate, link rate and buffer</h2>
-<p class="hint">Trace <select id="trace"></select> (the default is the median session of the best algorithm). Show: <span id="timeline-algos"></span></p>
+<p class="hint"><label for="trace">Trace</label> <select id="trace"></select> (the default is the median session of the best algorithm). Show: <span id="timeline-algos"></span></p>
 <div id="timeline"></div>
 <h2>Average bitrate against rebuffering</h2>
 <p class="hint">Up and to the left is better: more bitrate for less stalling.</p>

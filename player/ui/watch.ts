@@ -7,6 +7,7 @@ import uPlot from 'uplot';
 import type * as PlayerModule from '../index.js';
 import { ENGINES, type WatchConfig } from '../../core/players.js';
 import { ENGINE_STARTERS, type EngineView } from './engines.js';
+import { bindPlayerKeys, showShortcuts } from './keyboard.js';
 
 declare global {
   interface Window {
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
   video.addEventListener('ended', () => loopBox.checked && view.restart());
   const chart = createChart();
   window.dashlabPlayer = Object.assign(view, { ready: true, link: linkId, setLoop: (on: boolean) => void (loopBox.checked = on), chartExtent: chart.extent, setChartRange: chart.setRange });
+  bindPlayerKeys(video);
+  showShortcuts($('#keys'));
   const linkRate = setupNetworkPanel(cfg, linkId);
   view.on('error', (m) => showError(String(m)));
   const controls = setupControls(view, cfg);

@@ -56,9 +56,9 @@ ${o.error ? `<p class="error" id="error">${esc(o.error)}</p>` : ''}
 ${
   o.videos.length
     ? `<form id="form">
-<span>Video</span><select name="video">${video}</select>
-<span>Players</span><div>${players.map(box).join(' ')}</div>
-<span>Network</span><select name="net" id="net">${custom}<optgroup label="profiles">${profiles}</optgroup><optgroup label="traces (replayed and looped)" id="traces"></optgroup></select>
+<label for="video">Video</label><select name="video" id="video">${video}</select>
+<span id="players-label">Players</span><div role="group" aria-labelledby="players-label">${players.map(box).join(' ')}</div>
+<label for="net">Network</label><select name="net" id="net">${custom}<optgroup label="profiles">${profiles}</optgroup><optgroup label="traces (replayed and looped)" id="traces"></optgroup></select>
 <span></span><button>Play side by side</button><span></span><span id="status"></span>
 </form>`
     : '<p class="error">The library is empty: <a href="/">upload a video</a> first, or run <code>npm start</code> to package the built-in sample.</p>'

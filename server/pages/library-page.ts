@@ -28,7 +28,7 @@ const dur = (s: number) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).p
 function videoCard(v: VideoInfo): string {
   const top = [...v.renditions].filter((r) => r.kind === 'video').sort((a, b) => b.bandwidth - a.bandwidth)[0];
   return `<li class="card" data-id="${esc(v.id)}">
-  <a href="/watch/${esc(v.id)}"><img src="/media/${esc(v.id)}/poster.jpg" alt="" loading="lazy"></a>
+  <a href="/watch/${esc(v.id)}" tabindex="-1" aria-hidden="true"><img src="/media/${esc(v.id)}/poster.jpg" alt="" loading="lazy"></a>
   <div class="meta"><a class="title" href="/watch/${esc(v.id)}">${esc(v.title)}</a>
   <span>${dur(v.durationS)} · ${top ? `${top.width}x${top.height}` : ''} · ${v.renditions.filter((r) => r.kind === 'video').length} renditions</span>
   <span class="links"><a href="/media/${esc(v.id)}/manifest.mpd">MPD</a> <a href="/media/${esc(v.id)}/master.m3u8">HLS</a> <a href="/compare?video=${esc(encodeURIComponent(v.id))}" title="players side by side on the same shaped network">Side by side</a>
@@ -43,7 +43,7 @@ ${PAGE_HEAD}
 <style>${LIBRARY_STYLE}</style></head><body>
 <header><h1>dashlab</h1><span id="count">${videos.length} video${videos.length === 1 ? '' : 's'}</span><a href="/compare">Side by side: players on one network, live</a><a href="/reports">ABR lab: compare algorithms on network traces</a></header>
 <main>
-<form id="upload"><input type="file" name="file" accept="video/*" required><input name="title" placeholder="Title (optional)">
+<form id="upload"><input type="file" name="file" accept="video/*" required aria-label="Video file"><input name="title" placeholder="Title (optional)" aria-label="Title (optional)">
 ${opts.tokenRequired ? '<input id="token" type="password" placeholder="Upload token" autocomplete="off" required>' : ''}
 <button>Upload and package</button><progress id="bar" max="100" value="0" hidden></progress><span id="status"></span></form>
 <ul id="jobs" aria-label="packaging jobs" hidden></ul>

@@ -23,10 +23,10 @@ ${FORM_STYLE}
 <main>
 <p>Runs every chosen algorithm on every trace of the set in the simulator (the player's own ABR code in virtual time) and shows a report: table, QoE distribution, one session's timeline, bitrate against rebuffering. The same report comes from <code>npm run compare -- --html report.html</code>.</p>
 <form action="/reports/view" method="get" id="form">
-<span>Video</span><select name="video">${video}</select>
-<span>Traces</span><select name="traces">${traces}</select>
-<span>Algorithms</span><div>${algos}</div>
-<span>Model</span><select name="model"><option value="dashlab">dashlab (our player's buffer rules)</option><option value="pensieve">pensieve (Pensieve's test environment; Pensieve-format traces)</option></select>
+<label for="video">Video</label><select name="video" id="video">${video}</select>
+<label for="traces">Traces</label><select name="traces" id="traces">${traces}</select>
+<span id="algos-label">Algorithms</span><div role="group" aria-labelledby="algos-label">${algos}</div>
+<label for="model">Model</label><select name="model" id="model"><option value="dashlab">dashlab (our player's buffer rules)</option><option value="pensieve">pensieve (Pensieve's test environment; Pensieve-format traces)</option></select>
 <span></span><button>Run the comparison</button>
 </form>
 </main>

@@ -1,7 +1,9 @@
 /**
  * Every page as a browser loads it: nothing it asks for fails (it used to log a 404 for
- * /favicon.ico on each), and the icon is there for browsers that ask for it anyway.
+ * /favicon.ico on each), the icon is there for browsers that ask for it anyway, phones,
+ * the keyboard, and axe-core's accessibility rules.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageVideo } from '../../server/packager/index.js';
@@ -12,7 +14,7 @@ let fx: Awaited<ReturnType<typeof browserFixture>>;
 
 beforeAll(async () => {
   fx = await browserFixture(async (mediaDir, dir) => {
-    const input = await makeClip(path.join(dir, 'clip.mp4'), { width: 320, height: 180, durationS: 4, audio: true });
+    const input = await makeClip(path.join(dir, 'clip.mp4'), { width: 320, height: 180, durationS: 30, audio: true });
     await packageVideo({ input, mediaDir, id: 'clip', ladder: '180p:300k,144p:150k' });
   });
 }, 120_000);
@@ -61,4 +63,81 @@ describe('the pages', () => {
     expect(reasonWidth).toBeGreaterThan(150);
     await page.close();
   }, 120_000);
+
+  it('pass axe-core in Chromium (no serious or critical violation), in the dark theme and the light one', async () => {
+    const axe = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+    const pages = ['/', '/watch/clip', '/watch/clip?embed=1', '/watch/clip?engine=dashjs', '/watch/clip?engine=hlsjs&net=4mbps', '/compare', '/compare?video=clip&players=dashlab:bola,dashjs&net=4mbps', '/reports', '/reports/view?video=pensieve-envivio&traces=norway_tram_6&algos=bola,dashlab', '/no-such-page'];
+    const found: string[] = [];
+    for (const colorScheme of ['dark', 'light'] as const) {
+      const page = await fx.browser.newPage();
+      await page.emulateMedia({ colorScheme });
+      for (const p of pages) {
+        await page.goto(fx.url + p);
+        await page.waitForTimeout(p.startsWith('/watch') || p.includes('players=') ? 3000 : 800);
+        await page.addScriptTag({ path: axe });
+        const violations = await page.evaluate(async () => {
+          const run = (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run;
+          return (await run(document)).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+        });
+        found.push(...violations.map((v) => `${colorScheme} ${p}: ${v}`));
+      }
+      await page.close();
+    }
+    expect(found).toEqual([]);
+  }, 180_000);
+
+  it('the watch page answers the keys people know, leaves keys typed into its fields alone, lists them, and shows where the focus is', async () => {
+    const page = await fx.browser.newPage();
+    await page.goto(`${fx.url}/watch/clip`);
+    await page.waitForFunction(() => (document.querySelector('video') as HTMLVideoElement).currentTime > 1, null, { timeout: 20_000 });
+    const v = () =>
+      page.evaluate(() => {
+        const el = document.querySelector('video') as HTMLVideoElement;
+        return { paused: el.paused, t: el.currentTime, muted: el.muted, volume: el.volume, fullscreen: document.fullscreenElement === el };
+      });
+    await page.keyboard.press('k');
+    expect((await v()).paused).toBe(true);
+    await page.keyboard.press(' ');
+    expect((await v()).paused).toBe(false);
+    await page.keyboard.press('k');
+    expect((await v()).paused).toBe(true);
+    await page.keyboard.press('5'); // half of 30 s
+    expect((await v()).t).toBeCloseTo(15, 0);
+    await page.keyboard.press('ArrowRight');
+    expect((await v()).t).toBeCloseTo(20, 0);
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    expect((await v()).t).toBeCloseTo(10, 0);
+    expect((await v()).muted).toBe(true); // autoplay starts muted
+    await page.keyboard.press('m');
+    expect((await v()).muted).toBe(false);
+    await page.keyboard.press('ArrowDown');
+    expect((await v()).volume).toBeCloseTo(0.9, 5);
+    await page.keyboard.press('m');
+    await page.keyboard.press('ArrowUp'); // louder unmutes
+    expect(await v()).toMatchObject({ volume: 1, muted: false });
+    await page.keyboard.press('f');
+    await page.waitForFunction(() => document.fullscreenElement !== null, null, { timeout: 5000 });
+    expect((await v()).fullscreen).toBe(true);
+    await page.keyboard.press('f');
+    await page.waitForFunction(() => document.fullscreenElement === null, null, { timeout: 5000 });
+    // Keys typed into a field are the field's.
+    await page.focus('#net-rtt');
+    await page.keyboard.press('k');
+    await page.keyboard.press('0');
+    expect(await v()).toMatchObject({ paused: true });
+    expect((await v()).t).toBeCloseTo(10, 0);
+    // The keys are listed on the page, and a keyboard user sees where the focus is.
+    await page.click('#keys summary');
+    expect(await page.locator('#keys dt').allTextContents()).toEqual(['space, k', '← →', '↑ ↓', 'm', 'f', '0-9']);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('Tab');
+    const ring = await page.evaluate(() => {
+      const cs = getComputedStyle(document.activeElement!);
+      return { tag: document.activeElement!.tagName, style: cs.outlineStyle, width: parseFloat(cs.outlineWidth) };
+    });
+    expect(ring.style).not.toBe('none');
+    expect(ring.width).toBeGreaterThanOrEqual(2);
+    await page.close();
+  }, 60_000);
 });
