@@ -9,26 +9,24 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
 import { ABR_NAMES, DEFAULT_ABR } from '../core/abr/index.js';
 import { OUR_ENGINE, parsePlayerList, type PlayerSpec } from '../core/players.js';
+import { CHROMIUM, launchChromium } from '../lab/browser/chromium.js';
 import { browserResults, PHASE_BAND_S, runBrowserSessions, type Measured, type SimulatedSession } from '../lab/browser/compare-browser.js';
 import { LEARNED, learnedUnavailable } from '../lab/compare/compare.js';
 import { loadTraces, loadVideo, UsageError } from '../lab/inputs.js';
-import { learnPolicyFor } from '../lab/learning/policy-files.js';
 import { buildReportData } from '../lab/report/report-data.js';
 import { reportPage } from '../lab/report/report-page.js';
 import { createOrigin } from '../server/app.js';
-import { loadConfig, SAMPLE_MASTER } from '../server/config.js';
+import { loadConfig } from '../server/config.js';
 import { createLogger } from '../server/log.js';
-import { packageSample, SAMPLE_ID } from '../server/packager/index.js';
+import { SAMPLE_ID } from '../server/packager/index.js';
 import { ensureReportAssets } from './lib/build-player.js';
 import { printCompareTable, printNetworkTable } from './lib/compare-table.js';
 import { ProgressBar } from './lib/progress-bar.js';
+import { ensureSample } from './lib/sample.js';
 
 const DEFAULTS = { video: SAMPLE_ID, traces: 'norway_ferry_5,norway_bus_15', players: 'dashlab:dashlab,dashlab:bola,dashlab:robust-mpc,dashjs,hlsjs', parallel: 2 };
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'];
 
 const USAGE = `usage: npm run compare:browser -- [--video ID] [--traces A,B,...] [--players P,...] [--parallel N] [--json F] [--html F] [--timeout S]
 
@@ -69,23 +67,10 @@ function parse() {
 async function libraryVideo(mediaDir: string, id: string) {
   const infoFile = path.join(mediaDir, id, 'info.json');
   const packaged = () => stat(infoFile).then(() => true, () => false);
-  if (id === SAMPLE_ID && !(await packaged())) {
-    process.stderr.write('the library has no sample yet: packaging it first (once)...\n');
-    const bar = new ProgressBar();
-    await packageSample({ mediaDir, masterPath: SAMPLE_MASTER, learnAbrPolicy: learnPolicyFor, onProgress: (p) => bar.update({ label: p.phase, percent: p.percent }) });
-    bar.done();
-  }
+  if (id === SAMPLE_ID) await ensureSample(mediaDir);
   if (!(await packaged())) throw new UsageError(`--video ${id}: not in the library (${mediaDir}); package it with npm run package -- <file> --id ${id}`);
   const info = JSON.parse(await readFile(infoFile, 'utf8')) as { id: string; durationS: number; segmentDurationS: number; renditions: Array<{ id: string; kind: string; bandwidth: number }> };
   return { info, video: await loadVideo(infoFile), renditions: new Map(info.renditions.filter((r) => r.kind === 'video').map((r) => [r.id, r.bandwidth])) };
-}
-
-async function launch(): Promise<Browser> {
-  try {
-    return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  } catch (err) {
-    throw new Error(`could not start Chromium at ${CHROMIUM} (${(err as Error).message.split('\n')[0]}); install it (apt-get install chromium) or set CHROMIUM_PATH`);
-  }
 }
 
 async function main(): Promise<void> {
@@ -111,7 +96,7 @@ async function main(): Promise<void> {
   let done = 0;
   const tick = setInterval(() => bar.update({ label: `${done}/${total} sessions, ${Math.round((Date.now() - t0) / 1000)} s`, percent: (done / total) * 100 }), 1000);
   let measured: Measured[];
-  const browser = await launch().catch(async (err) => {
+  const browser = await launchChromium().catch(async (err) => {
     await origin.close();
     throw err;
   });

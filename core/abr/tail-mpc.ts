@@ -48,6 +48,8 @@ export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}): Abr
   let windowFrom: ThroughputSample | undefined;
   return {
     name: 'dashlab',
+    // Throughput-driven: a believed rise stays chosen with the buffer cut to 2 s or more.
+    replacesOnRise: true,
     choose(ctx) {
       for (const s of samplesAfter(ctx.history, lastSeen)) if (s.bytes >= p.minSampleBytes) usable.push(s);
       if (usable.length > 100) usable = usable.slice(-100);

@@ -65,6 +65,14 @@ export interface AbrDecision {
 export interface AbrAlgorithm {
   readonly name: string;
   choose(ctx: AbrContext): AbrDecision;
+  /**
+   * The player may drop the buffer ahead to show a large rise sooner (player/engine/
+   * fetch-loop.ts, replaceOnRise): only for an algorithm whose choice the smaller buffer does
+   * not undo. A buffer-driven one (BOLA, BBA) chooses lower once the buffer is cut, so the
+   * player would fetch the dropped media again at a lower quality, and again, in a loop
+   * (measured with BOLA on step-down: ~120 aborted requests a second).
+   */
+  readonly replacesOnRise?: boolean;
 }
 
 /** Bits per second of a download, latency included: what the next download will see. */

@@ -35,16 +35,16 @@ ${PAGE_HEAD}
 <title>${esc(data.title)} · dashlab</title>
 <style>${assets.css}</style>
 <style>
-body{font:14px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
-header{padding:16px 28px;border-bottom:1px solid #262a33} header h1{margin:0 0 2px;font-size:19px} header p{margin:0;color:#9aa0aa}
-main{padding:8px 28px 40px;max-width:1200px} h2{font-size:16px;margin:26px 0 8px} .hint{color:#9aa0aa;margin:0 0 10px}
-a{color:#8ab4ff;text-decoration:none} select{background:#171a21;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:4px 8px}
+body{font:14px/1.45 system-ui,sans-serif;margin:0;background:var(--bg);color:var(--fg)}
+header{padding:16px 28px;border-bottom:1px solid var(--line)} header h1{margin:0 0 2px;font-size:19px} header p{margin:0;color:var(--muted)}
+main{padding:8px 28px 40px;max-width:1200px} h2{font-size:16px;margin:26px 0 8px} .hint{color:var(--muted);margin:0 0 10px}
+a{color:var(--link);text-decoration:none} select{background:var(--panel);color:var(--fg);border:1px solid var(--edge);border-radius:6px;padding:4px 8px}
 ${SCROLLING_TABLES}
-table{border-collapse:collapse;font-variant-numeric:tabular-nums} th,td{padding:4px 12px;border-bottom:1px solid #262a33;text-align:right} th:first-child,td:first-child{text-align:left}
-th{color:#9aa0aa;font-weight:600} #notes{color:#9aa0aa;padding-left:18px}
-nav{margin-bottom:6px} .downloads{margin:8px 0 0} button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:4px 10px;cursor:pointer}
+table{border-collapse:collapse;font-variant-numeric:tabular-nums} th,td{padding:4px 12px;border-bottom:1px solid var(--line);text-align:right} th:first-child,td:first-child{text-align:left}
+th{color:var(--muted);font-weight:600} #notes{color:var(--muted);padding-left:18px}
+nav{margin-bottom:6px} .downloads{margin:8px 0 0} button{background:var(--button);color:var(--fg);border:1px solid var(--edge);border-radius:6px;padding:4px 10px;cursor:pointer}
 #timeline-algos label{margin-right:10px;white-space:nowrap;display:inline-block}
-@media (max-width:600px){header,main{padding-left:12px;padding-right:12px}} .uplot{font-family:inherit} .u-legend{color:#e8e8ea}
+@media (max-width:600px){header,main{padding-left:12px;padding-right:12px}} .uplot{font-family:inherit} .u-legend{color:var(--fg)}
 </style></head><body>
 <header><nav id="back" hidden><a href="/">dashlab</a> · <a href="/reports">ABR lab: another comparison</a></nav><h1 id="title">${esc(data.title)}</h1><p id="subtitle"></p>
 <p class="downloads"><button id="download-json" type="button">Download the sessions as JSON</button> <button id="download-csv" type="button">as CSV</button></p></header>

@@ -7,10 +7,14 @@
  */
 import uPlot from 'uplot';
 import { bestPlayer, qoeByNetwork } from '../compare/networks.js';
+import { prefersLight, themeColor, themedAxis } from '../../player/ui/theme.js';
 import type { ReportData, Timeline } from './report-data.js';
 
-const PALETTE = ['#8ab4ff', '#4cc38a', '#f5a524', '#e5484d', '#c084fc', '#2dd4bf', '#f472b6', '#a3e635', '#fb923c', '#94a3b8'];
-const AXIS = { stroke: '#9aa0aa', grid: { stroke: '#262a33' }, ticks: { stroke: '#262a33' } };
+// One colour per algorithm; on a light page, darker ones (lines on white need the contrast).
+const PALETTE = prefersLight()
+  ? ['#1a5fd0', '#137a4a', '#b86e00', '#c62f35', '#8b3fd9', '#0f8a7e', '#c2317f', '#5a8a00', '#c45a00', '#5b6474']
+  : ['#8ab4ff', '#4cc38a', '#f5a524', '#e5484d', '#c084fc', '#2dd4bf', '#f472b6', '#a3e635', '#fb923c', '#94a3b8'];
+const AXIS = themedAxis();
 
 const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelector(sel) as T;
 const el = (tag: string, text?: string, cls?: string) => {
@@ -132,7 +136,7 @@ function timeline(host: HTMLElement, trace: string): void {
         axes: [{ ...AXIS, label: 'seconds' }, { ...AXIS, label: 'kbit/s' }],
         series: [
           { label: 's' },
-          { label: 'link rate', stroke: '#d0d4dc', width: 1.5, dash: [6, 4], paths: uPlot.paths.stepped!({ align: 1 }) },
+          { label: 'link rate', stroke: themeColor('fg2'), width: 1.5, dash: [6, 4], paths: uPlot.paths.stepped!({ align: 1 }) },
           ...shown.map((a) => ({ label: `${a} bitrate`, stroke: color(a), width: 2, paths: uPlot.paths.stepped!({ align: 1 }) })),
         ],
       },

@@ -65,7 +65,7 @@ export async function dropFrom(s: Stream, cut: number, durationS: number): Promi
  * no record of what is buffered at which quality): docs/lab.md says where the two part.
  */
 async function replaceOnRise(ctx: LoopContext, s: Stream, index: number, decision: AbrDecision | undefined): Promise<boolean> {
-  if (s.type !== 'video' || ctx.manual() !== undefined || s.forceLowest || !decision?.estimateBps) return false;
+  if (s.type !== 'video' || !ctx.abr().replacesOnRise || ctx.manual() !== undefined || s.forceLowest || !decision?.estimateBps) return false;
   const t = ctx.currentTime();
   if (ctx.bufferAhead() <= ctx.policy.lowWaterS) return false;
   const link = ctx.meter.estimateBps() ?? decision.estimateBps;

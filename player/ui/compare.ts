@@ -148,7 +148,9 @@ function scoreboard(cfg: CompareConfig, played: Played[]): void {
     }
     tbody.append(tr);
   });
-  const done = played.length > 0 && played.every((x) => x.last && (x.last.state === 'ended' || x.last.currentTimeS >= x.last.durationS - 0.5));
+  // At the end: ended, or within half a second of a known duration (before the metadata, 0 of 0 is not an end).
+  const atEnd = (s: PlayerStats) => s.state === 'ended' || (s.durationS > 0 && s.currentTimeS > 0 && s.currentTimeS >= s.durationS - 0.5);
+  const done = played.length > 0 && played.every((x) => x.last && atEnd(x.last));
   $('#run-state').textContent = done ? 'Every player has reached the end: the table is the run\'s summary.' : 'Live: QoE so far over the segments each player has played.';
 }
 

@@ -8,6 +8,8 @@ import type * as PlayerModule from '../index.js';
 import { ENGINES, type WatchConfig } from '../../core/players.js';
 import { ENGINE_STARTERS, type EngineView } from './engines.js';
 import { bindPlayerKeys, showShortcuts } from './keyboard.js';
+import { plainReason } from './reasons.js';
+import { themeColor, themedAxis } from './theme.js';
 
 declare global {
   interface Window {
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
   const chart = createChart();
   window.dashlabPlayer = Object.assign(view, { ready: true, link: linkId, setLoop: (on: boolean) => void (loopBox.checked = on), chartExtent: chart.extent, setChartRange: chart.setRange });
   bindPlayerKeys(video);
+  showUnmuteHint(video);
   showShortcuts($('#keys'));
   const linkRate = setupNetworkPanel(cfg, linkId);
   view.on('error', (m) => showError(String(m)));
@@ -127,7 +130,6 @@ function showStats(s: Stats): void {
   // A stop with media buffered is the decoder's (a busy machine), said apart from rebuffering.
   const starved = s.starved.count ? ` · ${s.starved.count} decoding (${s.starved.seconds.toFixed(1)} s)` : '';
   $('#s-stalls').textContent = `${s.stalls.count} (${s.stalls.seconds.toFixed(1)} s)${starved}`;
-  $('#s-stalls').title = 'Rebuffering: playback stopped with the buffer empty. "decoding": stopped with media buffered, because this machine did not decode in time.';
   $('#s-frames').textContent = `${s.frames.dropped} of ${s.frames.total}`;
   $('#s-cache').textContent = `${s.requests.fromCache} cached, ${s.requests.notModified} × 304, ${s.requests.network} network`;
   $('#s-startup').textContent = fmtS(s.startupS);
@@ -157,16 +159,16 @@ function createChart(): { push(t: number, s: Stats, linkKbps: number | undefined
       height: 240,
       scales: { x: { time: false }, mbps: { distr: 3, log: 10, range: (_u, lo, hi) => shared ?? uPlot.rangeLog(lo, hi, 10, true) }, s: { auto: true } },
       axes: [
-        { label: 'seconds', stroke: '#9aa0aa', grid: { stroke: '#262a33' } },
-        { scale: 'mbps', label: 'Mbit/s', stroke: '#9aa0aa', grid: { stroke: '#262a33' } },
-        { scale: 's', label: 'buffer s', side: 1, stroke: '#9aa0aa', grid: { show: false } },
+        { ...themedAxis(), label: 'seconds' },
+        { ...themedAxis(), scale: 'mbps', label: 'Mbit/s' },
+        { ...themedAxis(), scale: 's', label: 'buffer s', side: 1, grid: { show: false } },
       ],
       series: [
-        {},
-        { label: 'throughput estimate', scale: 'mbps', stroke: '#f5a524', width: 2 },
-        { label: 'chosen bitrate', scale: 'mbps', stroke: '#8ab4ff', width: 2, paths: stepped },
-        { label: 'buffer', scale: 's', stroke: '#4cc38a', width: 1.5 },
-        { label: 'link rate', scale: 'mbps', stroke: '#e5484d', width: 1.5, dash: [6, 4], paths: stepped },
+        { label: 'at', value: (_u, v) => (v == null ? '–' : `${v.toFixed(1)} s`) },
+        { label: 'throughput estimate', scale: 'mbps', stroke: themeColor('orange'), width: 2, value: legendMbps },
+        { label: 'chosen bitrate', scale: 'mbps', stroke: themeColor('link'), width: 2, paths: stepped, value: legendMbps },
+        { label: 'buffer', scale: 's', stroke: themeColor('good'), width: 1.5, value: (_u, v) => (v == null ? '–' : `${v.toFixed(1)} s`) },
+        { label: 'link rate', scale: 'mbps', stroke: themeColor('red'), width: 1.5, dash: [6, 4], paths: stepped, value: legendMbps },
       ],
     },
     data as uPlot.AlignedData,
@@ -184,6 +186,8 @@ function createChart(): { push(t: number, s: Stats, linkKbps: number | undefined
       data[4].push(mbps(linkKbps === undefined ? undefined : linkKbps * 1000));
       if (data[0].length > 600) data.forEach((d) => d.shift());
       plot.setData(data as uPlot.AlignedData);
+      // The legend shows the latest values, unless the pointer is over the chart (then: there).
+      if (!((plot.cursor.left ?? -1) >= 0)) plot.setLegend({ idx: data[0].length - 1 });
     },
     extent() {
       const values = [...data[1], ...data[2], ...data[4]].filter((v): v is number => v !== null && v > 0);
@@ -197,6 +201,8 @@ function createChart(): { push(t: number, s: Stats, linkKbps: number | undefined
   };
 }
 
+const legendMbps = (_u: uPlot, v: number | null) => (v == null ? '–' : `${v < 10 ? v.toFixed(2) : v.toFixed(1)} Mbit/s`);
+
 /** The switch log, newest first: when, which segment, from and to, and why. */
 function createSwitchLog(): { update(s: Stats): void } {
   const log = $('#log tbody');
@@ -208,7 +214,13 @@ function createSwitchLog(): { update(s: Stats): void } {
         const w = s.switches[logged];
         const tr = document.createElement('tr');
         tr.innerHTML = `<td>${w.atS.toFixed(1)}</td><td>${w.segment >= 0 ? w.segment + 1 : ''}</td><td>${label(s, w.from)} → ${label(s, w.to)}</td><td>${fmtKbps(w.bitrate)}</td><td>${fmtS(w.bufferS)}</td><td></td>`;
-        (tr.lastElementChild as HTMLElement).textContent = w.reason;
+        // Plain words first, the algorithm's own terms below them.
+        const cell = tr.lastElementChild as HTMLElement;
+        const plain = plainReason(w.reason);
+        const tech = document.createElement('small');
+        tech.textContent = w.reason;
+        if (plain) cell.append(plain, tech);
+        else cell.textContent = w.reason;
         log.prepend(tr);
       }
     },
@@ -216,6 +228,18 @@ function createSwitchLog(): { update(s: Stats): void } {
 }
 
 void main();
+
+/** A muted autoplay (what browsers allow) says so, with the way to sound; gone once unmuted. */
+function showUnmuteHint(video: HTMLVideoElement): void {
+  const hint = $<HTMLButtonElement>('#unmute');
+  const update = () => (hint.hidden = !video.muted || video.paused);
+  hint.addEventListener('click', () => {
+    video.muted = false;
+    update();
+  });
+  for (const e of ['volumechange', 'play', 'pause']) video.addEventListener(e, update);
+  update();
+}
 
 /** The network panel: presets, a bandwidth slider, a trace picker and RTT, applied live to this player's link. */
 function setupNetworkPanel(cfg: WatchConfig, linkId: string | undefined): { kbps?: number } {
@@ -227,7 +251,11 @@ function setupNetworkPanel(cfg: WatchConfig, linkId: string | undefined): { kbps
   const rtt = $<HTMLInputElement>('#net-rtt');
   const status = $('#net-status');
   // The slider is the rate of a constant link; a preset or a trace sets the rate instead.
-  const showKbps = () => (label.textContent = preset.value || traceSel.value ? ' set by the preset or trace' : ` ${fmtKbps(sliderToKbps(Number(slider.value)) * 1000)}`);
+  // On a page that is not shaped the slider is off until it is moved (then: the rate to apply).
+  let touched = Boolean(linkId);
+  const showKbps = () =>
+    (label.textContent = !touched ? ' off: this page is not shaped (full speed)' : preset.value || traceSel.value ? ' set by the preset or trace' : ` ${fmtKbps(sliderToKbps(Number(slider.value)) * 1000)}`);
+  for (const c of [slider, preset, traceSel, rtt]) c.addEventListener('input', () => (touched = true), { capture: true });
   slider.addEventListener('input', () => {
     traceSel.value = '';
     preset.value = '';

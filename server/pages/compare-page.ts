@@ -46,19 +46,19 @@ export function comparePage(opts: { video: string; title: string; players: Compa
 ${PAGE_HEAD}
 <title>Compare · ${esc(opts.title)} · dashlab</title>
 <style>
-body{font:14px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
-header{padding:14px 24px;border-bottom:1px solid #262a33;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
-header h1{margin:0;font-size:17px;flex:1} a{color:#8ab4ff;text-decoration:none}
-button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:6px 10px;cursor:pointer}
+body{font:14px/1.45 system-ui,sans-serif;margin:0;background:var(--bg);color:var(--fg)}
+header{padding:14px 24px;border-bottom:1px solid var(--line);display:flex;gap:14px;align-items:center;flex-wrap:wrap}
+header h1{margin:0;font-size:17px;flex:1} a{color:var(--link);text-decoration:none}
+button{background:var(--button);color:var(--fg);border:1px solid var(--edge);border-radius:6px;padding:6px 10px;cursor:pointer}
 main{padding:16px 24px} .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(440px,100%),1fr));gap:14px}
 @media (max-width:600px){main{padding:10px} header{padding:10px 12px}}
 ${SCROLLING_TABLES}
 figure{margin:0} figcaption{font-weight:600;margin:0 0 6px 4px} figcaption a{font-weight:400;font-size:13px;margin-left:8px}
-iframe{width:100%;height:800px;border:1px solid #262a33;border-radius:10px;background:#0f1115}
-.note{color:#d9c27a;background:#26220f;border:1px solid #4d4420;border-radius:8px;padding:10px 14px}
-.error{color:#ff8a8a;background:#2a1719;border:1px solid #5c2a2e;border-radius:8px;padding:10px 14px}
-label.check{display:flex;align-items:center;gap:6px} .hint{color:#9aa0aa} tr.best td{color:#4cc38a;font-weight:600}
-table{border-collapse:collapse;margin-bottom:14px;font-variant-numeric:tabular-nums} th,td{padding:4px 12px;border-bottom:1px solid #262a33;text-align:right} th:first-child,td:first-child{text-align:left}
+iframe{width:100%;height:800px;border:1px solid var(--line);border-radius:10px;background:var(--bg)}
+.note{color:var(--warn);background:var(--warn-bg);border:1px solid var(--warn-line);border-radius:8px;padding:10px 14px}
+.error{color:var(--err);background:var(--err-bg);border:1px solid var(--err-line);border-radius:8px;padding:10px 14px}
+label.check{display:flex;align-items:center;gap:6px} .hint{color:var(--muted)} tr.best td{color:var(--good);font-weight:600}
+table{border-collapse:collapse;margin-bottom:14px;font-variant-numeric:tabular-nums} th,td{padding:4px 12px;border-bottom:1px solid var(--line);text-align:right} th:first-child,td:first-child{text-align:left}
 </style></head><body>
 <header><a href="/">dashlab</a><h1>${esc(opts.title)}: ${opts.players.length} players, each on its own <code>${esc(opts.net)}</code> link</h1>
 <a href="/compare?${esc(new URLSearchParams({ setup: '', video: opts.video, players: opts.players.map(playerLabel).join(','), net: opts.net }).toString())}">Change players or network</a>

@@ -43,11 +43,11 @@ export function compareSetupPage(o: CompareSetup): string {
 ${PAGE_HEAD}
 <title>Side by side · dashlab</title>
 <style>
-body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
-header{padding:18px 28px;border-bottom:1px solid #262a33;display:flex;gap:16px;align-items:baseline}
-header h1{margin:0;font-size:20px} a{color:#8ab4ff;text-decoration:none} main{padding:24px 28px;max-width:900px}
+body{font:15px/1.45 system-ui,sans-serif;margin:0;background:var(--bg);color:var(--fg)}
+header{padding:18px 28px;border-bottom:1px solid var(--line);display:flex;gap:16px;align-items:baseline}
+header h1{margin:0;font-size:20px} a{color:var(--link);text-decoration:none} main{padding:24px 28px;max-width:900px}
 ${FORM_STYLE}
-.error{color:#ff8a8a;background:#2a1719;border:1px solid #5c2a2e;border-radius:8px;padding:10px 14px}
+.error{color:var(--err);background:var(--err-bg);border:1px solid var(--err-line);border-radius:8px;padding:10px 14px}
 </style></head><body>
 <header><h1><a href="/">dashlab</a> · Side by side</h1><a href="/reports">ABR lab (simulated, on trace sets)</a></header>
 <main>

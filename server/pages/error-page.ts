@@ -13,9 +13,9 @@ export function errorPage(status: number, message: string, opts: { refreshS?: nu
 ${PAGE_HEAD}${opts.refreshS ? `<meta http-equiv="refresh" content="${opts.refreshS}">` : ''}
 <title>${status} · dashlab</title>
 <style>
-body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
-header{padding:18px 28px;border-bottom:1px solid #262a33} header h1{margin:0;font-size:20px} a{color:#8ab4ff;text-decoration:none}
-main{padding:24px 28px;max-width:900px} .error{color:#ff8a8a;background:#2a1719;border:1px solid #5c2a2e;border-radius:8px;padding:12px 16px;white-space:pre-wrap}
+body{font:15px/1.45 system-ui,sans-serif;margin:0;background:var(--bg);color:var(--fg)}
+header{padding:18px 28px;border-bottom:1px solid var(--line)} header h1{margin:0;font-size:20px} a{color:var(--link);text-decoration:none}
+main{padding:24px 28px;max-width:900px} .error{color:var(--err);background:var(--err-bg);border:1px solid var(--err-line);border-radius:8px;padding:12px 16px;white-space:pre-wrap}
 nav{display:flex;gap:18px;margin-top:18px}
 </style></head><body>
 <header><h1><a href="/">dashlab</a></h1></header>

@@ -54,21 +54,21 @@ ${opts.tokenRequired ? '<input id="token" type="password" placeholder="Upload to
 }
 
 const LIBRARY_STYLE = `
-body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
-header{padding:18px 28px;border-bottom:1px solid #262a33;display:flex;gap:16px;align-items:baseline}
-header h1{margin:0;font-size:20px} header span{color:#9aa0aa}
+body{font:15px/1.45 system-ui,sans-serif;margin:0;background:var(--bg);color:var(--fg)}
+header{padding:18px 28px;border-bottom:1px solid var(--line);display:flex;gap:16px;align-items:baseline}
+header h1{margin:0;font-size:20px} header span{color:var(--muted)}
 main{padding:24px 28px;max-width:1200px}
 ul{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:18px}
-.card{background:#171a21;border:1px solid #262a33;border-radius:10px;overflow:hidden}
+.card{background:var(--panel);border:1px solid var(--line);border-radius:10px;overflow:hidden}
 .card img{width:100%;aspect-ratio:16/9;object-fit:cover;display:block;background:#000}
-.meta{padding:10px 12px;display:flex;flex-direction:column;gap:4px}.meta span{color:#9aa0aa;font-size:13px}
-a{color:#8ab4ff;text-decoration:none} .title{color:#e8e8ea;font-weight:600}
-.links{display:flex;gap:10px;align-items:center} button{background:#262a33;color:#e8e8ea;border:1px solid #353a45;border-radius:6px;padding:4px 10px;cursor:pointer}
-form{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:14px;display:flex;gap:10px;flex-wrap:wrap;align-items:center}
-progress{width:260px} #status{color:#9aa0aa}
+.meta{padding:10px 12px;display:flex;flex-direction:column;gap:4px}.meta span{color:var(--muted);font-size:13px}
+a{color:var(--link);text-decoration:none} .title{color:var(--fg);font-weight:600}
+.links{display:flex;gap:10px;align-items:center} button{background:var(--button);color:var(--fg);border:1px solid var(--edge);border-radius:6px;padding:4px 10px;cursor:pointer}
+form{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:14px;display:flex;gap:10px;flex-wrap:wrap;align-items:center}
+progress{width:260px} #status{color:var(--muted)}
 #jobs{display:flex;flex-direction:column;gap:8px;margin:14px 0 0}#jobs[hidden]{display:none}
-.job{background:#171a21;border:1px solid #262a33;border-radius:10px;padding:10px 14px;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
-.job .what{color:#9aa0aa}.job[data-state=failed]{border-color:#6b2a2a}.job[data-state=failed] .what{color:#ff9d9d}
+.job{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:10px 14px;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
+.job .what{color:var(--muted)}.job[data-state=failed]{border-color:var(--err-line)}.job[data-state=failed] .what{color:var(--err)}
 `;
 
 /**
@@ -115,7 +115,7 @@ async function refreshLibrary() {
   document.getElementById('videos').replaceWith(fresh.getElementById('videos'));
   document.getElementById('count').textContent = fresh.getElementById('count').textContent;
 }
-let stream;
+let stream, lastUpload;
 const rowOf = (id) => [...jobsList.children].find((e) => e.dataset.job === id);
 const pending = () => [...jobsList.children].some((li) => li.dataset.state === 'queued' || li.dataset.state === 'running');
 function apply(j) {
@@ -124,6 +124,8 @@ function apply(j) {
   const was = li.dataset.state;
   showJob(j, false);
   if (j.state === 'done' && was !== 'done') refreshLibrary().catch(() => undefined);
+  // The "uploaded" note is about this job: it goes when the job ends (the row says how).
+  if (j.id === lastUpload && (j.state === 'done' || j.state === 'failed')) status.textContent = '';
   if (!pending() && stream) { stream.close(); stream = undefined; }
 }
 function follow(j, atTop) {
@@ -172,7 +174,10 @@ form.addEventListener('submit', (e) => {
     const body = JSON.parse(xhr.responseText || '{}');
     if (xhr.status !== 202) { if (xhr.status === 401) sessionStorage.removeItem('dashlab-token'); status.textContent = body.error || ('upload failed: ' + xhr.status); bar.hidden = true; return; }
     bar.hidden = true; status.textContent = 'uploaded: packaging below';
+    lastUpload = body.jobId;
     follow({ id: body.jobId, videoId: body.videoId, title: form.querySelector('input[name=title]').value || 'your video', state: 'queued', progress: 0 }, true);
+    // Ready for the next upload (the token stays).
+    form.querySelector('input[name=file]').value = ''; form.querySelector('input[name=title]').value = '';
   };
   xhr.onerror = () => { status.textContent = 'upload failed: network error'; };
   xhr.send(new FormData(form));

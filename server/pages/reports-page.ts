@@ -14,9 +14,9 @@ export function reportsPage(opts: { videos: Array<{ id: string; title: string }>
 ${PAGE_HEAD}
 <title>ABR lab · dashlab</title>
 <style>
-body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#0f1115;color:#e8e8ea}
-header{padding:18px 28px;border-bottom:1px solid #262a33;display:flex;gap:16px;align-items:baseline}
-header h1{margin:0;font-size:20px} a{color:#8ab4ff;text-decoration:none} main{padding:24px 28px;max-width:900px}
+body{font:15px/1.45 system-ui,sans-serif;margin:0;background:var(--bg);color:var(--fg)}
+header{padding:18px 28px;border-bottom:1px solid var(--line);display:flex;gap:16px;align-items:baseline}
+header h1{margin:0;font-size:20px} a{color:var(--link);text-decoration:none} main{padding:24px 28px;max-width:900px}
 ${FORM_STYLE}
 </style></head><body>
 <header><h1><a href="/">dashlab</a> · ABR lab</h1><a href="/compare">Side by side (real players, live)</a></header>

@@ -52,6 +52,10 @@ describe('library page with an upload token', () => {
     const videos = (await (await fetch(`${server.url}/api/videos`)).json()) as Array<{ id: string; title: string }>;
     expect(videos.map((v) => v.title)).toEqual(['Token talk']);
 
+    // The form is ready for the next upload, and the "uploaded" note went with the job's end.
+    expect(await page.inputValue('#upload input[name=title]')).toBe('');
+    expect(await page.evaluate(() => (document.querySelector('#upload input[type=file]') as HTMLInputElement).files!.length)).toBe(0);
+    await page.waitForFunction(() => document.getElementById('status')!.textContent === '', null, { timeout: 5000 });
     // The new card arrives without a reload; the token is remembered for the tab, and delete uses it.
     await page.waitForSelector(`li.card[data-id="${videos[0].id}"]`, { timeout: 15_000 });
     expect(await page.inputValue('#token')).toBe(TOKEN);

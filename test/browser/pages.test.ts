@@ -140,4 +140,45 @@ describe('the pages', () => {
     expect(ring.width).toBeGreaterThanOrEqual(2);
     await page.close();
   }, 60_000);
+
+  it('the watch page explains itself: unmute hint, legend values without hovering, stat help, plain words for each switch, the slider off when unshaped, a light theme', async () => {
+    const page = await fx.browser.newPage();
+    await page.goto(`${fx.url}/watch/clip`);
+    await page.waitForSelector('#log tbody tr', { timeout: 20_000 });
+    // A muted autoplay says so until unmuted.
+    expect(await page.isVisible('#unmute')).toBe(true);
+    await page.click('#unmute');
+    await page.waitForSelector('#unmute', { state: 'hidden', timeout: 5000 });
+    expect(await page.evaluate(() => (document.querySelector('video') as HTMLVideoElement).muted)).toBe(false);
+    // The chart's legend has the latest values with the pointer elsewhere.
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(1200);
+    const legend = await page.locator('#chart .u-legend .u-value').allTextContents();
+    expect(legend[0]).toMatch(/^\d+\.\d s$/);
+    expect(legend[1]).toMatch(/Mbit\/s$/); // the estimate
+    expect(legend[2]).toMatch(/Mbit\/s$/); // the bitrate
+    // Each stat has its help, on hover and in "What these numbers mean".
+    const names = await page.locator('#stats dt').allTextContents();
+    const help = await page.locator('#stat-help dt').allTextContents();
+    expect(help).toEqual(names);
+    expect(await page.locator('#stats dt[title]').count()).toBe(names.length);
+    // The switch log: plain words, then the algorithm's own terms.
+    const reason = page.locator('#log tbody tr td:last-child').last();
+    expect(await reason.locator('small').textContent()).toMatch(/^start/);
+    expect(await reason.evaluate((td) => td.firstChild!.textContent)).toMatch(/^Starting: /);
+    // Not shaped: the slider says it is off until it is moved.
+    expect(await page.textContent('#net-kbps-label')).toMatch(/off: this page is not shaped/);
+    await page.fill('#net-kbps', '500');
+    expect(await page.textContent('#net-kbps-label')).toBe(' 2.24 Mbit/s');
+    await page.close();
+    // A light theme for a system that asks for one.
+    const light = await fx.browser.newPage({ colorScheme: 'light' });
+    await light.goto(`${fx.url}/watch/clip`);
+    expect(await light.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(255, 255, 255)');
+    const dark = await fx.browser.newPage({ colorScheme: 'dark' });
+    await dark.goto(`${fx.url}/watch/clip`);
+    expect(await dark.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(15, 17, 21)');
+    await light.close();
+    await dark.close();
+  }, 60_000);
 });

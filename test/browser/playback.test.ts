@@ -47,7 +47,8 @@ describe('dashlab player', () => {
 
   it('the watch page charts the estimate and the chosen bitrate on a direct link (no link rate to plot), within a narrow window', async () => {
     // 700 px: the one-column layout, where a 1fr column once grew with the chart inside it.
-    const page = await browser.newPage({ viewport: { width: 700, height: 900 } });
+    // The dark theme: the colours counted below are its own (Playwright's pages default to light).
+    const page = await browser.newPage({ viewport: { width: 700, height: 900 }, colorScheme: 'dark' });
     await page.goto(`${url}/watch/long?abr=dashlab`);
     await waitFor(page, (s) => s.state === 'playing' && s.estimateBps !== undefined, 30_000, 'playing with an estimate');
     await page.waitForTimeout(2000); // a few chart ticks (one every 500 ms)

@@ -36,7 +36,8 @@ interface ReportWindow {
 
 /** Open a page, collecting script errors and every URL it requests. */
 async function open(url: string): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  // The dark palette: the colours counted below are its own (Playwright's pages default to light).
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, colorScheme: 'dark' });
   const errors: string[] = [];
   const requests: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));

@@ -86,6 +86,19 @@ it('after a step from 0.5 to 20 Mbit/s the highest rung the link carries (1080p)
   expect(times.dashlab!).toBeLessThan(12);
 }, 300_000);
 
+it('BOLA on step-down fills its buffer without refetching it (a cut of the buffer ahead once sent it into ~120 aborted requests a second)', async () => {
+  const page = await fx.browser.newPage();
+  let requests = 0;
+  page.on('request', (r) => void (r.url().includes('/net/') && requests++));
+  await page.goto(`${fx.url}/watch/sample?net=step-down&abr=bola`);
+  const s = await waitForStats(page, (x) => x.state === 'playing' && x.currentTimeS > 14, 60_000, 'BOLA: 14 s played');
+  // 14 s of media and a buffer ahead of up to ~30 s: at most 12 video and 12 audio segments, their init segments, the manifest.
+  expect(requests).toBeLessThan(40);
+  expect(s.switches.length).toBeLessThan(12);
+  expect(s.stalls.count).toBe(0);
+  await page.close();
+}, 120_000);
+
 it('starts at 480p or better on a fast link (what the page measured on its first downloads), 5 loads of 5; on a slow link without a stall', async () => {
   const firsts: number[] = [];
   for (let i = 0; i < 5; i++) {
