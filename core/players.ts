@@ -76,6 +76,8 @@ export interface WatchConfig {
   loop?: boolean;
   /** A fixed quality from the first segment on (an index into the representations, lowest first); none: auto. */
   quality?: number;
+  /** The CDN tier's mode the manifest was asked in (steering, redirect, client), when one was. */
+  cdn?: string;
   /** Where the embeddable player's bundle is served. */
   playerUrl: string;
 }

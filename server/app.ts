@@ -4,6 +4,7 @@
  * worker (server/cluster/worker.ts) it is given the primary's instead.
  */
 import http from 'node:http';
+import type express from 'express';
 import path from 'node:path';
 import { TRACES_DIR } from '../lab/paths.js';
 import { writeRefusal } from './api/auth.js';
@@ -14,7 +15,7 @@ import type { JobControl } from './jobs/job-control.js';
 import type { JobQueue } from './jobs/queue.js';
 import { createLogger, type Logger } from './log.js';
 import { MediaCatalog } from './media/catalog.js';
-import { createMediaHandler } from './media/handler.js';
+import { createMediaHandler, type ResponseInfo } from './media/handler.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { sweep } from './packager/index.js';
 import { dispatch, expressApp } from './routes.js';
@@ -43,8 +44,19 @@ export interface PrimaryLink {
   libraryChanged(id: string): void;
 }
 
+/** What a CDN tier (server/cdn, composed by npm run cdn) adds to an origin. */
+export interface OriginExtension {
+  /** Sees every media request first; answers some itself (CDN-mode manifests), passes the rest on. */
+  wrapMedia(next: http.RequestListener, catalog: MediaCatalog): http.RequestListener;
+  /** Every media response, with its request. */
+  onMediaResponse(info: ResponseInfo, req: http.IncomingMessage): void;
+  /** Routes (API and pages) mounted before the API's and the pages'. */
+  routes: express.Router;
+}
+
 export interface OriginOptions {
   log?: Logger;
+  extension?: OriginExtension;
   /** Cluster workers: connect to the primary (given this process's catalog and metrics, which it keeps current). */
   primary?: (o: { catalog: MediaCatalog; metrics: Metrics; log: Logger }) => Promise<PrimaryLink>;
 }
@@ -81,7 +93,16 @@ export async function createOrigin(config: Config, opts: OriginOptions = {}): Pr
   let selfUrl = '';
   const shaper = primary ? undefined : createShaper(config, () => selfUrl);
   await shaper?.loadTraces();
-  const media = createMediaHandler({ catalog, memoryCacheBytes: config.memoryCacheBytes, onResponse: (r) => metrics.request('media', r.status, r.bytes, r.notModified, r.range) });
+  const ext = opts.extension;
+  const plainMedia = createMediaHandler({
+    catalog,
+    memoryCacheBytes: config.memoryCacheBytes,
+    onResponse: (r, req) => {
+      metrics.request('media', r.status, r.bytes, r.notModified, r.range);
+      ext?.onMediaResponse(r, req);
+    },
+  });
+  const media = ext ? ext.wrapMedia(plainMedia, catalog) : plainMedia;
   const app = expressApp({
     config,
     log,
@@ -90,6 +111,7 @@ export async function createOrigin(config: Config, opts: OriginOptions = {}): Pr
     jobs,
     metricsText: primary ? () => primary.metricsText() : () => metrics.registry.metrics(),
     onLibraryChanged: primary ? (id) => primary.libraryChanged(id) : undefined,
+    routes: ext?.routes,
   });
   const server = http.createServer(dispatch({ media, shaped: shaper ? (req, res) => shaper.handle(req, res) : (req, res) => forward(req, res, primary!.shaperUrl, { client: clientAddress(req.socket.remoteAddress, req.headers, config.trustProxies), secret: primary!.shaperSecret }), app }));
   // Uploads of several GiB take longer than Node's 5-minute default for a whole request;

@@ -62,6 +62,8 @@ export interface AppDeps {
   metricsText: () => Promise<string>;
   /** After a delete: tell the other processes serving this library. */
   onLibraryChanged?: (id: string) => void;
+  /** More routes (the CDN tier's), before the API's and the pages'. */
+  routes?: express.Router;
 }
 
 export function expressApp(d: AppDeps): express.Express {
@@ -79,6 +81,7 @@ export function expressApp(d: AppDeps): express.Express {
   });
   const writeAccess = requireWriteAccess({ host: d.config.host, token: d.config.uploadToken });
   const upload = createUploadHandler({ mediaDir: d.config.mediaDir, maxUploadBytes: d.config.maxUploadBytes, maxConcurrentUploads: 4, idleMs: d.config.uploadIdleMs, trustProxies: d.config.trustProxies, jobs: d.jobs });
+  if (d.routes) app.use(d.routes);
   app.use('/api', express.json({ limit: '64kb' }), apiRouter({ catalog: d.catalog, jobs: d.jobs, mediaDir: d.config.mediaDir, writeAccess, upload, onLibraryChanged: d.onLibraryChanged }));
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', d.metrics.registry.contentType).send(await d.metricsText());

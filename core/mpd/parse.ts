@@ -58,6 +58,16 @@ export interface Manifest {
   minBufferTimeS: number;
   title?: string;
   adaptationSets: AdaptationSet[];
+  /** The MPD-level BaseURLs, resolved, with their serviceLocation (the pathways Content Steering names). */
+  baseUrls: Array<{ url: string; serviceLocation?: string }>;
+  /** DASH-IF Content Steering: where the steering server is, and which pathway to start on. */
+  steering?: ContentSteering;
+}
+
+export interface ContentSteering {
+  serverUrl: string;
+  defaultServiceLocation?: string;
+  queryBeforeStart: boolean;
 }
 
 export interface DomParserLike {
@@ -168,12 +178,20 @@ export function parseMpd(xml: string, mpdUrl: string, dom: DomParserLike): Manif
   }
   const ctx: PeriodContext = { period, periodDuration, bases: baseUrlsOf(period, baseUrlsOf(root, [mpdUrl])) };
   const info = kid(root, 'ProgramInformation');
+  const steer = kid(root, 'ContentSteering');
+  const steeringUrl = (steer?.textContent ?? '').trim();
   return {
     type,
     durationS: mediaDuration ?? periodDuration,
     minBufferTimeS: parseDuration(attr(root, 'minBufferTime')) ?? 2,
     title: info ? (kid(info, 'Title')?.textContent ?? undefined) : undefined,
     adaptationSets: kids(period, 'AdaptationSet').map((set, si) => adaptationSet(set, si, ctx)),
+    baseUrls: kids(root, 'BaseURL')
+      .filter((b) => (b.textContent ?? '').trim())
+      .map((b) => ({ url: resolve(mpdUrl, (b.textContent ?? '').trim()), serviceLocation: attr(b, 'serviceLocation') ?? undefined })),
+    steering: steeringUrl
+      ? { serverUrl: resolve(mpdUrl, steeringUrl), defaultServiceLocation: attr(steer!, 'defaultServiceLocation') ?? undefined, queryBeforeStart: attr(steer!, 'queryBeforeStart') === 'true' }
+      : undefined,
   };
 }
 

@@ -11,6 +11,7 @@ import type { LinkMeter } from './link-meter.js';
 import { load, type Download } from './loader.js';
 import type { MediaBuffer } from './media-buffer.js';
 import type { PlayerStats, SwitchRecord } from './types.js';
+import type { CmcdObject, CmcdReporter } from './cmcd.js';
 import type { SourcePicker } from './sources.js';
 
 export interface Stream {
@@ -91,6 +92,8 @@ export interface LoopContext {
   readonly signal: AbortSignal;
   readonly credentials?: RequestCredentials;
   readonly sources: SourcePicker;
+  /** CMCD with each request (cmcd.ts), when the player sends it. */
+  readonly cmcd?: CmcdReporter;
   /** Segment sizes by representation id (info.json), when the origin gives them. */
   readonly sizes: Map<string, number[]>;
   /** Throughput samples: real network transfers of video segments. */
@@ -216,7 +219,7 @@ async function fetchAndAppend(ctx: LoopContext, s: Stream, index: number): Promi
   const rep = s.reps[index];
   const epoch = s.epoch;
   if (s.initFor !== rep.id && rep.init) {
-    const init = await fetchFromSources(ctx, s, rep.init.urls, rep.init.range);
+    const init = await fetchFromSources(ctx, s, rep.init.urls, rep.init.range, { object: { ot: 'i', bitrateBps: rep.bandwidth } });
     if (init === 'abandoned' || s.epoch !== epoch) return;
     record(ctx, init, false);
     await s.buffer.append(init.bytes);
@@ -225,7 +228,8 @@ async function fetchAndAppend(ctx: LoopContext, s: Stream, index: number): Promi
   const segNumber = s.next;
   const seg = rep.segments[segNumber];
   const lowest = ctx.sizes.get(s.reps[0].id)?.[segNumber] ?? (s.reps[0].bandwidth * seg.durationS) / 8;
-  const got = await fetchFromSources(ctx, s, seg.urls, seg.range, s.type === 'video' && index > 0 ? { abandonable: { lowestBytes: lowest } } : {});
+  const object: CmcdObject = { ot: s.type === 'video' ? 'v' : 'a', bitrateBps: rep.bandwidth, durationS: seg.durationS, next: rep.segments[segNumber + 1]?.urls[0] };
+  const got = await fetchFromSources(ctx, s, seg.urls, seg.range, s.type === 'video' && index > 0 ? { abandonable: { lowestBytes: lowest }, object } : { object });
   // A seek or a replacement of the buffer ahead meanwhile: this download is not wanted.
   if (s.epoch !== epoch) return;
   if (got === 'abandoned') {
@@ -249,7 +253,7 @@ async function fetchAndAppend(ctx: LoopContext, s: Stream, index: number): Promi
 }
 
 type Range = Representation['segments'][number]['range'];
-type FetchOptions = { abandonable?: { lowestBytes: number } };
+type FetchOptions = { abandonable?: { lowestBytes: number }; object?: CmcdObject };
 
 /**
  * Fetch one segment (or init segment), from the best of the sources the manifest offers
@@ -286,14 +290,16 @@ async function fetchFromSources(ctx: LoopContext, s: Stream, urls: string[], ran
 /** One request, abandoned by the rule (checked on every read) when it would starve the buffer. */
 async function loadFrom(ctx: LoopContext, s: Stream, url: string, range: Range, opts: FetchOptions): Promise<Download | 'abandoned'> {
   const controller = new AbortController();
+  const request = ctx.cmcd && opts.object ? ctx.cmcd.decorate(url, opts.object) : { url };
   s.inflight = controller;
   const stop = () => controller.abort();
   ctx.signal.addEventListener('abort', stop, { once: true });
   const metered = ctx.meter.open();
   let fromCache = false;
   try {
-    const got = await load(url, {
+    const got = await load(request.url, {
       range,
+      headers: request.headers,
       signal: controller.signal,
       credentials: ctx.credentials,
       onChunk: metered.bytes,
@@ -324,6 +330,7 @@ function record(ctx: LoopContext, d: Download, isVideo: boolean): void {
   else if (d.fromCache) r.fromCache++;
   else r.network++;
   r.bytes += d.bytes.byteLength;
+  if (d.cmsd) ctx.stats.cmsd = d.cmsd;
   if (isVideo && !d.fromCache && d.bytes.byteLength > 0) {
     ctx.history.push({ bytes: d.bytes.byteLength, ttfbS: d.ttfbS, transferS: d.transferS, endS: d.endS, tailBps: d.tailBps });
     if (ctx.history.length > 100) ctx.history.shift();

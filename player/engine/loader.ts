@@ -6,6 +6,7 @@
  * and a cache hit is not bandwidth (hls.js#5826).
  */
 import { TAIL_WINDOW_S } from '../../core/abr/types.js';
+import { parseCmsdDynamic, type CmsdHint } from '../../core/cmsd.js';
 import type { ByteRange } from '../../core/mpd/parse.js';
 
 export interface Download {
@@ -19,6 +20,8 @@ export interface Download {
   /** Throughput over the last TAIL_WINDOW_S of the transfer (see tailRate). */
   tailBps?: number;
   fromCache: boolean;
+  /** What the server said of its link (CMSD-Dynamic), when it said something. */
+  cmsd?: CmsdHint;
 }
 
 /** Bytes received so far at a moment (seconds), as the streaming reader saw them. */
@@ -48,6 +51,8 @@ export interface LoadOptions {
   /** Fetch's credentials mode; default 'same-origin', as dash.js's and hls.js's requests. */
   credentials?: RequestCredentials;
   onProgress?: (loaded: number, total: number, elapsedS: number) => void;
+  /** More request headers (CMCD in header mode). */
+  headers?: Record<string, string>;
   /** Every chunk as it arrives: its bytes and when (seconds, performance.now() / 1000). */
   onChunk?: (bytes: number, tS: number) => void;
 }
@@ -68,7 +73,7 @@ function resourceTiming(url: string): PerformanceResourceTiming | undefined {
 }
 
 export async function load(url: string, opts: LoadOptions = {}): Promise<Download> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.range) headers.Range = `bytes=${opts.range.start}-${opts.range.end}`;
   const t0 = performance.now();
   let res: Response;
@@ -122,5 +127,6 @@ export async function load(url: string, opts: LoadOptions = {}): Promise<Downloa
     endS: tEnd / 1000,
     tailBps: tailRate(marks),
     fromCache,
+    cmsd: parseCmsdDynamic(res.headers.get('cmsd-dynamic')),
   };
 }

@@ -12,7 +12,9 @@ import { MediaBuffer } from './media-buffer.js';
 import { MpdError, parseMpd, type AdaptationSet, type Manifest, type Representation } from '../../core/mpd/parse.js';
 import { BUFFER_DEFAULTS, type BufferPolicy } from '../../core/buffer-policy.js';
 import { offerSources } from '../../core/mpd/offer-sources.js';
+import { CmcdReporter } from './cmcd.js';
 import { SourcePicker } from './sources.js';
+import { SteeringClient } from './steering.js';
 import { StallWatch } from './stall-watch.js';
 import type { PlayerOptions, PlayerStats, SwitchRecord } from './types.js';
 
@@ -34,6 +36,8 @@ export class DashlabPlayer {
   /** The page's own downloads before any segment (the manifest, info.json): what the ABR may start from. */
   private firstDownloads: Download[] = [];
   private sources = new SourcePicker();
+  private cmcd?: CmcdReporter;
+  private steering?: SteeringClient;
   private sizes = new Map<string, number[]>();
   private listeners = new Map<string, Set<Listener>>();
   private life = new AbortController();
@@ -74,7 +78,7 @@ export class DashlabPlayer {
     };
   }
 
-  on(event: 'manifest' | 'switch' | 'segment' | 'failover' | 'retry' | 'stall' | 'error' | 'ended' | 'stats', fn: Listener): () => void {
+  on(event: 'manifest' | 'steering' | 'switch' | 'segment' | 'failover' | 'retry' | 'stall' | 'error' | 'ended' | 'stats', fn: Listener): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(fn);
@@ -176,6 +180,7 @@ export class DashlabPlayer {
       const manifest = this.opts.sources?.length ? offerSources(parsed, this.opts.sources) : parsed;
       this.manifest = manifest;
       if (manifest.type !== 'static') throw new MpdError('live (dynamic) manifests are not supported yet');
+      await this.joinCdn(manifest, mpdUrl);
       this.policyUrl = new URL(POLICY_FILE, mpdUrl).toString();
       await Promise.all([this.loadSizes(mpdUrl), this.abrName === 'learned' ? this.loadPolicy() : undefined]);
       await this.openMediaSource(video, manifest);
@@ -186,6 +191,32 @@ export class DashlabPlayer {
     } catch (err) {
       if (this.life.signal.aborted) return;
       this.fail(err as Error);
+    }
+  }
+
+  /**
+   * A manifest served by a CDN tier (edges named by serviceLocation, or steering): report CMCD
+   * unless told otherwise, and follow the steering server (unless the page chose sources).
+   */
+  private async joinCdn(manifest: Manifest, mpdUrl: string): Promise<void> {
+    const cdn = Boolean(manifest.steering) || manifest.baseUrls.some((b) => b.serviceLocation);
+    const asked = this.opts.cmcd ?? 'auto';
+    const mode = asked === 'auto' ? (cdn ? 'query' : 'off') : asked;
+    if (mode !== 'off') {
+      const cid = /\/media\/([^/]+)\//.exec(new URL(mpdUrl).pathname)?.[1] ?? manifest.title;
+      this.cmcd = new CmcdReporter(mode, cid, () => ({ bufferS: this.stats_.bufferS, estimateBps: this.stats_.estimateBps, urgent: this.stats_.state !== 'playing', stalls: this.stats_.stalls.count }));
+      this.stats_.cmcd = { mode, sid: this.cmcd.sid };
+    }
+    if (manifest.steering && !this.opts.sources?.length) {
+      this.steering = new SteeringClient(manifest.steering, manifest.baseUrls, this.sources, {
+        credentials: this.opts.credentials,
+        signal: this.life.signal,
+        onAnswer: (m) => {
+          this.stats_.steering = { priority: m['PATHWAY-PRIORITY'], ttlS: m.TTL, requests: this.steering?.requests ?? 0 };
+          this.emit('steering', m);
+        },
+      });
+      await this.steering.start();
     }
   }
 
@@ -325,6 +356,7 @@ export class DashlabPlayer {
       signal: this.life.signal,
       credentials: this.opts.credentials,
       sources: this.sources,
+      cmcd: this.cmcd,
       sizes: this.sizes,
       history: this.history,
       meter: this.meter,

@@ -11,6 +11,8 @@
  *  3. a source that failed (network error, HTTP error) recently, last: for `retryAfterS`
  *     after one failure, twice as long after each further failure in a row (up to
  *     `maxRetryAfterS`), so a dead edge costs a request now and then, not one a segment.
+ * Under Content Steering (prefer()), the steering server's order replaces 1 and 2: the
+ * server knows what the client cannot measure (an edge's health and load); 3 still holds.
  * Pure: URLs and a clock in, an order out (no fetch, no timers).
  */
 
@@ -48,6 +50,8 @@ export function sourceOf(url: string): string {
 
 export class SourcePicker {
   private states = new Map<string, SourceState>();
+  /** Sources in the steering server's order (undefined: choose by measurement). */
+  private preferred?: string[];
 
   constructor(private readonly opts: typeof SOURCE_DEFAULTS = SOURCE_DEFAULTS) {}
 
@@ -61,13 +65,23 @@ export class SourcePicker {
     return s;
   }
 
+  /** Follow a steering server's order of sources (their URL prefixes, best first); undefined: measure and choose again. */
+  prefer(sources: string[] | undefined): void {
+    this.preferred = sources;
+  }
+
   /** The order to try `urls` in (the same segment at each source), best first. */
   order(urls: string[], nowS: number): string[] {
     if (urls.length < 2) return urls;
+    const preferred = this.preferred;
     const rank = (url: string): [number, number] => {
       const s = this.state(url);
       const backoffS = Math.min(this.opts.maxRetryAfterS, this.opts.retryAfterS * 2 ** Math.max(0, s.failuresInRow - 1));
       if (s.failedAtS !== undefined && nowS - s.failedAtS < backoffS) return [2, -(s.bps ?? 0)];
+      if (preferred) {
+        const at = preferred.indexOf(s.source);
+        return [1, at < 0 ? preferred.length : at];
+      }
       const stale = s.lastUsedS === undefined || nowS - s.lastUsedS >= this.opts.remeasureAfterS;
       if (s.bps === undefined || stale) return s.inflight ? [1.5, 0] : [0, 0];
       return [1, -s.bps];

@@ -1,5 +1,6 @@
 /** What the player is given (PlayerOptions) and what it tells (PlayerStats, SwitchRecord): its public shapes. */
 import type { BufferPolicy } from '../../core/buffer-policy.js';
+import type { CmsdHint } from '../../core/cmsd.js';
 import type { SourceState } from './sources.js';
 
 export interface PlayerOptions {
@@ -22,6 +23,12 @@ export interface PlayerOptions {
   credentials?: 'same-origin' | 'omit';
   /** At the end, play again from the start, fetching everything anew (restart()). */
   loop?: boolean;
+  /**
+   * CMCD (CTA-5004) with each segment request: as the `CMCD` query argument, as `CMCD-*`
+   * headers, or not. 'auto' (default): the query argument when the manifest comes from a CDN
+   * tier (BaseURLs with a serviceLocation, or Content Steering), else none.
+   */
+  cmcd?: 'auto' | 'query' | 'headers' | 'off';
 }
 
 export interface SwitchRecord {
@@ -64,6 +71,12 @@ export interface PlayerStats {
   requests: { network: number; fromCache: number; notModified: number; abandoned: number; bytes: number; failovers: number };
   /** Where segments came from: each BaseURL the manifest offers, as measured (sources.ts). */
   sources: SourceState[];
+  /** CMCD as sent: how, and this playback's session id (the one the servers see). */
+  cmcd?: { mode: 'query' | 'headers'; sid: string };
+  /** Content Steering: the latest answer's order of pathways, its TTL, requests made. */
+  steering?: { priority: string[]; ttlS: number; requests: number };
+  /** What the latest server to say so said of the link (CMSD-Dynamic). */
+  cmsd?: CmsdHint;
   switches: SwitchRecord[];
   /** Why the ABR chose the latest video segment's representation (the switch log keeps only changes). */
   decision?: string;

@@ -83,7 +83,7 @@ export type EngineStarter = (video: HTMLVideoElement, cfg: WatchConfig, ourPlaye
 
 export const ENGINE_STARTERS: Record<EngineName, EngineStarter> = {
   dashlab: async (video, cfg, ourPlayer) => startDashlab(video, cfg, await ourPlayer()),
-  dashjs: (video, cfg) => startDashjs(video, cfg.src),
+  dashjs: (video, cfg) => startDashjs(video, cfg.src, cfg.cdn),
   hlsjs: (video, cfg) => {
     if (!cfg.hls) throw new Error('hls.js needs an HLS playlist: this source has none');
     return startHlsjs(video, cfg.hls);
@@ -121,9 +121,11 @@ class RequestCounter {
   }
 }
 
-async function startDashjs(video: HTMLVideoElement, mpdUrl: string): Promise<EngineView> {
+async function startDashjs(video: HTMLVideoElement, mpdUrl: string, cdn?: string): Promise<EngineView> {
   const dashjs = (await import('dashjs')) as unknown as { MediaPlayer: () => { create: () => any }; MediaPlayer_events?: unknown };
   const player = dashjs.MediaPlayer().create();
+  // From a CDN tier: CMCD as the query argument (the edges log it) and CMSD read, as our player does.
+  if (cdn) player.updateSettings({ streaming: { cmcd: { enabled: true, mode: 'query' }, cmsd: { enabled: true } } });
   const ev = emitter();
   const watch = new VideoWatch(video, (e) => ev.emit('stall', e));
   const switches: SwitchRecord[] = [];

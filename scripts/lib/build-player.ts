@@ -34,7 +34,7 @@ export async function buildPlayer(): Promise<BundleSize[]> {
   });
   await build({
     ...common,
-    entryPoints: { watch: path.join(REPO_ROOT, 'player/ui/watch.ts'), compare: path.join(REPO_ROOT, 'player/ui/compare.ts') },
+    entryPoints: { watch: path.join(REPO_ROOT, 'player/ui/watch.ts'), compare: path.join(REPO_ROOT, 'player/ui/compare.ts'), cdn: path.join(REPO_ROOT, 'player/ui/cdn.ts') },
     outdir: ASSETS_DIR,
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

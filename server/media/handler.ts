@@ -14,9 +14,18 @@ export interface MediaHandlerOptions {
   catalog: MediaCatalog;
   /** Bytes of segments kept in memory (0 disables the cache). */
   memoryCacheBytes: number;
-  /** Called once per response, for metrics and logs. */
-  onResponse?: (info: { status: number; bytes: number; range: boolean; notModified: boolean }) => void;
+  /** Called once per response, for metrics and logs (and the CDN tier's origin counts, which ask who asked). */
+  onResponse?: (info: ResponseInfo, req: IncomingMessage) => void;
 }
+
+export interface ResponseInfo {
+  status: number;
+  bytes: number;
+  range: boolean;
+  notModified: boolean;
+}
+
+type Done = (info: ResponseInfo) => void;
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const FILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -59,14 +68,13 @@ function acceptsGzip(header: string | undefined): boolean {
 interface Served {
   cache?: MemoryCache;
   catalog: MediaCatalog;
-  done: NonNullable<MediaHandlerOptions['onResponse']>;
 }
 
-function plain(d: Served, res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
+function plain(done: Done, res: ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {
   const body = `${message}\n`;
   res.writeHead(status, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...extra });
   res.end(body);
-  d.done({ status, bytes: body.length, range: false, notModified: false });
+  done({ status, bytes: body.length, range: false, notModified: false });
 }
 
 /**
@@ -122,16 +130,17 @@ function sendBody(d: Served, res: ServerResponse, file: MediaFile, variant: Vari
 export function createMediaHandler(opts: MediaHandlerOptions) {
   const cache = opts.memoryCacheBytes > 0 ? new MemoryCache(opts.memoryCacheBytes) : undefined;
   opts.catalog.onChange(() => cache && cache.deletePrefix(''));
-  const d: Served = { cache, catalog: opts.catalog, done: opts.onResponse ?? (() => undefined) };
-  const done = d.done;
+  const d: Served = { cache, catalog: opts.catalog };
+  const onResponse = opts.onResponse ?? (() => undefined);
 
   return function handleMedia(req: IncomingMessage, res: ServerResponse): void {
+    const done: Done = (info) => onResponse(info, req);
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS') {
       res.writeHead(204, {
         ...CORS,
         'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
-        'Access-Control-Allow-Headers': 'Range, If-None-Match, If-Modified-Since, If-Range, If-Match, If-Unmodified-Since',
+        'Access-Control-Allow-Headers': 'Range, If-None-Match, If-Modified-Since, If-Range, If-Match, If-Unmodified-Since, CMCD-Object, CMCD-Request, CMCD-Session, CMCD-Status',
         'Access-Control-Max-Age': '86400',
       });
       res.end();
@@ -139,10 +148,10 @@ export function createMediaHandler(opts: MediaHandlerOptions) {
       return;
     }
     const parsed = parseMediaPath(req.url ?? '/');
-    if ('error' in parsed) return plain(d, res, parsed.error, parsed.error === 400 ? 'bad request: malformed media path' : 'not found');
-    if (method !== 'GET' && method !== 'HEAD') return plain(d, res, 405, 'method not allowed', { Allow: 'GET, HEAD, OPTIONS' });
+    if ('error' in parsed) return plain(done, res, parsed.error, parsed.error === 400 ? 'bad request: malformed media path' : 'not found');
+    if (method !== 'GET' && method !== 'HEAD') return plain(done, res, 405, 'method not allowed', { Allow: 'GET, HEAD, OPTIONS' });
     const file = opts.catalog.get(parsed.id, parsed.name);
-    if (!file) return plain(d, res, 404, 'not found');
+    if (!file) return plain(done, res, 404, 'not found');
 
     const variant = file.gzip && acceptsGzip(req.headers['accept-encoding'] as string | undefined) ? file.gzip : file.identity;
     // The common revalidation, exactly our tag and nothing else to weigh: answer at once.
@@ -159,7 +168,7 @@ export function createMediaHandler(opts: MediaHandlerOptions) {
         return;
       }
       case 412:
-        return plain(d, res, 412, 'precondition failed', { ETag: variant.etag });
+        return plain(done, res, 412, 'precondition failed', { ETag: variant.etag });
       case 416:
         res.writeHead(416, { ...CORS, 'Content-Range': `bytes */${variant.size}`, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 0 });
         res.end();
@@ -171,14 +180,14 @@ export function createMediaHandler(opts: MediaHandlerOptions) {
           res.writeHead(206, { ...variant.headers, 'Content-Range': `bytes ${start}-${end}/${variant.size}`, 'Content-Length': end - start + 1 });
           sendBody(d, res, file, variant, start, end, head, fd);
           done({ status: 206, bytes: head ? 0 : end - start + 1, range: true, notModified: false });
-        }, () => plain(d, res, 404, 'not found'));
+        }, () => plain(done, res, 404, 'not found'));
       }
       default:
         return openFile(d, file, variant, (fd) => {
           res.writeHead(200, variant.raw200);
           sendBody(d, res, file, variant, 0, variant.size - 1, head, fd);
           done({ status: 200, bytes: head ? 0 : variant.size, range: false, notModified: false });
-        }, () => plain(d, res, 404, 'not found'));
+        }, () => plain(done, res, 404, 'not found'));
     }
   };
 }

@@ -7,6 +7,7 @@ import express, { type Request, type Response } from 'express';
 import { ABR_NAMES, DEFAULT_ABR } from '../../core/abr/registry.js';
 import { FAVICON_SVG } from '../../core/html.js';
 import { checkSource } from '../../core/mpd/offer-sources.js';
+import { CDN_MODES, isCdnMode } from '../cdn/manifest.js';
 import { ENGINE_NAMES, isEngine, OUR_ENGINE, parsePlayerList, type EngineName } from '../../core/players.js';
 import type { JobControl } from '../jobs/job-control.js';
 import { publicJob } from '../jobs/public-job.js';
@@ -33,7 +34,15 @@ export function pageRoutes(opts: { catalog: MediaCatalog; jobs: JobControl; toke
   r.get('/watch/:id', (req, res) => {
     const id = String(req.params.id);
     const v = catalog.video(id);
-    if (v) return watch(req, res, { src: `/media/${v.id}/manifest.mpd`, title: v.title, hls: `/media/${v.id}/master.m3u8` });
+    if (v) {
+      // A CDN tier's mode (npm run cdn): the manifest asked for in it, with the viewer's location.
+      const cdn = query(req, 'cdn');
+      const loc = query(req, 'loc');
+      if (cdn !== undefined && !isCdnMode(cdn)) return sendPageError(req, res, 400, `cdn must be ${CDN_MODES.join(', ')}`);
+      if (loc !== undefined && !PROFILE.test(loc)) return sendPageError(req, res, 400, 'loc: an edge id or link name (letters, digits, . _ -)');
+      const q = new URLSearchParams({ ...(cdn ? { cdn } : {}), ...(loc ? { loc } : {}) }).toString();
+      return watch(req, res, { src: `/media/${v.id}/manifest.mpd${q ? `?${q}` : ''}`, title: v.title, hls: `/media/${v.id}/master.m3u8`, cdn });
+    }
     // Not published (yet): a link shared before its packaging ended says how that goes.
     const job = jobs.list().find((j) => j.videoId === id); // newest first
     if (job?.state === 'queued' || job?.state === 'running') {
@@ -57,7 +66,7 @@ export function pageRoutes(opts: { catalog: MediaCatalog; jobs: JobControl; toke
 }
 
 /** The watch page for a manifest, with the query's engine, algorithm, link and sources checked. */
-function watch(req: Request, res: Response, page: { src: string; title: string; hls?: string }): void {
+function watch(req: Request, res: Response, page: { src: string; title: string; hls?: string; cdn?: string }): void {
   const engine = query(req, 'engine') ?? OUR_ENGINE;
   const abr = query(req, 'abr') ?? DEFAULT_ABR;
   if (!isEngine(engine)) return sendPageError(req, res, 400, `engine must be ${ENGINE_NAMES.join(', ')}`);

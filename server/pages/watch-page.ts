@@ -21,7 +21,7 @@ export const PLAYER_BUNDLE_URL = '/assets/dashlab-player.js';
 export function watchPage(cfg: Omit<WatchConfig, 'playerUrl'>): string {
   const json = scriptJson({ ...cfg, playerUrl: PLAYER_BUNDLE_URL } satisfies WatchConfig);
   const q = (engine: string) =>
-    `?${new URLSearchParams({ ...(cfg.src.startsWith('/media/') ? {} : { src: cfg.src }), engine, abr: cfg.abr, ...(cfg.net ? { net: cfg.net } : {}), ...(cfg.sources && engine === OUR_ENGINE ? { sources: cfg.sources.join(',') } : {}) })}`;
+    `?${new URLSearchParams({ ...(cfg.src.startsWith('/media/') ? {} : { src: cfg.src }), engine, abr: cfg.abr, ...(cfg.net ? { net: cfg.net } : {}), ...(cfg.cdn ? { cdn: cfg.cdn } : {}), ...(cfg.sources && engine === OUR_ENGINE ? { sources: cfg.sources.join(',') } : {}) })}`;
   const tab = (engine: string, label: string) => `<a class="tab${cfg.engine === engine ? ' on" aria-current="page' : ''}" href="${esc(q(engine))}">${label}</a>`;
   // A tab per engine that can play what this page has (an HLS engine needs the playlist).
   const tabs = ENGINE_NAMES.filter((e) => e === OUR_ENGINE || (ENGINES[e].manifest === 'hls' ? cfg.hls : cfg.src)).map((e) => tab(e, ENGINES[e].label)).join('');

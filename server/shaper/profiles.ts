@@ -38,6 +38,17 @@ export const NAMED_PROFILES: ReadonlyMap<string, { trace: Trace; rttMs: number; 
       about: '0.6 Mbit/s climbing to 6 Mbit/s over 40 s, then again',
     },
   ],
+  // Where a CDN edge is from its viewers (npm run cdn gives each edge one of these).
+  ['near', { trace: constant('near', 40000), rttMs: 10, about: 'a CDN edge near its viewers: 40 Mbit/s, 10 ms' }],
+  ['far', { trace: constant('far', 8000), rttMs: 80, about: 'a CDN edge far from its viewers: 8 Mbit/s, 80 ms' }],
+  [
+    'congested',
+    {
+      trace: steps('congested', [[0, 4000], [5, 1200], [10, 2500], [15, 800], [20, 3000], [25, 1500]], 30),
+      rttMs: 60,
+      about: 'a CDN edge on a congested path: 0.8 to 4 Mbit/s, changing every 5 s, 60 ms',
+    },
+  ],
 ]);
 
 /** Each named profile with what it does, as the API and the pages list them. */

@@ -11,8 +11,10 @@ import path from 'node:path';
 import { meanKbps, parseTrace, TraceError, type Trace } from '../../core/traces/index.js';
 import { crossSiteRefusal, type Refusal } from '../api/auth.js';
 import { clientAddress } from '../client-address.js';
+import { cmsdHeaders, EXPOSED_HEADERS } from './cmsd.js';
 import { Link, Pacer } from './link.js';
 import { parseProfile, profileDescriptions, ProfileError } from './profiles.js';
+import { relay } from './relay.js';
 
 export interface ShaperOptions {
   /** Where the origin answers the inner requests, e.g. http://127.0.0.1:8080. */
@@ -48,7 +50,8 @@ const json = (res: http.ServerResponse, status: number, body: unknown, extra: Re
   res.end(text);
 };
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host', FORWARD_HEADERS.client, FORWARD_HEADERS.secret]);
+/** Headers only a cluster worker sends the shaper, never passed on. */
+const FORWARDED: ReadonlySet<string> = new Set([FORWARD_HEADERS.client, FORWARD_HEADERS.secret]);
 
 class Refused extends Error {
   constructor(
@@ -261,44 +264,16 @@ export class Shaper {
       return json(res, err instanceof ProfileError ? 404 : 400, { error: (err as Error).message });
     }
     if (rest.startsWith('/net/')) return json(res, 400, { error: 'a link inside a link' });
-    link.lastUsed = Date.now();
-    const halfRtt = link.profile.rttMs / 2;
-    const headers: http.OutgoingHttpHeaders = {};
-    for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
-    let closed = false;
-    res.on('close', () => (closed = true));
-    setTimeout(() => {
-      if (closed) return;
-      const origin = new URL(this.opts.originUrl());
-      const inner = http.request({ host: origin.hostname, port: origin.port, method: req.method, path: rest, headers, agent: this.agent }, (up) => {
-        setTimeout(() => {
-          if (closed) return up.destroy();
-          const out: http.OutgoingHttpHeaders = {};
-          for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) out[k] = v;
-          out['x-dashlab-link'] = link.id;
-          res.writeHead(up.statusCode ?? 502, out);
-          const flow = link.open(res);
-          up.on('data', (c: Buffer) => {
-            if (!flow.push(c)) up.pause();
-          });
-          flow.onDrained = () => up.resume();
-          up.on('end', () => flow.end());
-          up.on('error', () => {
-            flow.abort();
-            res.destroy();
-          });
-          res.on('close', () => {
-            flow.abort();
-            up.destroy();
-          });
-        }, halfRtt);
-      });
-      inner.on('error', (err) => {
-        if (!res.headersSent) json(res, 502, { error: `the origin did not answer: ${err.message}` });
-        else res.destroy();
-      });
-      req.pipe(inner);
-    }, halfRtt);
+    const origin = new URL(this.opts.originUrl());
+    relay(req, res, link, {
+      host: origin.hostname,
+      port: Number(origin.port),
+      path: rest,
+      agent: this.agent,
+      dropHeaders: FORWARDED,
+      answerHeaders: () => ({ 'x-dashlab-link': link.id, ...cmsdHeaders(link, 'dashlab-shaper', rest), 'access-control-expose-headers': EXPOSED_HEADERS }),
+      onUnreachable: (r, err) => json(r, 502, { error: `the origin did not answer: ${err.message}` }),
+    });
   }
 
   close(): void {

@@ -1,49 +1,26 @@
 /**
- * deploy/nginx/dashlab-edge.conf in the real nginx, in front of the real origin with a
+ * deploy/nginx/dashlab-edge.conf in the real nginx (run as npm run cdn runs it: server/cdn/nginx.ts), in front of the real origin with a
  * package made by the real ffmpeg: what the edge caches, how it revalidates (conditional GET,
  * the origin answering 304), what passes through, and what it does when the origin is down.
  * The origin's own counters (/metrics) say which requests reached it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { chmod, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Origin } from '../../server/app.js';
+import { EdgeNginx } from '../../server/cdn/nginx.js';
+import { freePort } from '../../server/cdn/tier.js';
 import { packageVideo, type VideoInfo } from '../../server/packager/index.js';
-import { makeClip, REPO, tempDir } from '../helpers/media.js';
+import { makeClip, tempDir } from '../helpers/media.js';
 import { rawRequest, startServer } from '../helpers/server.js';
 
 let work: { dir: string; cleanup: () => Promise<void> };
 let dashlab: Origin;
 let origin: string;
 let edge: string;
-let nginx: ChildProcess;
-let nginxLog = '';
+let nginx: EdgeNginx;
 let mediaDir: string;
 let info: VideoInfo;
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-
-/** The shipped config with its ADAPT values pointed at this test's origin, port and folder. */
-async function edgeConfig(originPort: number, edgePort: number, dir: string): Promise<string> {
-  let conf = await readFile(path.join(REPO, 'deploy/nginx/dashlab-edge.conf'), 'utf8');
-  const swap = (from: string, to: string) => {
-    expect(conf.split(from).length - 1, `deploy/nginx/dashlab-edge.conf: "${from}" once`).toBe(1);
-    conf = conf.replace(from, to);
-  };
-  swap('proxy_cache_path /var/cache/nginx/dashlab ', `proxy_cache_path ${dir}/cache `);
-  swap('server 127.0.0.1:8080;', `server 127.0.0.1:${originPort};`);
-  swap('listen 80;', `listen 127.0.0.1:${edgePort};`);
-  return conf;
-}
 
 /** The origin's count of answers to /media with this status. */
 async function originCount(status: number): Promise<number> {
@@ -66,45 +43,13 @@ beforeAll(async () => {
   let originUrl: string;
   ({ dashlab, url: originUrl } = await startServer({ mediaDir }));
   origin = originUrl;
-  const edgePort = await freePort();
-  const nginxDir = path.join(work.dir, 'nginx');
-  await mkdir(nginxDir);
-  await writeFile(path.join(nginxDir, 'edge.conf'), await edgeConfig(Number(new URL(origin).port), edgePort, nginxDir));
-  const main = path.join(nginxDir, 'nginx.conf');
-  await writeFile(
-    main,
-    `${process.getuid?.() === 0 ? 'user root;\n' : ''}worker_processes 1;
-daemon off;
-pid ${nginxDir}/nginx.pid;
-error_log ${nginxDir}/error.log warn;
-events { worker_connections 256; }
-http {
-  include /etc/nginx/mime.types;
-  access_log off;
-  client_body_temp_path ${nginxDir}/body; proxy_temp_path ${nginxDir}/proxy; fastcgi_temp_path ${nginxDir}/fcgi; uwsgi_temp_path ${nginxDir}/uwsgi; scgi_temp_path ${nginxDir}/scgi;
-  include ${nginxDir}/edge.conf;
-}
-`,
-  );
-  nginx = spawn('nginx', ['-c', main, '-p', nginxDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  nginx.stdout!.on('data', (d) => (nginxLog += d));
-  nginx.stderr!.on('data', (d) => (nginxLog += d));
-  nginx.on('error', (err) => (nginxLog += `\n${err.message} (is nginx installed? apt-get install nginx)`));
-  edge = `http://127.0.0.1:${edgePort}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await fetch(`${edge}/api/videos`);
-      break;
-    } catch {
-      if (Date.now() > deadline || nginx.exitCode !== null) throw new Error(`nginx did not start:\n${nginxLog}\n${await readFile(path.join(nginxDir, 'error.log'), 'utf8').catch(() => '')}`);
-      await sleep(100);
-    }
-  }
+  nginx = new EdgeNginx({ originPort: Number(new URL(origin).port), port: await freePort(), dir: path.join(work.dir, 'nginx'), cacheMb: 1024 });
+  await nginx.start();
+  edge = nginx.url;
 }, 120_000);
 
 afterAll(async () => {
-  nginx?.kill('SIGQUIT');
+  await nginx?.stop();
   await dashlab?.close().catch(() => undefined);
   await work?.cleanup();
 });

@@ -1,0 +1,252 @@
+/**
+ * The CDN tier: N edges (each an nginx with its own cache folder and size limit, behind a
+ * shaped last mile of its own: edge-front.ts), their health, what they did (from their logs),
+ * what the origin did for them, the players watching, and the choice of which edge serves
+ * whom (steering.ts). `npm run cdn` composes it with an origin (scripts/cdn.ts); its routes
+ * are in routes.ts.
+ */
+import { readdir, rm, stat } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { cmcdOfRequest, type CmcdData } from '../../core/cmcd.js';
+import type { ResponseInfo } from '../media/handler.js';
+import { Pacer } from '../shaper/link.js';
+import type { LinkProfile } from '../shaper/profiles.js';
+import { EdgeFront } from './edge-front.js';
+import { count, EdgeLogReader, emptyCounts, type EdgeCounts, type EdgeLogEntry } from './edge-log.js';
+import { EdgeNginx } from './nginx.js';
+import { ORIGIN_PATHWAY, pathwayPriority, type EdgeView, type SteeringClient } from './steering.js';
+
+export interface EdgeSpec {
+  id: string;
+  profile: LinkProfile;
+  /** The viewers' port. */
+  port: number;
+  cacheMb: number;
+}
+
+export interface CdnTierOptions {
+  originPort: number;
+  edges: EdgeSpec[];
+  /** Where the edges keep their caches, logs and configurations (emptied at start). */
+  workDir: string;
+  /** Seconds between a client's steering requests. */
+  steeringTtlS: number;
+  /** Viewers an edge takes before steering prefers others (0: no limit). */
+  edgeCapacity: number;
+}
+
+interface Edge {
+  spec: EdgeSpec;
+  nginx: EdgeNginx;
+  front: EdgeFront;
+  log: EdgeLogReader;
+  counts: EdgeCounts;
+  up: boolean;
+  cacheBytes: number;
+}
+
+/** One player as the servers see it, from the CMCD of its requests. */
+export interface PlayerView {
+  sid: string;
+  cid?: string;
+  firstSeen: number;
+  lastSeen: number;
+  /** The latest values it reported. */
+  bufferMs?: number;
+  throughputKbps?: number;
+  bitrateKbps?: number;
+  /** Who served its media segments, oldest first (the last SEGMENTS_KEPT). */
+  segments: Array<{ edge: string; ot: string; br?: number; cache: string }>;
+}
+
+const SEGMENTS_KEPT = 150;
+const PLAYERS_KEPT = 300;
+/** A player is watching "now" when it requested something this recently. */
+export const WATCHING_MS = 10_000;
+
+/** A free loopback port (for nginx's own port, which viewers never see). */
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (e.isFile()) total += (await stat(path.join(e.parentPath ?? dir, e.name)).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
+}
+
+export class CdnTier {
+  readonly pacer = new Pacer();
+  readonly edges: Edge[] = [];
+  readonly origin = { requests: 0, notModified: 0, bytes: 0, bytesToViewers: 0 };
+  private players = new Map<string, PlayerView>();
+  private timers: NodeJS.Timeout[] = [];
+  steeringRequests = 0;
+
+  constructor(readonly opts: CdnTierOptions) {}
+
+  /** Start every edge (nginx, then its front); on any failure, stop what started and throw. */
+  async start(): Promise<void> {
+    await rm(this.opts.workDir, { recursive: true, force: true });
+    try {
+      for (const spec of this.opts.edges) {
+        const nginx = new EdgeNginx({ originPort: this.opts.originPort, port: await freePort(), dir: path.join(this.opts.workDir, spec.id), cacheMb: spec.cacheMb });
+        await nginx.start();
+        const front = new EdgeFront({ id: spec.id, profile: spec.profile, nginxPort: nginx.opts.port, pacer: this.pacer });
+        const edge: Edge = { spec, nginx, front, log: new EdgeLogReader(nginx.accessLog), counts: emptyCounts(), up: true, cacheBytes: 0 };
+        this.edges.push(edge);
+        await front.listen(spec.port).catch((err: NodeJS.ErrnoException) => {
+          throw new Error(err.code === 'EADDRINUSE' ? `port ${spec.port} (edge ${spec.id}) is in use: choose another --port` : `edge ${spec.id}: ${err.message}`);
+        });
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.timers.push(setInterval(() => void this.poll(), 500), setInterval(() => void this.measureCaches(), 3000));
+    for (const t of this.timers) t.unref();
+  }
+
+  edge(id: string): Edge | undefined {
+    return this.edges.find((e) => e.spec.id === id);
+  }
+
+  urlOf(e: Edge): string {
+    return `http://127.0.0.1:${e.spec.port}`;
+  }
+
+  /** Health and logs, now (also called before answering /api/cdn, so its counts are current). */
+  async poll(): Promise<void> {
+    await Promise.all(
+      this.edges.map(async (e) => {
+        e.up = e.nginx.running && (await e.nginx.healthy(400));
+        for (const entry of await e.log.read()) {
+          count(e.counts, entry);
+          if (entry.cmcd?.sid) this.seen(entry.cmcd, e.spec.id, entry);
+        }
+      }),
+    );
+  }
+
+  private async measureCaches(): Promise<void> {
+    for (const e of this.edges) e.cacheBytes = await folderBytes(e.nginx.cacheDir);
+  }
+
+  /** A request a player made, with its CMCD, served by `edge`. */
+  private seen(c: CmcdData, edge: string, entry: Pick<EdgeLogEntry, 'cache' | 'ts'>): void {
+    const sid = c.sid!.slice(0, 64);
+    let p = this.players.get(sid);
+    const now = Date.now();
+    if (!p) {
+      if (this.players.size >= PLAYERS_KEPT) {
+        const oldest = [...this.players.values()].sort((a, b) => a.lastSeen - b.lastSeen)[0];
+        this.players.delete(oldest.sid);
+      }
+      p = { sid, cid: c.cid, firstSeen: now, lastSeen: now, segments: [] };
+      this.players.set(sid, p);
+    }
+    p.lastSeen = now;
+    if (c.bl !== undefined) p.bufferMs = c.bl;
+    if (c.mtp !== undefined) p.throughputKbps = c.mtp;
+    if (c.ot === 'v' && c.br !== undefined) p.bitrateKbps = c.br;
+    if (c.ot === 'v' || c.ot === 'a') {
+      p.segments.push({ edge, ot: c.ot, br: c.br, cache: entry.cache });
+      if (p.segments.length > SEGMENTS_KEPT) p.segments.shift();
+    }
+  }
+
+  /** Every media response of the origin: its counts, and players served by it directly. */
+  onOriginResponse(info: ResponseInfo, req: IncomingMessage): void {
+    this.origin.requests++;
+    if (info.notModified) this.origin.notModified++;
+    this.origin.bytes += info.bytes;
+    // The edges' nginx names the viewer in X-Forwarded-For; a viewer at the origin does not.
+    if (req.headers['x-forwarded-for'] === undefined) {
+      this.origin.bytesToViewers += info.bytes;
+      const c = cmcdOfRequest(req.url ?? '', req.headers);
+      if (c?.sid) this.seen(c, ORIGIN_PATHWAY, { cache: '', ts: Date.now() / 1000 });
+    }
+  }
+
+  views(): EdgeView[] {
+    const watching = this.watching();
+    return this.edges.map((e) => ({
+      id: e.spec.id,
+      link: e.front.profile.spec,
+      up: e.up,
+      rateKbps: e.front.rateKbps(),
+      rttMs: e.front.profile.rttMs,
+      viewers: watching.filter((p) => p.segments.at(-1)?.edge === e.spec.id).length,
+      capacity: this.opts.edgeCapacity,
+    }));
+  }
+
+  /** Pathways for a client, best first (steering.ts). */
+  priority(client: SteeringClient): string[] {
+    return pathwayPriority(this.views(), client);
+  }
+
+  /** The edge a redirect sends a client to; undefined when every edge is down. */
+  routeTo(loc: string | undefined): Edge | undefined {
+    const first = pathwayPriority(this.views(), { loc: loc === 'auto' ? undefined : loc }).find((p) => p !== ORIGIN_PATHWAY);
+    return first ? this.edge(first) : undefined;
+  }
+
+  watching(now = Date.now()): PlayerView[] {
+    return [...this.players.values()].filter((p) => now - p.lastSeen < WATCHING_MS);
+  }
+
+  /** GET /api/cdn (DESIGN.md's contract, and more). */
+  snapshot(originUrl: string) {
+    const edgeBytes = this.edges.reduce((s, e) => s + e.counts.bytes, 0);
+    const viewerBytes = edgeBytes + this.origin.bytesToViewers;
+    const views = this.views();
+    return {
+      origin: { url: originUrl, requests: this.origin.requests, notModified: this.origin.notModified, bytes: this.origin.bytes, bytesToViewers: this.origin.bytesToViewers },
+      edges: this.edges.map((e, i) => ({
+        id: e.spec.id,
+        url: this.urlOf(e),
+        link: e.front.profile.spec,
+        rateKbps: Math.round(views[i].rateKbps),
+        rttMs: views[i].rttMs,
+        up: e.up,
+        hit: e.counts.hit,
+        miss: e.counts.miss,
+        revalidated: e.counts.revalidated,
+        stale: e.counts.stale,
+        expired: e.counts.expired,
+        updating: e.counts.updating,
+        uncached: e.counts.uncached,
+        requests: e.counts.requests,
+        bytes: e.counts.bytes,
+        cacheBytes: e.cacheBytes,
+        cacheMaxBytes: e.spec.cacheMb * 1024 * 1024,
+        viewers: views[i].viewers,
+        accessLog: e.nginx.accessLog,
+      })),
+      /** The share of the bytes viewers got that came from edges (the rest came from the origin directly). */
+      offload: viewerBytes > 0 ? edgeBytes / viewerBytes : 0,
+      /** What the tier saved the origin: 1 - the origin's egress (to edges and viewers) / the bytes viewers got. */
+      originSaved: viewerBytes > 0 ? Math.max(0, 1 - this.origin.bytes / viewerBytes) : 0,
+      viewerBytes,
+      steering: { ttlS: this.opts.steeringTtlS, requests: this.steeringRequests, priority: pathwayPriority(views) },
+      players: this.watching().map((p) => ({ ...p, edge: p.segments.at(-1)?.edge })),
+    };
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.all(this.edges.map(async (e) => Promise.all([e.front.close().catch(() => undefined), e.nginx.stop()])));
+    this.pacer.stop();
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Players on the CDN tier in real Chromium: our player and dash.js follow the origin's Content
+ * Steering; an edge killed mid-playback costs no stall and steering moves players off it within
+ * a TTL; the CMCD our player sends is what the servers read; /cdn shows it all.
+ */
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cmcdOfRequest, type CmcdData } from '../../core/cmcd.js';
+import { packageVideo } from '../../server/packager/index.js';
+import { launchBrowser, playerStats, waitForMedia, waitForStats } from '../helpers/browser.js';
+import { startCdn, type TestCdn } from '../helpers/cdn.js';
+import { makeClip, tempDir } from '../helpers/media.js';
+
+let work: { dir: string; cleanup: () => Promise<void> };
+let cdn: TestCdn;
+let browser: Browser;
+
+type Snapshot = ReturnType<TestCdn['tier']['snapshot']>;
+const api = async (): Promise<Snapshot> => (await fetch(`${cdn.originUrl}/api/cdn`)).json() as Promise<Snapshot>;
+const portOf = (i: number) => String(cdn.tier.edges[i].spec.port);
+
+interface Extra {
+  cmcd?: { sid: string };
+  steering?: { priority: string[] };
+  sources: Array<{ source: string; downloads: number }>;
+}
+const extra = async (page: Page) => (await playerStats(page)) as unknown as Extra;
+
+/** Every request the page makes to an edge or the steering server, as they happen. */
+function watchRequests(page: Page) {
+  const seen: Array<{ url: URL; cmcd?: CmcdData }> = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    seen.push({ url, cmcd: cmcdOfRequest(url.search) });
+  });
+  return seen;
+}
+
+beforeAll(async () => {
+  work = await tempDir('dashlab-cdn-browser-');
+  const mediaDir = path.join(work.dir, 'library');
+  const input = await makeClip(path.join(work.dir, 'clip.mp4'), { width: 640, height: 360, durationS: 40 });
+  await packageVideo({ input, mediaDir, id: 'clip', ladder: '360p:900k,240p:400k' });
+  cdn = await startCdn({ mediaDir, edges: [{ profile: '20mbps-10ms' }, { profile: '20mbps-20ms' }], ttlS: 2 });
+  browser = await launchBrowser();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await cdn?.stop();
+  await work?.cleanup();
+});
+
+it('our player follows steering, sends CMCD the servers read, and plays on without a stall when its edge is killed', async () => {
+  const page = await browser.newPage();
+  const requests = watchRequests(page);
+  await page.goto(`${cdn.originUrl}/watch/clip?cdn=steering`);
+  await waitForStats(page, (s) => s.state === 'playing' && s.currentTimeS > 4, 60_000, 'playing from the edges');
+  const first = await extra(page);
+  expect(first.steering?.priority.slice(0, 2)).toEqual(['edge-1', 'edge-2']);
+  const fromEdge = (i: number) => requests.filter((r) => r.url.port === portOf(i) && r.url.pathname.endsWith('.m4s')).length;
+  expect(fromEdge(0)).toBeGreaterThan(0);
+  expect(fromEdge(1)).toBe(0);
+  expect(requests.some((r) => r.url.pathname === '/cdn/steering')).toBe(true);
+
+  // What the servers read of our player equals what it sent.
+  const sid = first.cmcd!.sid;
+  const sent = requests.filter((r) => r.cmcd?.sid === sid);
+  expect(sent.length).toBeGreaterThan(2);
+  const seen = (await api()).players.find((p) => p.sid === sid)!;
+  expect(seen.cid).toBe('clip');
+  expect(seen.segments.length).toBe(sent.filter((r) => r.cmcd!.ot === 'v' || r.cmcd!.ot === 'a').length);
+  expect(sent.some((r) => r.cmcd!.bl === seen.bufferMs && r.cmcd!.mtp === seen.throughputKbps)).toBe(true);
+  expect(sent.filter((r) => r.cmcd!.ot === 'v').map((r) => r.cmcd!.br)).toContain(seen.bitrateKbps);
+
+  // edge-1 dies.
+  await cdn.tier.edges[0].nginx.kill();
+  const killedAt = Date.now();
+  const after = await waitForStats(page, (s) => (s as unknown as Extra).steering?.priority.includes('edge-1') === false, 10_000, 'a steering answer without edge-1');
+  expect((Date.now() - killedAt) / 1000).toBeLessThan(2 + 1.5); // one TTL, and the health check's half second
+  const moved = fromEdge(1);
+  const s = await waitForMedia(page, () => fromEdge(1) >= moved + 3, 'segments from edge-2', { mediaS: 16 });
+  expect(s.stalls.count).toBe(0);
+  expect(after.stalls.count).toBe(0);
+  const players = (await api()).players.find((p) => p.sid === sid)!;
+  expect(players.segments.at(-1)?.edge).toBe('edge-2');
+  await page.close();
+  expect((await fetch(`${cdn.originUrl}/api/cdn/edges/edge-1/start`, { method: 'POST' })).status).toBe(200);
+}, 180_000);
+
+it('dash.js follows our steering: when edge-1 turns slow, its requests move to edge-2 within a TTL, with no failure to make them', async () => {
+  const page = await browser.newPage();
+  const requests = watchRequests(page);
+  await page.goto(`${cdn.originUrl}/watch/clip?engine=dashjs&cdn=steering`);
+  await waitForStats(page, (s) => s.state === 'playing' && s.currentTimeS > 2, 60_000, 'dash.js playing');
+  const segs = (i: number) => requests.filter((r) => r.url.port === portOf(i) && r.url.pathname.endsWith('.m4s'));
+  expect(segs(0).length).toBeGreaterThan(0);
+  expect(segs(1).length).toBe(0);
+  // dash.js asks the steering server itself, saying the pathway it uses (DASH-IF: _DASH_pathway).
+  const steering = requests.filter((r) => r.url.pathname === '/cdn/steering');
+  expect(steering.length).toBeGreaterThan(0);
+  // dash.js sends CMCD from a CDN page, as ours does.
+  expect(segs(0).some((r) => r.cmcd?.sid)).toBe(true);
+  const put = await fetch(`${cdn.originUrl}/api/cdn/edges/edge-1`, { method: 'PUT', body: JSON.stringify({ profile: '1mbps-10ms' }), headers: { 'content-type': 'application/json' } });
+  expect(put.status).toBe(200);
+  const changedAt = Date.now();
+  await waitForStats(page, () => segs(1).length > 0, 20_000, 'dash.js fetching from edge-2');
+  expect((Date.now() - changedAt) / 1000).toBeLessThan(2 * 2 + 4); // a TTL or two, and the segment under way
+  expect(requests.some((r) => r.url.pathname === '/cdn/steering' && r.url.searchParams.get('_DASH_pathway') === '"edge-1"')).toBe(true);
+  const s = await playerStats(page);
+  expect(s?.stalls.count).toBe(0);
+  await page.close();
+  await fetch(`${cdn.originUrl}/api/cdn/edges/edge-1`, { method: 'PUT', body: JSON.stringify({ profile: '20mbps-10ms' }), headers: { 'content-type': 'application/json' } });
+}, 180_000);
+
+it('/cdn shows the edges, the origin and what the tier saved, and starts players that appear with their edge', async () => {
+  const page = await browser.newPage({ colorScheme: 'dark' });
+  await page.goto(`${cdn.originUrl}/cdn`);
+  await page.waitForSelector('#edges tbody tr');
+  expect(await page.locator('#edges tbody tr').count()).toBe(2);
+  await page.fill('#count', '2');
+  await page.click('#start');
+  await page.waitForFunction(() => document.querySelectorAll('#players tbody tr').length >= 2, undefined, { timeout: 60_000 });
+  const s = await api();
+  const rows = await page.locator('#edges tbody tr').allTextContents();
+  expect(rows[0]).toContain(String(s.edges[0].hit));
+  expect(await page.locator('#cards').textContent()).toMatch(/\d+%of the bytes viewers got came from edges/);
+  expect(await page.locator('#players .strip i').count()).toBeGreaterThan(0);
+  await page.click('#stop-players');
+  await page.close();
+}, 120_000);
