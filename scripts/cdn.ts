@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createOrigin, createShaper } from '../server/app.js';
+import { checkNginx } from '../server/cdn/nginx.js';
 import { CdnTier, type EdgeSpec } from '../server/cdn/tier.js';
 import { cdnExtension } from '../server/cdn/routes.js';
 import { loadConfig } from '../server/config.js';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     }
   }
 
+  const nginxVersion = await checkNginx();
   const log = createLogger();
   await buildPlayer();
   await ensureSample(config.mediaDir);
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   const out = process.stderr;
-  out.write(`cdn: origin  ${originUrl}  (library ${config.mediaDir})\n`);
+  out.write(`cdn: origin  ${originUrl}  (library ${config.mediaDir}; edges: ${nginxVersion})\n`);
   for (const e of tier.edges) out.write(`cdn: ${e.spec.id}  ${tier.urlOf(e)}  link ${e.spec.profile.spec} (${Math.round(e.front.rateKbps() / 100) / 10} Mbit/s now, ${e.spec.profile.rttMs} ms), cache ${cacheMb} MB, log ${e.nginx.accessLog}\n`);
   out.write(`cdn: steering ${originUrl}/cdn/steering (TTL ${ttl} s)\n`);
   out.write(`cdn: ready: open ${originUrl}/cdn (the tier at work), ${originUrl}/watch/sample (steered by default; ?cdn=redirect or ?cdn=client for the other modes)\n`);

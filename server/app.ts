@@ -50,6 +50,8 @@ export interface OriginExtension {
   wrapMedia(next: http.RequestListener, catalog: MediaCatalog): http.RequestListener;
   /** Every media response, with its request. */
   onMediaResponse(info: ResponseInfo, req: http.IncomingMessage): void;
+  /** More Prometheus text for /metrics. */
+  metricsText(): string;
   /** Routes (API and pages) mounted before the API's and the pages'. */
   routes: express.Router;
 }
@@ -109,7 +111,7 @@ export async function createOrigin(config: Config, opts: OriginOptions = {}): Pr
     metrics,
     catalog,
     jobs,
-    metricsText: primary ? () => primary.metricsText() : () => metrics.registry.metrics(),
+    metricsText: primary ? () => primary.metricsText() : async () => `${await metrics.registry.metrics()}${ext ? ext.metricsText() : ''}`,
     onLibraryChanged: primary ? (id) => primary.libraryChanged(id) : undefined,
     routes: ext?.routes,
   });

@@ -23,6 +23,7 @@ const FACTORIES: Record<string, (setup: AbrSetup) => AbrAlgorithm> = {
   'robust-mpc': () => createMpc({ robust: true }),
   dynamic: () => createDynamic(),
   dashlab: () => createTailMpc(),
+  'dashlab-cmsd': () => createTailMpc({}, { serverAssisted: true }),
   learned: (setup) => createLearned(setup.policy, setup.policyProblem),
 };
 

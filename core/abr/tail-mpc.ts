@@ -39,7 +39,24 @@ export const TAIL_MPC_PARAMS = {
   riseFactor: 4,
 };
 
-export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}): AbrAlgorithm {
+/**
+ * `serverAssisted` (dashlab-cmsd): where the server says the link's rate with its responses
+ * (CMSD-Dynamic etp, which the shaper and the CDN edges send), the harmonic mean of what the
+ * last `hintWindow` responses said is the prediction's base instead of the client's own
+ * measure; the same error discount and plan follow. The client-only and the server-assisted
+ * player differ in that one line, so the lab compares what the server's word is worth. (The
+ * newest etp alone scored 40.6 against 44.2 on norway-train: a link's rate of the moment
+ * swings; the window was chosen there, docs/abr-research.md.)
+ */
+export const SERVER_HINT_WINDOW = 5;
+
+/** The harmonic mean of the server's word with the last `n` downloads that carried one (undefined: none did). */
+function serverHint(history: ThroughputSample[], n: number): number | undefined {
+  const said = history.slice(-n).map((s) => s.serverHintBps).filter((x): x is number => Boolean(x && x > 0));
+  return said.length ? said.length / said.reduce((a, x) => a + 1 / x, 0) : undefined;
+}
+
+export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}, opts: { serverAssisted?: boolean } = {}): AbrAlgorithm {
   const p = { ...TAIL_MPC_PARAMS, ...params };
   const errors = new PredictionErrors();
   let usable: ThroughputSample[] = [];
@@ -47,7 +64,7 @@ export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}): Abr
   /** The usable sample before the mean's window (undefined: from the first). */
   let windowFrom: ThroughputSample | undefined;
   return {
-    name: 'dashlab',
+    name: opts.serverAssisted ? 'dashlab-cmsd' : 'dashlab',
     // Throughput-driven: a believed rise stays chosen with the buffer cut to 2 s or more.
     replacesOnRise: true,
     choose(ctx) {
@@ -81,11 +98,14 @@ export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}): Abr
       }
       const harmonic = harmonicMean(samplesAfter(usable, windowFrom), p.window)!;
       errors.observe(usable);
-      const base = Math.min(harmonic, recentBps(usable[usable.length - 1]));
+      const hint = opts.serverAssisted ? serverHint(ctx.history, SERVER_HINT_WINDOW) : undefined;
+      const base = hint ?? Math.min(harmonic, recentBps(usable[usable.length - 1]));
       const maxError = Math.max(0, ...errors.recent(p.errorWindow));
       const predicted = base / (1 + maxError);
       errors.predicted(base);
-      const why = `predicted ${Math.round(predicted / 1000)} kbit/s (min(harmonic, latest) / ${(1 + maxError).toFixed(2)})`;
+      const why = hint
+        ? `predicted ${Math.round(predicted / 1000)} kbit/s (the server says ${Math.round(hint / 1000)} kbit/s (CMSD etp) / ${(1 + maxError).toFixed(2)})`
+        : `predicted ${Math.round(predicted / 1000)} kbit/s (min(harmonic, latest) / ${(1 + maxError).toFixed(2)})`;
       return decideByPlan(ctx, predicted, p.horizon, why, p.planRebufferPenalty);
     },
   };

@@ -18,6 +18,11 @@ export interface ThroughputSample {
    * freshest view of the link. Undefined when the transfer took under 2 x TAIL_WINDOW_S.
    */
   tailBps?: number;
+  /**
+   * What the server said of the link with this download's response (CMSD-Dynamic `etp`),
+   * bits per second, when it said something: its rate when the response started.
+   */
+  serverHintBps?: number;
 }
 
 /** The window of `tailBps`, seconds. */

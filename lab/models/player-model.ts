@@ -405,7 +405,8 @@ export function simulatePlayer(opts: { trace: Trace; rttMs?: number; video: SimV
     const before = clock;
     const step = stepSegment(clock, { trace, video, policy, rttS, k, q, n, abrDelayS: d.delayS, abandon: opts.abandon });
     clock = step.clock;
-    history.push({ bytes: step.bytes, ttfbS: rttS, transferS: step.transferS, endS: step.endS, tailBps: step.tailBps });
+    // The server's word with the response (CMSD etp, as the shaper sends it): the link's rate when the response started.
+    history.push({ bytes: step.bytes, ttfbS: rttS, transferS: step.transferS, endS: step.endS, tailBps: step.tailBps, serverHintBps: rateAt(trace, step.endS - step.transferS) * 1000 });
     segments.push({
       index: k,
       quality: step.quality,

@@ -332,7 +332,7 @@ function record(ctx: LoopContext, d: Download, isVideo: boolean): void {
   r.bytes += d.bytes.byteLength;
   if (d.cmsd) ctx.stats.cmsd = d.cmsd;
   if (isVideo && !d.fromCache && d.bytes.byteLength > 0) {
-    ctx.history.push({ bytes: d.bytes.byteLength, ttfbS: d.ttfbS, transferS: d.transferS, endS: d.endS, tailBps: d.tailBps });
+    ctx.history.push({ bytes: d.bytes.byteLength, ttfbS: d.ttfbS, transferS: d.transferS, endS: d.endS, tailBps: d.tailBps, serverHintBps: d.cmsd?.etpKbps ? d.cmsd.etpKbps * 1000 : undefined });
     if (ctx.history.length > 100) ctx.history.shift();
   }
 }

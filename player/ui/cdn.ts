@@ -130,6 +130,10 @@ function startPlayers(): void {
 async function main(): Promise<void> {
   const videos = (await (await fetch('/api/videos')).json()) as Array<{ id: string; title?: string }>;
   $('#video').replaceChildren(...videos.map((v) => el('option', v.title ? `${v.title} (${v.id})` : v.id, { value: v.id })));
+  const select = $<HTMLSelectElement>('#video');
+  const compareLink = () => ($<HTMLAnchorElement>('#compare-modes').href = `/compare?${new URLSearchParams({ video: select.value, players: 'dashlab,dashlab,dashlab', cdn: 'steering,redirect,client' })}`);
+  select.onchange = compareLink;
+  compareLink();
   $('#start').onclick = startPlayers;
   $('#stop-players').onclick = () => $('#grid').replaceChildren();
   const tick = async () => {

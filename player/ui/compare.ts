@@ -17,7 +17,12 @@ interface CompareConfig {
   /** The video's segment duration: QoE_lin counts segments. */
   segmentS: number;
   players: Array<Pick<PlayerSpec, 'engine' | 'abr'> & { credentials?: RequestCredentials }>;
+  /** Through a CDN tier: each player's mode (steering, redirect, client); no shaped links then (the edges' are). */
+  cdn?: string[];
 }
+
+/** A player's name on the page: its spec, and its CDN mode when it has one. */
+const nameOf = (cfg: CompareConfig, i: number) => label(cfg.players[i]) + (cfg.cdn ? ` via ${cfg.cdn[i]}` : '');
 
 interface FramePlayer {
   stats(): PlayerStats;
@@ -61,7 +66,7 @@ async function main(): Promise<void> {
   const links: string[] = [];
   const restartLinks = () => Promise.all(links.map((id) => post(`/api/links/${id}`, { profile: cfg.net }, 'PUT')));
   try {
-    for (let i = 0; i < cfg.players.length; i++) links.push((await post('/api/links', { profile: cfg.net })).id);
+    if (!cfg.cdn) for (let i = 0; i < cfg.players.length; i++) links.push((await post('/api/links', { profile: cfg.net })).id);
     await restartLinks();
   } catch (err) {
     // A profile the shaper refuses (an unknown trace) is said on the page, with the way back.
@@ -74,7 +79,7 @@ async function main(): Promise<void> {
     box.append(back);
     return;
   }
-  const frames = cfg.players.map((p, i) => frame(cfg, p, links[i]));
+  const frames = cfg.players.map((p, i) => frame(cfg, i, links[i]));
   const players = () => frames.map((f) => (f.contentWindow as unknown as { dashlabPlayer?: FramePlayer } | null)?.dashlabPlayer);
   const played = frames.map(() => new Played());
   $('#restart').onclick = async () => {
@@ -98,14 +103,17 @@ async function main(): Promise<void> {
 }
 
 /** A player's watch page, compact, under its name with a link to its full page (the same link: the same network). */
-function frame(cfg: CompareConfig, p: CompareConfig['players'][number], link: string): HTMLIFrameElement {
+function frame(cfg: CompareConfig, i: number, link: string | undefined): HTMLIFrameElement {
+  const p = cfg.players[i];
   const f = document.createElement('iframe');
-  const q = new URLSearchParams({ engine: p.engine, link, embed: '1' });
+  const q = new URLSearchParams({ engine: p.engine, embed: '1' });
+  if (link) q.set('link', link);
+  if (cfg.cdn) q.set('cdn', cfg.cdn[i]);
   if (cfg.loop) q.set('loop', '1');
   if (p.abr) q.set('abr', p.abr);
   if (p.credentials) q.set('credentials', p.credentials);
   f.src = `/watch/${encodeURIComponent(cfg.video)}?${q}`;
-  f.title = label(p);
+  f.title = nameOf(cfg, i);
   const fig = document.createElement('figure');
   const cap = document.createElement('figcaption');
   const open = document.createElement('a');
@@ -130,7 +138,7 @@ function scoreboard(cfg: CompareConfig, played: Played[]): void {
     const tr = document.createElement('tr');
     if (i === best && scores.filter(Boolean).length > 1) tr.className = 'best';
     const cells = [
-      label(cfg.players[i]) + (tr.className ? ' ★' : ''),
+      nameOf(cfg, i) + (tr.className ? ' ★' : ''),
       m ? m.qoe.toFixed(1) : '–',
       m ? mbit(m.bitrateKbps) : '–',
       s ? `${s.stalls.count} (${s.stalls.seconds.toFixed(1)} s)${s.starved?.count ? ` · ${s.starved.count} decoding` : ''}` : '–',
@@ -167,7 +175,7 @@ function setupDownloads(cfg: CompareConfig, played: Played[]): void {
   const rows = () =>
     played.map((x, i) => {
       const m = x.metrics(cfg.segmentS);
-      return { algo: label(cfg.players[i]), trace: cfg.net, qoe: m?.qoe ?? null, bitrateKbps: m?.bitrateKbps ?? null, rebufferS: m?.rebufferS ?? null, rebufferRatio: m?.rebufferRatio ?? null, switches: m?.switches ?? null, startupS: m?.startupS ?? null, playedS: x.last?.currentTimeS ?? 0 };
+      return { algo: nameOf(cfg, i), trace: cfg.cdn ? 'cdn' : cfg.net, qoe: m?.qoe ?? null, bitrateKbps: m?.bitrateKbps ?? null, rebufferS: m?.rebufferS ?? null, rebufferRatio: m?.rebufferRatio ?? null, switches: m?.switches ?? null, startupS: m?.startupS ?? null, playedS: x.last?.currentTimeS ?? 0 };
     });
   const save = (text: string, type: string, file: string) => {
     const a = document.createElement('a');

@@ -26,6 +26,7 @@ const PLAIN: ReadonlyArray<readonly [RegExp, (m: RegExpMatchArray) => string]> =
   [/capped at throughput/, () => 'The buffer would allow more, but the link is too slow for it.'],
   [/^buffer [\d.]+\+/, () => 'The quality follows how much video is buffered (BOLA): more buffer, higher quality.'],
   [/small downloads only/, () => 'Only small downloads so far: their rate together is the best guess of the link.'],
+  [/predicted (\d+) kbit\/s \(the server says (\d+)/, (m) => `The server says the link carries about ${kbit(m[2])} (CMSD): planned with ${kbit(m[1])}, the best plan for the next few segments starts with this one.`],
   [/predicted (\d+) kbit\/s/, (m) => `The link is expected to carry about ${kbit(m[1])}: the best plan for the next few segments, balancing quality against stalls and changes, starts with this one.`],
   [/x estimate (\d+)/, (m) => `The link was measured at about ${kbit(m[1])}: this is the highest quality that fits in a safe share of it.`],
   [/^dash\.js ABR/, () => "dash.js's own ABR chose this (it does not say why)."],

@@ -20,6 +20,8 @@ export interface EdgeNginxOptions {
   dir: string;
   /** The cache's size limit (nginx's max_size), MB (fractions allowed: 0.25 is 256 KB). */
   cacheMb: number;
+  /** Another server block instead of the edge's (a benchmark's reference nginx); it must answer GET /edge-health. */
+  confText?: string;
 }
 
 export class NginxError extends Error {}
@@ -56,6 +58,19 @@ http {
 `;
 }
 
+const NOT_INSTALLED = 'nginx is not installed: on Debian or Ubuntu, apt-get install nginx (npm run cdn runs it as a child process, not as a service)';
+
+/** nginx's version line; a clear error when there is no nginx (checked before anything long starts). */
+export function checkNginx(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('nginx', ['-v'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let out = '';
+    p.stderr!.on('data', (d) => (out += d));
+    p.on('error', (err: NodeJS.ErrnoException) => reject(new NginxError(err.code === 'ENOENT' ? NOT_INSTALLED : `nginx: ${err.message}`)));
+    p.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new NginxError(`nginx -v failed: ${out.trim()}`))));
+  });
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A running nginx edge. */
@@ -89,7 +104,7 @@ export class EdgeNginx {
   async start(): Promise<void> {
     const { dir } = this.opts;
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'edge.conf'), await renderEdgeConf(this.opts));
+    await writeFile(path.join(dir, 'edge.conf'), this.opts.confText ?? (await renderEdgeConf(this.opts)));
     await writeFile(path.join(dir, 'nginx.conf'), mainConf(dir));
     this.output = '';
     const proc = spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -101,7 +116,7 @@ export class EdgeNginx {
     const deadline = Date.now() + 10_000;
     for (;;) {
       if (spawnError) {
-        throw new NginxError(spawnError.code === 'ENOENT' ? 'nginx is not installed: on Debian or Ubuntu, apt-get install nginx (npm run cdn runs it as a child process, not as a service)' : `nginx could not start: ${spawnError.message}`);
+        throw new NginxError(spawnError.code === 'ENOENT' ? NOT_INSTALLED : `nginx could not start: ${spawnError.message}`);
       }
       if (proc.exitCode !== null) throw new NginxError(`nginx exited at start (port ${this.opts.port}): ${(this.output + (await readFile(path.join(dir, 'error.log'), 'utf8').catch(() => ''))).trim().split('\n').slice(-3).join(' | ')}`);
       if (await this.healthy()) return;

@@ -38,6 +38,7 @@ export function cdnExtension(o: CdnRoutesOptions): OriginExtension {
   return {
     wrapMedia: (next, catalog) => manifestHandler(o, catalog, next),
     onMediaResponse: (info, req) => o.tier.onOriginResponse(info, req),
+    metricsText: () => o.tier.metricsText(),
     routes: cdnRouter(o),
   };
 }

@@ -6,10 +6,10 @@
  * are in routes.ts.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { cmcdOfRequest, type CmcdData } from '../../core/cmcd.js';
+import { freePort } from '../free-port.js';
 import type { ResponseInfo } from '../media/handler.js';
 import { Pacer } from '../shaper/link.js';
 import type { LinkProfile } from '../shaper/profiles.js';
@@ -66,15 +66,6 @@ const PLAYERS_KEPT = 300;
 /** A player is watching "now" when it requested something this recently. */
 export const WATCHING_MS = 10_000;
 
-/** A free loopback port (for nginx's own port, which viewers never see). */
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 
 async function folderBytes(dir: string): Promise<number> {
   let total = 0;
@@ -241,6 +232,26 @@ export class CdnTier {
       steering: { ttlS: this.opts.steeringTtlS, requests: this.steeringRequests, priority: pathwayPriority(views) },
       players: this.watching().map((p) => ({ ...p, edge: p.segments.at(-1)?.edge })),
     };
+  }
+
+  /** Prometheus text for /metrics: each edge's counts, and each player watching as its CMCD says. */
+  metricsText(): string {
+    const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const lines: string[] = [];
+    const family = (name: string, type: string, help: string, rows: Array<[Record<string, string>, number]>) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, v] of rows) lines.push(`${name}{${Object.entries(labels).map(([k, x]) => `${k}="${label(x)}"`).join(',')}} ${v}`);
+    };
+    const statuses = ['hit', 'miss', 'revalidated', 'stale', 'expired', 'updating', 'uncached'] as const;
+    family('dashlab_edge_requests_total', 'counter', 'Requests an edge answered, by cache status (from its nginx access log).', this.edges.flatMap((e) => statuses.map((c): [Record<string, string>, number] => [{ edge: e.spec.id, cache: c }, e.counts[c]])));
+    family('dashlab_edge_bytes_total', 'counter', 'Bytes an edge sent to viewers (from its nginx access log).', this.edges.map((e) => [{ edge: e.spec.id }, e.counts.bytes]));
+    family('dashlab_edge_up', 'gauge', 'Whether an edge answers its health check.', this.edges.map((e) => [{ edge: e.spec.id }, e.up ? 1 : 0]));
+    const players = this.watching();
+    const who = (p: PlayerView) => ({ sid: p.sid, cid: p.cid ?? '', edge: p.segments.at(-1)?.edge ?? '' });
+    family('dashlab_cmcd_buffer_seconds', 'gauge', 'Each player watching: its buffer, as its CMCD says (bl).', players.filter((p) => p.bufferMs !== undefined).map((p) => [who(p), p.bufferMs! / 1000]));
+    family('dashlab_cmcd_throughput_kbps', 'gauge', 'Each player watching: the throughput it measures, as its CMCD says (mtp).', players.filter((p) => p.throughputKbps !== undefined).map((p) => [who(p), p.throughputKbps!]));
+    family('dashlab_cmcd_bitrate_kbps', 'gauge', 'Each player watching: the bitrate of its latest video request (br).', players.filter((p) => p.bitrateKbps !== undefined).map((p) => [who(p), p.bitrateKbps!]));
+    return `${lines.join('\n')}\n`;
   }
 
   async stop(): Promise<void> {

@@ -48,6 +48,7 @@ iframe{width:100%;height:430px;border:1px solid var(--line);border-radius:8px;ba
 <label>Engine <select id="engine" aria-label="player"><option value="dashlab">dashlab</option><option value="dashjs">dash.js</option></select></label>
 <label>Players <input id="count" type="number" min="1" max="8" value="3" style="width:4em"></label>
 <button id="start" type="button">Start players</button> <button id="stop-players" type="button">Stop players</button>
+<a id="compare-modes" href="/compare">The three modes side by side, with their QoE</a>
 </div>
 <p>Each player reports itself to the servers with CMCD (its session, buffer, throughput, bitrate). The strip is its segments, oldest first, coloured by the edge that served each. <span class="legend" id="legend"></span></p>
 <table aria-labelledby="players-h" id="players"><thead><tr><th>player</th><th>video</th><th>edge now</th><th>bitrate</th><th>buffer</th><th>throughput</th><th style="text-align:left">who served its segments</th></tr></thead><tbody></tbody></table>

@@ -38,7 +38,7 @@ export function spreadOverPools(players: ComparePlayer[]): Array<'omit' | 'same-
 
 const sharedConnectionsNote = (n: number) => `<p class="note" id="connections-note">${n} of these players are dash.js or hls.js, whose requests all share the six connections this browser opens to the server for requests with cookies: a request can wait for a free one, and a player counts the wait as a slower link. For exact comparisons play at most ${PLAYERS_PER_POOL} of them at once, or use <code>npm run compare:browser</code>, which gives each player a browser of its own.</p>`;
 
-export function comparePage(opts: { video: string; title: string; players: ComparePlayer[]; net: string; loop?: boolean; segmentS: number }): string {
+export function comparePage(opts: { video: string; title: string; players: ComparePlayer[]; net: string; loop?: boolean; segmentS: number; cdn?: string[] }): string {
   const credentials = spreadOverPools(opts.players);
   const cfg = scriptJson({ ...opts, players: opts.players.map((p, i) => ({ ...p, credentials: credentials[i] })) });
   const theirs = opts.players.filter((p) => p.engine !== OUR_ENGINE).length;
@@ -60,7 +60,7 @@ iframe{width:100%;height:800px;border:1px solid var(--line);border-radius:10px;b
 label.check{display:flex;align-items:center;gap:6px} .hint{color:var(--muted)} tr.best td{color:var(--good);font-weight:600}
 table{border-collapse:collapse;margin-bottom:14px;font-variant-numeric:tabular-nums} th,td{padding:4px 12px;border-bottom:1px solid var(--line);text-align:right} th:first-child,td:first-child{text-align:left}
 </style></head><body>
-<header><a href="/">dashlab</a><h1>${esc(opts.title)}: ${opts.players.length} players, each on its own <code>${esc(opts.net)}</code> link</h1>
+<header><a href="/">dashlab</a><h1>${esc(opts.title)}: ${opts.players.length} players, ${opts.cdn ? `through the CDN (<a href="/cdn">its edges' links</a>), by ${esc([...new Set(opts.cdn)].join(', '))}` : `each on its own <code>${esc(opts.net)}</code> link`}</h1>
 <a href="/compare?${esc(new URLSearchParams({ setup: '', video: opts.video, players: opts.players.map(playerLabel).join(','), net: opts.net }).toString())}">Change players or network</a>
 <label class="check"><input type="checkbox" id="loop"${opts.loop ? ' checked' : ''}> Loop</label>
 <button id="restart" title="Every video from its start and every link from the start of its profile, at the same instant">Restart all</button></header>

@@ -131,5 +131,8 @@ function compare(req: Request, res: Response, catalog: MediaCatalog): void {
   if (players.length < 2 || players.length > 6) return setup(400, `compare 2 to 6 players (${players.length} asked for)`);
   const net = asked.net ?? DEFAULT_COMPARE_NET;
   if (!PROFILE.test(net) || profileSyntaxError(net)) return setup(400, `"${net}" is not a link profile: use a rate (1500kbps, 2mbps-80ms), trace-<name> or a named profile`);
-  res.set('Cache-Control', 'no-cache').type('html').send(comparePage({ video: v.id, title: v.title, players, net, loop: req.query.loop === '1', segmentS: v.segmentDurationS }));
+  // Through a CDN tier (npm run cdn): a mode per player, or one for all; the edges' links shape them then.
+  const cdn = query(req, 'cdn')?.split(',').filter(Boolean);
+  if (cdn && (cdn.some((m) => !isCdnMode(m)) || (cdn.length !== 1 && cdn.length !== players.length))) return setup(400, `cdn: one of ${CDN_MODES.join(', ')}, or one per player (${players.length})`);
+  res.set('Cache-Control', 'no-cache').type('html').send(comparePage({ video: v.id, title: v.title, players, net, loop: req.query.loop === '1', segmentS: v.segmentDurationS, cdn: cdn && players.map((_p, i) => cdn[cdn.length === 1 ? 0 : i]) }));
 }

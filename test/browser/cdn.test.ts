@@ -130,3 +130,28 @@ it('/cdn shows the edges, the origin and what the tier saved, and starts players
   await page.click('#stop-players');
   await page.close();
 }, 120_000);
+
+it('/compare plays the three modes side by side: steering, redirect (302s to an edge) and client (the player measures the edges)', async () => {
+  const page = await browser.newPage();
+  const requests = watchRequests(page);
+  const redirects: string[] = [];
+  page.on('response', (r) => {
+    if (r.status() === 302) redirects.push(r.headers().location ?? '');
+  });
+  await page.goto(`${cdn.originUrl}/compare?video=clip&players=dashlab,dashlab,dashlab&cdn=steering,redirect,client`);
+  expect(await page.locator('h1').textContent()).toContain('through the CDN');
+  await page.waitForFunction(() => {
+    const scores = (window as unknown as { dashlabCompare?: { stats(): Array<{ currentTimeS: number } | undefined> } }).dashlabCompare?.stats();
+    return scores?.length === 3 && scores.every((s) => s && s.currentTimeS > 4);
+  }, undefined, { timeout: 90_000 });
+  const rows = await page.locator('#metrics tbody tr td:first-child').allTextContents();
+  expect(rows.map((r) => r.replace(' ★', ''))).toEqual(['dashlab:dashlab via steering', 'dashlab:dashlab via redirect', 'dashlab:dashlab via client']);
+  // The redirect player's segment requests went to the router and were sent on to an edge.
+  expect(requests.some((r) => r.url.pathname.startsWith('/cdn/route/auto/media/clip/'))).toBe(true);
+  expect(redirects.some((l) => l.startsWith(`http://127.0.0.1:${portOf(0)}/media/clip/`) || l.startsWith(`http://127.0.0.1:${portOf(1)}/media/clip/`))).toBe(true);
+  // The client player measured both edges (a segment from each) before settling.
+  const clientFrame = page.frames().find((f) => f.url().includes('cdn=client'))!;
+  const sources = (await clientFrame.evaluate(() => (window as unknown as { dashlabPlayer: { stats(): { sources: Array<{ source: string; downloads: number }> } } }).dashlabPlayer.stats().sources)) as Array<{ source: string; downloads: number }>;
+  expect(sources.filter((x) => x.downloads > 0).length).toBe(2);
+  await page.close();
+}, 150_000);

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createOrigin, createShaper, type Origin } from '../../server/app.js';
 import { cdnExtension } from '../../server/cdn/routes.js';
-import { CdnTier, freePort } from '../../server/cdn/tier.js';
+import { CdnTier } from '../../server/cdn/tier.js';
+import { freePort } from '../../server/free-port.js';
 import { loadConfig } from '../../server/config.js';
 import { parseProfile } from '../../server/shaper/profiles.js';
 

@@ -124,6 +124,11 @@ describe('the CDN tier', () => {
     expect(p1.segments.map((s) => s.cache)).toEqual(['MISS', 'HIT']);
     const p2 = players.find((p) => p.sid === 'test-session-2')!;
     expect([p2.bufferMs, p2.throughputKbps, p2.bitrateKbps, p2.edge]).toEqual([4000, 1800, 400, 'edge-2']);
+    // /metrics says the same, for a scraper.
+    const metrics = await (await fetch(`${cdn.originUrl}/metrics`)).text();
+    expect(metrics).toContain('dashlab_cmcd_buffer_seconds{sid="test-session-1",cid="clip",edge="edge-1"} 9');
+    expect(metrics).toContain('dashlab_cmcd_throughput_kbps{sid="test-session-2",cid="clip",edge="edge-2"} 1800');
+    expect(metrics).toMatch(/dashlab_edge_requests_total\{edge="edge-1",cache="hit"\} [1-9]/);
   });
 
   it('says the link’s rate in CMSD-Dynamic (etp within 10% of what a download measures) and the object in CMSD-Static', async () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Origin } from '../../server/app.js';
 import { EdgeNginx } from '../../server/cdn/nginx.js';
-import { freePort } from '../../server/cdn/tier.js';
+import { freePort } from '../../server/free-port.js';
 import { packageVideo, type VideoInfo } from '../../server/packager/index.js';
 import { makeClip, tempDir } from '../helpers/media.js';
 import { rawRequest, startServer } from '../helpers/server.js';
