@@ -10,18 +10,15 @@
  *  3. steering answers per second against the origin's manifest answers per second (the
  *     same process: what deciding per client costs).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runViewers } from '../lab/cdn/load.js';
-import { createOrigin, createShaper } from '../server/app.js';
 import { checkNginx, EdgeNginx } from '../server/cdn/nginx.js';
-import { cdnExtension } from '../server/cdn/routes.js';
-import { CdnTier } from '../server/cdn/tier.js';
 import { loadConfig } from '../server/config.js';
 import { freePort } from '../server/free-port.js';
-import { parseProfile } from '../server/shaper/profiles.js';
+import { profileReader, startTier } from './lib/cdn-tier.js';
 import { makeCatalog } from './lib/load-catalog.js';
 import { which, wrk } from './lib/wrk.js';
 
@@ -47,15 +44,10 @@ async function main(): Promise<void> {
   const { videos, info } = await makeCatalog(mediaDir, m);
   const catalogMb = (videos[0].files.reduce((s, f) => s + info.files[f].bytes, 0) * m) / 1024 / 1024;
   const config = { ...loadConfig({}), host: '127.0.0.1', mediaDir, workers: 1, port: await freePort() };
-  const traces = createShaper(config, () => '');
-  const profileOf = (spec: string) => parseProfile(spec, (n) => traces.trace(n));
+  const traces = await profileReader(config);
   const edges = [];
-  for (let i = 0; i < nEdges; i++) edges.push({ id: `edge-${i + 1}`, profile: profileOf('near'), port: await freePort(), cacheMb: catalogMb * 2 });
-  const tier = new CdnTier({ originPort: config.port, edges, workDir: path.join(work, 'tier'), steeringTtlS: 5, edgeCapacity: 0 });
-  const originUrl = `http://127.0.0.1:${config.port}`;
-  const origin = await createOrigin(config, { extension: cdnExtension({ tier, originUrl, host: '127.0.0.1', profileOf }) });
-  await origin.listen();
-  await tier.start();
+  for (let i = 0; i < nEdges; i++) edges.push({ id: `edge-${i + 1}`, profile: traces.profileOf('near'), port: await freePort(), cacheMb: catalogMb * 2 });
+  const { tier, originUrl, stop } = await startTier({ config, edges, workDir: path.join(work, 'tier'), ttlS: 5, capacity: 0, profileOf: traces.profileOf });
   // The reference: the same nginx, serving the library's files from disk.
   const refPort = await freePort();
   const reference = new EdgeNginx({
@@ -66,11 +58,7 @@ async function main(): Promise<void> {
     confText: `server { listen 127.0.0.1:${refPort}; access_log off; sendfile on; location = /edge-health { return 200; } location /media/ { alias ${mediaDir}/; } }`,
   });
   await reference.start();
-  const out: string[] = [];
-  const say = (line: string) => {
-    out.push(line);
-    process.stdout.write(`${line}\n`);
-  };
+  const say = (line: string) => process.stdout.write(`${line}\n`);
   try {
     say(`bench:cdn ${new Date().toISOString().slice(0, 10)}: ${viewers} viewers x ${seconds} s, ${m} videos (Zipf 0.8), ${nEdges} edges (${os.cpus().length} cores)`);
     // 1. Origin egress, without and with the edges.
@@ -99,12 +87,11 @@ async function main(): Promise<void> {
     const steering = await wrk(`${originUrl}/cdn/steering?video=${videos[0].id}&_DASH_pathway=%22edge-1%22&_DASH_throughput=20000000`, { connections: 32, durationS: 10 });
     const manifests = await wrk(`${originUrl}/media/${videos[0].id}/manifest.mpd?cdn=origin`, { connections: 32, durationS: 10 });
     say(`steering answers: ${steering.reqPerS.toFixed(0)}/s, p99 ${steering.p99Ms.toFixed(1)} ms; the origin's manifests: ${manifests.reqPerS.toFixed(0)}/s: ${(steering.reqPerS / manifests.reqPerS).toFixed(2)}x`);
-    await writeFile(path.join(work, 'bench-cdn.txt'), `${out.join('\n')}\n`);
   } finally {
     await reference.stop();
-    await tier.stop();
-    await origin.close();
+    await stop();
     traces.close();
+    await rm(work, { recursive: true, force: true });
   }
 }
 

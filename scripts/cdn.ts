@@ -9,14 +9,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createOrigin, createShaper } from '../server/app.js';
 import { checkNginx } from '../server/cdn/nginx.js';
-import { CdnTier, type EdgeSpec } from '../server/cdn/tier.js';
-import { cdnExtension } from '../server/cdn/routes.js';
+import type { EdgeSpec } from '../server/cdn/tier.js';
 import { loadConfig } from '../server/config.js';
 import { createLogger } from '../server/log.js';
-import { parseProfile } from '../server/shaper/profiles.js';
 import { buildPlayer } from './lib/build-player.js';
+import { profileReader, startTier } from './lib/cdn-tier.js';
 import { ensureSample } from './lib/sample.js';
 
 const USAGE = 'usage: npm run cdn -- [--edges N] [--port P] [--profiles near,far,congested] [--cache-mb 256] [--ttl 5] [--capacity 0]';
@@ -56,9 +54,7 @@ async function main(): Promise<void> {
   const config = { ...base, port, host: '127.0.0.1', workers: 1 };
 
   // Edge links may name traces (trace-<name>): the shaper's traces resolve them.
-  const traces = createShaper(config, () => '');
-  await traces.loadTraces();
-  const profileOf = (spec: string) => parseProfile(spec, (name) => traces.trace(name));
+  const { profileOf, close: closeTraces } = await profileReader(config);
   const edges: EdgeSpec[] = [];
   for (let i = 0; i < n; i++) {
     const spec = specs[i % specs.length];
@@ -73,25 +69,15 @@ async function main(): Promise<void> {
   const log = createLogger();
   await buildPlayer();
   await ensureSample(config.mediaDir);
-  const originUrl = `http://127.0.0.1:${port}`;
-  const tier = new CdnTier({ originPort: port, edges, workDir: path.join(os.tmpdir(), `dashlab-cdn-${port}`), steeringTtlS: ttl, edgeCapacity: capacity });
-  const origin = await createOrigin(config, { log, extension: cdnExtension({ tier, originUrl, host: config.host, uploadToken: config.uploadToken, profileOf }) });
-  await origin.listen();
-  try {
-    await tier.start();
-  } catch (err) {
-    await origin.close();
-    throw err;
-  }
+  const { tier, originUrl, stop: stopTier } = await startTier({ config, edges, workDir: path.join(os.tmpdir(), `dashlab-cdn-${port}`), ttlS: ttl, capacity, profileOf, log });
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(130);
     stopping = true;
     process.stderr.write(`\ncdn: ${signal}: stopping the edges and the origin...\n`);
-    await tier.stop();
-    await origin.close();
-    traces.close();
+    await stopTier();
+    closeTraces();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -2,6 +2,7 @@
 import { readlink, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadVideo } from '../../lab/cdn/load.js';
+import { wrk } from './wrk.js';
 import { packageVideo, runFfmpeg, type VideoInfo } from '../../server/packager/index.js';
 
 /** One small video, packaged once, published under M ids (links to one package: M distinct URLs to cache, one copy on disk). */
@@ -23,15 +24,13 @@ export async function makeCatalog(mediaDir: string, m: number): Promise<{ videos
   return { videos, info };
 }
 
-/** Bytes per second `url`'s files are served at with 16 fetches at once, for about 2 s. */
-export async function measureServing(base: string, video: LoadVideo): Promise<number> {
-  let bytes = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (performance.now() - t0 < 2000) for (const f of video.files) bytes += (await (await fetch(`${base}/media/${video.id}/${f}`)).arrayBuffer()).byteLength;
-    }),
-  );
-  return (bytes * 8) / ((performance.now() - t0) / 1000);
+/**
+ * Bits per second `base` serves the video's largest file at: wrk with 32 connections for 3 s
+ * (a Node client would measure itself on two cores), after a warm-up.
+ */
+export async function measureServing(base: string, video: LoadVideo, info: VideoInfo): Promise<number> {
+  const file = [...video.files].sort((a, b) => info.files[b].bytes - info.files[a].bytes)[0];
+  const url = `${base}/media/${video.id}/${file}`;
+  await wrk(url, { connections: 32, durationS: 1 });
+  return (await wrk(url, { connections: 32, durationS: 3 })).mbPerS * 1048576 * 8;
 }
-

@@ -3,6 +3,7 @@
  * Steering; an edge killed mid-playback costs no stall and steering moves players off it within
  * a TTL; the CMCD our player sends is what the servers read; /cdn shows it all.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -154,4 +155,26 @@ it('/compare plays the three modes side by side: steering, redirect (302s to an 
   const sources = (await clientFrame.evaluate(() => (window as unknown as { dashlabPlayer: { stats(): { sources: Array<{ source: string; downloads: number }> } } }).dashlabPlayer.stats().sources)) as Array<{ source: string; downloads: number }>;
   expect(sources.filter((x) => x.downloads > 0).length).toBe(2);
   await page.close();
+}, 150_000);
+
+it('/cdn works at phone width and passes axe-core (dark and light), with players running', async () => {
+  const axe = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+  const found: string[] = [];
+  for (const colorScheme of ['dark', 'light'] as const) {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, colorScheme });
+    await page.goto(`${cdn.originUrl}/cdn`);
+    await page.fill('#count', '1');
+    await page.click('#start');
+    await page.waitForFunction(() => document.querySelectorAll('#players tbody tr').length >= 1, undefined, { timeout: 60_000 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.addScriptTag({ path: axe });
+    const violations = await page.evaluate(async () => {
+      const run = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe.run;
+      // The players' frames are watch pages, checked on their own (pages.test.ts).
+      return (await run({ exclude: [['iframe']] }, {})).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    found.push(...violations.map((v) => `${colorScheme}: ${v}`));
+    await page.close();
+  }
+  expect(found).toEqual([]);
 }, 150_000);
