@@ -5,7 +5,7 @@
  * session, so each has a link of its own). Arrivals are spread over the run, at most
  * `concurrency` watching at once, so caches see a stream of viewers rather than one burst.
  */
-import { encodeCmcd } from '../../core/cmcd.js';
+import { encodeCmcd } from '../../core/cdn/cmcd.js';
 import { seededRandom, zipfSampler } from './zipf.js';
 
 export interface LoadVideo {

@@ -1,11 +1,11 @@
 /**
- * What our player tells the servers with each segment request (CTA-5004 CMCD, core/cmcd.ts):
+ * What our player tells the servers with each segment request (CTA-5004 CMCD, core/cdn/cmcd.ts):
  * its session, the content, the object (type, bitrate, duration, the next one), its buffer,
  * its throughput, whether it is starting up or has starved since the last request. As the
  * `CMCD` query argument (no CORS preflight; the edges leave it out of their cache key) or as
  * `CMCD-*` headers (a preflight to origins on other hosts).
  */
-import { cmcdHeaders, withCmcdQuery, type CmcdData } from '../../core/cmcd.js';
+import { cmcdHeaders, withCmcdQuery, type CmcdData } from '../../core/cdn/cmcd.js';
 
 export type CmcdMode = 'query' | 'headers' | 'off';
 
@@ -51,6 +51,13 @@ export class CmcdReporter {
     private readonly cid: string | undefined,
     private readonly state: () => CmcdState,
   ) {}
+
+  /** A steering request's URL with the player's state (session, buffer, throughput), always as the query argument (no preflight). */
+  steering(url: string): string {
+    if (this.mode === 'off') return url;
+    const s = this.state();
+    return withCmcdQuery(url, { sid: this.sid, cid: this.cid, bl: Math.round((s.bufferS * 1000) / 100) * 100, mtp: s.estimateBps ? Math.round(s.estimateBps / 1000 / 100) * 100 : undefined });
+  }
 
   /** The request for `url`: the URL to fetch and the headers to send. */
   decorate(url: string, o: CmcdObject): { url: string; headers?: Record<string, string> } {

@@ -6,7 +6,7 @@
  * and a cache hit is not bandwidth (hls.js#5826).
  */
 import { TAIL_WINDOW_S } from '../../core/abr/types.js';
-import { parseCmsdDynamic, type CmsdHint } from '../../core/cmsd.js';
+import { parseCmsdDynamic, type CmsdHint } from '../../core/cdn/cmsd.js';
 import type { ByteRange } from '../../core/mpd/parse.js';
 
 export interface Download {

@@ -211,6 +211,7 @@ export class DashlabPlayer {
       this.steering = new SteeringClient(manifest.steering, manifest.baseUrls, this.sources, {
         credentials: this.opts.credentials,
         signal: this.life.signal,
+        withCmcd: this.cmcd && ((url) => this.cmcd!.steering(url)),
         onAnswer: (m) => {
           this.stats_.steering = { priority: m['PATHWAY-PRIORITY'], ttlS: m.TTL, requests: this.steering?.requests ?? 0 };
           this.emit('steering', m);

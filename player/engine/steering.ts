@@ -2,7 +2,7 @@
  * Our player's side of DASH-IF Content Steering: ask the steering server named in the MPD
  * (before the first segment when the MPD says queryBeforeStart), then the RELOAD-URI of each
  * answer every TTL seconds, telling it the pathways used and the throughput measured on each
- * (as dash.js does: core/mpd/steering.ts), and hand the answer's PATHWAY-PRIORITY to the
+ * (as dash.js does: core/mpd/steering.ts; with our CMCD too, when the player sends it), and hand the answer's PATHWAY-PRIORITY to the
  * source picker as an order of BaseURLs. A steering server that fails or answers nonsense
  * leaves the order as it was and is asked again after the TTL (or 10 s); 404 and 410 stop it.
  */
@@ -24,7 +24,7 @@ export class SteeringClient {
     private readonly steering: ContentSteering,
     private readonly baseUrls: Manifest['baseUrls'],
     private readonly sources: SourcePicker,
-    private readonly opts: { credentials?: RequestCredentials; signal: AbortSignal; onAnswer?: (m: SteeringManifest) => void },
+    private readonly opts: { credentials?: RequestCredentials; signal: AbortSignal; onAnswer?: (m: SteeringManifest) => void; /** The request URL with the player's CMCD (its session, buffer, throughput), when it sends CMCD. */ withCmcd?: (url: string) => string },
   ) {
     opts.signal.addEventListener('abort', () => this.stop(), { once: true });
     const first = baseUrls.find((b) => b.serviceLocation === steering.defaultServiceLocation);
@@ -50,7 +50,8 @@ export class SteeringClient {
     let ttl = RETRY_S;
     try {
       this.requests++;
-      const res = await fetch(steeringRequestUrl(this.next ?? this.steering.serverUrl, this.used()), { credentials: this.opts.credentials, signal: this.opts.signal, cache: 'no-store' });
+      const url = steeringRequestUrl(this.next ?? this.steering.serverUrl, this.used());
+      const res = await fetch(this.opts.withCmcd ? this.opts.withCmcd(url) : url, { credentials: this.opts.credentials, signal: this.opts.signal, cache: 'no-store' });
       if (res.status === 404 || res.status === 410) return this.stop();
       const answer = res.ok ? parseSteeringManifest(await res.json()) : undefined;
       if (answer) {

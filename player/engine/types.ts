@@ -1,6 +1,6 @@
 /** What the player is given (PlayerOptions) and what it tells (PlayerStats, SwitchRecord): its public shapes. */
 import type { BufferPolicy } from '../../core/buffer-policy.js';
-import type { CmsdHint } from '../../core/cmsd.js';
+import type { CmsdHint } from '../../core/cdn/cmsd.js';
 import type { SourceState } from './sources.js';
 
 export interface PlayerOptions {

@@ -7,7 +7,7 @@
  * to the edge's nginx; answers come back with the edge's id and CMSD (the link's rate).
  */
 import http from 'node:http';
-import { cmcdOfRequest } from '../../core/cmcd.js';
+import { cmcdOfRequest } from '../../core/cdn/cmcd.js';
 import { rateAt } from '../../core/traces/index.js';
 import { clientAddress } from '../client-address.js';
 import { cmsdHeaders, EXPOSED_HEADERS } from '../shaper/cmsd.js';

@@ -5,7 +5,7 @@
  * stopped; a line cut in the middle waits for its end), so /cdn's counts are nginx's counts.
  */
 import { open } from 'node:fs/promises';
-import { cmcdOfRequest, parseCmcd, type CmcdData } from '../../core/cmcd.js';
+import { cmcdOfRequest, parseCmcd, type CmcdData } from '../../core/cdn/cmcd.js';
 
 /** One logged request. */
 export interface EdgeLogEntry {

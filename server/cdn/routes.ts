@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import express from 'express';
+import { cmcdOfRequest } from '../../core/cdn/cmcd.js';
 import { readSteeringRequest, type SteeringManifest } from '../../core/mpd/steering.js';
 import { requireWriteAccess } from '../api/auth.js';
 import type { OriginExtension } from '../app.js';
@@ -84,6 +85,18 @@ function manifestHandler(o: CdnRoutesOptions, catalog: MediaCatalog, next: http.
   };
 }
 
+/**
+ * What a client says of the pathways it used: dash.js's `_DASH_throughput` per pathway; where
+ * it gives none for the pathway it is on (the first it names), the throughput of its CMCD
+ * (`mtp`, which our player sends with its steering requests).
+ */
+function reportedBy(q: URLSearchParams, url: string): Array<{ pathway: string; bps?: number }> {
+  const reported = readSteeringRequest(q);
+  const mtp = cmcdOfRequest(url)?.mtp;
+  if (reported[0] && !reported[0].bps && mtp) reported[0] = { ...reported[0], bps: mtp * 1000 };
+  return reported;
+}
+
 function cdnRouter(o: CdnRoutesOptions): express.Router {
   const { tier } = o;
   const r = express.Router();
@@ -137,7 +150,7 @@ function cdnRouter(o: CdnRoutesOptions): express.Router {
       VERSION: 1,
       TTL: tier.opts.steeringTtlS,
       'RELOAD-URI': reload.toString(),
-      'PATHWAY-PRIORITY': tier.priority({ loc: loc && LOC.test(loc) ? loc : undefined, reported: readSteeringRequest(q) }),
+      'PATHWAY-PRIORITY': tier.priority({ loc: loc && LOC.test(loc) ? loc : undefined, reported: reportedBy(q, req.url) }),
     };
     res.set({ ...CORS_HEADERS, 'Cache-Control': 'no-store' }).json(body);
   });

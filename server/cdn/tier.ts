@@ -2,13 +2,13 @@
  * The CDN tier: N edges (each an nginx with its own cache folder and size limit, behind a
  * shaped last mile of its own: edge-front.ts), their health, what they did (from their logs),
  * what the origin did for them, the players watching, and the choice of which edge serves
- * whom (steering.ts). `npm run cdn` composes it with an origin (scripts/cdn.ts); its routes
+ * whom (core/cdn/steering-rule.ts). `npm run cdn` composes it with an origin (scripts/cdn.ts); its routes
  * are in routes.ts.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import { cmcdOfRequest, type CmcdData } from '../../core/cmcd.js';
+import { cmcdOfRequest, type CmcdData } from '../../core/cdn/cmcd.js';
 import { freePort } from '../free-port.js';
 import type { ResponseInfo } from '../media/handler.js';
 import { Pacer } from '../shaper/link.js';
@@ -16,7 +16,7 @@ import type { LinkProfile } from '../shaper/profiles.js';
 import { EdgeFront } from './edge-front.js';
 import { count, EdgeLogReader, emptyCounts, type EdgeCounts, type EdgeLogEntry } from './edge-log.js';
 import { EdgeNginx } from './nginx.js';
-import { ORIGIN_PATHWAY, pathwayPriority, type EdgeView, type SteeringClient } from './steering.js';
+import { ORIGIN_PATHWAY, pathwayPriority, type EdgeView, type SteeringClient } from '../../core/cdn/steering-rule.js';
 
 export interface EdgeSpec {
   id: string;
@@ -181,7 +181,7 @@ export class CdnTier {
     }));
   }
 
-  /** Pathways for a client, best first (steering.ts). */
+  /** Pathways for a client, best first (core/cdn/steering-rule.ts). */
   priority(client: SteeringClient): string[] {
     return pathwayPriority(this.views(), client);
   }

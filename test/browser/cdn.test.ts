@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cmcdOfRequest, type CmcdData } from '../../core/cmcd.js';
+import { cmcdOfRequest, type CmcdData } from '../../core/cdn/cmcd.js';
 import { packageVideo } from '../../server/packager/index.js';
 import { launchBrowser, playerStats, waitForMedia, waitForStats } from '../helpers/browser.js';
 import { startCdn, type TestCdn } from '../helpers/cdn.js';

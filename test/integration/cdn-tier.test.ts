@@ -7,8 +7,8 @@
 import { chmod, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cmcdHeaders, encodeCmcd, type CmcdData } from '../../core/cmcd.js';
-import { parseCmsdDynamic } from '../../core/cmsd.js';
+import { cmcdHeaders, encodeCmcd, type CmcdData } from '../../core/cdn/cmcd.js';
+import { parseCmsdDynamic } from '../../core/cdn/cmsd.js';
 import { parseSteeringManifest } from '../../core/mpd/steering.js';
 import { packageVideo, type VideoInfo } from '../../server/packager/index.js';
 import { startCdn, type TestCdn } from '../helpers/cdn.js';
@@ -96,6 +96,9 @@ describe('the CDN tier', () => {
     // A client that measured edge-1 at 1 Mbit/s (as dash.js reports it) is sent elsewhere first.
     const slow = parseSteeringManifest(await (await fetch(`${cdn.originUrl}/cdn/steering?video=clip&_DASH_pathway=%22edge-1%22&_DASH_throughput=1000000`)).json())!;
     expect(slow['PATHWAY-PRIORITY'][0]).not.toBe('edge-1');
+    // The same said with our player's CMCD (mtp, kbit/s) on the pathway it names.
+    const viaCmcd = parseSteeringManifest(await (await fetch(`${cdn.originUrl}/cdn/steering?video=clip&_DASH_pathway=%22edge-1%22&_DASH_throughput=&CMCD=${encodeURIComponent('mtp=1000,sid="s"')}`)).json())!;
+    expect(viaCmcd['PATHWAY-PRIORITY'][0]).not.toBe('edge-1');
     // Its location first (?loc=).
     const located = parseSteeringManifest(await (await fetch(`${cdn.originUrl}/cdn/steering?video=clip&loc=edge-2`)).json())!;
     expect(located['PATHWAY-PRIORITY'][0]).toBe('edge-2');

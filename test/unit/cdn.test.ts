@@ -1,12 +1,12 @@
 /** The CDN tier's pure parts: CMCD both ways, CMSD, the steering order, the CDN-mode manifest. */
 import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
-import { cmcdHeaders, cmcdOfRequest, encodeCmcd, parseCmcd, withCmcdQuery, withoutCmcd } from '../../core/cmcd.js';
-import { parseCmsdDynamic } from '../../core/cmsd.js';
+import { cmcdHeaders, cmcdOfRequest, encodeCmcd, parseCmcd, withCmcdQuery, withoutCmcd } from '../../core/cdn/cmcd.js';
+import { parseCmsdDynamic } from '../../core/cdn/cmsd.js';
 import { parseMpd } from '../../core/mpd/parse.js';
 import { readSteeringRequest, steeringRequestUrl } from '../../core/mpd/steering.js';
 import { cdnManifest } from '../../server/cdn/manifest.js';
-import { pathwayPriority, type EdgeView } from '../../server/cdn/steering.js';
+import { pathwayPriority, type EdgeView } from '../../core/cdn/steering-rule.js';
 
 describe('CMCD (CTA-5004)', () => {
   const data = { sid: '6e2fb550-c457-11e9-bb97-0800200c9a66', cid: 'sample', br: 3200, bl: 21300, mtp: 25400, d: 4004, ot: 'v' as const, sf: 'd' as const, nor: 'v1-00002.m4s', su: true, bs: false };
