@@ -18,6 +18,7 @@ import { runViewers } from '../lab/cdn/load.js';
 import { checkNginx, EdgeNginx } from '../server/cdn/nginx.js';
 import { loadConfig } from '../server/config.js';
 import { freePort } from '../server/free-port.js';
+import { createLogger } from '../server/log.js';
 import { profileReader, startTier } from './lib/cdn-tier.js';
 import { makeCatalog } from './lib/load-catalog.js';
 import { which, wrk } from './lib/wrk.js';
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
   const traces = await profileReader(config);
   const edges = [];
   for (let i = 0; i < nEdges; i++) edges.push({ id: `edge-${i + 1}`, profile: traces.profileOf('near'), port: await freePort(), cacheMb: catalogMb * 2 });
-  const { tier, originUrl, stop } = await startTier({ config, edges, workDir: path.join(work, 'tier'), ttlS: 5, capacity: 0, profileOf: traces.profileOf });
+  // Quiet: a log line per steering answer would be what the benchmark measures.
+  const { tier, originUrl, stop } = await startTier({ config, edges, workDir: path.join(work, 'tier'), ttlS: 5, capacity: 0, profileOf: traces.profileOf, log: createLogger('warn') });
   // The reference: the same nginx, serving the library's files from disk.
   const refPort = await freePort();
   const reference = new EdgeNginx({

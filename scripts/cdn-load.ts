@@ -19,6 +19,7 @@ import { lineChart } from '../lab/report/svg-chart.js';
 import { checkNginx } from '../server/cdn/nginx.js';
 import { loadConfig, type Config } from '../server/config.js';
 import { freePort } from '../server/free-port.js';
+import { createLogger } from '../server/log.js';
 import type { VideoInfo } from '../server/packager/index.js';
 import type { LinkProfile } from '../server/shaper/profiles.js';
 import { profileReader, startTier } from './lib/cdn-tier.js';
@@ -97,7 +98,7 @@ async function withTier<T>(lab: Lab, nEdges: number, cacheMb: number, fn: (t: Aw
   const config = { ...lab.config, port: await freePort() };
   const edges = [];
   for (let i = 0; i < nEdges; i++) edges.push({ id: `edge-${i + 1}`, profile: lab.profileOf(lab.o.profile), port: await freePort(), cacheMb });
-  const running = await startTier({ config, edges, workDir: path.join(lab.work, `tier-${config.port}`), ttlS: 5, capacity: 0, profileOf: lab.profileOf });
+  const running = await startTier({ config, edges, workDir: path.join(lab.work, `tier-${config.port}`), ttlS: 5, capacity: 0, profileOf: lab.profileOf, log: createLogger('warn') });
   try {
     return await fn(running);
   } finally {

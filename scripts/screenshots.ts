@@ -1,18 +1,20 @@
 /**
  * npm run screenshots: the docs' screenshots (docs/screenshots/), taken in Chromium from a
  * server started here on the library (MEDIA_DIR; the sample is packaged first when missing):
- * the watch page on the step-down link, /compare with its scoreboard at the end of a run, and
- * the report at phone size in the light theme. About two minutes: the comparison plays the
+ * the watch page on the step-down link, /compare with its scoreboard at the end of a run, /cdn
+ * with three players on the edges, and the report at phone size in the light theme. About two minutes: the comparison plays the
  * whole sample in real time.
  */
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../lab/browser/chromium.js';
 import { REPO_ROOT } from '../lab/paths.js';
-import { createOrigin } from '../server/app.js';
+import os from 'node:os';
 import { loadConfig } from '../server/config.js';
+import { freePort } from '../server/free-port.js';
 import { createLogger } from '../server/log.js';
 import { buildPlayer } from './lib/build-player.js';
+import { profileReader, startTier } from './lib/cdn-tier.js';
 import { fail } from './lib/cli.js';
 import { ensureSample } from './lib/sample.js';
 
@@ -27,12 +29,16 @@ interface Shot {
   ready: string;
   timeoutS: number;
   fullPage?: boolean;
+  /** What a person does first on the page (a script). */
+  act?: string;
 }
 
 const SHOTS: Shot[] = [
   // Past the second step (6, then 2, then 0.6 Mbit/s): the drops in the chart and the log.
   { file: 'watch.png', path: '/watch/sample?net=step-down', viewport: { width: 1280, height: 1000 }, ready: '(window.dashlabPlayer?.stats().currentTimeS ?? 0) > 44', timeoutS: 90, fullPage: true },
   { file: 'compare.png', path: '/compare?video=sample&players=dashlab:dashlab,dashlab:bola,dashjs,hlsjs&net=step-down', viewport: { width: 1400, height: 1000 }, ready: "document.querySelector('#run-state')?.textContent.startsWith('Every player')", timeoutS: 180 },
+  // The CDN tier with three players on it, a while after they started.
+  { file: 'cdn.png', path: '/cdn', viewport: { width: 1300, height: 1100 }, act: "document.querySelector('#count').value = '3'; document.querySelector('#start').click()", ready: "document.querySelectorAll('#players .strip i').length > 36", timeoutS: 120 },
   { file: 'report-phone.png', path: '/reports/view?video=pensieve-envivio&traces=norway-test&algos=dashlab,bola,dynamic,mpc', viewport: { width: 390, height: 1600 }, colorScheme: 'light', ready: "document.querySelector('#cdf canvas') !== null", timeoutS: 120 },
 ];
 
@@ -40,6 +46,7 @@ async function take(browser: Browser, baseUrl: string, shot: Shot): Promise<void
   const page = await browser.newPage({ viewport: shot.viewport, colorScheme: shot.colorScheme ?? 'dark', isMobile: shot.viewport.width < 500 });
   try {
     await page.goto(baseUrl + shot.path);
+    if (shot.act) await page.evaluate(shot.act);
     await page.waitForFunction(shot.ready, null, { timeout: shot.timeoutS * 1000, polling: 500 });
     await page.waitForTimeout(1000); // the next redraw of the charts and tables
     await page.screenshot({ path: path.join(OUT, shot.file), fullPage: shot.fullPage });
@@ -50,21 +57,25 @@ async function take(browser: Browser, baseUrl: string, shot: Shot): Promise<void
 }
 
 async function main(): Promise<void> {
-  const config = { ...loadConfig(), port: 0, host: '127.0.0.1' };
+  const config = { ...loadConfig(), port: await freePort(), host: '127.0.0.1', workers: 1 };
   await ensureSample(config.mediaDir);
   await buildPlayer(); // the pages as they are now, never a stale bundle
-  const origin = await createOrigin(config, { log: createLogger(process.env.LOG_LEVEL ?? 'warn') });
-  const baseUrl = await origin.listen();
+  // An origin with a CDN tier (npm run cdn's), for /cdn; the other pages play through shaped links as on any origin.
+  const traces = await profileReader(config);
+  const edges = [];
+  for (const [i, profile] of ['near', 'far', 'congested'].entries()) edges.push({ id: `edge-${i + 1}`, profile: traces.profileOf(profile), port: await freePort(), cacheMb: 256 });
+  const { originUrl, stop } = await startTier({ config, edges, workDir: path.join(os.tmpdir(), `dashlab-screenshots-${config.port}`), ttlS: 5, capacity: 0, profileOf: traces.profileOf, log: createLogger(process.env.LOG_LEVEL ?? 'warn') });
   const browser = await launchChromium().catch(async (err) => {
-    await origin.close();
+    await stop();
     throw err;
   });
   try {
     // One at a time: the pages play in real time, and two would share this machine's cores.
-    for (const shot of SHOTS) await take(browser, baseUrl, shot);
+    for (const shot of SHOTS) await take(browser, originUrl, shot);
   } finally {
     await browser.close();
-    await origin.close();
+    await stop();
+    traces.close();
   }
 }
 

@@ -31,7 +31,9 @@ export function lineChart(o: { title: string; xLabel: string; yLabel: string; se
     `<text x="${m.l}" y="22" font-size="14" font-weight="600">${esc(o.title)}</text>`,
     `<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#555"/><line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="#555"/>`,
   ];
-  const xTicks = o.logX ? [...new Set(xs)].sort((a, b) => a - b) : ticks(x0, x1);
+  // The data's own x values when there are few (a sweep's points), else even ticks.
+  const distinct = [...new Set(xs)].sort((a, b) => a - b);
+  const xTicks = o.logX || distinct.length <= 8 ? distinct : ticks(x0, x1);
   for (const x of xTicks) out.push(`<line x1="${px(x)}" y1="${H - m.b}" x2="${px(x)}" y2="${H - m.b + 4}" stroke="#555"/><text x="${px(x)}" y="${H - m.b + 17}" text-anchor="middle">${fmt(x)}</text>`);
   for (const y of ticks(y0, y1)) out.push(`<line x1="${m.l - 4}" y1="${py(y)}" x2="${W - m.r}" y2="${py(y)}" stroke="#e3e5ea"/><text x="${m.l - 8}" y="${py(y) + 4}" text-anchor="end">${fmt(y)}</text>`);
   out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 12}" text-anchor="middle">${esc(o.xLabel)}</text>`);

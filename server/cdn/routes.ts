@@ -19,6 +19,7 @@ import { parseMediaPath } from '../media/handler.js';
 import { cdnPage } from '../pages/cdn-page.js';
 import { cdnManifest, isCdnMode } from './manifest.js';
 import type { LinkProfile } from '../shaper/profiles.js';
+import { FORWARD_HEADERS } from '../shaper/shaper.js';
 import type { CdnTier } from './tier.js';
 
 const LOC = /^[A-Za-z0-9._-]{1,64}$/;
@@ -52,7 +53,9 @@ function manifestHandler(o: CdnRoutesOptions, catalog: MediaCatalog, next: http.
     const p = parseMediaPath(url.pathname);
     const mode = url.searchParams.get('cdn') ?? 'steering';
     const loc = url.searchParams.get('loc') ?? undefined;
-    if ('error' in p || p.name !== 'manifest.mpd' || (req.method !== 'GET' && req.method !== 'HEAD') || mode === 'origin') return next(req, res);
+    // Through a shaped link (/net/...), the manifest as packaged: its segments stay on the link.
+    const viaLink = req.headers[FORWARD_HEADERS.link] !== undefined;
+    if ('error' in p || p.name !== 'manifest.mpd' || (req.method !== 'GET' && req.method !== 'HEAD') || mode === 'origin' || viaLink) return next(req, res);
     const file = catalog.get(p.id, p.name);
     const bad = !isCdnMode(mode) ? `cdn must be steering, redirect, client or origin` : loc !== undefined && !LOC.test(loc) ? 'loc: letters, digits, . _ -' : undefined;
     if (bad || !file) {

@@ -42,7 +42,7 @@ export const SHAPER_LIMITS = {
 };
 
 /** The headers through which a cluster worker names the client of a request it forwards (server/cluster/protocol.ts). */
-export const FORWARD_HEADERS = { client: 'x-dashlab-client', secret: 'x-dashlab-secret' } as const;
+export const FORWARD_HEADERS = { client: 'x-dashlab-client', secret: 'x-dashlab-secret', link: 'x-dashlab-via-link' } as const;
 
 const json = (res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) => {
   const text = JSON.stringify(body);
@@ -271,6 +271,8 @@ export class Shaper {
       path: rest,
       agent: this.agent,
       dropHeaders: FORWARDED,
+      // The origin then serves the manifest as packaged, its relative URLs on this link (not a CDN tier's, which would send the segments elsewhere).
+      addHeaders: { [FORWARD_HEADERS.link]: link.id },
       answerHeaders: () => ({ 'x-dashlab-link': link.id, ...cmsdHeaders(link, 'dashlab-shaper', rest), 'access-control-expose-headers': EXPOSED_HEADERS }),
       onUnreachable: (r, err) => json(r, 502, { error: `the origin did not answer: ${err.message}` }),
     });

@@ -83,6 +83,8 @@ describe('the CDN tier', () => {
     expect(client).not.toContain('ContentSteering');
     expect(await (await fetch(`${cdn.originUrl}/media/clip/manifest.mpd?cdn=origin`)).text()).toBe(await readFile(path.join(work.dir, 'library', 'clip', 'manifest.mpd'), 'utf8'));
     expect((await fetch(`${cdn.originUrl}/media/clip/manifest.mpd?cdn=nope`)).status).toBe(400);
+    // Through a shaped link, the manifest as packaged: its segments stay on the link.
+    expect(await (await fetch(`${cdn.originUrl}/net/8mbps/media/clip/manifest.mpd`)).text()).toBe(await readFile(path.join(work.dir, 'library', 'clip', 'manifest.mpd'), 'utf8'));
   });
 
   it('answers the steering manifest (VERSION, TTL, RELOAD-URI, PATHWAY-PRIORITY) from the edges and what the client reports', async () => {
