@@ -36,5 +36,5 @@ select,button{background:var(--button);color:var(--fg);border:1px solid var(--ed
 label{white-space:nowrap;margin-right:10px;display:inline-block} p{color:var(--muted)}
 @media (max-width:600px){form{grid-template-columns:minmax(0,1fr)} label{white-space:normal}}`;
 
-/** Wide tables scroll inside themselves on a narrow screen instead of widening the page. */
-export const SCROLLING_TABLES = `table{display:block;max-width:100%;overflow-x:auto}`;
+/** Wide tables scroll inside themselves on a narrow screen instead of widening the page (positioned: text for screen readers in a cell stays inside too). */
+export const SCROLLING_TABLES = `table{display:block;max-width:100%;overflow-x:auto;position:relative}`;

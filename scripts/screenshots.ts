@@ -1,5 +1,5 @@
 /**
- * npm run screenshots: the docs' screenshots (docs/screenshots/), taken in Chromium from a
+ * npm run screenshots [-- FILE.png ...]: the docs' screenshots (those named, or all) (docs/screenshots/), taken in Chromium from a
  * server started here on the library (MEDIA_DIR; the sample is packaged first when missing):
  * the watch page on the step-down link, /compare with its scoreboard at the end of a run, /cdn
  * with three players on the edges, and the report at phone size in the light theme. About two minutes: the comparison plays the
@@ -64,14 +64,16 @@ async function main(): Promise<void> {
   const traces = await profileReader(config);
   const edges = [];
   for (const [i, profile] of ['near', 'far', 'congested'].entries()) edges.push({ id: `edge-${i + 1}`, profile: traces.profileOf(profile), port: await freePort(), cacheMb: 256 });
-  const { originUrl, stop } = await startTier({ config, edges, workDir: path.join(os.tmpdir(), `dashlab-screenshots-${config.port}`), ttlS: 5, capacity: 0, profileOf: traces.profileOf, log: createLogger(process.env.LOG_LEVEL ?? 'warn') });
+  // One viewer an edge before steering prefers another: the picture's three players spread over near, far and congested.
+  const { originUrl, stop } = await startTier({ config, edges, workDir: path.join(os.tmpdir(), `dashlab-screenshots-${config.port}`), ttlS: 5, capacity: 1, profileOf: traces.profileOf, log: createLogger(process.env.LOG_LEVEL ?? 'warn') });
   const browser = await launchChromium().catch(async (err) => {
     await stop();
     throw err;
   });
   try {
     // One at a time: the pages play in real time, and two would share this machine's cores.
-    for (const shot of SHOTS) await take(browser, originUrl, shot);
+    const only = process.argv.slice(2);
+    for (const shot of SHOTS.filter((x) => !only.length || only.includes(x.file))) await take(browser, originUrl, shot);
   } finally {
     await browser.close();
     await stop();

@@ -144,7 +144,8 @@ function cdnRouter(o: CdnRoutesOptions): express.Router {
   r.get('/cdn/steering', (req, res) => {
     const q = new URLSearchParams(req.url.split('?')[1] ?? '');
     const loc = q.get('loc') ?? undefined;
-    const session = q.get('session') ?? randomUUID().slice(0, 8);
+    const given = q.get('session');
+    const session = given && LOC.test(given) ? given : randomUUID().slice(0, 8);
     const reload = new URL(`${o.originUrl}/cdn/steering`);
     for (const k of ['video', 'loc']) if (q.get(k)) reload.searchParams.set(k, q.get(k)!);
     reload.searchParams.set('session', session);
@@ -153,7 +154,7 @@ function cdnRouter(o: CdnRoutesOptions): express.Router {
       VERSION: 1,
       TTL: tier.opts.steeringTtlS,
       'RELOAD-URI': reload.toString(),
-      'PATHWAY-PRIORITY': tier.priority({ loc: loc && LOC.test(loc) ? loc : undefined, reported: reportedBy(q, req.url) }),
+      'PATHWAY-PRIORITY': tier.priority({ loc: loc && LOC.test(loc) ? loc : undefined, reported: reportedBy(q, req.url), session }),
     };
     res.set({ ...CORS_HEADERS, 'Cache-Control': 'no-store' }).json(body);
   });

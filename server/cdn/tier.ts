@@ -80,6 +80,8 @@ export class CdnTier {
   readonly edges: Edge[] = [];
   readonly origin = { requests: 0, notModified: 0, bytes: 0, bytesToViewers: 0 };
   private players = new Map<string, PlayerView>();
+  /** Steering sessions and the edge each was last given. */
+  private assigned = new Map<string, { edge: string; atMs: number }>();
   private timers: NodeJS.Timeout[] = [];
   steeringRequests = 0;
 
@@ -168,22 +170,46 @@ export class CdnTier {
     }
   }
 
-  views(): EdgeView[] {
+  /**
+   * The edges as the steering rule sees them. An edge's viewers: the players whose latest
+   * segment came from it, or the steering sessions it was given (whichever is more: a session
+   * just sent there has not fetched yet), leaving out the session asking (it is not its own
+   * load: counted, it would find its own edge full and leave it).
+   */
+  views(asking?: string): EdgeView[] {
     const watching = this.watching();
-    return this.edges.map((e) => ({
-      id: e.spec.id,
-      link: e.front.profile.spec,
-      up: e.up,
-      rateKbps: e.front.rateKbps(),
-      rttMs: e.front.profile.rttMs,
-      viewers: watching.filter((p) => p.segments.at(-1)?.edge === e.spec.id).length,
-      capacity: this.opts.edgeCapacity,
-    }));
+    const assigned = [...this.assigned].filter(([k]) => k !== asking).map(([, a]) => a.edge);
+    // The asking session is among the players on the edge it holds: not its own load either.
+    const held = asking ? this.assigned.get(asking)?.edge : undefined;
+    return this.edges.map((e) => {
+      const players = watching.filter((p) => p.segments.at(-1)?.edge === e.spec.id).length - (e.spec.id === held ? 1 : 0);
+      return {
+        id: e.spec.id,
+        link: e.front.profile.spec,
+        up: e.up,
+        rateKbps: e.front.rateKbps(),
+        rttMs: e.front.profile.rttMs,
+        viewers: Math.max(0, players, assigned.filter((x) => x === e.spec.id).length),
+        capacity: this.opts.edgeCapacity,
+      };
+    });
   }
 
-  /** Pathways for a client, best first (core/cdn/steering-rule.ts). */
-  priority(client: SteeringClient): string[] {
-    return pathwayPriority(this.views(), client);
+  /**
+   * Pathways for a client, best first (core/cdn/steering-rule.ts). A steering session's answer
+   * counts against the edge it names at once: otherwise every client asking within a TTL gets
+   * the same answer and they all move together, back and forth (herding: seen on /cdn with a
+   * capacity of one viewer, three players leaving the full edge for the same one, and back).
+   */
+  priority(client: SteeringClient & { session?: string }): string[] {
+    const now = Date.now();
+    for (const [k, a] of this.assigned) if (now - a.atMs > (3 * this.opts.steeringTtlS + 10) * 1000) this.assigned.delete(k);
+    const order = pathwayPriority(this.views(client.session), client);
+    if (client.session && order[0] !== ORIGIN_PATHWAY) {
+      if (this.assigned.size >= PLAYERS_KEPT && !this.assigned.has(client.session)) this.assigned.delete(this.assigned.keys().next().value!);
+      this.assigned.set(client.session, { edge: order[0], atMs: now });
+    }
+    return order;
   }
 
   /** The edge a redirect sends a client to; undefined when every edge is down. */

@@ -87,6 +87,22 @@ describe('the CDN tier', () => {
     expect(await (await fetch(`${cdn.originUrl}/net/8mbps/media/clip/manifest.mpd`)).text()).toBe(await readFile(path.join(work.dir, 'library', 'clip', 'manifest.mpd'), 'utf8'));
   });
 
+  it('spreads steering sessions over edges with room, without herding (each answer counts at once)', async () => {
+    // First of the steering tests: no session holds an edge yet.
+    const tier = cdn.tier;
+    const capacity = tier.opts.edgeCapacity;
+    (tier.opts as { edgeCapacity: number }).edgeCapacity = 1;
+    try {
+      const ask = async (session: string) => parseSteeringManifest(await (await fetch(`${cdn.originUrl}/cdn/steering?video=clip&session=${session}`)).json())!['PATHWAY-PRIORITY'][0];
+      const first = [await ask('spread-a'), await ask('spread-b'), await ask('spread-c')];
+      expect(new Set(first).size).toBe(3);
+      // Asked again (each TTL): the same answers, no flapping.
+      expect([await ask('spread-a'), await ask('spread-b'), await ask('spread-c')]).toEqual(first);
+    } finally {
+      (tier.opts as { edgeCapacity: number }).edgeCapacity = capacity;
+    }
+  });
+
   it('answers the steering manifest (VERSION, TTL, RELOAD-URI, PATHWAY-PRIORITY) from the edges and what the client reports', async () => {
     const answer = await (await fetch(`${cdn.originUrl}/cdn/steering?video=clip`)).json();
     const m = parseSteeringManifest(answer)!;

@@ -51,7 +51,7 @@ describe('which node serves whom', () => {
     expect(pathwayPriority([edges[0], { ...edges[1], capacity: 2, viewers: 2 }], { loc: 'far' })[0]).toBe('near');
     expect(pathwayPriority([edges[0], { ...edges[1], up: false }], { loc: 'far' })).toEqual(['near', 'origin']);
   });
-  it('believes a client that measured an edge at less than half its link, not a small shortfall', () => {
+  it('believes a client that measured an edge at less than a quarter of its link, not a small shortfall', () => {
     const edges = [edge('a', { rateKbps: 20000 }), edge('b', { rateKbps: 18000 })];
     expect(pathwayPriority(edges, { reported: [{ pathway: 'a', bps: 17_000_000 }] })[0]).toBe('a');
     expect(pathwayPriority(edges, { reported: [{ pathway: 'a', bps: 2_000_000 }] })[0]).toBe('b');
