@@ -3,7 +3,7 @@
  * started, a wrong option is a usage error, and without nginx it says which package to install.
  */
 import { spawn } from 'node:child_process';
-import { chmod } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { packageVideo } from '../../server/packager/index.js';
@@ -61,7 +61,10 @@ it('refuses a wrong option with the usage (exit 2)', async () => {
 }, 60_000);
 
 it('says which package to install when there is no nginx', async () => {
-  const cdn = run([], { PATH: path.dirname(process.execPath) });
+  // A PATH with nothing on it (node itself is started by its full path).
+  const empty = path.join(work.dir, 'empty-bin');
+  await mkdir(empty, { recursive: true });
+  const cdn = run([], { PATH: empty });
   expect(await cdn.exited).toBe(1);
   expect(cdn.output()).toContain('nginx is not installed: on Debian or Ubuntu, apt-get install nginx');
 }, 60_000);
