@@ -62,3 +62,42 @@ export function cdnManifest(xml: string, o: CdnManifestInput): string {
   }
   return new XMLSerializer().serializeToString(doc);
 }
+
+/**
+ * The HLS master playlist as the CDN tier serves it (HLS Content Steering, RFC 8216bis 4.4.6.6;
+ * hls.js follows it): in steering mode, every variant and rendition once per pathway (an edge,
+ * then the origin), each copy with its PATHWAY-ID, its rendition groups renamed per pathway,
+ * its URIs absolute at that pathway, and EXT-X-CONTENT-STEERING naming the steering server
+ * (which answers HLS clients as it answers DASH ones). In redirect mode the playlists' URIs go
+ * to the router (a media playlist is redirected; its segments then come from the edge it was
+ * sent to). Other modes: as packaged.
+ */
+export function cdnPlaylist(text: string, o: CdnManifestInput): string {
+  const lines = text.split(/\r?\n/);
+  const media = (base: string, uri: string) => `${base}/media/${encodeURIComponent(o.videoId)}/${uri}`;
+  if (o.mode === 'redirect') {
+    const routed = (uri: string) => `${o.originUrl}/cdn/route/${encodeURIComponent(o.loc ?? 'auto')}/media/${encodeURIComponent(o.videoId)}/${uri}`;
+    return lines.map((l) => (l && !l.startsWith('#') ? routed(l) : l.replace(/URI="([^"]+)"/, (_m, u: string) => `URI="${routed(u)}"`))).join('\n');
+  }
+  if (o.mode !== 'steering') return text;
+  const head: string[] = [];
+  const renditions: string[] = [];
+  const variants: Array<[string, string]> = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.startsWith('#EXT-X-MEDIA:')) renditions.push(l);
+    else if (l.startsWith('#EXT-X-STREAM-INF:')) variants.push([l, lines[++i] ?? '']);
+    else if (l.trim()) head.push(l);
+  }
+  const pathways = [...o.edges.map((e) => ({ id: e.id, base: e.url })), { id: 'origin', base: o.originUrl }];
+  const out = [...head, `#EXT-X-CONTENT-STEERING:SERVER-URI="${o.steeringUrl}",PATHWAY-ID="${o.defaultServiceLocation}"`];
+  for (const p of pathways) {
+    const group = (g: string) => `${g}-${p.id}`;
+    for (const r of renditions) out.push(r.replace(/GROUP-ID="([^"]+)"/, (_m, g: string) => `GROUP-ID="${group(g)}"`).replace(/URI="([^"]+)"/, (_m, u: string) => `URI="${media(p.base, u)}"`));
+    for (const [inf, uri] of variants) {
+      const tagged = inf.replace(/(AUDIO|SUBTITLES|VIDEO)="([^"]+)"/g, (_m, k: string, g: string) => `${k}="${group(g)}"`);
+      out.push(`${tagged},PATHWAY-ID="${p.id}"`, media(p.base, uri));
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

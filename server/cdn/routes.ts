@@ -9,7 +9,7 @@ import type http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import express from 'express';
 import { cmcdOfRequest } from '../../core/cdn/cmcd.js';
-import { readSteeringRequest, type SteeringManifest } from '../../core/mpd/steering.js';
+import { readSteeringRequest, STEERING_QUERY, type SteeringManifest } from '../../core/mpd/steering.js';
 import { requireWriteAccess } from '../api/auth.js';
 import type { OriginExtension } from '../app.js';
 import { evaluate } from '../conditional-get/index.js';
@@ -17,7 +17,7 @@ import type { MediaCatalog } from '../media/catalog.js';
 import { CORS_HEADERS } from '../media/content-type.js';
 import { parseMediaPath } from '../media/handler.js';
 import { cdnPage } from '../pages/cdn-page.js';
-import { cdnManifest, isCdnMode } from './manifest.js';
+import { cdnManifest, cdnPlaylist, isCdnMode } from './manifest.js';
 import type { LinkProfile } from '../shaper/profiles.js';
 import { FORWARD_HEADERS } from '../shaper/shaper.js';
 import type { CdnTier } from './tier.js';
@@ -45,7 +45,7 @@ export function cdnExtension(o: CdnRoutesOptions): OriginExtension {
   };
 }
 
-/** /media/<id>/manifest.mpd in the mode asked for (?cdn=, steering by default); everything else as packaged. */
+/** /media/<id>/manifest.mpd and master.m3u8 in the mode asked for (?cdn=, steering by default); everything else as packaged. */
 function manifestHandler(o: CdnRoutesOptions, catalog: MediaCatalog, next: http.RequestListener): http.RequestListener {
   const made = new Map<string, { text: string; etag: string }>();
   return (req, res) => {
@@ -55,7 +55,8 @@ function manifestHandler(o: CdnRoutesOptions, catalog: MediaCatalog, next: http.
     const loc = url.searchParams.get('loc') ?? undefined;
     // Through a shaped link (/net/...), the manifest as packaged: its segments stay on the link.
     const viaLink = req.headers[FORWARD_HEADERS.link] !== undefined;
-    if ('error' in p || p.name !== 'manifest.mpd' || (req.method !== 'GET' && req.method !== 'HEAD') || mode === 'origin' || viaLink) return next(req, res);
+    const hls = !('error' in p) && p.name === 'master.m3u8';
+    if ('error' in p || (p.name !== 'manifest.mpd' && !hls) || (req.method !== 'GET' && req.method !== 'HEAD') || mode === 'origin' || viaLink) return next(req, res);
     const file = catalog.get(p.id, p.name);
     const bad = !isCdnMode(mode) ? `cdn must be steering, redirect, client or origin` : loc !== undefined && !LOC.test(loc) ? 'loc: letters, digits, . _ -' : undefined;
     if (bad || !file) {
@@ -64,20 +65,21 @@ function manifestHandler(o: CdnRoutesOptions, catalog: MediaCatalog, next: http.
     }
     void (async () => {
       const priority = o.tier.priority({ loc });
-      const key = `${p.id}|${file.identity.etag}|${mode}|${loc}|${priority[0]}`;
+      const key = `${p.name}|${p.id}|${file.identity.etag}|${mode}|${loc}|${priority[0]}`;
       let m = made.get(key);
       if (!m) {
-        const xml = (file.identity.body ?? (await readFile(file.path))).toString('utf8');
+        const packaged = (file.identity.body ?? (await readFile(file.path))).toString('utf8');
         const steeringUrl = `${o.originUrl}/cdn/steering?video=${encodeURIComponent(p.id)}${loc ? `&loc=${encodeURIComponent(loc)}` : ''}`;
         const edges = o.tier.edges.map((e) => ({ id: e.spec.id, url: o.tier.urlOf(e) }));
-        const text = cdnManifest(xml, { mode: mode as 'steering', videoId: p.id, originUrl: o.originUrl, edges, steeringUrl, defaultServiceLocation: priority[0], loc });
+        const input = { mode: mode as 'steering', videoId: p.id, originUrl: o.originUrl, edges, steeringUrl, defaultServiceLocation: priority[0], loc };
+        const text = hls ? cdnPlaylist(packaged, input) : cdnManifest(packaged, input);
         m = { text, etag: `"cdn-${createHash('sha256').update(text).digest('base64url').slice(0, 22)}"` };
         if (made.size > 500) made.clear();
         made.set(key, m);
       }
       const size = Buffer.byteLength(m.text);
       const decision = evaluate(req.method ?? 'GET', req.headers, { etag: m.etag, lastModifiedMs: file.lastModifiedMs, size });
-      const headers = { ...CORS_HEADERS, 'Content-Type': 'application/dash+xml', 'Cache-Control': 'no-cache', ETag: m.etag, 'Last-Modified': new Date(file.lastModifiedMs).toUTCString() };
+      const headers = { ...CORS_HEADERS, 'Content-Type': hls ? 'application/vnd.apple.mpegurl' : 'application/dash+xml', 'Cache-Control': 'no-cache', ETag: m.etag, 'Last-Modified': new Date(file.lastModifiedMs).toUTCString() };
       const status = decision.status === 304 || decision.status === 412 ? decision.status : 200;
       const body = status === 200 && req.method !== 'HEAD' ? m.text : undefined;
       res.writeHead(status, status === 200 ? { ...headers, 'Content-Length': size } : headers).end(body);
@@ -89,12 +91,15 @@ function manifestHandler(o: CdnRoutesOptions, catalog: MediaCatalog, next: http.
 }
 
 /**
- * What a client says of the pathways it used: dash.js's `_DASH_throughput` per pathway; where
- * it gives none for the pathway it is on (the first it names), the throughput of its CMCD
- * (`mtp`, which our player sends with its steering requests).
+ * What a client says of the pathways it used: dash.js's `_DASH_throughput` per pathway (it
+ * reports only what it measured); where it gives none for the pathway it is on (the first it
+ * names), the throughput of its CMCD (`mtp`, which our player sends with its steering requests).
  */
 function reportedBy(q: URLSearchParams, url: string): Array<{ pathway: string; bps?: number }> {
-  const reported = readSteeringRequest(q);
+  // An HLS client's _HLS_throughput is its estimate, measured or not: hls.js sends its 500
+  // kbit/s default before its first segment, which would steer it off a good edge at once.
+  const hls = !q.has(STEERING_QUERY.pathway);
+  const reported = readSteeringRequest(q).map((r) => (hls ? { pathway: r.pathway } : r));
   const mtp = cmcdOfRequest(url)?.mtp;
   if (reported[0] && !reported[0].bps && mtp) reported[0] = { ...reported[0], bps: mtp * 1000 };
   return reported;

@@ -45,7 +45,7 @@ iframe{width:100%;height:430px;border:1px solid var(--line);border-radius:8px;ba
 <div class="controls" role="group" aria-labelledby="players-h">
 <label>Video <select id="video" aria-label="video"></select></label>
 <label>Mode <select id="mode" aria-label="which node serves whom"><option value="steering">steering</option><option value="redirect">redirect</option><option value="client">client</option></select></label>
-<label>Engine <select id="engine" aria-label="player"><option value="dashlab">dashlab</option><option value="dashjs">dash.js</option></select></label>
+<label>Engine <select id="engine" aria-label="player"><option value="dashlab">dashlab</option><option value="dashjs">dash.js</option><option value="hlsjs">hls.js</option></select></label>
 <label>Players <input id="count" type="number" min="1" max="8" value="3" style="width:4em"></label>
 <button id="start" type="button">Start players</button> <button id="stop-players" type="button">Stop players</button>
 <a id="compare-modes" href="/compare">The three modes side by side, with their QoE</a>

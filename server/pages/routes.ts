@@ -41,7 +41,7 @@ export function pageRoutes(opts: { catalog: MediaCatalog; jobs: JobControl; toke
       if (cdn !== undefined && !isCdnMode(cdn)) return sendPageError(req, res, 400, `cdn must be ${CDN_MODES.join(', ')}`);
       if (loc !== undefined && !PROFILE.test(loc)) return sendPageError(req, res, 400, 'loc: an edge id or link name (letters, digits, . _ -)');
       const q = new URLSearchParams({ ...(cdn ? { cdn } : {}), ...(loc ? { loc } : {}) }).toString();
-      return watch(req, res, { src: `/media/${v.id}/manifest.mpd${q ? `?${q}` : ''}`, title: v.title, hls: `/media/${v.id}/master.m3u8`, cdn });
+      return watch(req, res, { src: `/media/${v.id}/manifest.mpd${q ? `?${q}` : ''}`, title: v.title, hls: `/media/${v.id}/master.m3u8${q ? `?${q}` : ''}`, cdn });
     }
     // Not published (yet): a link shared before its packaging ended says how that goes.
     const job = jobs.list().find((j) => j.videoId === id); // newest first

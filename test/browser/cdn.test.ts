@@ -115,6 +115,23 @@ it('dash.js follows our steering: when edge-1 turns slow, its requests move to e
   await fetch(`${cdn.originUrl}/api/cdn/edges/edge-1`, { method: 'PUT', body: JSON.stringify({ profile: '20mbps-10ms' }), headers: { 'content-type': 'application/json' } });
 }, 180_000);
 
+it('hls.js follows the same steering (HLS Content Steering): when edge-1 turns slow, its requests move to edge-2', async () => {
+  const page = await browser.newPage();
+  const requests = watchRequests(page);
+  await page.goto(`${cdn.originUrl}/watch/clip?engine=hlsjs&cdn=steering`);
+  await waitForStats(page, (s) => s.state === 'playing' && s.currentTimeS > 2, 60_000, 'hls.js playing');
+  const segs = (i: number) => requests.filter((r) => r.url.port === portOf(i) && r.url.pathname.endsWith('.m4s'));
+  expect(segs(0).length).toBeGreaterThan(0);
+  expect(segs(1).length).toBe(0);
+  const put = (profile: string) => fetch(`${cdn.originUrl}/api/cdn/edges/edge-1`, { method: 'PUT', body: JSON.stringify({ profile }), headers: { 'content-type': 'application/json' } });
+  expect((await put('1mbps-10ms')).status).toBe(200);
+  await waitForStats(page, () => segs(1).length > 0, 20_000, 'hls.js fetching from edge-2');
+  expect(requests.some((r) => r.url.pathname === '/cdn/steering' && r.url.searchParams.get('_HLS_pathway') !== null)).toBe(true);
+  expect((await playerStats(page))?.stalls.count).toBe(0);
+  await page.close();
+  await put('20mbps-10ms');
+}, 180_000);
+
 it('/cdn shows the edges, the origin and what the tier saved, and starts players that appear with their edge', async () => {
   const page = await browser.newPage({ colorScheme: 'dark' });
   await page.goto(`${cdn.originUrl}/cdn`);

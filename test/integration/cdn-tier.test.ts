@@ -83,6 +83,11 @@ describe('the CDN tier', () => {
     expect(client).not.toContain('ContentSteering');
     expect(await (await fetch(`${cdn.originUrl}/media/clip/manifest.mpd?cdn=origin`)).text()).toBe(await readFile(path.join(work.dir, 'library', 'clip', 'manifest.mpd'), 'utf8'));
     expect((await fetch(`${cdn.originUrl}/media/clip/manifest.mpd?cdn=nope`)).status).toBe(400);
+    // The HLS playlist too (HLS Content Steering), with its own Content-Type.
+    const m3u8 = await fetch(`${cdn.originUrl}/media/clip/master.m3u8`);
+    expect(m3u8.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    expect(await m3u8.text()).toMatch(/#EXT-X-CONTENT-STEERING:SERVER-URI="http:\/\/127\.0\.0\.1:\d+\/cdn\/steering\?video=clip",PATHWAY-ID="edge-1"/);
+    expect(await (await fetch(`${cdn.originUrl}/media/clip/master.m3u8?cdn=origin`)).text()).toBe(await readFile(path.join(work.dir, 'library', 'clip', 'master.m3u8'), 'utf8'));
     // Through a shaped link, the manifest as packaged: its segments stay on the link.
     expect(await (await fetch(`${cdn.originUrl}/net/8mbps/media/clip/manifest.mpd`)).text()).toBe(await readFile(path.join(work.dir, 'library', 'clip', 'manifest.mpd'), 'utf8'));
   });

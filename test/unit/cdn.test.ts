@@ -5,7 +5,7 @@ import { cmcdHeaders, cmcdOfRequest, encodeCmcd, parseCmcd, withCmcdQuery, witho
 import { parseCmsdDynamic } from '../../core/cdn/cmsd.js';
 import { parseMpd } from '../../core/mpd/parse.js';
 import { readSteeringRequest, steeringRequestUrl } from '../../core/mpd/steering.js';
-import { cdnManifest } from '../../server/cdn/manifest.js';
+import { cdnManifest, cdnPlaylist } from '../../server/cdn/manifest.js';
 import { pathwayPriority, type EdgeView } from '../../core/cdn/steering-rule.js';
 
 describe('CMCD (CTA-5004)', () => {
@@ -80,5 +80,27 @@ describe('the CDN-mode manifest', () => {
     expect(r.baseUrls.map((b) => b.url)).toEqual(['http://o/cdn/route/far/media/x/']);
     const c = parseMpd(cdnManifest(mpd, { mode: 'client', videoId: 'x', originUrl: 'http://o', edges, steeringUrl: '', defaultServiceLocation: 'edge-1' }), 'http://o/m.mpd', new DOMParser() as never);
     expect([c.baseUrls.length, c.steering]).toEqual([2, undefined]);
+  });
+});
+
+describe('the CDN-mode HLS playlist', () => {
+  const master = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS', '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Main",DEFAULT=YES,URI="a0.m3u8"', '#EXT-X-STREAM-INF:BANDWIDTH=740792,CODECS="avc1.640015,mp4a.40.2",AUDIO="audio"', 'v0.m3u8', ''].join('\n');
+  const input = { videoId: 'x', originUrl: 'http://o', edges: [{ id: 'edge-1', url: 'http://e1' }], steeringUrl: 'http://o/cdn/steering?video=x', defaultServiceLocation: 'edge-1' };
+  it('steering: each variant and rendition per pathway, with its PATHWAY-ID, its own groups and absolute URIs, and EXT-X-CONTENT-STEERING', () => {
+    const out = cdnPlaylist(master, { ...input, mode: 'steering' });
+    expect(out).toContain('#EXT-X-CONTENT-STEERING:SERVER-URI="http://o/cdn/steering?video=x",PATHWAY-ID="edge-1"');
+    expect(out).toContain('#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio-edge-1",NAME="Main",DEFAULT=YES,URI="http://e1/media/x/a0.m3u8"');
+    expect(out).toContain('#EXT-X-STREAM-INF:BANDWIDTH=740792,CODECS="avc1.640015,mp4a.40.2",AUDIO="audio-edge-1",PATHWAY-ID="edge-1"\nhttp://e1/media/x/v0.m3u8');
+    expect(out).toContain('AUDIO="audio-origin",PATHWAY-ID="origin"\nhttp://o/media/x/v0.m3u8');
+    expect(out.split('#EXT-X-STREAM-INF').length - 1).toBe(2);
+  });
+  it('redirect: every playlist URI at the router; client: as packaged', () => {
+    const out = cdnPlaylist(master, { ...input, mode: 'redirect', loc: 'far' });
+    expect(out).toContain('URI="http://o/cdn/route/far/media/x/a0.m3u8"');
+    expect(out).toContain('\nhttp://o/cdn/route/far/media/x/v0.m3u8');
+    expect(cdnPlaylist(master, { ...input, mode: 'client' })).toBe(master);
+  });
+  it('reads an HLS client’s steering request', () => {
+    expect(readSteeringRequest(new URLSearchParams('_HLS_pathway=%22edge-2%22&_HLS_throughput=3500000'))).toEqual([{ pathway: 'edge-2', bps: 3500000 }]);
   });
 });
