@@ -156,8 +156,3 @@ export function cmcdOfRequest(urlOrQuery: string, headers: Record<string, string
   }
   return text ? parseCmcd(text) : undefined;
 }
-
-/** A URL (or path) without its CMCD query argument: what a cache keys on. */
-export function withoutCmcd(url: string): string {
-  return url.replace(/([?&])CMCD=[^&#]*(&?)/i, (_m, sep: string, amp: string) => (amp ? sep : '')).replace(/[?&]$/, '');
-}

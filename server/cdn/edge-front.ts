@@ -41,11 +41,6 @@ export class EdgeFront {
     this.sweeper.unref();
   }
 
-  /** Viewers with a link now (idle ones are forgotten after FRONT_LIMITS.idleMs). */
-  get viewers(): number {
-    return this.links.size;
-  }
-
   /** The link's rate now, kbit/s. A trace plays on one clock for the whole edge (its path is congested for every viewer at once). */
   rateKbps(): number {
     return rateAt(this.profile.trace, (performance.now() - this.startedAt) / 1000);

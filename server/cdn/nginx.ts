@@ -96,10 +96,6 @@ export class EdgeNginx {
     return Boolean(this.proc && this.proc.exitCode === null && this.proc.signalCode === null);
   }
 
-  get pid(): number | undefined {
-    return this.proc?.pid;
-  }
-
   /** Write the configuration, start nginx, and wait until it answers; a clear error if it cannot. */
   async start(): Promise<void> {
     const { dir } = this.opts;

@@ -17,7 +17,7 @@ import type { MediaCatalog } from '../media/catalog.js';
 import { CORS_HEADERS } from '../media/content-type.js';
 import { parseMediaPath } from '../media/handler.js';
 import { cdnPage } from '../pages/cdn-page.js';
-import { cdnManifest, cdnPlaylist, isCdnMode } from './manifest.js';
+import { cdnManifest, cdnPlaylist, isCdnMode, type CdnMode } from './manifest.js';
 import type { LinkProfile } from '../shaper/profiles.js';
 import { FORWARD_HEADERS } from '../shaper/shaper.js';
 import type { CdnTier } from './tier.js';
@@ -71,7 +71,7 @@ function manifestHandler(o: CdnRoutesOptions, catalog: MediaCatalog, next: http.
         const packaged = (file.identity.body ?? (await readFile(file.path))).toString('utf8');
         const steeringUrl = `${o.originUrl}/cdn/steering?video=${encodeURIComponent(p.id)}${loc ? `&loc=${encodeURIComponent(loc)}` : ''}`;
         const edges = o.tier.edges.map((e) => ({ id: e.spec.id, url: o.tier.urlOf(e) }));
-        const input = { mode: mode as 'steering', videoId: p.id, originUrl: o.originUrl, edges, steeringUrl, defaultServiceLocation: priority[0], loc };
+        const input = { mode: mode as Exclude<CdnMode, 'origin'>, videoId: p.id, originUrl: o.originUrl, edges, steeringUrl, defaultServiceLocation: priority[0], loc };
         const text = hls ? cdnPlaylist(packaged, input) : cdnManifest(packaged, input);
         m = { text, etag: `"cdn-${createHash('sha256').update(text).digest('base64url').slice(0, 22)}"` };
         if (made.size > 500) made.clear();

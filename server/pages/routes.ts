@@ -60,6 +60,8 @@ export function pageRoutes(opts: { catalog: MediaCatalog; jobs: JobControl; toke
   });
 
   r.get('/compare', (req, res) => compare(req, res, catalog));
+  // Only an origin started by npm run cdn has the CDN tier's page (its routes come first); here, the way to it.
+  r.get('/cdn', (req, res) => sendPageError(req, res, 404, 'this server runs without a CDN tier: start one with npm run cdn (the origin and its nginx edges), then open /cdn there'));
   // Pages carry their icon inline; this answers browsers on anything else (a manifest opened directly).
   r.get('/favicon.ico', (_req, res) => void res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').send(FAVICON_SVG));
   return r;

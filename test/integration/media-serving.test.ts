@@ -241,4 +241,9 @@ describe('page errors', () => {
     expect(lost.body.toString()).toContain('id="error">not found</p>');
     expect((await get('/no/such/page')).body.toString()).toBe('not found\n');
   });
+  it('/cdn on an origin without a CDN tier says how to start one', async () => {
+    const page = await get('/cdn');
+    expect(page.status).toBe(404);
+    expect(page.body.toString()).toMatch(/start one with npm run cdn/);
+  });
 });

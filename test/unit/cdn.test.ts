@@ -1,7 +1,7 @@
 /** The CDN tier's pure parts: CMCD both ways, CMSD, the steering order, the CDN-mode manifest. */
 import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
-import { cmcdHeaders, cmcdOfRequest, encodeCmcd, parseCmcd, withCmcdQuery, withoutCmcd } from '../../core/cdn/cmcd.js';
+import { cmcdHeaders, cmcdOfRequest, encodeCmcd, parseCmcd, withCmcdQuery } from '../../core/cdn/cmcd.js';
 import { parseCmsdDynamic } from '../../core/cdn/cmsd.js';
 import { parseMpd } from '../../core/mpd/parse.js';
 import { readSteeringRequest, steeringRequestUrl } from '../../core/mpd/steering.js';
@@ -24,10 +24,6 @@ describe('CMCD (CTA-5004)', () => {
   it('skips what it does not know and never throws on what a client sends', () => {
     expect(parseCmcd('br=abc,xx=1,sid=unquoted,bl=-5,ot=video,mtp=100')).toEqual({ mtp: 100 });
     expect(cmcdOfRequest('/a?CMCD=%E0%A4%A')).toBeUndefined();
-  });
-  it('is left out of a cache key', () => {
-    expect(withoutCmcd('/m/a.m4s?CMCD=br%3D1')).toBe('/m/a.m4s');
-    expect(withoutCmcd('/m/a.m4s?v=2&CMCD=br%3D1')).toBe('/m/a.m4s?v=2');
   });
 });
 
