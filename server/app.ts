@@ -10,9 +10,9 @@ import { TRACES_DIR } from '../lab/paths.js';
 import { writeRefusal } from './api/auth.js';
 import { clientAddress } from './client-address.js';
 import { ensureMediaDir, SERVER_DIRS, type Config } from './config.js';
-import { createJobQueue } from './jobs/index.js';
-import type { JobControl } from './jobs/job-control.js';
-import type { JobQueue } from './jobs/queue.js';
+import { createJobRunner } from './jobs/index.js';
+import type { JobControl, JobRunner } from './jobs/job-control.js';
+import { WorkerDesk } from './jobs/redis/worker-desk.js';
 import { createLogger, type Logger } from './log.js';
 import { MediaCatalog } from './media/catalog.js';
 import { createMediaHandler, type ResponseInfo } from './media/handler.js';
@@ -86,10 +86,12 @@ export async function createOrigin(config: Config, opts: OriginOptions = {}): Pr
   await catalog.load();
   catalog.watch();
   const primary = await opts.primary?.({ catalog, metrics, log });
-  const queue: JobQueue | undefined = primary
+  const queue: JobRunner | undefined = primary
     ? undefined
-    : createJobQueue(config, log, { onPublished: (id) => catalog.reload(id), onFinished: (job, s) => metrics.jobDuration.labels(job.state).observe(s) });
+    : createJobRunner(config, log, { onPublished: (id) => catalog.reload(id), onFinished: (job, s) => metrics.jobDuration.labels(job.state).observe(s) });
   const jobs = primary?.jobs ?? queue!;
+  // On Redis, workers on other machines fetch uploads and send packages through this process.
+  const desk = config.redisUrl ? new WorkerDesk(config.redisUrl, config.mediaDir, log) : undefined;
 
   // Shaped links: in this process when alone, in the primary when clustered.
   let selfUrl = '';
@@ -112,8 +114,9 @@ export async function createOrigin(config: Config, opts: OriginOptions = {}): Pr
     catalog,
     jobs,
     metricsText: primary ? () => primary.metricsText() : async () => `${await metrics.registry.metrics()}${ext ? ext.metricsText() : ''}`,
-    onLibraryChanged: primary ? (id) => primary.libraryChanged(id) : undefined,
+    onLibraryChanged: primary ? (id) => primary.libraryChanged(id) : (id) => void queue!.announce(id).catch((err: Error) => log.warn('cannot tell the other origins of a change', { id, error: err.message })),
     routes: ext?.routes,
+    desk,
   });
   const server = http.createServer(dispatch({ media, shaped: shaper ? (req, res) => shaper.handle(req, res) : (req, res) => forward(req, res, primary!.shaperUrl, { client: clientAddress(req.socket.remoteAddress, req.headers, config.trustProxies), secret: primary!.shaperSecret }), app }));
   // Uploads of several GiB take longer than Node's 5-minute default for a whole request;
@@ -130,6 +133,7 @@ export async function createOrigin(config: Config, opts: OriginOptions = {}): Pr
     log,
     async listen() {
       await queue?.recover();
+      await desk?.connect();
       await new Promise<void>((resolve, reject) => {
         server.once('error', (err) => reject(listenError(err, config)));
         server.listen(config.port, config.host, () => resolve());
@@ -145,6 +149,7 @@ export async function createOrigin(config: Config, opts: OriginOptions = {}): Pr
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await queue?.stop();
+        desk?.close();
         catalog.close();
         shaper?.close();
         // In-flight responses get 10 s to finish.

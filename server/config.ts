@@ -34,6 +34,10 @@ export interface Config {
   workers: number;
   trustProxies: readonly string[];
   uploadIdleMs: number;
+  /** REDIS_URL: the packaging queue on Redis (BullMQ); none: the embedded queue in MEDIA_DIR/.jobs. */
+  redisUrl?: string;
+  /** WORKER_TOKEN: what `npm run worker` on other machines authenticates with; none: the worker routes are off. */
+  workerToken?: string;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -51,11 +55,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediaDir: path.resolve(env.MEDIA_DIR || DEFAULTS.mediaDir),
     uploadToken: env.UPLOAD_TOKEN || undefined,
     maxUploadBytes: intFrom(env, 'MAX_UPLOAD_BYTES', DEFAULTS.maxUploadBytes),
-    jobsConcurrency: Math.max(1, intFrom(env, 'JOBS_CONCURRENCY', DEFAULTS.jobsConcurrency)),
+    // 0 (no packaging in the origin) only makes sense when workers elsewhere take the jobs: with Redis.
+    jobsConcurrency: env.REDIS_URL ? intFrom(env, 'JOBS_CONCURRENCY', DEFAULTS.jobsConcurrency) : Math.max(1, intFrom(env, 'JOBS_CONCURRENCY', DEFAULTS.jobsConcurrency)),
     memoryCacheBytes: intFrom(env, 'MEDIA_CACHE_BYTES', DEFAULTS.memoryCacheBytes),
     workers: Math.max(1, intFrom(env, 'WORKERS', DEFAULTS.workers)),
     trustProxies: env.TRUSTED_PROXIES !== undefined ? env.TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULTS.trustProxies,
     uploadIdleMs: DEFAULTS.uploadIdleMs,
+    redisUrl: env.REDIS_URL || undefined,
+    workerToken: env.WORKER_TOKEN || undefined,
   };
 }
 

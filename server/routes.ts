@@ -17,6 +17,8 @@ import { sendPageError } from './pages/error-page.js';
 import { pageRoutes } from './pages/routes.js';
 import { reportsRouter } from './reports/routes.js';
 import { createUploadHandler } from './uploads/route.js';
+import type { WorkerDesk } from './jobs/redis/worker-desk.js';
+import { workerRoutes } from './jobs/worker-routes.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -64,6 +66,8 @@ export interface AppDeps {
   onLibraryChanged?: (id: string) => void;
   /** More routes (the CDN tier's), before the API's and the pages'. */
   routes?: express.Router;
+  /** Redis for the worker routes (REDIS_URL set); without it they answer 404. */
+  desk?: WorkerDesk;
 }
 
 export function expressApp(d: AppDeps): express.Express {
@@ -82,6 +86,7 @@ export function expressApp(d: AppDeps): express.Express {
   const writeAccess = requireWriteAccess({ host: d.config.host, token: d.config.uploadToken });
   const upload = createUploadHandler({ mediaDir: d.config.mediaDir, maxUploadBytes: d.config.maxUploadBytes, maxConcurrentUploads: 4, idleMs: d.config.uploadIdleMs, trustProxies: d.config.trustProxies, jobs: d.jobs });
   if (d.routes) app.use(d.routes);
+  app.use(workerRoutes({ config: d.config, desk: d.desk, log: d.log }));
   app.use('/api', express.json({ limit: '64kb' }), apiRouter({ catalog: d.catalog, jobs: d.jobs, mediaDir: d.config.mediaDir, writeAccess, upload, onLibraryChanged: d.onLibraryChanged }));
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', d.metrics.registry.contentType).send(await d.metricsText());

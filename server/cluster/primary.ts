@@ -10,7 +10,7 @@ import http from 'node:http';
 import { AggregatorRegistry } from 'prom-client';
 import { createShaper, loopbackHost, bracketed } from '../app.js';
 import { ensureMediaDir, type Config } from '../config.js';
-import { createJobQueue, JobRefused, type JobQueue } from '../jobs/index.js';
+import { createJobRunner, JobRefused, type JobRunner } from '../jobs/index.js';
 import type { Logger } from '../log.js';
 import { createJobMetrics } from '../metrics.js';
 import { sweep } from '../packager/index.js';
@@ -19,7 +19,7 @@ import { SHAPER_ENV, type PrimaryMessage, type WorkerMessage, type WorkerRequest
 
 export interface Primary {
   url: string;
-  jobs: JobQueue;
+  jobs: JobRunner;
   /** Make every worker reload one video (after publishing or deleting it), and wait for them. */
   reloadEverywhere(id: string): Promise<void>;
   close(): Promise<void>;
@@ -73,7 +73,7 @@ class Workers {
 }
 
 /** What a worker asks of the primary, answered from the job queue and the cluster's metrics. */
-async function answer(body: WorkerRequest, jobs: JobQueue, metrics: () => Promise<string>, reloadEverywhere: (id: string) => Promise<void>): Promise<unknown> {
+async function answer(body: WorkerRequest, jobs: JobRunner, metrics: () => Promise<string>): Promise<unknown> {
   switch (body.t) {
     case 'enqueue':
       return jobs.enqueue(body.input);
@@ -86,7 +86,8 @@ async function answer(body: WorkerRequest, jobs: JobQueue, metrics: () => Promis
     case 'metrics':
       return metrics();
     case 'library-changed':
-      void reloadEverywhere(body.id);
+      // Embedded: every worker reloads; on Redis: every origin's every worker.
+      void jobs.announce(body.id).catch(() => undefined);
       return undefined;
   }
 }
@@ -126,7 +127,7 @@ export async function runPrimary(config: Config, log: Logger): Promise<Primary> 
   const aggregator = new AggregatorRegistry();
   const workers = new Workers();
   const reloadEverywhere = (id: string) => workers.reloadEverywhere(id);
-  const jobs = createJobQueue(config, log, { onPublished: reloadEverywhere, onFinished: (job, s) => jobMetrics.jobDuration.labels(job.state).observe(s) });
+  const jobs = createJobRunner(config, log, { onPublished: reloadEverywhere, onFinished: (job, s) => jobMetrics.jobDuration.labels(job.state).observe(s) });
   jobs.on('update', (job) => workers.broadcast({ t: 'job', job }));
   const metrics = async () => `${await aggregator.clusterMetrics()}\n${await jobMetrics.registry.metrics()}`;
   const secret = randomBytes(16).toString('hex');
@@ -147,7 +148,7 @@ export async function runPrimary(config: Config, log: Logger): Promise<Primary> 
       if (m?.t !== 'request') return;
       const reply = (ok: boolean, value?: unknown, error?: string, status?: number) => workers.send(w, { t: 'reply', reqId: m.reqId, ok, value, error, status });
       try {
-        reply(true, await answer(m.body, jobs, metrics, reloadEverywhere));
+        reply(true, await answer(m.body, jobs, metrics));
       } catch (err) {
         reply(false, undefined, (err as Error).message, err instanceof JobRefused ? err.status : undefined);
       }

@@ -25,6 +25,16 @@ export interface JobControl extends EventEmitter {
   cancel(id: string): Promise<JobRecord>;
 }
 
+/** A queue as the process that owns it sees it: started, stopped, and told of library changes. */
+export interface JobRunner extends JobControl {
+  /** Requeue what a crash left, start working (and listening). */
+  recover(): Promise<void>;
+  /** Stop taking jobs; running ones stay recoverable. */
+  stop(): Promise<void>;
+  /** A video published or deleted by this process: every process serving the library reloads it. */
+  announce(videoId: string): Promise<void>;
+}
+
 /** A retry or cancel that cannot be done: `status` is the HTTP answer (404 no such job, 409 not in a state for it). */
 export class JobRefused extends Error {
   constructor(

@@ -14,6 +14,8 @@ export const publicJob = (j: JobRecord) => ({
   error: j.error,
   /** POST /api/jobs/:id/retry can run it again (its upload was kept). */
   retryable: j.retryable ?? false,
+  /** The Redis queue: the worker (host:pid) that runs it or ran it last. */
+  ...(j.worker ? { worker: j.worker } : {}),
   createdAt: j.createdAt,
   startedAt: j.startedAt,
   finishedAt: j.finishedAt,

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { SERVER_DIRS } from '../config.js';
 import { freeVideoId, idFromName, packageVideo, PackagingError, type AbrPolicyLearner } from '../packager/index.js';
 import type { Logger } from '../log.js';
-import { JobRefused, type EnqueueInput, type JobControl } from './job-control.js';
+import { JobRefused, type EnqueueInput, type JobRunner } from './job-control.js';
 import { FINISHED_KEPT_MS, JobStore, type JobRecord } from './store.js';
 
 export interface JobQueueOptions {
@@ -35,7 +35,7 @@ const CANCELLED = 'cancelled by the user: nothing was published and the upload i
 /** Failures that are the file's: retrying cannot help, so the upload goes. */
 const fileFault = (err: unknown) => err instanceof PackagingError && (err.code === 'input' || err.code === 'usage');
 
-export class JobQueue extends EventEmitter implements JobControl {
+export class JobQueue extends EventEmitter implements JobRunner {
   private running = new Map<string, AbortController>();
   /** Running jobs the user cancelled: they end failed, and their upload goes. */
   private cancelling = new Set<string>();
@@ -141,6 +141,11 @@ export class JobQueue extends EventEmitter implements JobControl {
     this.cancelling.add(id);
     controller.abort();
     return ended;
+  }
+
+  /** One process owns an embedded queue: a change is its own to reload. */
+  async announce(videoId: string): Promise<void> {
+    await this.opts.onPublished?.(videoId);
   }
 
   /** Video ids taken by queued or running jobs. */

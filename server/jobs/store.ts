@@ -28,6 +28,8 @@ export interface JobRecord {
   retryable?: boolean;
   originalName: string;
   attempts: number;
+  /** Which worker runs it, or ran it last (the Redis queue: host:pid). */
+  worker?: string;
 }
 
 /** How long a finished job is remembered, so its page and events still answer. */

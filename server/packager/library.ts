@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, realpath, rename, rm, stat, statfs, symlink, writeFile, readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { PackagingError } from './errors.js';
 import { INFO_FILE } from './types.js';
@@ -51,8 +52,9 @@ export async function createStaging(mediaDir: string, id: string): Promise<strin
   await mkdir(tmp, { recursive: true });
   const dir = path.join(tmp, `${id}.${rand()}`);
   await mkdir(dir);
-  // The owner's pid beside the folder lets a later sweep tell abandoned work from live work.
-  await writeFile(`${dir}.owner`, String(process.pid));
+  // The owner beside the folder lets a later sweep tell abandoned work from live work: its
+  // host too, for a MEDIA_DIR shared with workers on other machines (their pids mean nothing here).
+  await writeFile(`${dir}.owner`, `${os.hostname()} ${process.pid}`);
   return dir;
 }
 
@@ -175,6 +177,12 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** Work by a process of this host that is gone; another host's only after a day (it cannot be asked). */
+function ownerGone(owner: string, ageMs: number): boolean {
+  const [host, pid] = owner.includes(' ') ? owner.split(' ') : [os.hostname(), owner];
+  return host === os.hostname() ? !pidAlive(Number(pid)) : ageMs > 24 * 3600_000;
+}
+
 /**
  * Remove what interrupted work left behind: staging folders whose owner process is gone,
  * and stored versions no symlink points to. Safe to run while other packagers work.
@@ -188,7 +196,7 @@ export async function sweep(mediaDir: string): Promise<string[]> {
     const full = path.join(tmp, name);
     const owner = await readFile(`${full}.owner`, 'utf8').catch(() => undefined);
     const age = now - ((await lstat(full).catch(() => undefined))?.mtimeMs ?? now);
-    const abandoned = owner ? !pidAlive(Number(owner)) : age > 60_000;
+    const abandoned = owner ? ownerGone(owner, age) : age > 60_000;
     if (abandoned) {
       await discardStaging(full);
       removed.push(path.join(TMP_DIR, name));

@@ -50,6 +50,12 @@ export interface PackageOptions {
   onProgress?: (p: PackageProgress) => void;
   /** Called once the plan is known (before encoding). */
   onPlan?: (plan: Plan) => void;
+  /**
+   * Asked after verification, just before publishing: false means another run has published
+   * this job already (a queue's worker that lost its lock), and nothing is published
+   * (PackagingError 'conflict').
+   */
+  beforePublish?: () => Promise<boolean>;
 }
 
 export interface Plan {
@@ -109,6 +115,7 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
     progress({ phase: 'publish', percent: 98 });
     info.files = await validatorsOf(staging);
     await writeFile(path.join(staging, INFO_FILE), JSON.stringify(info, null, 2) + '\n');
+    if (opts.beforePublish && !(await opts.beforePublish())) throw new PackagingError('conflict', `${plan.id}: this job's package was published by another run of it; this copy is discarded`);
     const dir = await publish(opts.mediaDir, plan.id, staging);
     const tEnd = performance.now();
     progress({ phase: 'done', percent: 100 });

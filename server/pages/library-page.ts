@@ -81,7 +81,7 @@ const jobsList = document.getElementById('jobs');
 const clock = (s) => s >= 60 ? Math.floor(s / 60) + ' min ' + (s % 60) + ' s' : s + ' s';
 const jobText = (j) => j.state === 'queued' ? 'waiting for the packager'
   : j.state === 'failed' ? 'failed: ' + j.error
-  : (j.phase || 'starting') + ' ' + Math.round(j.progress) + '%' + (j.speed ? ' at ' + j.speed.toFixed(2) + 'x' : '') + (j.etaS != null ? ', about ' + clock(j.etaS) + ' left' : '');
+  : (j.phase || 'starting') + ' ' + Math.round(j.progress) + '%' + (j.speed ? ' at ' + j.speed.toFixed(2) + 'x' : '') + (j.etaS != null ? ', about ' + clock(j.etaS) + ' left' : '') + (j.worker ? ' on ' + j.worker : '');
 // One row per job, made or updated from the job's public record (the API's and the events').
 function showJob(j, atTop) {
   let li = [...jobsList.children].find((e) => e.dataset.job === j.id);

@@ -1,0 +1,244 @@
+/**
+ * The packaging queue on Redis, as an origin sees it (REDIS_URL set): jobs are BullMQ jobs,
+ * their records live in Redis (records.ts) so every origin lists every job, and every origin
+ * follows them through BullMQ's events (QueueEvents), reading a record again on each event.
+ * The origin may run packaging workers of its own (JOBS_CONCURRENCY; package-worker.ts).
+ * Uploads stay in MEDIA_DIR/.uploads until their job ends, as in the embedded queue.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { readdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { SERVER_DIRS } from '../../config.js';
+import type { Logger } from '../../log.js';
+import { freeVideoId, idFromName, type AbrPolicyLearner } from '../../packager/index.js';
+import { JobRefused, type EnqueueInput, type JobRunner } from '../job-control.js';
+import { FINISHED_KEPT_MS, forgotten, type JobRecord } from '../store.js';
+import { connectRedis, redisClient } from './connection.js';
+import { CHANNELS, KEYS, QUEUE_NAME, type QueuedJob } from './keys.js';
+import { CANCELLED, PackagingWorker } from './package-worker.js';
+import { bullJobId, recordIdOf, RedisRecords } from './records.js';
+
+export interface RedisJobsOptions {
+  redisUrl: string;
+  mediaDir: string;
+  /** Packaging workers in this process (0: none; workers elsewhere take the jobs). */
+  concurrency: number;
+  log: Logger;
+  learnAbrPolicy?: AbrPolicyLearner;
+  /** A video published or deleted anywhere: reload it here. */
+  onPublished?: (videoId: string) => Promise<void> | void;
+  onFinished?: (job: JobRecord, seconds: number) => void;
+}
+
+type Stored = JobRecord & { run: number };
+const ended = (j?: JobRecord) => j?.state === 'done' || j?.state === 'failed';
+/** How long a cancel waits for the worker holding the job to stop it. */
+const CANCEL_WAIT_MS = 60_000;
+
+export class RedisJobs extends EventEmitter implements JobRunner {
+  private readonly jobs = new Map<string, Stored>();
+  private redis!: Redis;
+  private sub!: Redis;
+  private queue!: Queue<QueuedJob>;
+  private events!: QueueEvents;
+  private records!: RedisRecords;
+  private worker?: PackagingWorker;
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(private readonly opts: RedisJobsOptions) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  async recover(): Promise<void> {
+    const { redisUrl, log } = this.opts;
+    this.redis = redisClient(redisUrl, log, 'origin');
+    await connectRedis(this.redis, redisUrl, log);
+    this.records = new RedisRecords(this.redis, this.opts.mediaDir);
+    this.queue = new Queue<QueuedJob>(QUEUE_NAME, { connection: this.redis });
+    // Pub/sub and BullMQ's event stream each need a connection of their own.
+    this.sub = redisClient(redisUrl, log, 'origin (library changes)');
+    await connectRedis(this.sub, redisUrl, log);
+    await this.sub.subscribe(CHANNELS.library);
+    this.sub.on('message', (_channel: string, id: string) => void Promise.resolve(this.opts.onPublished?.(id)).catch((err: Error) => log.warn('library reload failed', { id, error: err.message })));
+    // After an outage, events were missed: read every record again.
+    this.sub.on('ready', () => void this.loadAll().catch(() => undefined));
+    this.events = new QueueEvents(QUEUE_NAME, { connection: this.redis.duplicate() });
+    for (const name of ['waiting', 'active', 'progress', 'completed', 'removed'] as const) this.events.on(name, ({ jobId }: { jobId: string }) => void this.refresh(recordIdOf(jobId)));
+    this.events.on('failed', ({ jobId, failedReason }) => void this.onFailed(recordIdOf(jobId), failedReason));
+    this.events.on('stalled', ({ jobId }) => void this.onStalled(recordIdOf(jobId)));
+    await this.events.waitUntilReady();
+    await this.loadAll();
+    await this.sweep(true);
+    this.sweeper = setInterval(() => void this.sweep(false), 3600_000);
+    this.sweeper.unref();
+    if (this.opts.concurrency > 0) {
+      this.worker = new PackagingWorker({ redisUrl, concurrency: this.opts.concurrency, place: { kind: 'shared', mediaDir: this.opts.mediaDir }, log, learnAbrPolicy: this.opts.learnAbrPolicy, name: `${os.hostname()}:${process.pid} (origin)` });
+      await this.worker.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper);
+    await this.worker?.stop();
+    await this.events?.close().catch(() => undefined);
+    await this.queue?.close().catch(() => undefined);
+    this.sub?.disconnect();
+    this.redis?.disconnect();
+  }
+
+  async announce(videoId: string): Promise<void> {
+    await this.redis.publish(CHANNELS.library, videoId);
+  }
+
+  async enqueue(input: EnqueueInput): Promise<JobRecord> {
+    if (path.dirname(path.resolve(input.upload)) !== path.join(this.opts.mediaDir, SERVER_DIRS.uploads)) throw new Error(`an upload must be in ${SERVER_DIRS.uploads} of the library: ${input.upload}`);
+    const job: Stored = { id: randomUUID(), ...input, state: 'queued', progress: 0, createdAt: new Date().toISOString(), attempts: 0, run: 1 };
+    await this.records.put(job);
+    this.see(job);
+    await this.queue.add('package', { recordId: job.id }, { jobId: bullJobId(job.id, job.run), removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } });
+    return job;
+  }
+
+  get(id: string): JobRecord | undefined {
+    return this.jobs.get(id);
+  }
+
+  list(): JobRecord[] {
+    for (const j of this.jobs.values()) if (forgotten(j)) this.jobs.delete(j.id);
+    return [...this.jobs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  pendingVideoIds(): Set<string> {
+    return new Set([...this.jobs.values()].filter((j) => j.state === 'queued' || j.state === 'running').map((j) => j.videoId));
+  }
+
+  async retry(id: string): Promise<JobRecord> {
+    const job = await this.records.get(id);
+    if (!job) throw new JobRefused(404, `no job "${id}"`);
+    if (job.state !== 'failed') throw new JobRefused(409, `job "${id}" is ${job.state}: only a failed job can be retried`);
+    if (!job.retryable) throw new JobRefused(409, `job "${id}" cannot be retried: its upload was not kept (${job.error ?? 'it failed'}); upload the file again`);
+    if (!(await stat(job.upload).then(() => true, () => false))) throw new JobRefused(409, `job "${id}" cannot be retried: its upload is gone; upload the file again`);
+    // Its id may have been taken since: then the next free one from the name it came from.
+    let videoId = await freeVideoId(this.opts.mediaDir, job.videoId, this.pendingVideoIds());
+    if (videoId !== job.videoId) {
+      const untitled = job.title === job.originalName.replace(/\.[^.]*$/, '');
+      videoId = await freeVideoId(this.opts.mediaDir, idFromName(untitled ? job.originalName : job.title), this.pendingVideoIds());
+    }
+    const again: Stored = { ...job, videoId, state: 'queued', progress: 0, phase: undefined, speed: undefined, etaS: undefined, error: undefined, startedAt: undefined, finishedAt: undefined, retryable: undefined, attempts: 0, run: job.run + 1 };
+    await this.redis.srem(KEYS.cancelled, id);
+    await this.records.put(again);
+    this.see(again);
+    await this.queue.add('package', { recordId: id }, { jobId: bullJobId(id, again.run), removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } });
+    return again;
+  }
+
+  async cancel(id: string): Promise<JobRecord> {
+    const job = await this.records.get(id);
+    if (!job) throw new JobRefused(404, `no job "${id}"`);
+    if (ended(job)) throw new JobRefused(409, `job "${id}" is ${job.state}: only a queued or running job can be cancelled`);
+    // Marked first: a worker taking it from now on ends it at once.
+    await this.redis.sadd(KEYS.cancelled, id);
+    if (job.state === 'queued') {
+      // Removed unless a worker holds it already (BullMQ refuses to remove a locked job).
+      const removed = await this.queue.getJob(bullJobId(id, job.run)).then((b) => (b ? b.remove().then(() => true) : true)).catch(() => false);
+      if (removed) {
+        const out: Stored = { ...job, state: 'failed', error: CANCELLED, finishedAt: new Date().toISOString(), retryable: false };
+        await this.records.put(out);
+        await this.refresh(id);
+        return out;
+      }
+    }
+    const done = this.waitForEnd(id, CANCEL_WAIT_MS);
+    await this.redis.publish(CHANNELS.cancel, id);
+    const out = await done;
+    if (!out) throw new JobRefused(409, `job "${id}": no worker stopped it within ${CANCEL_WAIT_MS / 1000} s (its worker may be gone); it is marked cancelled and ends when a worker takes it`);
+    return out;
+  }
+
+  private waitForEnd(id: string, ms: number): Promise<JobRecord | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(undefined), ms);
+      const onUpdate = (j: JobRecord) => j.id === id && ended(j) && finish(j);
+      const finish = (j: JobRecord | undefined) => {
+        clearTimeout(timer);
+        this.off('update', onUpdate);
+        resolve(j);
+      };
+      this.on('update', onUpdate);
+    });
+  }
+
+  /** A record seen (written here, or read after an event): kept, told, and if it just ended, its upload dealt with. */
+  private see(job: Stored): void {
+    const before = this.jobs.get(job.id);
+    this.jobs.set(job.id, job);
+    this.emit('update', job);
+    if (ended(job) && !ended(before) && before) {
+      if (job.state === 'done' || !job.retryable) void rm(job.upload, { force: true });
+      const started = job.startedAt ? Date.parse(job.startedAt) : Date.parse(job.createdAt);
+      this.opts.onFinished?.(job, Math.max(0, (Date.parse(job.finishedAt ?? new Date().toISOString()) - started) / 1000));
+    }
+  }
+
+  private async refresh(id: string): Promise<void> {
+    const job = await this.records.get(id).catch(() => undefined);
+    if (job) this.see(job);
+  }
+
+  private async loadAll(): Promise<void> {
+    for (const job of await this.records.all()) this.see(job);
+  }
+
+  /** BullMQ failed it without the worker saying why in the record: a stall too many, a worker gone. */
+  private async onFailed(id: string, reason: string): Promise<void> {
+    const job = await this.records.get(id).catch(() => undefined);
+    if (!job) return;
+    if (!ended(job)) {
+      this.opts.log.warn('job failed in the queue (its worker stopped)', { job: id, reason });
+      await this.records.put({ ...job, state: 'failed', error: `the packaging worker stopped during this job (${reason}); retry it`, finishedAt: new Date().toISOString(), retryable: true });
+    }
+    await this.refresh(id);
+  }
+
+  /** A worker stopped renewing its lock (killed, or frozen): BullMQ put the job back in the queue. */
+  private async onStalled(id: string): Promise<void> {
+    const job = await this.records.get(id).catch(() => undefined);
+    if (job?.state === 'running') {
+      this.opts.log.warn('a worker stopped during a job; it is queued again for another worker', { job: id, video: job.videoId });
+      await this.records.put({ ...job, state: 'queued', progress: 0, phase: undefined, speed: undefined, etaS: undefined });
+    }
+    await this.refresh(id);
+  }
+
+  /**
+   * Forget records finished over a day ago; delete uploads no job will read again (ended jobs,
+   * retryable ones after a day) and, at start, files no record names that nothing has written
+   * for ten minutes (an upload cut off; one in flight to any origin is written to all the time).
+   */
+  private async sweep(orphans: boolean): Promise<void> {
+    for (const job of this.jobs.values()) {
+      if (job.state === 'failed' && job.retryable && Date.now() - Date.parse(job.finishedAt ?? job.createdAt) > FINISHED_KEPT_MS) {
+        await rm(job.upload, { force: true });
+        await this.records.put({ ...job, retryable: false });
+      } else if (forgotten(job)) {
+        await this.records.remove(job.id);
+        this.jobs.delete(job.id);
+      } else if (job.state === 'done' || (job.state === 'failed' && !job.retryable)) {
+        await rm(job.upload, { force: true });
+      }
+    }
+    if (!orphans) return;
+    const dir = path.join(this.opts.mediaDir, SERVER_DIRS.uploads);
+    const named = new Set([...this.jobs.values()].filter((j) => !ended(j) || j.retryable).map((j) => path.basename(j.upload)));
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (named.has(name)) continue;
+      const st = await stat(path.join(dir, name)).catch(() => undefined);
+      if (st?.isFile() && Date.now() - st.mtimeMs > 10 * 60_000) await rm(path.join(dir, name), { force: true });
+    }
+  }
+}
