@@ -17,8 +17,8 @@ export interface ChildWorker {
   stop: () => Promise<void>;
 }
 
-/** `npm run worker` with these arguments and env, started once it says it takes jobs. */
-export async function spawnWorker(args: string[], env: Record<string, string>): Promise<ChildWorker> {
+/** `npm run worker` with these arguments and env, returned once its output matches `ready` (by default: once it says it takes jobs). */
+export async function spawnWorker(args: string[], env: Record<string, string>, ready = /takes jobs from/): Promise<ChildWorker> {
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'scripts/worker.ts'), ...args], {
     cwd: REPO,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
@@ -29,7 +29,7 @@ export async function spawnWorker(args: string[], env: Record<string, string>): 
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const deadline = Date.now() + 30_000;
-  while (!/takes jobs from/.test(out)) {
+  while (!ready.test(out)) {
     if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`worker did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -179,6 +179,26 @@ describe('an origin with JOBS_CONCURRENCY=0 and two workers on other machines', 
   }, 300_000);
 });
 
+describe('a worker that cannot reach the origin', () => {
+  it('says so and retries with backoff, then takes jobs once the origin answers; the token is never printed', async () => {
+    const port = await freePort();
+    const w = await spawnWorker(['--origin', `http://127.0.0.1:${port}`, '--work-dir', path.join(work.dir, 'worker-late')], { REDIS_URL: redis.url, WORKER_TOKEN: TOKEN }, /cannot reach the origin; retrying in 2 s/);
+    try {
+      expect(w.output()).toMatch(/cannot reach the origin; retrying in 1 s.*ECONNREFUSED/);
+      const o = await startServer({ port, mediaDir: path.join(work.dir, 'lib-late'), redisUrl: redis.url, workerToken: TOKEN, jobsConcurrency: 0 });
+      try {
+        await waitFor(async () => (/takes jobs from/.test(w.output()) ? true : undefined), 40_000, 'the worker to start');
+      } finally {
+        await w.stop();
+        await o.dashlab.close();
+      }
+      expect(w.output()).not.toContain(TOKEN);
+    } finally {
+      await w.stop();
+    }
+  }, 120_000);
+});
+
 describe('two origins on one MEDIA_DIR and one Redis, behind the nginx balancer of deploy/', () => {
   it('answer alike (ETag, Last-Modified), take uploads either way, list every job, and serve a video published by either within a second', async () => {
     await flush();
