@@ -32,18 +32,25 @@ export function redisClient(url: string, log: Logger, role: string): Redis {
   parseRedisUrl(url);
   const client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: true });
   let down = false;
+  let connected = false;
   client.on('error', (err: Error) => {
-    if (down) return;
+    lastErrors.set(client, err.message);
+    // Before the first connection connectRedis says what went wrong, once.
+    if (down || !connected) return;
     down = true;
     log.warn('lost Redis; reconnecting (jobs wait meanwhile)', { redis: safeRedisUrl(url), role, error: err.message });
   });
   client.on('ready', () => {
+    connected = true;
     if (!down) return;
     down = false;
     log.info('Redis is back', { redis: safeRedisUrl(url), role });
   });
   return client;
 }
+
+/** The last error each client saw (ioredis's connect() itself only says "Connection is closed."). */
+const lastErrors = new WeakMap<Redis, string>();
 
 /**
  * Connect and check the server: reachable within `timeoutMs`, Redis 6.2 or later (BullMQ's
@@ -57,7 +64,7 @@ export async function connectRedis(client: Redis, url: string, log: Logger, time
     await Promise.race([client.ping(), timer]);
   } catch (err) {
     client.disconnect();
-    throw new Error(`cannot reach Redis at ${safeRedisUrl(url)} (${(err as Error).message}): start redis-server (Debian: apt-get install redis-server) or fix REDIS_URL`);
+    throw new Error(`cannot reach Redis at ${safeRedisUrl(url)} (${lastErrors.get(client) ?? (err as Error).message}): start redis-server (Debian: apt-get install redis-server) or fix REDIS_URL`);
   }
   const info = await client.info('server');
   const version = /redis_version:(\d+)\.(\d+)/.exec(info);
