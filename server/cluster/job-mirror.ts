@@ -2,20 +2,18 @@
  * A cluster worker's view of the job queue that runs in the primary: job records arrive
  * as broadcasts, enqueueing is a request over the IPC channel.
  */
-import { EventEmitter } from 'node:events';
 import { JobRefused, type EnqueueInput, type JobControl } from '../jobs/job-control.js';
-import { forgotten, type JobRecord } from '../jobs/store.js';
+import { MirroredJobs } from '../jobs/record-map.js';
+import type { JobRecord } from '../jobs/store.js';
 import { request, type PrimaryMessage } from './protocol.js';
 
-export class JobMirror extends EventEmitter implements JobControl {
-  private readonly jobs = new Map<string, JobRecord>();
+export class JobMirror extends MirroredJobs implements JobControl {
 
   constructor() {
     super();
-    this.setMaxListeners(0);
     process.on('message', (m: PrimaryMessage) => {
       if (m?.t === 'job') {
-        this.jobs.set(m.job.id, m.job);
+        this.jobs.set(m.job);
         this.emit('update', m.job);
       }
     });
@@ -23,12 +21,12 @@ export class JobMirror extends EventEmitter implements JobControl {
 
   /** Fetch the records the primary has now; call before serving. */
   async init(): Promise<void> {
-    for (const j of (await request({ t: 'jobs' })) as JobRecord[]) if (!this.jobs.has(j.id)) this.jobs.set(j.id, j);
+    for (const j of (await request({ t: 'jobs' })) as JobRecord[]) if (!this.jobs.has(j.id)) this.jobs.set(j);
   }
 
   async enqueue(input: EnqueueInput): Promise<JobRecord> {
     const job = (await request({ t: 'enqueue', input })) as JobRecord;
-    this.jobs.set(job.id, job);
+    this.jobs.set(job);
     return job;
   }
 
@@ -45,7 +43,7 @@ export class JobMirror extends EventEmitter implements JobControl {
   private async ask(body: { t: 'retry' | 'cancel'; id: string }): Promise<JobRecord> {
     try {
       const job = (await request(body, 120_000)) as JobRecord;
-      this.jobs.set(job.id, job);
+      this.jobs.set(job);
       return job;
     } catch (err) {
       const status = (err as { status?: number }).status;
@@ -54,17 +52,4 @@ export class JobMirror extends EventEmitter implements JobControl {
     }
   }
 
-  get(id: string): JobRecord | undefined {
-    return this.jobs.get(id);
-  }
-
-  list(): JobRecord[] {
-    // As the primary's store: finished jobs are forgotten after a day.
-    for (const j of this.jobs.values()) if (forgotten(j)) this.jobs.delete(j.id);
-    return [...this.jobs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  }
-
-  pendingVideoIds(): Set<string> {
-    return new Set([...this.jobs.values()].filter((j) => j.state === 'queued' || j.state === 'running').map((j) => j.videoId));
-  }
 }

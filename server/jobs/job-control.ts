@@ -4,7 +4,27 @@
  * Emits 'update' with a JobRecord on every change.
  */
 import type { EventEmitter } from 'node:events';
+import type { Logger } from '../log.js';
+import type { AbrPolicyLearner } from '../packager/index.js';
 import type { JobRecord } from './store.js';
+
+/** What either queue is built with (server/jobs/index.ts builds them). */
+export interface RunnerOptions {
+  mediaDir: string;
+  /** Packaging runs at once in this process (on Redis 0 is allowed: workers elsewhere take the jobs). */
+  concurrency: number;
+  log: Logger;
+  /** The packaging pipeline's learn phase (the lab's learner); none: no policy. */
+  learnAbrPolicy?: AbrPolicyLearner;
+  /** A video published (on Redis: or deleted, by any origin): reload it here. */
+  onPublished?: (videoId: string) => Promise<void> | void;
+  onFinished?: (job: JobRecord, seconds: number) => void;
+}
+
+/** A cancelled job's error, whichever queue ran it. */
+export const CANCELLED = 'cancelled by the user: nothing was published and the upload is deleted';
+/** Runs a job may have that a signal stopped (a tool killed under it) before it fails, retryable. */
+export const MAX_INTERRUPTED_ATTEMPTS = 3;
 
 export interface EnqueueInput {
   upload: string;

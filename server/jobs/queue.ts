@@ -10,28 +10,17 @@ import { EventEmitter } from 'node:events';
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SERVER_DIRS } from '../config.js';
-import { freeVideoId, idFromName, packageVideo, PackagingError, type AbrPolicyLearner } from '../packager/index.js';
-import type { Logger } from '../log.js';
-import { JobRefused, type EnqueueInput, type JobRunner } from './job-control.js';
+import { packageVideo, PackagingError } from '../packager/index.js';
+import { CANCELLED, JobRefused, MAX_INTERRUPTED_ATTEMPTS, type EnqueueInput, type JobRunner, type RunnerOptions } from './job-control.js';
+import { planRetry, requeued } from './retry.js';
 import { FINISHED_KEPT_MS, JobStore, type JobRecord } from './store.js';
 
-export interface JobQueueOptions {
+export interface JobQueueOptions extends RunnerOptions {
   store: JobStore;
-  mediaDir: string;
-  concurrency: number;
-  log: Logger;
-  /** The packaging pipeline's learn phase (the lab's learner); none: no policy. */
-  learnAbrPolicy?: AbrPolicyLearner;
-  /** After a video is published (reload the catalog). */
-  onPublished?: (videoId: string) => Promise<void> | void;
-  onFinished?: (job: JobRecord, seconds: number) => void;
 }
 
 const MAX_ATTEMPTS = 2;
-/** Runs a job may have that a signal stopped before it fails (retryable). */
-const MAX_INTERRUPTED_ATTEMPTS = 3;
 const INTERRUPTED_PAUSE_MS = 2000;
-const CANCELLED = 'cancelled by the user: nothing was published and the upload is deleted';
 /** Failures that are the file's: retrying cannot help, so the upload goes. */
 const fileFault = (err: unknown) => err instanceof PackagingError && (err.code === 'input' || err.code === 'usage');
 
@@ -95,26 +84,8 @@ export class JobQueue extends EventEmitter implements JobRunner {
   }
 
   async retry(id: string): Promise<JobRecord> {
-    const job = this.opts.store.get(id);
-    if (!job) throw new JobRefused(404, `no job "${id}"`);
-    if (job.state !== 'failed') throw new JobRefused(409, `job "${id}" is ${job.state}: only a failed job can be retried`);
-    if (!job.retryable) throw new JobRefused(409, `job "${id}" cannot be retried: its upload was not kept (${job.error ?? 'it failed'}); upload the file again`);
-    if (!(await stat(job.upload).then(() => true, () => false))) throw new JobRefused(409, `job "${id}" cannot be retried: its upload is gone; upload the file again`);
-    // Its id may have been taken since (another upload of the same name): then the next free
-    // one from the name an upload's id comes from (its title, or without one the file's name);
-    // the answer and the job carry the new id.
-    let videoId = await freeVideoId(this.opts.mediaDir, job.videoId, this.pendingVideoIds());
-    if (videoId !== job.videoId) {
-      const untitled = job.title === job.originalName.replace(/\.[^.]*$/, '');
-      videoId = await freeVideoId(this.opts.mediaDir, idFromName(untitled ? job.originalName : job.title), this.pendingVideoIds());
-    }
-    // Checked again after the awaits: a second retry (a double click, another tab) may have
-    // queued it meanwhile, and queueing a running job again would run it twice; an upload may
-    // have taken the id.
-    const now = this.opts.store.get(id);
-    if (now?.state !== 'failed' || !now.retryable) throw new JobRefused(409, `job "${id}" is ${now?.state ?? 'gone'}: only a failed job can be retried`);
-    if (this.pendingVideoIds().has(videoId)) throw new JobRefused(409, `job "${id}": the id "${videoId}" was taken by another upload a moment ago; retry again`);
-    const again: JobRecord = { ...now, videoId, state: 'queued', progress: 0, phase: undefined, speed: undefined, etaS: undefined, error: undefined, startedAt: undefined, finishedAt: undefined, retryable: undefined, attempts: 0 };
+    const { job, videoId } = await planRetry(id, async (x) => this.opts.store.get(x), this.opts.mediaDir, () => this.pendingVideoIds());
+    const again = requeued(job, videoId);
     this.update(again, true);
     this.pump();
     return again;

@@ -15,6 +15,7 @@ import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../log.js';
 import { packageVideo, PackagingError, type AbrPolicyLearner, type PackageProgress } from '../../packager/index.js';
+import { CANCELLED, MAX_INTERRUPTED_ATTEMPTS } from '../job-control.js';
 import type { JobRecord } from '../store.js';
 import { connectRedis, redisClient } from './connection.js';
 import { CHANNELS, KEYS, QUEUE_NAME, TIMINGS, type QueuedJob } from './keys.js';
@@ -33,9 +34,6 @@ export interface PackagingWorkerOptions {
   name: string;
 }
 
-export const CANCELLED = 'cancelled by the user: nothing was published and the upload is deleted';
-/** Runs a job may have that a signal stopped (a tool killed under it) before it fails, retryable. */
-const MAX_INTERRUPTED_ATTEMPTS = 3;
 /** Progress written to Redis at most this often (phase changes at once). */
 const PROGRESS_EVERY_MS = 500;
 

@@ -6,32 +6,23 @@
  * Uploads stay in MEDIA_DIR/.uploads until their job ends, as in the embedded queue.
  */
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SERVER_DIRS } from '../../config.js';
-import type { Logger } from '../../log.js';
-import { freeVideoId, idFromName, type AbrPolicyLearner } from '../../packager/index.js';
-import { JobRefused, type EnqueueInput, type JobRunner } from '../job-control.js';
+import { CANCELLED, JobRefused, type EnqueueInput, type JobRunner, type RunnerOptions } from '../job-control.js';
+import { MirroredJobs } from '../record-map.js';
+import { planRetry, requeued } from '../retry.js';
 import { FINISHED_KEPT_MS, forgotten, type JobRecord } from '../store.js';
 import { connectRedis, redisClient } from './connection.js';
 import { CHANNELS, KEYS, QUEUE_NAME, type QueuedJob } from './keys.js';
-import { CANCELLED, PackagingWorker } from './package-worker.js';
+import { PackagingWorker } from './package-worker.js';
 import { bullJobId, recordIdOf, RedisRecords } from './records.js';
 
-export interface RedisJobsOptions {
+export interface RedisJobsOptions extends RunnerOptions {
   redisUrl: string;
-  mediaDir: string;
-  /** Packaging workers in this process (0: none; workers elsewhere take the jobs). */
-  concurrency: number;
-  log: Logger;
-  learnAbrPolicy?: AbrPolicyLearner;
-  /** A video published or deleted anywhere: reload it here. */
-  onPublished?: (videoId: string) => Promise<void> | void;
-  onFinished?: (job: JobRecord, seconds: number) => void;
 }
 
 type Stored = JobRecord & { run: number };
@@ -39,8 +30,7 @@ const ended = (j?: JobRecord) => j?.state === 'done' || j?.state === 'failed';
 /** How long a cancel waits for the worker holding the job to stop it. */
 const CANCEL_WAIT_MS = 60_000;
 
-export class RedisJobs extends EventEmitter implements JobRunner {
-  private readonly jobs = new Map<string, Stored>();
+export class RedisJobs extends MirroredJobs<Stored> implements JobRunner {
   private redis!: Redis;
   private sub!: Redis;
   private queue!: Queue<QueuedJob>;
@@ -51,7 +41,6 @@ export class RedisJobs extends EventEmitter implements JobRunner {
 
   constructor(private readonly opts: RedisJobsOptions) {
     super();
-    this.setMaxListeners(0);
   }
 
   async recover(): Promise<void> {
@@ -104,32 +93,10 @@ export class RedisJobs extends EventEmitter implements JobRunner {
     return job;
   }
 
-  get(id: string): JobRecord | undefined {
-    return this.jobs.get(id);
-  }
-
-  list(): JobRecord[] {
-    for (const j of this.jobs.values()) if (forgotten(j)) this.jobs.delete(j.id);
-    return [...this.jobs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  }
-
-  pendingVideoIds(): Set<string> {
-    return new Set([...this.jobs.values()].filter((j) => j.state === 'queued' || j.state === 'running').map((j) => j.videoId));
-  }
 
   async retry(id: string): Promise<JobRecord> {
-    const job = await this.records.get(id);
-    if (!job) throw new JobRefused(404, `no job "${id}"`);
-    if (job.state !== 'failed') throw new JobRefused(409, `job "${id}" is ${job.state}: only a failed job can be retried`);
-    if (!job.retryable) throw new JobRefused(409, `job "${id}" cannot be retried: its upload was not kept (${job.error ?? 'it failed'}); upload the file again`);
-    if (!(await stat(job.upload).then(() => true, () => false))) throw new JobRefused(409, `job "${id}" cannot be retried: its upload is gone; upload the file again`);
-    // Its id may have been taken since: then the next free one from the name it came from.
-    let videoId = await freeVideoId(this.opts.mediaDir, job.videoId, this.pendingVideoIds());
-    if (videoId !== job.videoId) {
-      const untitled = job.title === job.originalName.replace(/\.[^.]*$/, '');
-      videoId = await freeVideoId(this.opts.mediaDir, idFromName(untitled ? job.originalName : job.title), this.pendingVideoIds());
-    }
-    const again: Stored = { ...job, videoId, state: 'queued', progress: 0, phase: undefined, speed: undefined, etaS: undefined, error: undefined, startedAt: undefined, finishedAt: undefined, retryable: undefined, attempts: 0, run: job.run + 1 };
+    const { job, videoId } = await planRetry(id, (x) => this.records.get(x), this.opts.mediaDir, () => this.pendingVideoIds());
+    const again: Stored = { ...requeued(job, videoId), run: job.run + 1 };
     await this.redis.srem(KEYS.cancelled, id);
     await this.records.put(again);
     this.see(again);
@@ -175,8 +142,7 @@ export class RedisJobs extends EventEmitter implements JobRunner {
 
   /** A record seen (written here, or read after an event): kept, told, and if it just ended, its upload dealt with. */
   private see(job: Stored): void {
-    const before = this.jobs.get(job.id);
-    this.jobs.set(job.id, job);
+    const before = this.jobs.set(job);
     this.emit('update', job);
     if (ended(job) && !ended(before) && before) {
       if (job.state === 'done' || !job.retryable) void rm(job.upload, { force: true });
