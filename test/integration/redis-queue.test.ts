@@ -124,6 +124,33 @@ describe('an origin with JOBS_CONCURRENCY=0 and two workers on other machines', 
     console.log(`redis queue: the killed worker's job was running again on another worker ${requeueS.toFixed(1)} s after SIGKILL`);
   }, 420_000);
 
+  it('a worker stopped (SIGTERM) mid-encode puts its job back in the queue at once, not counted as an attempt; another worker finishes it', async () => {
+    const clip = await makeClip(path.join(work.dir, 'stopped.mp4'), { width: 640, height: 360, durationS: 30 });
+    const u = await upload(url, clip, 'Stopped');
+    const running = await waitFor(async () => {
+      const j = await jobOf(url, u.jobId);
+      return j.state === 'running' && j.phase === 'encode' && workers.some((w) => w.name === j.worker) ? j : undefined;
+    }, 120_000, 'the job encoding');
+    const stopped = workers.find((w) => w.name === running.worker)!;
+    const stoppedAt = Date.now();
+    await stopped.stop();
+    expect(stopped.output()).toMatch(/putting running jobs back in the queue/);
+    const again = await waitFor(async () => {
+      const j = await jobOf(url, u.jobId);
+      return j.worker !== stopped.name && (j.state === 'running' || j.state === 'done') ? j : undefined;
+    }, 60_000, 'the job on another worker');
+    // Well inside the 25 s a killed worker's job waits for the stalled check.
+    expect((Date.now() - stoppedAt) / 1000).toBeLessThan(12);
+    await waitFor(async () => ((await jobOf(url, u.jobId)).state === 'done' ? true : undefined), 180_000, 'the job done');
+    expect(published.get(u.videoId)).toBe(1);
+    expect(again.id).toBe(u.jobId);
+    const db = new Redis(redis.url);
+    expect((JSON.parse((await db.hget(KEYS.records, u.jobId))!) as { attempts: number }).attempts).toBe(1);
+    db.disconnect();
+    workers.splice(workers.indexOf(stopped), 1);
+    workers.push(await spawnWorker(workerArgs(), workerEnv()));
+  }, 300_000);
+
   it('a wrong token gets 401 and changes nothing; the origin refuses the worker routes to what an edge forwards', async () => {
     const clip = await makeClip(path.join(work.dir, 'short.mp4'), { width: 320, height: 180, durationS: 3 });
     const before = await readdir(mediaDir);
@@ -177,6 +204,29 @@ describe('an origin with JOBS_CONCURRENCY=0 and two workers on other machines', 
     await expectVerified(mediaDir, 'retried');
     expect(published.get('retried')).toBe(1);
   }, 300_000);
+});
+
+describe('a worker on the origin\'s library (--media-dir: NFS, EFS)', () => {
+  it('reads the upload and publishes in place, once, with nothing sent over HTTP', async () => {
+    await flush();
+    const mediaDir = path.join(work.dir, 'lib-nfs');
+    const o = await startServer({ mediaDir, redisUrl: redis.url, jobsConcurrency: 0 });
+    // No token and no origin: a worker on the shared disk needs neither.
+    const w = await spawnWorker(['--media-dir', mediaDir], { REDIS_URL: redis.url, WORKER_TOKEN: '' });
+    try {
+      expect(w.output()).toMatch(/publishing in place in /);
+      const u = await upload(o.url, await makeClip(path.join(work.dir, 'nfs.mp4'), { width: 320, height: 180, durationS: 4 }), 'On NFS');
+      await waitFor(async () => ((await jobOf(o.url, u.jobId)).state === 'done' ? true : undefined), 120_000, 'the job done');
+      await waitFor(async () => ((await fetch(`${o.url}/media/${u.videoId}/manifest.mpd`)).status === 200 ? true : undefined), 2_000, 'served');
+      expect(published.get(u.videoId)).toBe(1);
+      expect((await jobOf(o.url, u.jobId)).worker).toBe(w.name);
+      await expectVerified(mediaDir, u.videoId);
+      expect(await readdir(path.join(mediaDir, SERVER_DIRS.uploads))).toEqual([]);
+    } finally {
+      await w.stop();
+      await o.dashlab.close();
+    }
+  }, 180_000);
 });
 
 describe('a worker that cannot reach the origin', () => {
