@@ -35,6 +35,7 @@ export class RedisJobs extends MirroredJobs<Stored> implements JobRunner {
   private sub!: Redis;
   private queue!: Queue<QueuedJob>;
   private events!: QueueEvents;
+  private eventsConnection?: Redis;
   private records!: RedisRecords;
   private worker?: PackagingWorker;
   private sweeper?: NodeJS.Timeout;
@@ -56,7 +57,8 @@ export class RedisJobs extends MirroredJobs<Stored> implements JobRunner {
     this.sub.on('message', (_channel: string, id: string) => void Promise.resolve(this.opts.onPublished?.(id)).catch((err: Error) => log.warn('library reload failed', { id, error: err.message })));
     // After an outage, events were missed: read every record again.
     this.sub.on('ready', () => void this.loadAll().catch(() => undefined));
-    this.events = new QueueEvents(QUEUE_NAME, { connection: this.redis.duplicate() });
+    this.eventsConnection = this.redis.duplicate();
+    this.events = new QueueEvents(QUEUE_NAME, { connection: this.eventsConnection });
     for (const name of ['waiting', 'active', 'progress', 'completed', 'removed'] as const) this.events.on(name, ({ jobId }: { jobId: string }) => void this.refresh(recordIdOf(jobId)));
     this.events.on('failed', ({ jobId, failedReason }) => void this.onFailed(recordIdOf(jobId), failedReason));
     this.events.on('stalled', ({ jobId }) => void this.onStalled(recordIdOf(jobId)));
@@ -76,6 +78,7 @@ export class RedisJobs extends MirroredJobs<Stored> implements JobRunner {
     await this.worker?.stop();
     await this.events?.close().catch(() => undefined);
     await this.queue?.close().catch(() => undefined);
+    this.eventsConnection?.disconnect();
     this.sub?.disconnect();
     this.redis?.disconnect();
   }
@@ -89,10 +92,9 @@ export class RedisJobs extends MirroredJobs<Stored> implements JobRunner {
     const job: Stored = { id: randomUUID(), ...input, state: 'queued', progress: 0, createdAt: new Date().toISOString(), attempts: 0, run: 1 };
     await this.records.put(job);
     this.see(job);
-    await this.queue.add('package', { recordId: job.id }, { jobId: bullJobId(job.id, job.run), removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } });
+    await this.addRun(job);
     return job;
   }
-
 
   async retry(id: string): Promise<JobRecord> {
     const { job, videoId } = await planRetry(id, (x) => this.records.get(x), this.opts.mediaDir, () => this.pendingVideoIds());
@@ -100,8 +102,13 @@ export class RedisJobs extends MirroredJobs<Stored> implements JobRunner {
     await this.redis.srem(KEYS.cancelled, id);
     await this.records.put(again);
     this.see(again);
-    await this.queue.add('package', { recordId: id }, { jobId: bullJobId(id, again.run), removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } });
+    await this.addRun(again);
     return again;
+  }
+
+  /** A run of a record as a BullMQ job (a retry is a new one); BullMQ forgets it after an hour done or a day failed, the record stays. */
+  private async addRun(job: Stored): Promise<void> {
+    await this.queue.add('package', { recordId: job.id }, { jobId: bullJobId(job.id, job.run), removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } });
   }
 
   async cancel(id: string): Promise<JobRecord> {
@@ -153,7 +160,11 @@ export class RedisJobs extends MirroredJobs<Stored> implements JobRunner {
 
   private async refresh(id: string): Promise<void> {
     const job = await this.records.get(id).catch(() => undefined);
-    if (job) this.see(job);
+    if (!job) return;
+    // A job seen done here: its video is in this origin's catalog before anyone is told (the
+    // library message may still be on its way), so a page that reloads on "done" finds it.
+    if (job.state === 'done' && this.jobs.get(id)?.state !== 'done') await Promise.resolve(this.opts.onPublished?.(job.videoId)).catch(() => undefined);
+    this.see(job);
   }
 
   private async loadAll(): Promise<void> {
@@ -193,6 +204,7 @@ export class RedisJobs extends MirroredJobs<Stored> implements JobRunner {
         await this.records.put({ ...job, retryable: false });
       } else if (forgotten(job)) {
         await this.records.remove(job.id);
+        await this.redis.srem(KEYS.cancelled, job.id);
         this.jobs.delete(job.id);
       } else if (job.state === 'done' || (job.state === 'failed' && !job.retryable)) {
         await rm(job.upload, { force: true });
