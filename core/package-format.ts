@@ -20,6 +20,10 @@ export interface InfoRendition {
   frameRate?: number;
   sampleRate?: number;
   channels?: number;
+  /** Audio: BCP 47 language (`und` when the source did not say), its role, and a label if the source or `--audio` gave one. */
+  lang?: string;
+  role?: 'main' | 'alternate' | 'commentary';
+  label?: string;
   bandwidth: number;
   averageBandwidth: number;
   targetBandwidth: number;

@@ -1,5 +1,5 @@
 /**
- * npm run package -- <input> [--id ID] [--title T] [--ladder SPEC] [--segment S] [--no-abr-policy]
+ * npm run package -- <input> [--id ID] [--title T] [--ladder SPEC] [--audio SPEC] [--segment S] [--no-abr-policy]
  * Packages a master file into MEDIA_DIR/<id>/ with a progress bar.
  */
 import { parseArgs } from 'node:util';
@@ -12,12 +12,15 @@ import { ProgressBar } from './lib/progress-bar.js';
 import { printSummary } from './lib/summary.js';
 
 const PROG = 'dashlab package';
-const USAGE = `usage: npm run package -- <input> [--id ID] [--title TITLE] [--ladder SPEC] [--segment SECONDS] [--no-abr-policy]
+const USAGE = `usage: npm run package -- <input> [--id ID] [--title TITLE] [--ladder SPEC] [--audio SPEC] [--segment SECONDS] [--no-abr-policy]
 
   <input>           the master video file
   --id ID           library id (default: from the file name); an existing id is replaced atomically
   --title TITLE     display title (default: the file name)
   --ladder SPEC     e.g. 1080p:5000k,720p:2800k,480p:1400k (default: derived from the source)
+  --audio SPEC      which audio streams, with language and label: index[:lang[:label]],...
+                    e.g. 0:en:English,1:fr:Français (default: every audio stream, as tagged;
+                    the first, or the source's default, is the main one)
   --segment S       segment duration in seconds (default 4)
   --no-abr-policy   skip learning the learned ABR's policy (abr-policy.json, ~15 s of CPU
                     for 48 segments); the player's learned ABR then plays as dashlab
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
         id: { type: 'string' },
         title: { type: 'string' },
         ladder: { type: 'string' },
+        audio: { type: 'string' },
         segment: { type: 'string' },
         'no-abr-policy': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
@@ -58,14 +62,16 @@ async function main(): Promise<void> {
     id: values.id,
     title: values.title,
     ladder: values.ladder,
+    audio: values.audio,
     segmentS,
     learnAbrPolicy: values['no-abr-policy'] ? undefined : learnPolicyFor,
     signal: interruptSignal(),
-    onPlan: ({ source, rungs, skipped, id }) => {
+    onPlan: ({ source, rungs, skipped, id, audio }) => {
       const v = source.video;
+      const tracks = audio.map((a) => `${a.lang}${a.label ? ` "${a.label}"` : ''}${a.role === 'main' ? '' : ` (${a.role})`}`).join(', ');
       process.stderr.write(
         `${path.basename(input)}: ${v.width}x${v.height} ${v.fps.toFixed(2)} fps${v.variableFrameRate ? ' (variable)' : ''}, ` +
-          `${v.durationS.toFixed(1)} s, ${source.audio ? `audio ${source.audio.codec}` : 'no audio'} -> ${id}: ` +
+          `${v.durationS.toFixed(1)} s, ${audio.length ? `audio ${tracks}` : 'no audio'} -> ${id}: ` +
           `${rungs.map((r) => `${r.height}p@${r.kbps}k`).join(' ')}\n`,
       );
       if (skipped.length) process.stderr.write(`skipping ${skipped.join(', ')}: larger than the source (dashlab never upscales)\n`);

@@ -6,6 +6,7 @@
  */
 import { PACKAGING_DEFAULTS } from './defaults.js';
 import type { FfmpegJob } from './ffmpeg.js';
+import type { AudioChoice } from './audio.js';
 import type { Rung } from './ladder.js';
 import type { SourceInfo } from './probe.js';
 
@@ -13,6 +14,8 @@ export interface EncodePlan {
   source: SourceInfo;
   /** Rungs in stream order: the lowest bitrate first (stream i becomes rendition v<i>). */
   rungs: Rung[];
+  /** Audio renditions in stream order after the video (rendition a<k>). */
+  audio: AudioChoice[];
   segmentS: number;
   gopS: number;
   /** The muxer's own MPD (discarded: we write ours from the verified segments). */
@@ -44,7 +47,7 @@ export function buildEncodeJob(plan: EncodePlan): FfmpegJob {
 
   const options: string[] = [];
   rungs.forEach((_, i) => options.push('-map', `[v${i}]`));
-  if (source.audio) options.push('-map', '0:a:0');
+  for (const a of plan.audio) options.push('-map', `0:a:${a.index}`);
   options.push(
     '-c:v', 'libx264',
     '-preset', PACKAGING_DEFAULTS.x264Preset,
@@ -62,17 +65,18 @@ export function buildEncodeJob(plan: EncodePlan): FfmpegJob {
       `-bufsize:v:${i}`, `${Math.round(r.kbps * PACKAGING_DEFAULTS.bufsizeS)}k`,
     );
   });
-  if (source.audio) {
-    const rate = [44100, 48000].includes(source.audio.sampleRate) ? source.audio.sampleRate : 48000;
+  if (plan.audio.length) {
     options.push(
       '-c:a', 'aac',
       // The two-loop coder (ffmpeg's default since 4.1) reaches the bitrate asked for; the
       // older default, kept by the ffmpeg 4.0 npm fallback, gives half of 128k on simple sound.
       '-aac_coder', 'twoloop',
       '-b:a', `${PACKAGING_DEFAULTS.audioBitrateK}k`,
-      '-ac', String(Math.min(PACKAGING_DEFAULTS.audioChannels, Math.max(1, source.audio.channels))),
-      '-ar', String(rate),
     );
+    plan.audio.forEach((a, k) => {
+      const rate = [44100, 48000].includes(a.sampleRate) ? a.sampleRate : 48000;
+      options.push(`-ac:a:${k}`, String(Math.min(PACKAGING_DEFAULTS.audioChannels, Math.max(1, a.channels))), `-ar:a:${k}`, String(rate));
+    });
   }
   options.push(
     '-map_metadata', '-1',
@@ -85,7 +89,7 @@ export function buildEncodeJob(plan: EncodePlan): FfmpegJob {
     '-media_seg_name', FFMPEG_MEDIA,
     // One set per stream: ffmpeg 5 refuses a set whose rungs differ in aspect ratio by a
     // rounding pixel (854x480 beside 1280x720), and its MPD is discarded anyway.
-    '-adaptation_sets', [...rungs.map((_, i) => `id=${i},streams=${i}`), ...(source.audio ? [`id=${n},streams=${n}`] : [])].join(' '),
+    '-adaptation_sets', [...rungs.map((_, i) => `id=${i},streams=${i}`), ...plan.audio.map((_, k) => `id=${n + k},streams=${n + k}`)].join(' '),
   );
   return {
     inputs: [{ source: source.path }],

@@ -1,4 +1,5 @@
 /** Writes HLS playlists (version 7, fMP4) over the same segments as the MPD. */
+import { langName } from '../../core/lang.js';
 import type { RenditionFacts } from './types.js';
 
 export const playlistName = (r: RenditionFacts) => `${r.id}.m3u8`;
@@ -21,15 +22,34 @@ export function writeMediaPlaylist(r: RenditionFacts): string {
   return lines.join('\n');
 }
 
+/** A track's NAME in the master playlist: its label, else its language, made unique in its group. */
+function trackNames(tracks: RenditionFacts[]): string[] {
+  const names: string[] = [];
+  for (const t of tracks) {
+    const lang = t.lang && t.lang !== 'und' ? langName(t.lang, 'en') : t.role === 'commentary' ? '' : 'Main';
+    const named = t.label ?? (t.role === 'commentary' ? `${lang} commentary`.trim() : lang);
+    const base = named.replace(/"/g, "'").replace(/[\r\n]/g, ' ');
+    let name = base;
+    for (let n = 2; names.includes(name); n++) name = `${base} ${n}`;
+    names.push(name);
+  }
+  return names;
+}
+
 export function writeMasterPlaylist(renditions: RenditionFacts[]): string {
   const video = renditions.filter((r) => r.kind === 'video');
-  const audio = renditions.find((r) => r.kind === 'audio');
+  const tracks = renditions.filter((r) => r.kind === 'audio');
+  // Variants carry the largest audio track's rate: any track may play beside them.
+  const audio = [...tracks].sort((a, b) => b.bandwidth - a.bandwidth)[0];
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
-  if (audio) {
-    lines.push(
-      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Main",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="${audio.channels ?? 2}",URI="${playlistName(audio)}"`,
-    );
-  }
+  const names = trackNames(tracks);
+  const main = tracks.find((t) => t.role === 'main') ?? tracks[0];
+  tracks.forEach((t, k) => {
+    const attrs = [`TYPE=AUDIO`, `GROUP-ID="audio"`, `NAME="${names[k]}"`];
+    if (t.lang && t.lang !== 'und') attrs.push(`LANGUAGE="${t.lang}"`);
+    attrs.push(`DEFAULT=${t === main ? 'YES' : 'NO'}`, `AUTOSELECT=${t.role === 'commentary' ? 'NO' : 'YES'}`, `CHANNELS="${t.channels ?? 2}"`, `URI="${playlistName(t)}"`);
+    lines.push(`#EXT-X-MEDIA:${attrs.join(',')}`);
+  });
   // Players start with the first variant: put the rung nearest 2 Mbit/s first, then the rest
   // from the top down.
   const byRate = [...video].sort((a, b) => b.bandwidth - a.bandwidth);

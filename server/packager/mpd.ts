@@ -53,6 +53,8 @@ export function writeMpd(opts: { title: string; durationS: number; segmentS: num
     `  <ProgramInformation><Title>${xmlEscape(opts.title)}</Title></ProgramInformation>`,
     `  <Period id="0" start="PT0S">`,
   ];
+  // Video: one set of every rung. Audio: a set per track (language, role), so a player picks a
+  // language and adapts within it.
   const addSet = (id: number, reps: RenditionFacts[], kind: 'video' | 'audio') => {
     if (!reps.length) return;
     const shared = reps.every((r) => sameTimeline(r, reps[0]));
@@ -64,9 +66,12 @@ export function writeMpd(opts: { title: string; durationS: number; segmentS: num
       attrs.push(`maxWidth="${maxW}"`, `maxHeight="${maxH}"`, `par="${maxW / g}:${maxH / g}"`);
       if (reps[0].frameRate) attrs.push(`frameRate="${reps[0].frameRate}"`);
     } else {
-      attrs.push(`lang="und"`);
+      attrs.push(`lang="${xmlEscape(reps[0].lang ?? 'und')}"`);
     }
     lines.push(`    <AdaptationSet ${attrs.join(' ')}>`);
+    // RepresentationBase's elements (Label) come before the set's own (Role), as the schema orders them.
+    if (kind === 'audio' && reps[0].label) lines.push(`      <Label>${xmlEscape(reps[0].label)}</Label>`);
+    if (kind === 'audio') lines.push(`      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="${reps[0].role ?? 'main'}"/>`);
     if (shared) lines.push(segmentTemplate(reps[0], opts.token, '      '));
     for (const r of reps) {
       const ra = [`id="${r.id}"`, `codecs="${r.codecs}"`, `bandwidth="${r.bandwidth}"`];
@@ -83,7 +88,7 @@ export function writeMpd(opts: { title: string; durationS: number; segmentS: num
     lines.push('    </AdaptationSet>');
   };
   addSet(0, video, 'video');
-  addSet(1, audio, 'audio');
+  audio.forEach((a, k) => addSet(1 + k, [a], 'audio'));
   lines.push('  </Period>', '</MPD>', '');
   return lines.join('\n');
 }

@@ -12,6 +12,7 @@ import { buildEncodeJob, buildPosterJob, gopFor } from './encode.js';
 import { PackagingError } from './errors.js';
 import { damagedSourceError, getTools, runFfmpeg, type EncodeProgress } from './ffmpeg.js';
 import { playlistName, writeMasterPlaylist, writeMediaPlaylist } from './hls.js';
+import { chooseAudio, type AudioChoice, type AudioSpec } from './audio.js';
 import { defaultLadder, ladderFromSpec, parseLadderSpec, type Rung, type RungSpec } from './ladder.js';
 import { assertValidId, createStaging, diskFullError, discardStaging, etagOf, idFromName, publish } from './library.js';
 import { writeMpd } from './mpd.js';
@@ -43,6 +44,8 @@ export interface PackageOptions {
   title?: string;
   /** "1080p:5000k,720p:2800k" or parsed specs; default: derived from the source. */
   ladder?: string | RungSpec[];
+  /** "0:en:English,1:fr" or parsed specs: which audio streams, with what language and label; default: every one, as tagged. */
+  audio?: string | AudioSpec[];
   segmentS?: number;
   /** The 'learn' phase: an ABR policy beside the manifest (abr-policy.json). None without it. */
   learnAbrPolicy?: AbrPolicyLearner;
@@ -61,6 +64,7 @@ export interface PackageOptions {
 export interface Plan {
   source: SourceInfo;
   rungs: Rung[];
+  audio: AudioChoice[];
   skipped: string[];
   id: string;
   segmentS: number;
@@ -146,17 +150,18 @@ async function planPackage(opts: PackageOptions): Promise<Plan> {
   const source = await probeSource(opts.input);
   const ladderSource = { width: source.video.width, height: source.video.height, fps: source.video.outputFps.num / source.video.outputFps.den };
   const { rungs, skipped } = specs ? ladderFromSpec(ladderSource, specs) : { rungs: defaultLadder(ladderSource), skipped: [] };
-  return { source, rungs, skipped, id, segmentS, gopS: gopFor(segmentS) };
+  return { source, rungs, skipped, id, segmentS, gopS: gopFor(segmentS), audio: chooseAudio(source.audioStreams, opts.audio) };
 }
 
 /**
- * One ffmpeg run for every rung (and the audio), then ffmpeg's file names replaced by ours:
- * stream i is the i-th lowest bitrate, rendition v<i>; the audio is a0. Returns the ids.
+ * One ffmpeg run for every rung (and every audio stream chosen), then ffmpeg's file names
+ * replaced by ours: stream i is the i-th lowest bitrate, rendition v<i>; audio k is a<k>.
+ * Returns the ids.
  */
 async function encodeRenditions(opts: PackageOptions, plan: Plan, ascending: Rung[], staging: string, token: string, progress: (p: PackageProgress) => void): Promise<string[]> {
   const scratchMpd = path.join(staging, 'ffmpeg.mpd');
   let encodedS = 0;
-  await runFfmpeg(buildEncodeJob({ source: plan.source, rungs: ascending, segmentS: plan.segmentS, gopS: plan.gopS, scratchMpd }), {
+  await runFfmpeg(buildEncodeJob({ source: plan.source, rungs: ascending, audio: plan.audio, segmentS: plan.segmentS, gopS: plan.gopS, scratchMpd }), {
     signal: opts.signal,
     onProgress: (e) => {
       encodedS = e.outTimeS;
@@ -166,8 +171,7 @@ async function encodeRenditions(opts: PackageOptions, plan: Plan, ascending: Run
     throw damagedSourceError(opts.input, encodedS, err) ?? err;
   });
   await rm(scratchMpd, { force: true });
-  const repIds = ascending.map((_, i) => `v${i}`);
-  if (plan.source.audio) repIds.push('a0');
+  const repIds = [...ascending.map((_, i) => `v${i}`), ...plan.audio.map((_, k) => `a${k}`)];
   await Promise.all(
     (await readdir(staging)).map((f) => {
       const init = /^init-(\d+)\.mp4$/.exec(f);
@@ -190,6 +194,7 @@ async function renditionFacts(plan: Plan, ascending: Rung[], repIds: string[], s
     const { init, segments } = await inspectRendition(staging, repId, token);
     const bw = measuredBandwidth(segments, init.timescale);
     const rung = ascending[i];
+    const audio = rung ? undefined : plan.audio[i - ascending.length];
     facts.push({
       id: repId,
       kind: init.kind,
@@ -203,6 +208,7 @@ async function renditionFacts(plan: Plan, ascending: Rung[], repIds: string[], s
       bandwidth: bw.peak,
       averageBandwidth: bw.average,
       targetBandwidth: rung ? rung.kbps * 1000 : PACKAGING_DEFAULTS.audioBitrateK * 1000,
+      ...(audio ? { lang: audio.lang, role: audio.role, label: audio.label } : {}),
       initFile: INIT_NAME(repId, token),
       segments,
     });
@@ -242,7 +248,7 @@ function infoOf(o: { opts: PackageOptions; plan: Plan; title: string; facts: Ren
       kind: r.kind,
       ...(r.kind === 'video'
         ? { width: r.width, height: r.height, frameRate: Number((source.video.outputFps.num / source.video.outputFps.den).toFixed(3)) }
-        : { sampleRate: r.sampleRate, channels: r.channels }),
+        : { sampleRate: r.sampleRate, channels: r.channels, lang: r.lang, role: r.role, ...(r.label ? { label: r.label } : {}) }),
       bandwidth: r.bandwidth,
       averageBandwidth: r.averageBandwidth,
       targetBandwidth: r.targetBandwidth,

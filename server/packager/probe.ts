@@ -7,6 +7,7 @@ import path from 'node:path';
 import { PACKAGING_DEFAULTS } from './defaults.js';
 import { PackagingError } from './errors.js';
 import { ffprobeJson } from './ffmpeg.js';
+import { normalizeLang } from '../../core/lang.js';
 
 export interface SourceInfo {
   path: string;
@@ -26,7 +27,71 @@ export interface SourceInfo {
     durationS: number;
     pixFmt: string;
   };
-  audio?: { codec: string; channels: number; sampleRate: number };
+  /** The first audio stream (the one the ladder's bitrates are planned with), if any. */
+  audio?: AudioStream;
+  /** Every audio stream, in the source's order. */
+  audioStreams: AudioStream[];
+  /** Every text stream (subtitles, captions), in the source's order. */
+  textStreams: TextStream[];
+}
+
+export type AudioRole = 'main' | 'alternate' | 'commentary';
+
+export interface AudioStream {
+  /** Its index among the source's audio streams (ffmpeg's `0:a:<index>`). */
+  index: number;
+  codec: string;
+  channels: number;
+  sampleRate: number;
+  /** BCP 47, `und` when the stream has no language tag. */
+  lang: string;
+  role: AudioRole;
+  /** The stream's title tag, if any. */
+  title?: string;
+}
+
+export interface TextStream {
+  /** Its index among the source's subtitle streams (ffmpeg's `0:s:<index>`). */
+  index: number;
+  codec: string;
+  lang: string;
+  title?: string;
+  /** For the hard of hearing (SDH): a caption rather than a subtitle. */
+  hearingImpaired: boolean;
+  forced: boolean;
+}
+
+/** Text codecs ffmpeg converts to WebVTT; bitmap subtitles (PGS, DVB, VobSub) would need OCR. */
+const TEXT_CODECS = new Set(['mov_text', 'subrip', 'srt', 'ass', 'ssa', 'webvtt', 'text']);
+
+/** Audio streams with their language and role: the default one is main (else the first), a comment one commentary, the rest alternate. */
+function audioStreamsOf(streams: any[]): AudioStream[] {
+  const audio = streams.filter((s) => s.codec_type === 'audio');
+  const mainAt = Math.max(0, audio.findIndex((s) => s.disposition?.default === 1 && s.disposition?.comment !== 1));
+  return audio.map((a, index) => ({
+    index,
+    codec: String(a.codec_name),
+    channels: Number(a.channels ?? 2),
+    sampleRate: Number(a.sample_rate ?? 48000),
+    lang: normalizeLang(a.tags?.language),
+    role: a.disposition?.comment === 1 ? 'commentary' : index === mainAt ? 'main' : 'alternate',
+    title: typeof a.tags?.title === 'string' && a.tags.title.trim() ? String(a.tags.title).trim().slice(0, 100) : undefined,
+  }));
+}
+
+function textStreamsOf(streams: any[]): TextStream[] {
+  return streams
+    .filter((s) => s.codec_type === 'subtitle')
+    .map((t, index) => ({ t, index }))
+    .filter(({ t }) => TEXT_CODECS.has(String(t.codec_name)))
+    .map(({ t, index }) => ({
+      index,
+      codec: String(t.codec_name),
+      lang: normalizeLang(t.tags?.language),
+      title: typeof t.tags?.title === 'string' && t.tags.title.trim() ? String(t.tags.title).trim().slice(0, 100) : undefined,
+      hearingImpaired: t.disposition?.hearing_impaired === 1,
+      forced: t.disposition?.forced === 1,
+    }));
 }
 
 function parseRate(r: string | undefined): number {
@@ -144,6 +209,7 @@ export async function probeSource(file: string): Promise<SourceInfo> {
   const format = data.format ?? {};
   const v = streams.find((s) => s.codec_type === 'video' && !(s.disposition?.attached_pic === 1));
   const a = streams.find((s) => s.codec_type === 'audio');
+  const audioStreams = audioStreamsOf(streams);
   if (!v) {
     if (a) throw new PackagingError('input', `${name}: no video stream (audio only); dashlab packages video`);
     throw new PackagingError('input', `${name}: not a media file ffmpeg can read (no video stream)`);
@@ -190,8 +256,8 @@ export async function probeSource(file: string): Promise<SourceInfo> {
       durationS: dur,
       pixFmt: String(v.pix_fmt ?? 'unknown'),
     },
-    audio: a
-      ? { codec: String(a.codec_name), channels: Number(a.channels ?? 2), sampleRate: Number(a.sample_rate ?? 48000) }
-      : undefined,
+    audio: audioStreams[0],
+    audioStreams,
+    textStreams: textStreamsOf(streams),
   };
 }

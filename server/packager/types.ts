@@ -20,6 +20,10 @@ export interface RenditionFacts {
   frameRate?: string;
   sampleRate?: number;
   channels?: number;
+  /** Audio: BCP 47 language, role (main, alternate, commentary) and label. */
+  lang?: string;
+  role?: 'main' | 'alternate' | 'commentary';
+  label?: string;
   /** Peak of the per-segment bitrates, bits per second (DASH @bandwidth, HLS BANDWIDTH). */
   bandwidth: number;
   averageBandwidth: number;
