@@ -49,6 +49,10 @@ export interface AdaptationSet {
   id: string;
   contentType: 'video' | 'audio' | 'text' | 'other';
   lang?: string;
+  /** The urn:mpeg:dash:role:2011 Role (main, alternate, commentary, subtitle, caption, ...). */
+  role?: string;
+  /** The set's Label, if it has one. */
+  label?: string;
   representations: Representation[];
 }
 
@@ -226,6 +230,8 @@ function adaptationSet(set: Element, index: number, ctx: PeriodContext): Adaptat
     id: attr(set, 'id') ?? String(index),
     contentType: (['video', 'audio', 'text'].includes(ct) ? ct : 'other') as AdaptationSet['contentType'],
     lang: attr(set, 'lang'),
+    role: kids(set, 'Role').find((r) => attr(r, 'schemeIdUri') === 'urn:mpeg:dash:role:2011')?.getAttribute('value') ?? undefined,
+    label: kids(set, 'Label')[0]?.textContent?.trim() || undefined,
     representations: reps.sort((x, y) => x.bandwidth - y.bandwidth),
   };
 }

@@ -28,6 +28,12 @@ export class MediaBuffer {
     });
   }
 
+  /** Another codec from the next append on (an audio track of another codec); throws where the browser cannot. */
+  changeType(type: string): void {
+    if (typeof this.sb.changeType !== 'function') throw new Error(`this browser cannot change a stream's codec (SourceBuffer.changeType) to ${type}`);
+    void this.run(() => this.sb.changeType(type));
+  }
+
   private run(op: () => void): Promise<void> {
     const next = this.queue.then(async () => {
       await this.whenIdle();

@@ -16,6 +16,7 @@ import { CmcdReporter } from './cmcd.js';
 import { SourcePicker } from './sources.js';
 import { SteeringClient } from './steering.js';
 import { StallWatch } from './stall-watch.js';
+import { audioTrackOf, pickAudioSet, type AudioTrack } from './tracks.js';
 import type { PlayerOptions, PlayerStats, SwitchRecord } from './types.js';
 
 export type { PlayerOptions, PlayerStats, SwitchRecord };
@@ -241,7 +242,35 @@ export class DashlabPlayer {
   }
 
   private pickSet(type: 'video' | 'audio'): AdaptationSet | undefined {
-    return this.manifest!.adaptationSets.find((s) => s.contentType === type && s.representations.some((r) => this.supported(r)));
+    const playable = this.manifest!.adaptationSets.filter((s) => s.contentType === type && s.representations.some((r) => this.supported(r)));
+    if (type === 'audio') return pickAudioSet(playable, typeof navigator === 'undefined' ? [] : navigator.languages, this.opts.audio);
+    return playable[0];
+  }
+
+  /** The audio tracks this browser can play (one per language and role), and the one playing. */
+  audioTracks(): { tracks: AudioTrack[]; current?: string } {
+    const sets = this.manifest?.adaptationSets.filter((s) => s.contentType === 'audio' && s.representations.some((r) => this.supported(r))) ?? [];
+    return { tracks: sets.map(audioTrackOf), current: this.stats_.audio?.id };
+  }
+
+  /**
+   * Switch the audio track while playing: the audio buffered beyond 0.3 s ahead is replaced by
+   * the new track's (audio frames are all sync points, so the cut may fall mid-segment), with
+   * the video untouched, so the switch is heard at once and nothing stalls.
+   */
+  async setAudio(id: string): Promise<void> {
+    const set = this.manifest?.adaptationSets.find((x) => x.id === id && x.contentType === 'audio');
+    const s = this.streams.find((x) => x.type === 'audio');
+    if (!set || !s || !this.video) throw new Error(`no audio track "${id}"`);
+    const reps = set.representations.filter((r) => this.supported(r));
+    if (!reps.length) throw new Error(`this browser cannot play audio track "${id}"`);
+    const was = s.reps[0];
+    if (reps[0].codecs !== was.codecs || reps[0].mimeType !== was.mimeType) s.buffer.changeType(`${reps[0].mimeType}; codecs="${reps[0].codecs}"`);
+    s.reps = reps;
+    s.rep = undefined;
+    s.initFor = undefined;
+    this.stats_.audio = audioTrackOf(set);
+    await dropFrom(s, this.video.currentTime + 0.3, this.manifest?.durationS ?? 0);
   }
 
   private supported(r: Representation): boolean {
@@ -255,6 +284,7 @@ export class DashlabPlayer {
       throw new MpdError(`this browser cannot play any video representation of the manifest (codecs: ${codecs || 'none'})`);
     }
     const audioSet = this.pickSet('audio');
+    if (audioSet) this.stats_.audio = audioTrackOf(audioSet);
     const ms = new MediaSource();
     this.mediaSource = ms;
     video.src = URL.createObjectURL(ms);

@@ -29,6 +29,8 @@ export interface PlayerOptions {
    * tier (BaseURLs with a serviceLocation, or Content Steering), else none.
    */
   cmcd?: 'auto' | 'query' | 'headers' | 'off';
+  /** The audio track to start with: an AdaptationSet id or a language; default: the browser's languages, else the main track. */
+  audio?: string;
 }
 
 export interface SwitchRecord {
@@ -55,6 +57,8 @@ export interface PlayerStats {
   /** The representation of the latest video download (ahead of what is on screen by the buffer). */
   fetching?: { index: number; id: string; width?: number; height?: number; bandwidth: number };
   representations: Array<{ index: number; id: string; width?: number; height?: number; bandwidth: number }>;
+  /** The audio track playing (setAudio() changes it). */
+  audio?: { id: string; lang: string; role: string; label?: string };
   /** The link's rate as this player measures it: every stream's bytes over the time they moved (link-meter.ts). */
   estimateBps?: number;
   /** The rate the ABR planned its latest choice with (its own samples, discounted as it chooses). */

@@ -7,6 +7,7 @@
 import type { EngineName, WatchConfig } from '../../core/players.js';
 import { bufferedAhead, StallWatch, type StallEvent } from '../engine/stall-watch.js';
 import type { DashlabPlayer, PlayerStats, SwitchRecord } from '../index.js';
+import type { AudioTrack } from '../engine/tracks.js';
 
 export type { EngineName };
 
@@ -18,6 +19,10 @@ export interface EngineView {
   setAbr?(name: string): void;
   /** Play again from the start (ours fetches everything anew; dash.js and hls.js seek to 0). */
   restart(): void;
+  /** The audio tracks (languages, roles) and the one playing, as this engine lists them. */
+  audioTracks(): { tracks: AudioTrack[]; current?: string };
+  /** Switch the audio track while playing. */
+  setAudio(id: string): void;
   /** The underlying player object (DashlabPlayer, dash.js MediaPlayer or Hls). */
   raw: unknown;
 }
@@ -92,18 +97,37 @@ export const ENGINE_STARTERS: Record<EngineName, EngineStarter> = {
 
 async function startDashlab(video: HTMLVideoElement, cfg: WatchConfig, PlayerClass: typeof DashlabPlayer): Promise<EngineView> {
   const player = new PlayerClass({ abr: cfg.abr, sources: cfg.sources, credentials: cfg.credentials }).attach(video);
+  const ev = emitter();
+  player.on('error', (d) => ev.emit('error', d));
   if (cfg.quality !== undefined) player.setQuality(cfg.quality); // before the first segment is chosen
   void player.load(cfg.src);
   return {
     engine: 'dashlab',
     stats: () => player.stats(),
-    on: (e, fn) => void player.on(e, fn),
+    on: (e, fn) => (e === 'error' ? ev.on(e, fn) : void player.on(e, fn)),
     setQuality: (i) => player.setQuality(i),
     setAbr: (n) => player.setAbr(n),
     restart: () => void player.restart(),
+    audioTracks: () => player.audioTracks(),
+    setAudio: (id) => void player.setAudio(id).catch((err: Error) => ev.emit('error', `switching audio: ${err.message}`)),
     raw: player,
   };
 }
+
+/** dash.js's view of an AdaptationSet (its MediaInfo), as far as the audio menu reads it. */
+interface DashjsTrack {
+  id?: string | null;
+  index?: number;
+  lang?: string;
+  roles?: Array<string | { value?: string }>;
+  labels?: Array<string | { text?: string }>;
+}
+
+const dashjsTrack = (t: DashjsTrack): AudioTrack => {
+  const role = t.roles?.map((r) => (typeof r === 'string' ? r : r.value)).find(Boolean) ?? 'main';
+  const label = t.labels?.map((l) => (typeof l === 'string' ? l : l.text)).find(Boolean);
+  return { id: String(t.id ?? t.index ?? ''), lang: t.lang || 'und', role, ...(label ? { label } : {}) };
+};
 
 /** Requests a reference engine reports through its own events (theirs, not ours: counted as they tell). */
 class RequestCounter {
@@ -180,6 +204,15 @@ async function startDashjs(video: HTMLVideoElement, mpdUrl: string, cdn?: string
       player.seek(0);
       player.play();
     },
+    audioTracks: () => {
+      const tracks = (player.getTracksFor?.('audio') ?? []) as DashjsTrack[];
+      const cur = player.getCurrentTrackFor?.('audio') as DashjsTrack | undefined;
+      return { tracks: tracks.map(dashjsTrack), current: cur ? dashjsTrack(cur).id : undefined };
+    },
+    setAudio: (id) => {
+      const t = ((player.getTracksFor?.('audio') ?? []) as DashjsTrack[]).find((x) => dashjsTrack(x).id === id);
+      if (t) player.setCurrentTrack(t);
+    },
     raw: player,
   };
 }
@@ -232,6 +265,16 @@ async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Promise<Eng
     restart: () => {
       video.currentTime = 0;
       void video.play().catch(() => undefined);
+    },
+    audioTracks: () => {
+      const tracks = (hls.audioTracks ?? []) as Array<{ name: string; lang?: string; default?: boolean; autoselect?: boolean }>;
+      return {
+        tracks: tracks.map((t, i) => ({ id: String(i), lang: t.lang || 'und', role: t.default ? 'main' : t.autoselect === false ? 'commentary' : 'alternate', label: t.name })),
+        current: hls.audioTrack >= 0 ? String(hls.audioTrack) : undefined,
+      };
+    },
+    setAudio: (id) => {
+      hls.audioTrack = Number(id);
     },
     raw: hls,
   };

@@ -10,6 +10,9 @@ import { ENGINE_STARTERS, type EngineView } from './engines.js';
 import { bindPlayerKeys, showShortcuts } from './keyboard.js';
 import { plainReason } from './reasons.js';
 import { themeColor, themedAxis } from './theme.js';
+import { esc } from '../../core/html.js';
+import { langName } from '../../core/lang.js';
+import type { AudioTrack } from '../engine/tracks.js';
 
 declare global {
   interface Window {
@@ -106,15 +109,41 @@ function setupControls(view: EngineView, cfg: WatchConfig): { update(s: Stats): 
     abrSel.disabled = true;
   }
   quality.addEventListener('change', () => view.setQuality(quality.value === 'auto' ? 'auto' : Number(quality.value)));
+  const audio = setupAudioMenu(view);
   let shown = 0;
   return {
     update(s) {
+      audio.update();
       if (s.representations.length === shown) return;
       shown = s.representations.length;
       quality.innerHTML = `<option value="auto">auto</option>${s.representations.map((r) => `<option value="${r.index}">${r.height ? `${r.height}p` : r.id} · ${fmtKbps(r.bandwidth)}</option>`).join('')}`;
       // ?quality=N: the reference engines learn their representations only now.
       if (cfg.quality !== undefined && s.manual === undefined && view.engine !== 'dashlab') view.setQuality(cfg.quality);
       quality.value = cfg.quality !== undefined ? String(cfg.quality) : s.manual === undefined ? 'auto' : String(s.manual);
+    },
+  };
+}
+
+/**
+ * The audio menu: shown when the video has more than one audio track (languages, commentary),
+ * each named by its label or its language in the viewer's own; a choice switches while playing.
+ */
+function setupAudioMenu(view: EngineView): { update(): void } {
+  const box = $('#audio-choice');
+  const select = $<HTMLSelectElement>('#audio');
+  select.addEventListener('change', () => view.setAudio(select.value));
+  let listed = '';
+  const name = (t: AudioTrack) => `${t.label ?? langName(t.lang, navigator.language)}${t.role === 'commentary' && !t.label ? ' (commentary)' : ''}`;
+  return {
+    update() {
+      const { tracks, current } = view.audioTracks();
+      const key = JSON.stringify(tracks);
+      if (key !== listed) {
+        listed = key;
+        box.hidden = tracks.length < 2;
+        select.innerHTML = tracks.map((t) => `<option value="${esc(t.id)}" lang="${esc(t.lang)}">${esc(name(t))}</option>`).join('');
+      }
+      if (current !== undefined && document.activeElement !== select) select.value = current;
     },
   };
 }

@@ -54,6 +54,7 @@ button{background:var(--button);color:var(--fg);border:1px solid var(--edge);bor
 <section><div id="error" hidden></div><div class="stage"><video id="video" controls muted autoplay playsinline aria-label="${esc(cfg.title)}"></video><button id="unmute" type="button" hidden>Sound is off: unmute (m)</button></div><div id="chart" class="panel" role="img" aria-label="Chart over time: the throughput estimate, the chosen bitrate and the link's rate in Mbit/s, and the buffer in seconds"></div></section>
 <aside class="panel">
 <label>Quality <select id="quality"><option value="auto">auto</option></select></label>
+<label id="audio-choice" hidden>Audio <select id="audio"></select></label>
 <label>ABR algorithm <select id="abr"></select></label>
 <label class="check"><input type="checkbox" id="loop"${cfg.loop ? ' checked' : ''}> Loop: play again from the start, fetching anew</label>
 <details id="keys"><summary>Keyboard shortcuts</summary></details>

@@ -1,0 +1,96 @@
+/**
+ * Catalogs in real Chromium: a source with three audio tracks (English main, French, an
+ * English commentary) packaged; the MPD valid against the ISO schema with a set per track;
+ * ffprobe sees each; our player starts with the browser's language and switches tracks while
+ * playing without a stall; dash.js and hls.js list the same tracks from the same package.
+ */
+import { execFile } from 'node:child_process';
+import { readdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Page, Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageVideo } from '../../server/packager/index.js';
+import { browserFixture, waitForStats } from '../helpers/browser.js';
+import { makeMultiLanguageSource } from '../helpers/catalog.js';
+import { validateMpd } from '../helpers/media.js';
+
+const execFileP = promisify(execFile);
+let fx: Awaited<ReturnType<typeof browserFixture>>;
+let mediaDir: string;
+
+beforeAll(async () => {
+  fx = await browserFixture(async (dir, work) => {
+    mediaDir = dir;
+    await packageVideo({ input: await makeMultiLanguageSource(path.join(work, 'talk.mkv')), mediaDir: dir, id: 'talk', ladder: '360p:700k,240p:300k' });
+  });
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+type Tracks = { tracks: Array<{ id: string; lang: string; role: string; label?: string }>; current?: string };
+const tracksOf = (page: Page) => page.evaluate(() => (window as unknown as { dashlabPlayer: { audioTracks(): Tracks } }).dashlabPlayer.audioTracks());
+
+describe('audio languages', () => {
+  it('packages a set per track with lang, Role and Label, valid against the schema, each track its own stream', async () => {
+    const dir = await realpath(path.join(mediaDir, 'talk'));
+    const schema = await validateMpd(path.join(dir, 'manifest.mpd'));
+    expect(schema.ok, schema.output).toBe(true);
+    const inits = (await readdir(dir)).filter((f) => /^a\d-.*-init\.mp4$/.test(f)).sort();
+    expect(inits).toHaveLength(3);
+    for (const f of inits) {
+      const { stdout } = await execFileP('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name', '-of', 'csv=p=0', path.join(dir, f)]);
+      expect(stdout.trim()).toBe('aac,audio');
+    }
+  });
+
+  it('our player starts with the browser\'s language, lists every track, and switches while playing without a stall', async () => {
+    const ctx = await fx.browser.newContext({ locale: 'fr-FR' });
+    const page = await ctx.newPage();
+    const audioRequests: Array<{ file: string; at: number }> = [];
+    page.on('request', (r: Request) => {
+      const m = /\/media\/talk\/(a\d)-[^/]+-\d+\.m4s/.exec(r.url());
+      if (m) audioRequests.push({ file: m[1], at: Date.now() });
+    });
+    await page.goto(`${fx.url}/watch/talk`);
+    await waitForStats(page, (s) => s.state === 'playing' && s.currentTimeS > 1, 60_000, 'playing');
+    const before = await tracksOf(page);
+    expect(before.tracks.map((t) => [t.lang, t.role, t.label])).toEqual([
+      ['en', 'main', 'English'],
+      ['fr', 'alternate', undefined],
+      ['en', 'commentary', "Director's commentary"],
+    ]);
+    const fr = before.tracks.find((t) => t.lang === 'fr')!;
+    expect(before.current).toBe(fr.id); // fr-FR: the French track, not the main one
+    expect(audioRequests.every((r) => r.file === 'a1')).toBe(true);
+    // The menu lists them in the viewer's language and switches from the keyboard.
+    expect(await page.locator('#audio-choice').isVisible()).toBe(true);
+    expect(await page.locator('#audio option').allTextContents()).toEqual(['English', 'français', "Director's commentary"]);
+    const en = before.tracks.find((t) => t.lang === 'en' && t.role === 'main')!;
+    const switchedAt = Date.now();
+    await page.selectOption('#audio', en.id);
+    const after = await waitForStats(page, (s) => (s as unknown as { audio?: { id: string } }).audio?.id === en.id, 10_000, 'the English track');
+    // The English segments are fetched at once (the buffer ahead beyond 0.3 s replaced), and nothing stalls.
+    await waitForStats(page, () => audioRequests.some((r) => r.file === 'a0' && r.at >= switchedAt), 10_000, 'English segments');
+    const end = await waitForStats(page, (s) => s.currentTimeS > after.currentTimeS + 4, 30_000, 'four more seconds');
+    expect(end.stalls.count).toBe(0);
+    expect((await tracksOf(page)).current).toBe(en.id);
+    await ctx.close();
+  }, 120_000);
+
+  for (const engine of ['dashjs', 'hlsjs'] as const) {
+    it(`${engine} lists the same tracks from the same package, and switches`, async () => {
+      const page = await fx.browser.newPage();
+      await page.goto(`${fx.url}/watch/talk?engine=${engine}`);
+      await waitForStats(page, (s) => s.state === 'playing', 60_000, 'playing');
+      const seen = await waitForStats(page, () => true, 1000, 'stats').then(() => tracksOf(page));
+      expect(seen.tracks.map((t) => t.lang).sort()).toEqual(['en', 'en', 'fr']);
+      expect(seen.tracks.filter((t) => t.label).map((t) => t.label).sort()).toEqual(engine === 'hlsjs' ? ["Director's commentary", 'English', 'French'] : ["Director's commentary", 'English']);
+      const fr = seen.tracks.find((t) => t.lang === 'fr')!;
+      await page.selectOption('#audio', fr.id);
+      await page.waitForFunction((id) => (window as unknown as { dashlabPlayer: { audioTracks(): Tracks } }).dashlabPlayer.audioTracks().current === id, fr.id, { timeout: 15_000 });
+      await page.close();
+    }, 120_000);
+  }
+});
