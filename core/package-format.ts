@@ -41,6 +41,8 @@ export interface VideoInfo {
   updatedAt?: string;
   source: { name: string; sizeBytes: number; container: string; width: number; height: number; fps: number; durationS: number };
   renditions: InfoRendition[];
+  /** Text tracks (subtitles, captions): one WebVTT file each. */
+  text?: Array<{ id: string; lang: string; role: 'subtitle' | 'caption'; label?: string; file: string; cues: number }>;
   manifest: string;
   hls: string;
   poster: string;

@@ -1,5 +1,5 @@
 /**
- * npm run package -- <input> [--id ID] [--title T] [--ladder SPEC] [--audio SPEC] [--segment S] [--no-abr-policy]
+ * npm run package -- <input> [--id ID] [--title T] [--ladder SPEC] [--audio SPEC] [--subtitles SPEC] [--segment S] [--no-abr-policy]
  * Packages a master file into MEDIA_DIR/<id>/ with a progress bar.
  */
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ import { ProgressBar } from './lib/progress-bar.js';
 import { printSummary } from './lib/summary.js';
 
 const PROG = 'dashlab package';
-const USAGE = `usage: npm run package -- <input> [--id ID] [--title TITLE] [--ladder SPEC] [--audio SPEC] [--segment SECONDS] [--no-abr-policy]
+const USAGE = `usage: npm run package -- <input> [--id ID] [--title TITLE] [--ladder SPEC] [--audio SPEC] [--subtitles SPEC] [--segment SECONDS] [--no-abr-policy]
 
   <input>           the master video file
   --id ID           library id (default: from the file name); an existing id is replaced atomically
@@ -21,6 +21,9 @@ const USAGE = `usage: npm run package -- <input> [--id ID] [--title TITLE] [--la
   --audio SPEC      which audio streams, with language and label: index[:lang[:label]],...
                     e.g. 0:en:English,1:fr:Français (default: every audio stream, as tagged;
                     the first, or the source's default, is the main one)
+  --subtitles SPEC  subtitle files beside the source's own text streams: lang[:label]:file,...
+                    e.g. en:talk.en.srt,fr:Français:talk.fr.vtt (SubRip, WebVTT or ASS; one
+                    WebVTT file per track in the package)
   --segment S       segment duration in seconds (default 4)
   --no-abr-policy   skip learning the learned ABR's policy (abr-policy.json, ~15 s of CPU
                     for 48 segments); the player's learned ABR then plays as dashlab
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
         title: { type: 'string' },
         ladder: { type: 'string' },
         audio: { type: 'string' },
+        subtitles: { type: 'string' },
         segment: { type: 'string' },
         'no-abr-policy': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
@@ -63,16 +67,19 @@ async function main(): Promise<void> {
     title: values.title,
     ladder: values.ladder,
     audio: values.audio,
+    subtitles: values.subtitles,
     segmentS,
     learnAbrPolicy: values['no-abr-policy'] ? undefined : learnPolicyFor,
     signal: interruptSignal(),
-    onPlan: ({ source, rungs, skipped, id, audio }) => {
+    onPlan: ({ source, rungs, skipped, id, audio, subtitles }) => {
       const v = source.video;
       const tracks = audio.map((a) => `${a.lang}${a.label ? ` "${a.label}"` : ''}${a.role === 'main' ? '' : ` (${a.role})`}`).join(', ');
       process.stderr.write(
         `${path.basename(input)}: ${v.width}x${v.height} ${v.fps.toFixed(2)} fps${v.variableFrameRate ? ' (variable)' : ''}, ` +
           `${v.durationS.toFixed(1)} s, ${audio.length ? `audio ${tracks}` : 'no audio'} -> ${id}: ` +
-          `${rungs.map((r) => `${r.height}p@${r.kbps}k`).join(' ')}\n`,
+          `${rungs.map((r) => `${r.height}p@${r.kbps}k`).join(' ')}` +
+          (source.textStreams.length || subtitles.length ? `; text: ${[...source.textStreams.map((t) => t.lang), ...subtitles.map((f) => `${f.lang} (${path.basename(f.file)})`)].join(', ')}` : '') +
+          '\n',
       );
       if (skipped.length) process.stderr.write(`skipping ${skipped.join(', ')}: larger than the source (dashlab never upscales)\n`);
     },

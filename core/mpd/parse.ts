@@ -263,7 +263,9 @@ function representation(rep: Element, set: Element, setBases: string[], ctx: Per
   if (tpl) templateSegments(r, tpl, bases, ctx.periodDuration);
   else if (list) listSegments(r, list, bases, ctx.periodDuration);
   else if (base) indexedSegments(r, base, bases);
-  else throw new MpdError(`Representation ${id}: no SegmentTemplate, SegmentList or SegmentBase`);
+  // Only a BaseURL of its own: the resource is the whole media (a sidecar WebVTT file), one segment.
+  else if (kids(rep, 'BaseURL').length) r.segments.push({ number: 1, urls: bases, startS: 0, durationS: ctx.periodDuration });
+  else throw new MpdError(`Representation ${id}: no SegmentTemplate, SegmentList, SegmentBase or BaseURL`);
   return r;
 }
 

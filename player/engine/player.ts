@@ -16,7 +16,8 @@ import { CmcdReporter } from './cmcd.js';
 import { SourcePicker } from './sources.js';
 import { SteeringClient } from './steering.js';
 import { StallWatch } from './stall-watch.js';
-import { audioTrackOf, pickAudioSet, type AudioTrack } from './tracks.js';
+import { attachTextTracks, audioTrackOf, pickAudioSet, textTrackOf, type AudioTrack, type TextTrackInfo } from './tracks.js';
+import { langName } from '../../core/lang.js';
 import type { PlayerOptions, PlayerStats, SwitchRecord } from './types.js';
 
 export type { PlayerOptions, PlayerStats, SwitchRecord };
@@ -47,6 +48,8 @@ export class DashlabPlayer {
   private stallWatch?: StallWatch;
   private seeking = false;
   private ticker?: ReturnType<typeof setInterval>;
+  /** The manifest's WebVTT tracks, as <track> elements of the video, by AdaptationSet id. */
+  private textElements = new Map<string, HTMLTrackElement>();
 
   /** The video's learned ABR policy (abr-policy.json beside the MPD), fetched when `learned` is chosen. */
   private learnedPolicy?: LearnedPolicy;
@@ -247,6 +250,19 @@ export class DashlabPlayer {
     return playable[0];
   }
 
+  /** The text tracks (subtitles, captions), and the one showing. */
+  textTracks(): { tracks: TextTrackInfo[]; current?: string } {
+    const sets = this.manifest?.adaptationSets.filter((s) => this.textElements.has(s.id)) ?? [];
+    const showing = [...this.textElements].find(([, el]) => el.track.mode === 'showing')?.[0];
+    return { tracks: sets.map(textTrackOf), current: showing };
+  }
+
+  /** Show one text track (its set id), or none ('off'). */
+  setText(id: string | 'off'): void {
+    if (id !== 'off' && !this.textElements.has(id)) throw new Error(`no text track "${id}"`);
+    for (const [setId, el] of this.textElements) el.track.mode = setId === id ? 'showing' : 'disabled';
+  }
+
   /** The audio tracks this browser can play (one per language and role), and the one playing. */
   audioTracks(): { tracks: AudioTrack[]; current?: string } {
     const sets = this.manifest?.adaptationSets.filter((s) => s.contentType === 'audio' && s.representations.some((r) => this.supported(r))) ?? [];
@@ -285,6 +301,7 @@ export class DashlabPlayer {
     }
     const audioSet = this.pickSet('audio');
     if (audioSet) this.stats_.audio = audioTrackOf(audioSet);
+    this.textElements = attachTextTracks(video, manifest.adaptationSets.filter((s) => s.contentType === 'text'), (t) => t.label ?? langName(t.lang, typeof navigator === 'undefined' ? undefined : navigator.language));
     const ms = new MediaSource();
     this.mediaSource = ms;
     video.src = URL.createObjectURL(ms);
@@ -443,6 +460,7 @@ export class DashlabPlayer {
     this.life.abort();
     clearInterval(this.ticker);
     for (const s of this.streams) s.buffer.abort();
+    for (const el of this.textElements.values()) el.remove();
     if (this.video) {
       this.video.removeAttribute('src');
       this.video.load();

@@ -35,3 +35,37 @@ export function pickAudioSet(sets: AdaptationSet[], preferences: readonly string
   }
   return pool.find((s) => (s.role ?? 'main') === 'main') ?? pool[0];
 }
+
+export interface TextTrackInfo {
+  /** The AdaptationSet's id. */
+  id: string;
+  lang: string;
+  /** subtitle, or caption (for the hard of hearing). */
+  role: string;
+  label?: string;
+}
+
+export const textTrackOf = (s: AdaptationSet): TextTrackInfo => ({ id: s.id, lang: s.lang ?? 'und', role: s.role ?? 'subtitle', ...(s.label ? { label: s.label } : {}) });
+
+/**
+ * The manifest's WebVTT tracks as <track> elements of the video: the browser fetches, parses
+ * and shows them (a TextTrack each), all off until one is chosen. Returns the elements by set id.
+ */
+export function attachTextTracks(video: HTMLVideoElement, sets: AdaptationSet[], name: (t: TextTrackInfo) => string): Map<string, HTMLTrackElement> {
+  const out = new Map<string, HTMLTrackElement>();
+  for (const s of sets) {
+    const url = s.representations[0]?.segments[0]?.urls[0];
+    if (!url || !/vtt/.test(s.representations[0].mimeType || 'text/vtt')) continue;
+    const info = textTrackOf(s);
+    const el = document.createElement('track');
+    el.kind = info.role === 'caption' ? 'captions' : 'subtitles';
+    el.srclang = info.lang;
+    el.label = name(info);
+    el.src = url;
+    el.dataset.set = s.id;
+    video.append(el);
+    el.track.mode = 'disabled';
+    out.set(s.id, el);
+  }
+  return out;
+}

@@ -7,7 +7,7 @@
 import type { EngineName, WatchConfig } from '../../core/players.js';
 import { bufferedAhead, StallWatch, type StallEvent } from '../engine/stall-watch.js';
 import type { DashlabPlayer, PlayerStats, SwitchRecord } from '../index.js';
-import type { AudioTrack } from '../engine/tracks.js';
+import type { AudioTrack, TextTrackInfo } from '../engine/tracks.js';
 
 export type { EngineName };
 
@@ -23,6 +23,10 @@ export interface EngineView {
   audioTracks(): { tracks: AudioTrack[]; current?: string };
   /** Switch the audio track while playing. */
   setAudio(id: string): void;
+  /** The text tracks (subtitles, captions) and the one showing. */
+  textTracks(): { tracks: TextTrackInfo[]; current?: string };
+  /** Show a text track, or none. */
+  setText(id: string | 'off'): void;
   /** The underlying player object (DashlabPlayer, dash.js MediaPlayer or Hls). */
   raw: unknown;
 }
@@ -109,6 +113,8 @@ async function startDashlab(video: HTMLVideoElement, cfg: WatchConfig, PlayerCla
     setAbr: (n) => player.setAbr(n),
     restart: () => void player.restart(),
     audioTracks: () => player.audioTracks(),
+    textTracks: () => player.textTracks(),
+    setText: (id) => player.setText(id),
     setAudio: (id) => void player.setAudio(id).catch((err: Error) => ev.emit('error', `switching audio: ${err.message}`)),
     raw: player,
   };
@@ -213,6 +219,17 @@ async function startDashjs(video: HTMLVideoElement, mpdUrl: string, cdn?: string
       const t = ((player.getTracksFor?.('audio') ?? []) as DashjsTrack[]).find((x) => dashjsTrack(x).id === id);
       if (t) player.setCurrentTrack(t);
     },
+    textTracks: () => {
+      const tracks = ((player.getTracksFor?.('text') ?? []) as DashjsTrack[]).map((t) => ({ ...dashjsTrack(t), role: dashjsTrack(t).role === 'main' ? 'subtitle' : dashjsTrack(t).role }));
+      const idx = Number(player.getCurrentTextTrackIndex?.() ?? -1);
+      return { tracks, current: idx >= 0 && tracks[idx] ? tracks[idx].id : undefined };
+    },
+    setText: (id) => {
+      const tracks = ((player.getTracksFor?.('text') ?? []) as DashjsTrack[]).map(dashjsTrack);
+      const idx = id === 'off' ? -1 : tracks.findIndex((t) => t.id === id);
+      player.enableText?.(idx >= 0);
+      player.setTextTrack(idx);
+    },
     raw: player,
   };
 }
@@ -275,6 +292,17 @@ async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Promise<Eng
     },
     setAudio: (id) => {
       hls.audioTrack = Number(id);
+    },
+    textTracks: () => {
+      const tracks = (hls.subtitleTracks ?? []) as Array<{ name: string; lang?: string; characteristics?: string }>;
+      return {
+        tracks: tracks.map((t, i) => ({ id: String(i), lang: t.lang || 'und', role: t.characteristics?.includes('transcribes-spoken-dialog') ? 'caption' : 'subtitle', label: t.name })),
+        current: hls.subtitleTrack >= 0 && hls.subtitleDisplay ? String(hls.subtitleTrack) : undefined,
+      };
+    },
+    setText: (id) => {
+      hls.subtitleDisplay = id !== 'off';
+      hls.subtitleTrack = id === 'off' ? -1 : Number(id);
     },
     raw: hls,
   };

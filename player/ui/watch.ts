@@ -12,7 +12,7 @@ import { plainReason } from './reasons.js';
 import { themeColor, themedAxis } from './theme.js';
 import { esc } from '../../core/html.js';
 import { langName } from '../../core/lang.js';
-import type { AudioTrack } from '../engine/tracks.js';
+import type { AudioTrack, TextTrackInfo } from '../engine/tracks.js';
 
 declare global {
   interface Window {
@@ -110,10 +110,12 @@ function setupControls(view: EngineView, cfg: WatchConfig): { update(s: Stats): 
   }
   quality.addEventListener('change', () => view.setQuality(quality.value === 'auto' ? 'auto' : Number(quality.value)));
   const audio = setupAudioMenu(view);
+  const text = setupTextMenu(view);
   let shown = 0;
   return {
     update(s) {
       audio.update();
+      text.update();
       if (s.representations.length === shown) return;
       shown = s.representations.length;
       quality.innerHTML = `<option value="auto">auto</option>${s.representations.map((r) => `<option value="${r.index}">${r.height ? `${r.height}p` : r.id} · ${fmtKbps(r.bandwidth)}</option>`).join('')}`;
@@ -144,6 +146,27 @@ function setupAudioMenu(view: EngineView): { update(): void } {
         select.innerHTML = tracks.map((t) => `<option value="${esc(t.id)}" lang="${esc(t.lang)}">${esc(name(t))}</option>`).join('');
       }
       if (current !== undefined && document.activeElement !== select) select.value = current;
+    },
+  };
+}
+
+/** The subtitles menu: Off, then each text track (subtitles, captions) by its label or language; shown when there is one. */
+function setupTextMenu(view: EngineView): { update(): void } {
+  const box = $('#text-choice');
+  const select = $<HTMLSelectElement>('#captions');
+  select.addEventListener('change', () => view.setText(select.value));
+  let listed = '';
+  const name = (t: TextTrackInfo) => `${t.label ?? langName(t.lang, navigator.language)}${t.role === 'caption' ? ' (captions)' : ''}`;
+  return {
+    update() {
+      const { tracks, current } = view.textTracks();
+      const key = JSON.stringify(tracks);
+      if (key !== listed) {
+        listed = key;
+        box.hidden = tracks.length === 0;
+        select.innerHTML = `<option value="off">Off</option>${tracks.map((t) => `<option value="${esc(t.id)}" lang="${esc(t.lang)}">${esc(name(t))}</option>`).join('')}`;
+      }
+      if (document.activeElement !== select) select.value = current ?? 'off';
     },
   };
 }

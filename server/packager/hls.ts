@@ -1,5 +1,6 @@
 /** Writes HLS playlists (version 7, fMP4) over the same segments as the MPD. */
 import { langName } from '../../core/lang.js';
+import type { TextTrack } from './subtitles.js';
 import type { RenditionFacts } from './types.js';
 
 export const playlistName = (r: RenditionFacts) => `${r.id}.m3u8`;
@@ -36,7 +37,12 @@ function trackNames(tracks: RenditionFacts[]): string[] {
   return names;
 }
 
-export function writeMasterPlaylist(renditions: RenditionFacts[]): string {
+/** A text track's playlist: its one WebVTT file as one segment the length of the video. */
+export function writeTextPlaylist(t: TextTrack, durationS: number): string {
+  return ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(durationS))}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD', `#EXTINF:${durationS.toFixed(6)},`, t.file, '#EXT-X-ENDLIST', ''].join('\n');
+}
+
+export function writeMasterPlaylist(renditions: RenditionFacts[], text: TextTrack[] = []): string {
   const video = renditions.filter((r) => r.kind === 'video');
   const tracks = renditions.filter((r) => r.kind === 'audio');
   // Variants carry the largest audio track's rate: any track may play beside them.
@@ -48,6 +54,15 @@ export function writeMasterPlaylist(renditions: RenditionFacts[]): string {
     const attrs = [`TYPE=AUDIO`, `GROUP-ID="audio"`, `NAME="${names[k]}"`];
     if (t.lang && t.lang !== 'und') attrs.push(`LANGUAGE="${t.lang}"`);
     attrs.push(`DEFAULT=${t === main ? 'YES' : 'NO'}`, `AUTOSELECT=${t.role === 'commentary' ? 'NO' : 'YES'}`, `CHANNELS="${t.channels ?? 2}"`, `URI="${playlistName(t)}"`);
+    lines.push(`#EXT-X-MEDIA:${attrs.join(',')}`);
+  });
+  const textNames = trackNames(text.map((t) => ({ ...t, role: 'main' }) as unknown as RenditionFacts));
+  text.forEach((t, k) => {
+    const attrs = [`TYPE=SUBTITLES`, `GROUP-ID="subs"`, `NAME="${textNames[k]}"`];
+    if (t.lang !== 'und') attrs.push(`LANGUAGE="${t.lang}"`);
+    attrs.push('DEFAULT=NO', 'AUTOSELECT=YES');
+    if (t.role === 'caption') attrs.push('CHARACTERISTICS="public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound"');
+    attrs.push(`URI="${t.id}.m3u8"`);
     lines.push(`#EXT-X-MEDIA:${attrs.join(',')}`);
   });
   // Players start with the first variant: put the rung nearest 2 Mbit/s first, then the rest
@@ -67,6 +82,7 @@ export function writeMasterPlaylist(renditions: RenditionFacts[]): string {
       attrs.push(`FRAME-RATE=${(n / (d || 1)).toFixed(3)}`);
     }
     if (audio) attrs.push('AUDIO="audio"');
+    if (text.length) attrs.push('SUBTITLES="subs"');
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, playlistName(v));
   }
   lines.push('');

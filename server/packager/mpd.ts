@@ -1,4 +1,5 @@
 /** Writes the static DASH manifest (SegmentTemplate + SegmentTimeline) from verified facts. */
+import type { TextTrack } from './subtitles.js';
 import { TEMPLATE_INIT, TEMPLATE_MEDIA, type RenditionFacts } from './types.js';
 
 export const xmlEscape = (s: string) =>
@@ -41,7 +42,7 @@ function gcd(a: number, b: number): number {
   return b ? gcd(b, a % b) : a;
 }
 
-export function writeMpd(opts: { title: string; durationS: number; segmentS: number; token: string; renditions: RenditionFacts[] }): string {
+export function writeMpd(opts: { title: string; durationS: number; segmentS: number; token: string; renditions: RenditionFacts[]; text?: TextTrack[] }): string {
   const video = opts.renditions.filter((r) => r.kind === 'video');
   const audio = opts.renditions.filter((r) => r.kind === 'audio');
   const maxSegS = Math.max(...opts.renditions.flatMap((r) => r.segments.map((s) => s.durationTicks / r.timescale)));
@@ -89,6 +90,14 @@ export function writeMpd(opts: { title: string; durationS: number; segmentS: num
   };
   addSet(0, video, 'video');
   audio.forEach((a, k) => addSet(1 + k, [a], 'audio'));
+  // Text: a set per track, its one Representation the whole WebVTT file (its BaseURL).
+  (opts.text ?? []).forEach((t, k) => {
+    lines.push(`    <AdaptationSet id="${1 + audio.length + k}" contentType="text" mimeType="text/vtt" lang="${xmlEscape(t.lang)}">`);
+    if (t.label) lines.push(`      <Label>${xmlEscape(t.label)}</Label>`);
+    lines.push(`      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="${t.role}"/>`);
+    lines.push(`      <Representation id="${t.id}" bandwidth="${Math.max(1, Math.ceil((t.bytes * 8) / Math.max(1, opts.durationS)))}">`, `        <BaseURL>${xmlEscape(t.file)}</BaseURL>`, '      </Representation>');
+    lines.push('    </AdaptationSet>');
+  });
   lines.push('  </Period>', '</MPD>', '');
   return lines.join('\n');
 }

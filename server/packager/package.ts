@@ -11,7 +11,8 @@ import { PACKAGING_DEFAULTS } from './defaults.js';
 import { buildEncodeJob, buildPosterJob, gopFor } from './encode.js';
 import { PackagingError } from './errors.js';
 import { damagedSourceError, getTools, runFfmpeg, type EncodeProgress } from './ffmpeg.js';
-import { playlistName, writeMasterPlaylist, writeMediaPlaylist } from './hls.js';
+import { playlistName, writeMasterPlaylist, writeMediaPlaylist, writeTextPlaylist } from './hls.js';
+import { checkSubtitleFiles, makeTextTracks, parseSubtitleSpec, type SubtitleFile } from './subtitles.js';
 import { chooseAudio, type AudioChoice, type AudioSpec } from './audio.js';
 import { defaultLadder, ladderFromSpec, parseLadderSpec, type Rung, type RungSpec } from './ladder.js';
 import { assertValidId, createStaging, diskFullError, discardStaging, etagOf, idFromName, publish } from './library.js';
@@ -46,6 +47,8 @@ export interface PackageOptions {
   ladder?: string | RungSpec[];
   /** "0:en:English,1:fr" or parsed specs: which audio streams, with what language and label; default: every one, as tagged. */
   audio?: string | AudioSpec[];
+  /** Subtitle files beside the source's own text streams: "en:talk.en.srt,fr:talk.fr.vtt" or parsed. */
+  subtitles?: string | SubtitleFile[];
   segmentS?: number;
   /** The 'learn' phase: an ABR policy beside the manifest (abr-policy.json). None without it. */
   learnAbrPolicy?: AbrPolicyLearner;
@@ -65,6 +68,7 @@ export interface Plan {
   source: SourceInfo;
   rungs: Rung[];
   audio: AudioChoice[];
+  subtitles: SubtitleFile[];
   skipped: string[];
   id: string;
   segmentS: number;
@@ -94,15 +98,17 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
   });
   const token = randomBytes(3).toString('hex');
   try {
+    await checkSubtitleFiles(plan.subtitles, staging, opts.signal);
     const ascending = [...plan.rungs].sort((a, b) => a.kbps - b.kbps);
     const repIds = await encodeRenditions(opts, plan, ascending, staging, token, progress);
+    const text = await makeTextTracks({ source: plan.source, files: plan.subtitles, staging, token, signal: opts.signal });
     const tEncode = performance.now();
     progress({ phase: 'verify', percent: ENCODE_SHARE });
     const facts = await renditionFacts(plan, ascending, repIds, staging, token);
     const title = opts.title?.trim() || path.basename(opts.input).replace(/\.[^.]*$/, '');
     const video0 = facts[0];
     const durationS = (video0.segments.at(-1)!.startTicks + video0.segments.at(-1)!.durationTicks - video0.segments[0].startTicks) / video0.timescale;
-    await writeManifests(staging, { title, durationS, segmentS: plan.segmentS, token, renditions: facts });
+    await writeManifests(staging, { title, durationS, segmentS: plan.segmentS, token, renditions: facts, text });
 
     const { source } = plan;
     const frameS = source.video.outputFps.den / source.video.outputFps.num;
@@ -112,6 +118,7 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
     ]);
     const tVerify = performance.now();
     const info = infoOf({ opts, plan, title, facts, durationS: verified.videoDurationS, ffmpeg: tools.version, token });
+    if (text.length) info.text = text.map(({ id, lang, role, label, file, cues }) => ({ id, lang, role, ...(label ? { label } : {}), file, cues }));
     if (opts.learnAbrPolicy) {
       progress({ phase: 'learn', percent: 96 });
       await opts.learnAbrPolicy(info, path.join(staging, POLICY_FILE), opts.signal);
@@ -150,7 +157,7 @@ async function planPackage(opts: PackageOptions): Promise<Plan> {
   const source = await probeSource(opts.input);
   const ladderSource = { width: source.video.width, height: source.video.height, fps: source.video.outputFps.num / source.video.outputFps.den };
   const { rungs, skipped } = specs ? ladderFromSpec(ladderSource, specs) : { rungs: defaultLadder(ladderSource), skipped: [] };
-  return { source, rungs, skipped, id, segmentS, gopS: gopFor(segmentS), audio: chooseAudio(source.audioStreams, opts.audio) };
+  return { source, rungs, skipped, id, segmentS, gopS: gopFor(segmentS), audio: chooseAudio(source.audioStreams, opts.audio), subtitles: typeof opts.subtitles === 'string' ? parseSubtitleSpec(opts.subtitles) : (opts.subtitles ?? []) };
 }
 
 /**
@@ -216,12 +223,13 @@ async function renditionFacts(plan: Plan, ascending: Rung[], repIds: string[], s
   return facts;
 }
 
-/** The MPD and the HLS playlists, over the same segments. */
+/** The MPD and the HLS playlists, over the same segments and text files. */
 async function writeManifests(staging: string, m: Parameters<typeof writeMpd>[0]): Promise<void> {
   await writeFile(path.join(staging, MANIFEST_FILE), writeMpd(m));
   await Promise.all([
-    writeFile(path.join(staging, HLS_MASTER_FILE), writeMasterPlaylist(m.renditions)),
+    writeFile(path.join(staging, HLS_MASTER_FILE), writeMasterPlaylist(m.renditions, m.text)),
     ...m.renditions.map((r) => writeFile(path.join(staging, playlistName(r)), writeMediaPlaylist(r))),
+    ...(m.text ?? []).map((t) => writeFile(path.join(staging, `${t.id}.m3u8`), writeTextPlaylist(t, m.durationS))),
   ]);
 }
 

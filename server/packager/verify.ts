@@ -13,6 +13,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { MpdError, parseMpd } from '../../core/mpd/parse.js';
+import { parseSubtitles, SubtitleError } from '../../core/subtitles.js';
 import { PackagingError } from './errors.js';
 import { readInit, readSegment, type InitInfo } from './mp4.js';
 import { INIT_NAME, MANIFEST_FILE, SEGMENT_NAME, type RenditionFacts, type SegmentFacts } from './types.js';
@@ -84,6 +85,7 @@ function readMpd(xml: string): MpdRep[] {
   };
   const reps: MpdRep[] = [];
   for (const set of manifest.adaptationSets) {
+    if (set.contentType === 'text') continue; // sidecar WebVTT: textFilesOf
     for (const rep of set.representations) {
       const where = `representation ${rep.id}`;
       if (!rep.init || rep.segmentBase) throw new PackagingError('verify', `${where}: no SegmentTemplate with an initialization segment in the MPD`);
@@ -113,9 +115,37 @@ export interface VerifyResult {
   videoDurationS: number;
 }
 
+/** The sidecar WebVTT files of the MPD's text sets, each with its language. */
+function textFilesOf(xml: string): Array<{ id: string; lang: string; file: string }> {
+  const manifest = parseMpd(xml, `${PACKAGE_BASE}${MANIFEST_FILE}`, { parseFromString: (text, type) => new DOMParser().parseFromString(text, type as 'text/xml') as unknown as Document });
+  return manifest.adaptationSets
+    .filter((s) => s.contentType === 'text')
+    .flatMap((s) => s.representations.map((r) => ({ id: r.id, lang: s.lang ?? 'und', file: decodeURIComponent((r.segments[0]?.urls[0] ?? '').slice(PACKAGE_BASE.length)) })));
+}
+
+/** Every text track the MPD lists exists, is WebVTT, and its cues parse. */
+async function verifyTextTracks(dir: string, xml: string): Promise<number> {
+  const texts = textFilesOf(xml);
+  for (const t of texts) {
+    if (!t.file || t.file.includes('/')) throw new PackagingError('verify', `text track ${t.id} (${t.lang}): the MPD points outside the package`);
+    const text = await readFile(path.join(dir, t.file), 'utf8').catch(() => undefined);
+    if (text === undefined) throw new PackagingError('verify', `text track ${t.id} (${t.lang}): ${t.file} is missing`);
+    try {
+      const parsed = parseSubtitles(text);
+      if (parsed.format !== 'vtt') throw new SubtitleError(1, 'not WebVTT (no WEBVTT header)');
+    } catch (err) {
+      if (err instanceof SubtitleError) throw new PackagingError('verify', `text track ${t.id} (${t.lang}): ${t.file}: ${err.message}`);
+      throw err;
+    }
+  }
+  return texts.length;
+}
+
 /** Verify a packaged folder; throws PackagingError('verify') naming what is wrong. */
 export async function verifyPackage(dir: string, expect: VerifyExpectations): Promise<VerifyResult> {
-  const reps = readMpd(await readFile(path.join(dir, MANIFEST_FILE), 'utf8'));
+  const xml = await readFile(path.join(dir, MANIFEST_FILE), 'utf8');
+  const reps = readMpd(xml);
+  await verifyTextTracks(dir, xml);
   let segmentCount = 0;
   const videoStarts: Array<{ id: string; startsS: number[]; endS: number }> = [];
   for (const rep of reps) {

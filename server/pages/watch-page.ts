@@ -55,6 +55,7 @@ button{background:var(--button);color:var(--fg);border:1px solid var(--edge);bor
 <aside class="panel">
 <label>Quality <select id="quality"><option value="auto">auto</option></select></label>
 <label id="audio-choice" hidden>Audio <select id="audio"></select></label>
+<label id="text-choice" hidden>Subtitles <select id="captions"></select></label>
 <label>ABR algorithm <select id="abr"></select></label>
 <label class="check"><input type="checkbox" id="loop"${cfg.loop ? ' checked' : ''}> Loop: play again from the start, fetching anew</label>
 <details id="keys"><summary>Keyboard shortcuts</summary></details>

@@ -5,14 +5,14 @@
  * playing without a stall; dash.js and hls.js list the same tracks from the same package.
  */
 import { execFile } from 'node:child_process';
-import { readdir, realpath } from 'node:fs/promises';
+import { readdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageVideo } from '../../server/packager/index.js';
 import { browserFixture, waitForStats } from '../helpers/browser.js';
-import { makeMultiLanguageSource } from '../helpers/catalog.js';
+import { makeMultiLanguageSource, SOURCE_CUES } from '../helpers/catalog.js';
 import { validateMpd } from '../helpers/media.js';
 
 const execFileP = promisify(execFile);
@@ -22,7 +22,9 @@ let mediaDir: string;
 beforeAll(async () => {
   fx = await browserFixture(async (dir, work) => {
     mediaDir = dir;
-    await packageVideo({ input: await makeMultiLanguageSource(path.join(work, 'talk.mkv')), mediaDir: dir, id: 'talk', ladder: '360p:700k,240p:300k' });
+    const extra = path.join(work, 'talk.es.vtt');
+    await writeFile(extra, 'WEBVTT\n\n00:02.000 --> 00:04.000\nHola\n\n00:05.500 --> 00:07.000\nSegundo\n');
+    await packageVideo({ input: await makeMultiLanguageSource(path.join(work, 'talk.mkv')), mediaDir: dir, id: 'talk', ladder: '360p:700k,240p:300k', subtitles: [{ lang: 'es', file: extra }] });
   });
 });
 afterAll(async () => {
@@ -31,6 +33,24 @@ afterAll(async () => {
 
 type Tracks = { tracks: Array<{ id: string; lang: string; role: string; label?: string }>; current?: string };
 const tracksOf = (page: Page) => page.evaluate(() => (window as unknown as { dashlabPlayer: { audioTracks(): Tracks } }).dashlabPlayer.audioTracks());
+const textOf = (page: Page) => page.evaluate(() => (window as unknown as { dashlabPlayer: { textTracks(): Tracks } }).dashlabPlayer.textTracks());
+
+/** Pause at `t` and read the showing text track's active cues from the video element. */
+async function cuesAt(page: Page, t: number): Promise<string[]> {
+  await page.evaluate(async (at) => {
+    const v = document.querySelector('video')!;
+    v.pause();
+    v.currentTime = at;
+    await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
+  }, t);
+  // The browser updates a track's active cues on its next time-marches-on step.
+  await page.waitForTimeout(300);
+  return page.evaluate(() => {
+    const v = document.querySelector('video')!;
+    const showing = [...v.textTracks].find((x) => x.mode === 'showing');
+    return showing?.activeCues ? [...showing.activeCues].map((c) => (c as VTTCue).text) : [];
+  });
+}
 
 describe('audio languages', () => {
   it('packages a set per track with lang, Role and Label, valid against the schema, each track its own stream', async () => {
@@ -65,6 +85,7 @@ describe('audio languages', () => {
     expect(before.current).toBe(fr.id); // fr-FR: the French track, not the main one
     expect(audioRequests.every((r) => r.file === 'a1')).toBe(true);
     // The menu lists them in the viewer's language and switches from the keyboard.
+    await page.waitForFunction(() => document.querySelectorAll('#audio option').length === 3, null, { timeout: 5000 });
     expect(await page.locator('#audio-choice').isVisible()).toBe(true);
     expect(await page.locator('#audio option').allTextContents()).toEqual(['English', 'français', "Director's commentary"]);
     const en = before.tracks.find((t) => t.lang === 'en' && t.role === 'main')!;
@@ -79,8 +100,31 @@ describe('audio languages', () => {
     await ctx.close();
   }, 120_000);
 
+  it('subtitles: the source\'s text streams and a file given at packaging, as WebVTT; our player shows the cue of the time, from the menu', async () => {
+    const page = await fx.browser.newPage();
+    await page.goto(`${fx.url}/watch/talk`);
+    await waitForStats(page, (s) => s.state === 'playing', 60_000, 'playing');
+    const text = await textOf(page);
+    expect(text.tracks.map((t) => [t.lang, t.role, t.label])).toEqual([
+      ['en', 'subtitle', undefined],
+      ['fr', 'subtitle', 'Français'],
+      ['es', 'subtitle', undefined],
+    ]);
+    expect(text.current).toBeUndefined(); // off until chosen
+    await page.waitForFunction(() => document.querySelectorAll('#captions option').length === 4, null, { timeout: 5000 });
+    expect(await page.locator('#captions option').allTextContents()).toEqual(['Off', 'English', 'Français', 'Spanish']);
+    await page.selectOption('#captions', text.tracks[1].id);
+    expect(await cuesAt(page, 5.6)).toEqual([SOURCE_CUES[1][3]]);
+    expect(await cuesAt(page, 13)).toEqual([SOURCE_CUES[2][3]]);
+    await page.selectOption('#captions', text.tracks[2].id);
+    expect(await cuesAt(page, 2.5)).toEqual(['Hola']);
+    await page.selectOption('#captions', 'off');
+    expect(await cuesAt(page, 2.5)).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   for (const engine of ['dashjs', 'hlsjs'] as const) {
-    it(`${engine} lists the same tracks from the same package, and switches`, async () => {
+    it(`${engine} lists the same audio and text tracks from the same package, switches audio, and shows a cue at its time`, async () => {
       const page = await fx.browser.newPage();
       await page.goto(`${fx.url}/watch/talk?engine=${engine}`);
       await waitForStats(page, (s) => s.state === 'playing', 60_000, 'playing');
@@ -90,6 +134,11 @@ describe('audio languages', () => {
       const fr = seen.tracks.find((t) => t.lang === 'fr')!;
       await page.selectOption('#audio', fr.id);
       await page.waitForFunction((id) => (window as unknown as { dashlabPlayer: { audioTracks(): Tracks } }).dashlabPlayer.audioTracks().current === id, fr.id, { timeout: 15_000 });
+      const text = await textOf(page);
+      expect(text.tracks.map((t) => t.lang)).toEqual(['en', 'fr', 'es']);
+      await page.selectOption('#captions', text.tracks[0].id);
+      await page.waitForFunction(() => [...document.querySelector('video')!.textTracks].some((t) => t.mode === 'showing' && (t.cues?.length ?? 0) > 0), null, { timeout: 15_000 });
+      expect(await cuesAt(page, 5.6)).toEqual([SOURCE_CUES[1][2]]);
       await page.close();
     }, 120_000);
   }

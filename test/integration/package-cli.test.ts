@@ -100,6 +100,31 @@ describe('bad input', () => {
   });
 });
 
+describe('bad subtitles and audio choices', () => {
+  it('a subtitle file with a bad timing, one that is not text, not UTF-8, of another kind, or missing: named with its line, nothing published', async () => {
+    const clip = await makeClip(p('subs-clip.mp4'), { durationS: 2, width: 320, height: 180 });
+    await writeFile(p('bad-timing.srt'), '1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\n00:00:05,000 -> 00:00:07,500\nbad\n');
+    await expectRefused(clip, /bad-timing\.srt: line 6: expected a timing such as "00:00:01,000 --> 00:00:02,500", found "00:00:05,000 -> 00:00:07,500"/, ['--subtitles', `en:${p('bad-timing.srt')}`]);
+    await writeFile(p('binary.srt'), Buffer.from([0, 1, 2, 3, 255, 0]));
+    await expectRefused(clip, /binary\.srt: not UTF-8 text|binary\.srt: line 1: not a text file/, ['--subtitles', `en:${p('binary.srt')}`]);
+    await writeFile(p('latin1.srt'), Buffer.from('1\n00:00:01,000 --> 00:00:02,000\nd\xe9j\xe0\n', 'latin1'));
+    await expectRefused(clip, /latin1\.srt: not UTF-8 text \(save the subtitles as UTF-8\)/, ['--subtitles', `fr:${p('latin1.srt')}`]);
+    await writeFile(p('notes.txt'), 'hello');
+    await expectRefused(clip, /notes\.txt: subtitles must be SubRip \(\.srt\), WebVTT \(\.vtt\) or ASS \(\.ass\)/, ['--subtitles', `en:${p('notes.txt')}`]);
+    await expectRefused(clip, /nowhere\.srt: no such subtitle file/, ['--subtitles', `en:${p('nowhere.srt')}`]);
+  }, 120_000);
+
+  it('a bad --subtitles or --audio spec is a usage error (exit 2)', async () => {
+    const clip = await makeClip(p('spec-clip.mp4'), { durationS: 2, width: 320, height: 180 });
+    const subs = await runScript('scripts/package.ts', [clip, '--subtitles', 'talk.srt'], { MEDIA_DIR: p('lib-spec') });
+    expect(subs.code).toBe(2);
+    expect(subs.stderr).toMatch(/--subtitles "talk\.srt": expected <language>:<file>/);
+    const audio = await runScript('scripts/package.ts', [clip, '--audio', '3'], { MEDIA_DIR: p('lib-spec') });
+    expect(audio.code).toBe(2);
+    expect(audio.stderr).toMatch(/--audio: the source has 1 audio stream \(0 to 0\); there is no 3/);
+  }, 60_000);
+});
+
 describe('a MEDIA_DIR that cannot be the library', () => {
   it('a file: named, exit 1, the file untouched', async () => {
     const f = await makeClip(p('ok3.mp4'), { width: 320, height: 180, durationS: 1.5 });
