@@ -184,7 +184,7 @@ describe('malformed manifests give a clear error', () => {
     ['no period', '<MPD type="static" mediaPresentationDuration="PT1S"/>', /no Period/],
     ['no duration', '<MPD type="static"><Period><AdaptationSet><Representation id="a" bandwidth="1"><SegmentTemplate media="x" duration="1"/></Representation></AdaptationSet></Period></MPD>', /no duration/],
     ['no bandwidth', '<MPD mediaPresentationDuration="PT1S"><Period><AdaptationSet><Representation id="a"><SegmentTemplate media="x" duration="1"/></Representation></AdaptationSet></Period></MPD>', /Representation a: no valid @bandwidth/],
-    ['no segment info', '<MPD mediaPresentationDuration="PT1S"><Period><AdaptationSet><Representation id="a" bandwidth="5"/></AdaptationSet></Period></MPD>', /no SegmentTemplate, SegmentList or SegmentBase/],
+    ['no segment info', '<MPD mediaPresentationDuration="PT1S"><Period><AdaptationSet><Representation id="a" bandwidth="5"/></AdaptationSet></Period></MPD>', /no SegmentTemplate, SegmentList, SegmentBase or BaseURL/],
     ['bad timeline', '<MPD mediaPresentationDuration="PT1S"><Period><AdaptationSet><Representation id="a" bandwidth="5"><SegmentTemplate media="$Time$"><SegmentTimeline><S t="0"/></SegmentTimeline></SegmentTemplate></Representation></AdaptationSet></Period></MPD>', /without a positive @d/],
     ['bad range', '<MPD mediaPresentationDuration="PT1S"><Period><AdaptationSet><Representation id="a" bandwidth="5"><SegmentList duration="1"><SegmentURL mediaRange="x-y"/></SegmentList></Representation></AdaptationSet></Period></MPD>', /invalid byte range "x-y"/],
   ];
