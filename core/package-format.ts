@@ -8,6 +8,8 @@ export const MANIFEST_FILE = 'manifest.mpd';
 export const HLS_MASTER_FILE = 'master.m3u8';
 export const POSTER_FILE = 'poster.jpg';
 export const INFO_FILE = 'info.json';
+/** Seek-bar thumbnails as a WebVTT sprite map (for players that read one; HLS has no standard image track). */
+export const THUMBNAIL_VTT = 'thumbnails.vtt';
 /** The `learned` ABR's policy for this video (core/abr/learned.ts reads it). */
 export const POLICY_FILE = 'abr-policy.json';
 
@@ -31,6 +33,18 @@ export interface InfoRendition {
   segmentBytes: number[];
 }
 
+/** Seek-bar thumbnails: `count` pictures, one every `everyS` seconds, `width`x`height` each, tiled `cols`x`rows` per JPEG (`tiles` of them, named by `media`'s $Number$). */
+export interface ThumbnailFacts {
+  tiles: number;
+  count: number;
+  everyS: number;
+  width: number;
+  height: number;
+  cols: number;
+  rows: number;
+  media: string;
+}
+
 export interface VideoInfo {
   id: string;
   title: string;
@@ -41,6 +55,7 @@ export interface VideoInfo {
   updatedAt?: string;
   source: { name: string; sizeBytes: number; container: string; width: number; height: number; fps: number; durationS: number };
   renditions: InfoRendition[];
+  thumbnails?: ThumbnailFacts;
   /** Text tracks (subtitles, captions): one WebVTT file each. */
   text?: Array<{ id: string; lang: string; role: 'subtitle' | 'caption'; label?: string; file: string; cues: number }>;
   manifest: string;

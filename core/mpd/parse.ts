@@ -38,6 +38,10 @@ export interface Representation {
   height?: number;
   frameRate?: number;
   audioSamplingRate?: number;
+  /** An image set's tiling (DASH-IF thumbnail_tile): each segment is a grid of cols x rows pictures over its duration. */
+  tiles?: { cols: number; rows: number };
+  /** A SegmentTemplate's @duration in seconds (the last segment is cut to the period's end; this is not). */
+  nominalSegmentS?: number;
   init?: { urls: string[]; range?: ByteRange };
   /** Known segments; empty for SegmentBase until its index is loaded. */
   segments: SegmentRef[];
@@ -47,7 +51,7 @@ export interface Representation {
 
 export interface AdaptationSet {
   id: string;
-  contentType: 'video' | 'audio' | 'text' | 'other';
+  contentType: 'video' | 'audio' | 'text' | 'image' | 'other';
   lang?: string;
   /** The urn:mpeg:dash:role:2011 Role (main, alternate, commentary, subtitle, caption, ...). */
   role?: string;
@@ -228,7 +232,7 @@ function adaptationSet(set: Element, index: number, ctx: PeriodContext): Adaptat
   const ct = attr(set, 'contentType') ?? (attr(set, 'mimeType') ?? reps[0]?.mimeType ?? '').split('/')[0];
   return {
     id: attr(set, 'id') ?? String(index),
-    contentType: (['video', 'audio', 'text'].includes(ct) ? ct : 'other') as AdaptationSet['contentType'],
+    contentType: (['video', 'audio', 'text', 'image'].includes(ct) ? ct : 'other') as AdaptationSet['contentType'],
     lang: attr(set, 'lang'),
     role: kids(set, 'Role').find((r) => attr(r, 'schemeIdUri') === 'urn:mpeg:dash:role:2011')?.getAttribute('value') ?? undefined,
     label: kids(set, 'Label')[0]?.textContent?.trim() || undefined,
@@ -255,6 +259,9 @@ function representation(rep: Element, set: Element, setBases: string[], ctx: Per
     audioSamplingRate: num(either('audioSamplingRate')),
     segments: [],
   };
+  const tile = [...kids(rep, 'EssentialProperty'), ...kids(set, 'EssentialProperty')].find((e) => attr(e, 'schemeIdUri') === 'http://dashif.org/thumbnail_tile');
+  const grid = /^(\d+)x(\d+)$/.exec(tile?.getAttribute('value') ?? '');
+  if (grid) r.tiles = { cols: Number(grid[1]), rows: Number(grid[2]) };
   const chain = [ctx.period, set, rep];
   const bases = baseUrlsOf(rep, setBases);
   const tpl = inherited(chain, 'SegmentTemplate');
@@ -293,6 +300,7 @@ function templateSegments(r: Representation, tpl: SegmentInfo, bases: string[], 
   const d = Number(a.get('duration') ?? NaN);
   if (!(d > 0)) throw new MpdError(`Representation ${r.id}: SegmentTemplate has neither a SegmentTimeline nor @duration`);
   const segS = d / timescale;
+  r.nominalSegmentS = segS;
   const count = Math.ceil(periodDuration / segS - 1e-9);
   for (let k = 0; k < count; k++) {
     const rel = fillTemplate(media, { ...vars, number: startNumber + k, time: k * d });

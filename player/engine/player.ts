@@ -18,6 +18,7 @@ import { SteeringClient } from './steering.js';
 import { StallWatch } from './stall-watch.js';
 import { attachTextTracks, audioTrackOf, pickAudioSet, textTrackOf, type AudioTrack, type TextTrackInfo } from './tracks.js';
 import { langName } from '../../core/lang.js';
+import { thumbnailAt, type Thumbnail } from '../../core/mpd/thumbnails.js';
 import type { PlayerOptions, PlayerStats, SwitchRecord } from './types.js';
 
 export type { PlayerOptions, PlayerStats, SwitchRecord };
@@ -250,6 +251,11 @@ export class DashlabPlayer {
     return playable[0];
   }
 
+  /** The seek-bar picture for a time (the manifest's DASH-IF thumbnail track), if it has one. */
+  thumbnailAt(t: number): Thumbnail | undefined {
+    return this.manifest ? thumbnailAt(this.manifest, t) : undefined;
+  }
+
   /** The text tracks (subtitles, captions), and the one showing. */
   textTracks(): { tracks: TextTrackInfo[]; current?: string } {
     const sets = this.manifest?.adaptationSets.filter((s) => this.textElements.has(s.id)) ?? [];
@@ -270,7 +276,7 @@ export class DashlabPlayer {
   }
 
   /**
-   * Switch the audio track while playing: the audio buffered beyond 0.3 s ahead is replaced by
+   * Switch the audio track while playing: the audio buffered beyond AUDIO_SWITCH_MARGIN_S ahead is replaced by
    * the new track's (audio frames are all sync points, so the cut may fall mid-segment), with
    * the video untouched, so the switch is heard at once and nothing stalls.
    */
@@ -286,7 +292,7 @@ export class DashlabPlayer {
     s.rep = undefined;
     s.initFor = undefined;
     this.stats_.audio = audioTrackOf(set);
-    await dropFrom(s, this.video.currentTime + 0.3, this.manifest?.durationS ?? 0);
+    await dropFrom(s, this.video.currentTime + AUDIO_SWITCH_MARGIN_S, this.manifest?.durationS ?? 0);
   }
 
   private supported(r: Representation): boolean {
@@ -469,6 +475,9 @@ export class DashlabPlayer {
 }
 
 export { LoadError, MpdError };
+
+/** Audio kept ahead of the playhead when the track changes: time to fetch the new track's init and segment before the old runs out. */
+const AUDIO_SWITCH_MARGIN_S = 1;
 
 /**
  * What the page's first downloads (the manifest, info.json) say of the link: all their bytes

@@ -8,6 +8,7 @@ import type { EngineName, WatchConfig } from '../../core/players.js';
 import { bufferedAhead, StallWatch, type StallEvent } from '../engine/stall-watch.js';
 import type { DashlabPlayer, PlayerStats, SwitchRecord } from '../index.js';
 import type { AudioTrack, TextTrackInfo } from '../engine/tracks.js';
+import type { Thumbnail } from '../../core/mpd/thumbnails.js';
 
 export type { EngineName };
 
@@ -27,6 +28,8 @@ export interface EngineView {
   textTracks(): { tracks: TextTrackInfo[]; current?: string };
   /** Show a text track, or none. */
   setText(id: string | 'off'): void;
+  /** The seek-bar picture for a time, where the engine reads the package's thumbnail track. */
+  thumbnailAt(t: number): Promise<Thumbnail | undefined>;
   /** The underlying player object (DashlabPlayer, dash.js MediaPlayer or Hls). */
   raw: unknown;
 }
@@ -115,6 +118,7 @@ async function startDashlab(video: HTMLVideoElement, cfg: WatchConfig, PlayerCla
     audioTracks: () => player.audioTracks(),
     textTracks: () => player.textTracks(),
     setText: (id) => player.setText(id),
+    thumbnailAt: async (t) => player.thumbnailAt(t),
     setAudio: (id) => void player.setAudio(id).catch((err: Error) => ev.emit('error', `switching audio: ${err.message}`)),
     raw: player,
   };
@@ -230,6 +234,16 @@ async function startDashjs(video: HTMLVideoElement, mpdUrl: string, cdn?: string
       player.enableText?.(idx >= 0);
       player.setTextTrack(idx);
     },
+    // dash.js's own thumbnail API, reading our DASH-IF image set.
+    thumbnailAt: (t) =>
+      new Promise((resolve) => {
+        if (typeof player.provideThumbnail !== 'function') return resolve(undefined);
+        player.provideThumbnail(t, (th: { url: string; x: number; y: number; width: number; height: number } | null) => {
+          if (!th?.url) return resolve(undefined);
+          const rep = (player.getTracksFor?.('image') ?? [])[0]?.representations?.[0] as { width?: number; height?: number } | undefined;
+          resolve({ url: th.url, x: th.x, y: th.y, width: th.width, height: th.height, tileWidth: rep?.width ?? th.width * 5, tileHeight: rep?.height ?? th.height * 5 });
+        });
+      }),
     raw: player,
   };
 }
@@ -304,6 +318,8 @@ async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Promise<Eng
       hls.subtitleDisplay = id !== 'off';
       hls.subtitleTrack = id === 'off' ? -1 : Number(id);
     },
+    // HLS has no standard image track (the package's thumbnails.vtt is for players that read one).
+    thumbnailAt: async () => undefined,
     raw: hls,
   };
 }

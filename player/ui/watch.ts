@@ -84,11 +84,13 @@ async function main(): Promise<void> {
   const linkRate = setupNetworkPanel(cfg, linkId);
   view.on('error', (m) => showError(String(m)));
   const controls = setupControls(view, cfg);
+  const seekBar = setupSeekBar(view, video);
   const switchLog = createSwitchLog();
   const t0 = performance.now();
   setInterval(() => {
     const s = view.stats();
     controls.update(s);
+    seekBar.update();
     showStats(s);
     chart.push((performance.now() - t0) / 1000, s, linkRate.kbps);
     switchLog.update(s);
@@ -170,6 +172,63 @@ function setupTextMenu(view: EngineView): { update(): void } {
     },
   };
 }
+
+/**
+ * A seek bar that previews the picture at a time (the package's thumbnail track), on hover and
+ * while dragging or stepping with the keyboard; shown once the engine has a thumbnail to show.
+ */
+function setupSeekBar(view: EngineView, video: HTMLVideoElement): { update(): void } {
+  const bar = $('#seekbar');
+  const seek = $<HTMLInputElement>('#seek');
+  const preview = $('#preview');
+  const pic = preview.querySelector<HTMLElement>('.pic')!;
+  const label = preview.querySelector('span')!;
+  let dragging = false;
+  let asked = 0;
+  const show = async (t: number, xPx: number) => {
+    const ask = ++asked;
+    const th = await view.thumbnailAt(t);
+    if (ask !== asked) return; // a later position was asked for meanwhile
+    if (!th) return void (preview.hidden = true);
+    Object.assign(pic.style, { width: `${th.width}px`, height: `${th.height}px`, backgroundImage: `url("${th.url}")`, backgroundPosition: `-${th.x}px -${th.y}px`, backgroundSize: `${th.tileWidth}px ${th.tileHeight}px` });
+    label.textContent = fmtClock(t);
+    const half = th.width / 2 + 4;
+    preview.style.left = `${Math.min(Math.max(xPx, half), bar.clientWidth - half)}px`;
+    preview.dataset.t = String(t);
+    preview.hidden = false;
+  };
+  const timeAt = (clientX: number) => {
+    const r = seek.getBoundingClientRect();
+    return { t: Math.min(1, Math.max(0, (clientX - r.left) / r.width)) * Number(seek.max), x: clientX - r.left };
+  };
+  const atValue = () => ({ t: Number(seek.value), x: (Number(seek.value) / Math.max(1e-9, Number(seek.max))) * seek.clientWidth });
+  seek.addEventListener('pointermove', (e) => void show(timeAt(e.clientX).t, timeAt(e.clientX).x));
+  seek.addEventListener('pointerleave', () => !dragging && (preview.hidden = true));
+  seek.addEventListener('input', () => {
+    dragging = true;
+    void show(atValue().t, atValue().x);
+  });
+  seek.addEventListener('change', () => {
+    dragging = false;
+    video.currentTime = Number(seek.value);
+    preview.hidden = true;
+  });
+  seek.addEventListener('blur', () => (preview.hidden = true));
+  let checked = false;
+  return {
+    update() {
+      if (Number.isFinite(video.duration) && video.duration > 0) seek.max = String(video.duration);
+      if (!dragging && document.activeElement !== seek) seek.value = String(video.currentTime);
+      // Shown only for packages with thumbnails (asked once the engine knows its manifest).
+      if (!checked && Number(seek.max) > 0) {
+        checked = true;
+        void view.thumbnailAt(0).then((th) => (bar.hidden = !th), () => undefined);
+      }
+    },
+  };
+}
+
+const fmtClock = (t: number) => `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, '0')}`;
 
 /** The stats panel. */
 function showStats(s: Stats): void {

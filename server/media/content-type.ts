@@ -18,7 +18,8 @@ export function policyFor(name: string): FilePolicy {
   if (name.endsWith('.json')) return { contentType: 'application/json; charset=utf-8', cacheControl: REVALIDATE, compressible: true };
   if (name.endsWith('.mp4')) return { contentType: audio ? 'audio/mp4' : 'video/mp4', cacheControl: IMMUTABLE, compressible: false };
   if (name.endsWith('.m4s')) return { contentType: audio ? 'audio/mp4' : 'video/iso.segment', cacheControl: IMMUTABLE, compressible: false };
-  if (name.endsWith('.vtt')) return { contentType: 'text/vtt; charset=utf-8', cacheControl: IMMUTABLE, compressible: true };
+  // A text track's name carries the package version (t0-3f9a1c.vtt): immutable; thumbnails.vtt does not.
+  if (name.endsWith('.vtt')) return { contentType: 'text/vtt; charset=utf-8', cacheControl: /-[0-9a-f]{6}\.vtt$/.test(name) ? IMMUTABLE : REVALIDATE, compressible: true };
   if (name.endsWith('.jpg')) return { contentType: 'image/jpeg', cacheControl: REVALIDATE, compressible: false };
   return { contentType: 'application/octet-stream', cacheControl: REVALIDATE, compressible: false };
 }

@@ -19,6 +19,10 @@ export const PACKAGING_DEFAULTS = {
   /** Poster: width at most this, taken at this fraction of the duration. */
   posterMaxWidth: 1280,
   posterAt: 0.35,
+  /** Seek-bar thumbnails: one every this many seconds, this wide, tiled columns x rows per JPEG. */
+  thumbnailEveryS: 2,
+  thumbnailWidth: 160,
+  thumbnailTile: { cols: 5, rows: 5 },
 } as const;
 
 /**

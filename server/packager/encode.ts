@@ -20,6 +20,14 @@ export interface EncodePlan {
   gopS: number;
   /** The muxer's own MPD (discarded: we write ours from the verified segments). */
   scratchMpd: string;
+  /** Seek-bar thumbnails from the same decode: tiled JPEGs written with this pattern (ffmpeg's %05d). */
+  thumbnails?: { pattern: string; width: number; height: number };
+}
+
+/** A thumbnail's size: the configured width, the source's shape, even numbers (JPEG's 4:2:0). */
+export function thumbnailSize(source: SourceInfo): { width: number; height: number } {
+  const width = Math.min(PACKAGING_DEFAULTS.thumbnailWidth, source.video.width) & ~1;
+  return { width, height: Math.max(2, Math.round((width * source.video.height) / source.video.width / 2) * 2) };
 }
 
 /** The GOP: the longest duration <= maxGopS that divides the segment duration evenly. */
@@ -39,10 +47,17 @@ export function buildEncodeJob(plan: EncodePlan): FfmpegJob {
   const keyint = Math.max(1, Math.round(gopS * fpsValue));
   const n = rungs.length;
 
-  const branches = rungs.map((_, i) => `[s${i}]`).join('');
+  // Thumbnails are one more branch of the same decode: the cheapest place to make them. JPEG
+  // is full range: converted, not relabelled (which would darken the darks, brighten the lights).
+  // `select` takes the frame at 0 s, then the first at least thumbnailEveryS after the last
+  // taken: picture k is the frame of k * thumbnailEveryS (the fps filter's was one later).
+  const th = plan.thumbnails;
+  const branches = rungs.map((_, i) => `[s${i}]`).join('') + (th ? '[th]' : '');
+  const { cols, rows } = PACKAGING_DEFAULTS.thumbnailTile;
   const graph = [
-    `[0:v:0]fps=${fps.num}/${fps.den},split=${n}${branches}`,
+    `[0:v:0]fps=${fps.num}/${fps.den},split=${n + (th ? 1 : 0)}${branches}`,
     ...rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`),
+    ...(th ? [`[th]select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${PACKAGING_DEFAULTS.thumbnailEveryS - 0.001})',scale=${th.width}:${th.height}:out_range=full,format=yuvj420p,setsar=1,tile=${cols}x${rows}:padding=0:margin=0[tiles]`] : []),
   ].join(';');
 
   const options: string[] = [];
@@ -91,10 +106,12 @@ export function buildEncodeJob(plan: EncodePlan): FfmpegJob {
     // rounding pixel (854x480 beside 1280x720), and its MPD is discarded anyway.
     '-adaptation_sets', [...rungs.map((_, i) => `id=${i},streams=${i}`), ...plan.audio.map((_, k) => `id=${n + k},streams=${n + k}`)].join(' '),
   );
+  const outputs = [{ target: plan.scratchMpd, options }];
+  if (th) outputs.push({ target: th.pattern, options: ['-map', '[tiles]', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2', '-start_number', '1'] });
   return {
     inputs: [{ source: source.path }],
     filterComplex: graph,
-    outputs: [{ target: plan.scratchMpd, options }],
+    outputs,
     durationS: source.video.durationS,
   };
 }

@@ -1,7 +1,7 @@
 /** Writes HLS playlists (version 7, fMP4) over the same segments as the MPD. */
 import { langName } from '../../core/lang.js';
 import type { TextTrack } from './subtitles.js';
-import type { RenditionFacts } from './types.js';
+import type { RenditionFacts, ThumbnailFacts } from './types.js';
 
 export const playlistName = (r: RenditionFacts) => `${r.id}.m3u8`;
 
@@ -35,6 +35,23 @@ function trackNames(tracks: RenditionFacts[]): string[] {
     names.push(name);
   }
   return names;
+}
+
+/** The thumbnails as a WebVTT sprite map: each picture's time span and its tile#xywh. */
+export function writeThumbnailVtt(t: ThumbnailFacts, durationS: number): string {
+  const stamp = (s: number) => new Date(Math.round(s * 1000)).toISOString().slice(11, 23);
+  const per = t.cols * t.rows;
+  const blocks: string[] = [];
+  for (let k = 0; k < t.count; k++) {
+    const start = k * t.everyS;
+    const end = Math.min(durationS, start + t.everyS);
+    if (end <= start) break;
+    const n = Math.floor(k / per) + 1;
+    const at = k % per;
+    const file = t.media.replace('$Number%05d$', String(n).padStart(5, '0'));
+    blocks.push(`${stamp(start)} --> ${stamp(end)}\n${file}#xywh=${(at % t.cols) * t.width},${Math.floor(at / t.cols) * t.height},${t.width},${t.height}`);
+  }
+  return `WEBVTT\n\n${blocks.join('\n\n')}\n`;
 }
 
 /** A text track's playlist: its one WebVTT file as one segment the length of the video. */

@@ -1,6 +1,6 @@
 /** Writes the static DASH manifest (SegmentTemplate + SegmentTimeline) from verified facts. */
 import type { TextTrack } from './subtitles.js';
-import { TEMPLATE_INIT, TEMPLATE_MEDIA, type RenditionFacts } from './types.js';
+import { TEMPLATE_INIT, TEMPLATE_MEDIA, type RenditionFacts, type ThumbnailFacts } from './types.js';
 
 export const xmlEscape = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -42,7 +42,7 @@ function gcd(a: number, b: number): number {
   return b ? gcd(b, a % b) : a;
 }
 
-export function writeMpd(opts: { title: string; durationS: number; segmentS: number; token: string; renditions: RenditionFacts[]; text?: TextTrack[] }): string {
+export function writeMpd(opts: { title: string; durationS: number; segmentS: number; token: string; renditions: RenditionFacts[]; text?: TextTrack[]; thumbnails?: ThumbnailFacts }): string {
   const video = opts.renditions.filter((r) => r.kind === 'video');
   const audio = opts.renditions.filter((r) => r.kind === 'audio');
   const maxSegS = Math.max(...opts.renditions.flatMap((r) => r.segments.map((s) => s.durationTicks / r.timescale)));
@@ -98,6 +98,21 @@ export function writeMpd(opts: { title: string; durationS: number; segmentS: num
     lines.push(`      <Representation id="${t.id}" bandwidth="${Math.max(1, Math.ceil((t.bytes * 8) / Math.max(1, opts.durationS)))}">`, `        <BaseURL>${xmlEscape(t.file)}</BaseURL>`, '      </Representation>');
     lines.push('    </AdaptationSet>');
   });
+  // Thumbnails: the DASH-IF image set, one tile image per cols x rows pictures.
+  const th = opts.thumbnails;
+  if (th) {
+    const tileS = th.everyS * th.cols * th.rows;
+    // @bandwidth is required; nothing adapts on it: a tile's rough size over its time.
+    const bytesGuess = 8 * 1024 * th.cols * th.rows;
+    lines.push(
+      `    <AdaptationSet id="${1 + audio.length + (opts.text?.length ?? 0)}" contentType="image" mimeType="image/jpeg">`,
+      `      <Representation id="thumbnails" bandwidth="${Math.ceil((bytesGuess * 8) / tileS)}" width="${th.width * th.cols}" height="${th.height * th.rows}">`,
+      `        <EssentialProperty schemeIdUri="http://dashif.org/thumbnail_tile" value="${th.cols}x${th.rows}"/>`,
+      `        <SegmentTemplate media="${xmlEscape(th.media)}" duration="${tileS}" startNumber="1" timescale="1"/>`,
+      '      </Representation>',
+      '    </AdaptationSet>',
+    );
+  }
   lines.push('  </Period>', '</MPD>', '');
   return lines.join('\n');
 }

@@ -8,17 +8,17 @@ import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { POLICY_FILE } from '../../core/package-format.js';
 import { PACKAGING_DEFAULTS } from './defaults.js';
-import { buildEncodeJob, buildPosterJob, gopFor } from './encode.js';
+import { buildEncodeJob, buildPosterJob, gopFor, thumbnailSize } from './encode.js';
 import { PackagingError } from './errors.js';
 import { damagedSourceError, getTools, runFfmpeg, type EncodeProgress } from './ffmpeg.js';
-import { playlistName, writeMasterPlaylist, writeMediaPlaylist, writeTextPlaylist } from './hls.js';
+import { playlistName, writeMasterPlaylist, writeMediaPlaylist, writeTextPlaylist, writeThumbnailVtt } from './hls.js';
 import { checkSubtitleFiles, makeTextTracks, parseSubtitleSpec, type SubtitleFile } from './subtitles.js';
 import { chooseAudio, type AudioChoice, type AudioSpec } from './audio.js';
 import { defaultLadder, ladderFromSpec, parseLadderSpec, type Rung, type RungSpec } from './ladder.js';
 import { assertValidId, createStaging, diskFullError, discardStaging, etagOf, idFromName, publish } from './library.js';
 import { writeMpd } from './mpd.js';
 import { probeSource, type SourceInfo } from './probe.js';
-import { HLS_MASTER_FILE, INFO_FILE, INIT_NAME, MANIFEST_FILE, POSTER_FILE, SEGMENT_NAME, type RenditionFacts, type VideoInfo } from './types.js';
+import { HLS_MASTER_FILE, INFO_FILE, INIT_NAME, MANIFEST_FILE, POSTER_FILE, SEGMENT_NAME, THUMBNAIL_NAME, THUMBNAIL_TEMPLATE, THUMBNAIL_VTT, type RenditionFacts, type ThumbnailFacts, type VideoInfo } from './types.js';
 import { inspectRendition, measuredBandwidth, verifyPackage } from './verify.js';
 
 export type PackagePhase = 'probe' | 'encode' | 'verify' | 'learn' | 'publish' | 'done';
@@ -102,13 +102,14 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
     const ascending = [...plan.rungs].sort((a, b) => a.kbps - b.kbps);
     const repIds = await encodeRenditions(opts, plan, ascending, staging, token, progress);
     const text = await makeTextTracks({ source: plan.source, files: plan.subtitles, staging, token, signal: opts.signal });
+    const thumbnails = await thumbnailFacts(plan.source, staging, token);
     const tEncode = performance.now();
     progress({ phase: 'verify', percent: ENCODE_SHARE });
     const facts = await renditionFacts(plan, ascending, repIds, staging, token);
     const title = opts.title?.trim() || path.basename(opts.input).replace(/\.[^.]*$/, '');
     const video0 = facts[0];
     const durationS = (video0.segments.at(-1)!.startTicks + video0.segments.at(-1)!.durationTicks - video0.segments[0].startTicks) / video0.timescale;
-    await writeManifests(staging, { title, durationS, segmentS: plan.segmentS, token, renditions: facts, text });
+    await writeManifests(staging, { title, durationS, segmentS: plan.segmentS, token, renditions: facts, text, thumbnails });
 
     const { source } = plan;
     const frameS = source.video.outputFps.den / source.video.outputFps.num;
@@ -119,6 +120,7 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
     const tVerify = performance.now();
     const info = infoOf({ opts, plan, title, facts, durationS: verified.videoDurationS, ffmpeg: tools.version, token });
     if (text.length) info.text = text.map(({ id, lang, role, label, file, cues }) => ({ id, lang, role, ...(label ? { label } : {}), file, cues }));
+    if (thumbnails) info.thumbnails = thumbnails;
     if (opts.learnAbrPolicy) {
       progress({ phase: 'learn', percent: 96 });
       await opts.learnAbrPolicy(info, path.join(staging, POLICY_FILE), opts.signal);
@@ -168,7 +170,8 @@ async function planPackage(opts: PackageOptions): Promise<Plan> {
 async function encodeRenditions(opts: PackageOptions, plan: Plan, ascending: Rung[], staging: string, token: string, progress: (p: PackageProgress) => void): Promise<string[]> {
   const scratchMpd = path.join(staging, 'ffmpeg.mpd');
   let encodedS = 0;
-  await runFfmpeg(buildEncodeJob({ source: plan.source, rungs: ascending, audio: plan.audio, segmentS: plan.segmentS, gopS: plan.gopS, scratchMpd }), {
+  const thumbs = { pattern: path.join(staging, 'thumbs-%05d.jpg'), ...thumbnailSize(plan.source) };
+  await runFfmpeg(buildEncodeJob({ source: plan.source, rungs: ascending, audio: plan.audio, segmentS: plan.segmentS, gopS: plan.gopS, scratchMpd, thumbnails: thumbs }), {
     signal: opts.signal,
     onProgress: (e) => {
       encodedS = e.outTimeS;
@@ -183,6 +186,8 @@ async function encodeRenditions(opts: PackageOptions, plan: Plan, ascending: Run
     (await readdir(staging)).map((f) => {
       const init = /^init-(\d+)\.mp4$/.exec(f);
       const chunk = /^chunk-(\d+)-(\d+)\.m4s$/.exec(f);
+      const tile = /^thumbs-(\d+)\.jpg$/.exec(f);
+      if (tile) return rename(path.join(staging, f), path.join(staging, THUMBNAIL_NAME(token, Number(tile[1]))));
       if (init) return rename(path.join(staging, f), path.join(staging, INIT_NAME(repIds[Number(init[1])], token)));
       if (chunk) return rename(path.join(staging, f), path.join(staging, SEGMENT_NAME(repIds[Number(chunk[1])], token, Number(chunk[2]))));
       return rm(path.join(staging, f), { recursive: true, force: true });
@@ -223,6 +228,15 @@ async function renditionFacts(plan: Plan, ascending: Rung[], repIds: string[], s
   return facts;
 }
 
+/** The tiled thumbnails ffmpeg wrote (renamed already): how many, and what each tile holds. */
+async function thumbnailFacts(source: SourceInfo, staging: string, token: string): Promise<ThumbnailFacts | undefined> {
+  const tiles = (await readdir(staging)).filter((f) => f.startsWith(`thumbs-${token}-`) && f.endsWith('.jpg')).length;
+  if (!tiles) return undefined;
+  const { width, height } = thumbnailSize(source);
+  const { cols, rows } = PACKAGING_DEFAULTS.thumbnailTile;
+  return { tiles, count: Math.ceil(source.video.durationS / PACKAGING_DEFAULTS.thumbnailEveryS - 1e-6), everyS: PACKAGING_DEFAULTS.thumbnailEveryS, width, height, cols, rows, media: THUMBNAIL_TEMPLATE(token) };
+}
+
 /** The MPD and the HLS playlists, over the same segments and text files. */
 async function writeManifests(staging: string, m: Parameters<typeof writeMpd>[0]): Promise<void> {
   await writeFile(path.join(staging, MANIFEST_FILE), writeMpd(m));
@@ -230,6 +244,7 @@ async function writeManifests(staging: string, m: Parameters<typeof writeMpd>[0]
     writeFile(path.join(staging, HLS_MASTER_FILE), writeMasterPlaylist(m.renditions, m.text)),
     ...m.renditions.map((r) => writeFile(path.join(staging, playlistName(r)), writeMediaPlaylist(r))),
     ...(m.text ?? []).map((t) => writeFile(path.join(staging, `${t.id}.m3u8`), writeTextPlaylist(t, m.durationS))),
+    ...(m.thumbnails ? [writeFile(path.join(staging, THUMBNAIL_VTT), writeThumbnailVtt(m.thumbnails, m.durationS))] : []),
   ]);
 }
 

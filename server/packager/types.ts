@@ -1,5 +1,5 @@
 /** The packaged video as the manifests, info.json and verification see it (info.json's shape: core/package-format.ts). */
-export { HLS_MASTER_FILE, INFO_FILE, MANIFEST_FILE, POSTER_FILE, type InfoRendition, type VideoInfo } from '../../core/package-format.js';
+export { HLS_MASTER_FILE, INFO_FILE, MANIFEST_FILE, POSTER_FILE, THUMBNAIL_VTT, type InfoRendition, type ThumbnailFacts, type VideoInfo } from '../../core/package-format.js';
 
 export interface SegmentFacts {
   file: string;
@@ -41,3 +41,7 @@ export const SEGMENT_NAME = (repId: string, token: string, n: number) => `${repI
 export const INIT_NAME = (repId: string, token: string) => `${repId}-${token}-init.mp4`;
 export const TEMPLATE_INIT = (token: string) => `$RepresentationID$-${token}-init.mp4`;
 export const TEMPLATE_MEDIA = (token: string) => `$RepresentationID$-${token}-$Number%05d$.m4s`;
+
+/** Thumbnail tiles: thumbs-<token>-00001.jpg, ... (immutable, like segments). */
+export const THUMBNAIL_NAME = (token: string, n: number) => `thumbs-${token}-${String(n).padStart(5, '0')}.jpg`;
+export const THUMBNAIL_TEMPLATE = (token: string) => `thumbs-${token}-$Number%05d$.jpg`;

@@ -85,7 +85,7 @@ function readMpd(xml: string): MpdRep[] {
   };
   const reps: MpdRep[] = [];
   for (const set of manifest.adaptationSets) {
-    if (set.contentType === 'text') continue; // sidecar WebVTT: textFilesOf
+    if (set.contentType !== 'video' && set.contentType !== 'audio') continue; // text: textFilesOf; image: verifyThumbnails
     for (const rep of set.representations) {
       const where = `representation ${rep.id}`;
       if (!rep.init || rep.segmentBase) throw new PackagingError('verify', `${where}: no SegmentTemplate with an initialization segment in the MPD`);
@@ -141,11 +141,30 @@ async function verifyTextTracks(dir: string, xml: string): Promise<number> {
   return texts.length;
 }
 
+/** Every thumbnail tile the MPD's image set lists exists, and the tiles cover the video. */
+async function verifyThumbnails(dir: string, xml: string, durationS: number): Promise<void> {
+  const manifest = parseMpd(xml, `${PACKAGE_BASE}${MANIFEST_FILE}`, { parseFromString: (text, type) => new DOMParser().parseFromString(text, type as 'text/xml') as unknown as Document });
+  for (const set of manifest.adaptationSets.filter((s) => s.contentType === 'image')) {
+    for (const rep of set.representations) {
+      if (!rep.tiles) throw new PackagingError('verify', `thumbnails ${rep.id}: no http://dashif.org/thumbnail_tile property`);
+      const end = rep.segments.reduce((e, seg) => Math.max(e, seg.startS + seg.durationS), 0);
+      if (end < durationS - 0.5) throw new PackagingError('verify', `thumbnails ${rep.id}: the tiles cover ${end.toFixed(1)} s of ${durationS.toFixed(1)} s`);
+      for (const seg of rep.segments) {
+        const file = decodeURIComponent(seg.urls[0].slice(PACKAGE_BASE.length));
+        const head = await readFile(path.join(dir, file)).then((b) => b.subarray(0, 3), () => undefined);
+        if (!head) throw new PackagingError('verify', `thumbnails ${rep.id}: tile ${file} is missing`);
+        if (head[0] !== 0xff || head[1] !== 0xd8) throw new PackagingError('verify', `thumbnails ${rep.id}: tile ${file} is not a JPEG`);
+      }
+    }
+  }
+}
+
 /** Verify a packaged folder; throws PackagingError('verify') naming what is wrong. */
 export async function verifyPackage(dir: string, expect: VerifyExpectations): Promise<VerifyResult> {
   const xml = await readFile(path.join(dir, MANIFEST_FILE), 'utf8');
   const reps = readMpd(xml);
   await verifyTextTracks(dir, xml);
+  await verifyThumbnails(dir, xml, expect.durationS);
   let segmentCount = 0;
   const videoStarts: Array<{ id: string; startsS: number[]; endS: number }> = [];
   for (const rep of reps) {

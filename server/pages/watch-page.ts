@@ -36,7 +36,7 @@ header h1{margin:0;font-size:17px;font-weight:600;flex:1;min-width:200px} a{colo
 .tabs{display:flex;gap:8px;flex-wrap:wrap} .tab{padding:4px 10px;border:1px solid var(--edge);border-radius:6px;color:var(--fg2)}.tab.on{background:var(--link);color:var(--bg);border-color:var(--link)}
 main{display:grid;grid-template-columns:minmax(0,1fr) 320px;gap:18px;padding:18px 24px;max-width:1500px}
 @media (max-width:900px){main{grid-template-columns:minmax(0,1fr)}}
-video{width:100%;aspect-ratio:16/9;background:#000;border-radius:10px;display:block} .stage{position:relative} #unmute{position:absolute;top:10px;left:10px;background:rgba(0,0,0,.72);color:#fff;border-color:#fff6} body.embed #unmute{display:none}
+video{width:100%;aspect-ratio:16/9;background:#000;border-radius:10px;display:block} .stage{position:relative} #seekbar{position:relative;margin:6px 0 2px} #seek{width:100%;margin:0} #preview{position:absolute;bottom:26px;transform:translateX(-50%);background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:4px;pointer-events:none;z-index:2} #preview .pic{background-repeat:no-repeat;border-radius:3px} #preview span{display:block;text-align:center;font-size:12px;color:var(--muted)} #unmute{position:absolute;top:10px;left:10px;background:rgba(0,0,0,.72);color:#fff;border-color:#fff6} body.embed #unmute{display:none}
 #stat-help{margin-top:10px;color:var(--muted)} #stat-help summary{cursor:pointer} #stat-help dl{display:block} #stat-help dt{color:var(--fg);margin-top:6px} #stat-help dd{color:var(--muted)}
 #log small{display:block;color:var(--muted);font-size:12px} #log th,#log td:not(:last-child){white-space:nowrap}
 .panel{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:12px 14px}
@@ -51,7 +51,7 @@ button{background:var(--button);color:var(--fg);border:1px solid var(--edge);bor
 </style></head><body${cfg.embed ? ' class="embed"' : ''}>
 <header><a href="/">dashlab</a><h1>${esc(cfg.title)}</h1><nav aria-label="Player engine" class="tabs">${tabs}</nav></header>
 <main>
-<section><div id="error" hidden></div><div class="stage"><video id="video" controls muted autoplay playsinline aria-label="${esc(cfg.title)}"></video><button id="unmute" type="button" hidden>Sound is off: unmute (m)</button></div><div id="chart" class="panel" role="img" aria-label="Chart over time: the throughput estimate, the chosen bitrate and the link's rate in Mbit/s, and the buffer in seconds"></div></section>
+<section><div id="error" hidden></div><div class="stage"><video id="video" controls muted autoplay playsinline aria-label="${esc(cfg.title)}"></video><button id="unmute" type="button" hidden>Sound is off: unmute (m)</button></div><div id="seekbar" hidden><input type="range" id="seek" min="0" max="0" step="0.1" value="0" aria-label="Seek: hover or drag to preview a picture"><div id="preview" hidden aria-hidden="true"><div class="pic"></div><span></span></div></div><div id="chart" class="panel" role="img" aria-label="Chart over time: the throughput estimate, the chosen bitrate and the link's rate in Mbit/s, and the buffer in seconds"></div></section>
 <aside class="panel">
 <label>Quality <select id="quality"><option value="auto">auto</option></select></label>
 <label id="audio-choice" hidden>Audio <select id="audio"></select></label>

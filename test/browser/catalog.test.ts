@@ -18,13 +18,15 @@ import { validateMpd } from '../helpers/media.js';
 const execFileP = promisify(execFile);
 let fx: Awaited<ReturnType<typeof browserFixture>>;
 let mediaDir: string;
+let source: string;
 
 beforeAll(async () => {
   fx = await browserFixture(async (dir, work) => {
     mediaDir = dir;
     const extra = path.join(work, 'talk.es.vtt');
     await writeFile(extra, 'WEBVTT\n\n00:02.000 --> 00:04.000\nHola\n\n00:05.500 --> 00:07.000\nSegundo\n');
-    await packageVideo({ input: await makeMultiLanguageSource(path.join(work, 'talk.mkv')), mediaDir: dir, id: 'talk', ladder: '360p:700k,240p:300k', subtitles: [{ lang: 'es', file: extra }] });
+    source = await makeMultiLanguageSource(path.join(work, 'talk.mkv'), 40);
+    await packageVideo({ input: source, mediaDir: dir, id: 'talk', ladder: '360p:700k,240p:300k', subtitles: [{ lang: 'es', file: extra }] });
   });
 });
 afterAll(async () => {
@@ -142,4 +144,54 @@ describe('audio languages', () => {
       await page.close();
     }, 120_000);
   }
+});
+
+type Thumb = { url: string; x: number; y: number; width: number; height: number };
+const thumbOf = (page: Page, t: number) => page.evaluate((at) => (window as unknown as { dashlabPlayer: { thumbnailAt(t: number): Promise<Thumb | undefined> } }).dashlabPlayer.thumbnailAt(at), t);
+
+/** Gray pixels of an ffmpeg input (a file, or a time of one), cropped or scaled as asked. */
+async function gray(args: string[]): Promise<Buffer> {
+  const { stdout } = await execFileP('ffmpeg', ['-v', 'error', ...args, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { encoding: 'buffer', maxBuffer: 1 << 24 });
+  return stdout as unknown as Buffer;
+}
+const mad = (a: Buffer, b: Buffer) => {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+  return sum / a.length;
+};
+
+describe('thumbnails on the seek bar', () => {
+  it('the picture for 30 s is the frame of 30 s (against frame grabs of the source); dash.js\'s thumbnail API reads the same; the seek bar previews it on hover', async () => {
+    const page = await fx.browser.newPage();
+    await page.goto(`${fx.url}/watch/talk`);
+    await waitForStats(page, (s) => s.state === 'playing', 60_000, 'playing');
+    const th = (await thumbOf(page, 30))!;
+    expect(th.url).toMatch(/\/media\/talk\/thumbs-[0-9a-f]{6}-00001\.jpg$/);
+    const tile = path.join(fx.workDir, 'tile.jpg');
+    await writeFile(tile, Buffer.from(await (await fetch(th.url)).arrayBuffer()));
+    const pic = await gray(['-i', tile, '-vf', `crop=${th.width}:${th.height}:${th.x}:${th.y}`]);
+    const frameAt = (t: number) => gray(['-ss', String(t), '-i', source, '-vf', `scale=${th.width}:${th.height}`]);
+    const times = [24, 26, 28, 30, 32, 34, 36];
+    const diffs = await Promise.all(times.map(async (t) => mad(pic, await frameAt(t))));
+    console.log(`thumbnail at 30 s, mean difference from the source's frames: ${times.map((t, i) => `${t} s ${diffs[i].toFixed(1)}`).join(', ')}`);
+    expect(times[diffs.indexOf(Math.min(...diffs))]).toBe(30);
+
+    // The seek bar: hovering three quarters along previews that time's picture.
+    await page.waitForSelector('#seekbar:not([hidden])', { timeout: 10_000 });
+    const box = (await page.locator('#seek').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2);
+    await page.waitForSelector('#preview:not([hidden])', { timeout: 5000 });
+    expect(await page.locator('#preview .pic').evaluate((e) => (e as HTMLElement).style.backgroundImage)).toMatch(/thumbs-[0-9a-f]{6}-0000\d\.jpg/);
+    expect(Number(await page.locator('#preview').getAttribute('data-t'))).toBeGreaterThan(25);
+    await page.close();
+
+    const dash = await fx.browser.newPage();
+    await dash.goto(`${fx.url}/watch/talk?engine=dashjs`);
+    await waitForStats(dash, (s) => s.state === 'playing', 60_000, 'dash.js playing');
+    const theirs = (await thumbOf(dash, 30))!;
+    expect(theirs).toBeDefined();
+    expect(new URL(theirs.url, fx.url).pathname).toBe(new URL(th.url).pathname);
+    expect([theirs.x, theirs.y, theirs.width, theirs.height]).toEqual([th.x, th.y, th.width, th.height]);
+    await dash.close();
+  }, 120_000);
 });

@@ -26,7 +26,8 @@ export async function makeMultiLanguageSource(file: string, durationS = 24): Pro
   await writeFile(path.join(dir, 'source.fr.srt'), srt(3));
   await runFfmpeg({
     inputs: [
-      { source: `testsrc2=s=640x360:r=30:d=${durationS}`, format: 'lavfi' },
+      // Brighter as it goes: frames seconds apart differ plainly, for the thumbnail test.
+      { source: `testsrc2=s=640x360:r=30:d=${durationS},eq=brightness=-0.4+0.8*t/${durationS}:eval=frame`, format: 'lavfi' },
       { source: `sine=f=440:d=${durationS}`, format: 'lavfi' },
       { source: `sine=f=660:d=${durationS}`, format: 'lavfi' },
       { source: `sine=f=880:d=${durationS}`, format: 'lavfi' },
