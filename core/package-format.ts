@@ -31,6 +31,9 @@ export interface InfoRendition {
   targetBandwidth: number;
   codecs: string;
   segmentBytes: number[];
+  /** Video: each segment's mean SSIM (0..1) and PSNR (dB) against the source, compared at the source's size (at most 1080 lines). */
+  segmentSsim?: number[];
+  segmentPsnr?: number[];
 }
 
 /** Seek-bar thumbnails: `count` pictures, one every `everyS` seconds, `width`x`height` each, tiled `cols`x`rows` per JPEG (`tiles` of them, named by `media`'s $Number$). */

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     },
     onProgress: (p) => {
       if (p.phase === 'encode' && p.encode) bar.update({ label: 'encode', percent: p.percent, speed: p.encode.speed, etaS: p.encode.etaS });
-      else if (p.phase === 'verify' || p.phase === 'learn' || p.phase === 'publish') bar.update({ label: p.phase, percent: p.percent });
+      else if (p.phase === 'verify' || p.phase === 'quality' || p.phase === 'learn' || p.phase === 'publish') bar.update({ label: p.phase, percent: p.percent });
     },
   }).finally(() => bar.done());
   printSummary(result);

@@ -13,7 +13,7 @@ packageSample({
   onMasterProgress: (p) => bar.update({ label: 'master', percent: p.percent, speed: p.speed, etaS: p.etaS }),
   onProgress: (p) => {
     if (p.phase === 'encode' && p.encode) bar.update({ label: 'encode', percent: p.percent, speed: p.encode.speed, etaS: p.encode.etaS });
-    else if (p.phase === 'verify' || p.phase === 'publish') bar.update({ label: p.phase, percent: p.percent });
+    else if (p.phase === 'verify' || p.phase === 'quality' || p.phase === 'publish') bar.update({ label: p.phase, percent: p.percent });
   },
 })
   .then((result) => {

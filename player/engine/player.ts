@@ -42,6 +42,8 @@ export class DashlabPlayer {
   private cmcd?: CmcdReporter;
   private steering?: SteeringClient;
   private sizes = new Map<string, number[]>();
+  /** Each video segment's SSIM against the source (info.json), by rendition id: the quality on screen. */
+  private ssim = new Map<string, number[]>();
   private listeners = new Map<string, Set<Listener>>();
   private life = new AbortController();
   private t0 = 0;
@@ -238,8 +240,11 @@ export class DashlabPlayer {
     try {
       const res = await load(url, { signal: this.life.signal, credentials: this.opts.credentials });
       this.firstDownloads.push(res);
-      const info = JSON.parse(new TextDecoder().decode(res.bytes)) as { renditions?: Array<{ id: string; segmentBytes?: number[] }> };
-      for (const r of info.renditions ?? []) if (r.segmentBytes) this.sizes.set(r.id, r.segmentBytes);
+      const info = JSON.parse(new TextDecoder().decode(res.bytes)) as { renditions?: Array<{ id: string; segmentBytes?: number[]; segmentSsim?: number[] }> };
+      for (const r of info.renditions ?? []) {
+        if (r.segmentBytes) this.sizes.set(r.id, r.segmentBytes);
+        if (r.segmentSsim) this.ssim.set(r.id, r.segmentSsim);
+      }
     } catch {
       // Not a dashlab origin: plan with bitrate x duration.
     }
@@ -450,6 +455,10 @@ export class DashlabPlayer {
       const describe = (i: number) => ({ index: i, id: vs.reps[i].id, width: vs.reps[i].width, height: vs.reps[i].height, bandwidth: vs.reps[i].bandwidth });
       // On screen: what was appended for the media time playing now; fetching: the latest download's.
       this.stats_.representation = describe(repAt(vs, v?.currentTime ?? 0) ?? vs.rep);
+      const shown = vs.reps[this.stats_.representation.index];
+      const k = shown.segments.findIndex((seg) => (v?.currentTime ?? 0) < seg.startS + seg.durationS);
+      const ssim = this.ssim.get(shown.id)?.[k];
+      if (ssim !== undefined) this.stats_.representation.ssim = ssim;
       this.stats_.fetching = describe(vs.rep);
     }
     this.stats_.estimateBps = this.meter.estimateBps();

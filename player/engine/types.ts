@@ -52,8 +52,8 @@ export interface PlayerStats {
   state: 'idle' | 'loading' | 'playing' | 'paused' | 'stalled' | 'ended' | 'error';
   abr: string;
   manual: number | undefined;
-  /** The representation on screen: of the media playing now. */
-  representation?: { index: number; id: string; width?: number; height?: number; bandwidth: number };
+  /** The representation on screen: of the media playing now; `ssim`: its segment's SSIM against the source (info.json), where measured. */
+  representation?: { index: number; id: string; width?: number; height?: number; bandwidth: number; ssim?: number };
   /** The representation of the latest video download (ahead of what is on screen by the buffer). */
   fetching?: { index: number; id: string; width?: number; height?: number; bandwidth: number };
   representations: Array<{ index: number; id: string; width?: number; height?: number; bandwidth: number }>;

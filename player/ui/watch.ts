@@ -233,7 +233,7 @@ const fmtClock = (t: number) => `${Math.floor(t / 60)}:${String(Math.floor(t % 6
 /** The stats panel. */
 function showStats(s: Stats): void {
   const rendition = (r: Stats['representation']) => (r ? `${r.width ?? '?'}x${r.height ?? '?'} · ${fmtKbps(r.bandwidth)}` : '–');
-  $('#s-rep').textContent = rendition(s.representation);
+  $('#s-rep').textContent = `${rendition(s.representation)}${s.representation?.ssim !== undefined ? ` · SSIM ${s.representation.ssim.toFixed(3)}` : ''}`;
   $('#s-fetch').textContent = s.fetching ? rendition(s.fetching) : '–';
   $('#s-est').textContent = fmtKbps(s.estimateBps);
   $('#s-abr-est').textContent = fmtKbps(s.abrEstimateBps);

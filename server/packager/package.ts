@@ -12,6 +12,7 @@ import { buildEncodeJob, buildPosterJob, gopFor, thumbnailSize } from './encode.
 import { PackagingError } from './errors.js';
 import { damagedSourceError, getTools, runFfmpeg, type EncodeProgress } from './ffmpeg.js';
 import { playlistName, writeMasterPlaylist, writeMediaPlaylist, writeTextPlaylist, writeThumbnailVtt } from './hls.js';
+import { measureQuality, type SegmentQuality } from './quality.js';
 import { checkSubtitleFiles, makeTextTracks, parseSubtitleSpec, type SubtitleFile } from './subtitles.js';
 import { chooseAudio, type AudioChoice, type AudioSpec } from './audio.js';
 import { defaultLadder, ladderFromSpec, parseLadderSpec, type Rung, type RungSpec } from './ladder.js';
@@ -21,7 +22,7 @@ import { probeSource, type SourceInfo } from './probe.js';
 import { HLS_MASTER_FILE, INFO_FILE, INIT_NAME, MANIFEST_FILE, POSTER_FILE, SEGMENT_NAME, THUMBNAIL_NAME, THUMBNAIL_TEMPLATE, THUMBNAIL_VTT, type RenditionFacts, type ThumbnailFacts, type VideoInfo } from './types.js';
 import { inspectRendition, measuredBandwidth, verifyPackage } from './verify.js';
 
-export type PackagePhase = 'probe' | 'encode' | 'verify' | 'learn' | 'publish' | 'done';
+export type PackagePhase = 'probe' | 'encode' | 'verify' | 'quality' | 'learn' | 'publish' | 'done';
 
 export interface PackageProgress {
   phase: PackagePhase;
@@ -47,6 +48,8 @@ export interface PackageOptions {
   ladder?: string | RungSpec[];
   /** "0:en:English,1:fr" or parsed specs: which audio streams, with what language and label; default: every one, as tagged. */
   audio?: string | AudioSpec[];
+  /** Measure every video segment's SSIM and PSNR against the source (default true; info.json's segmentSsim and segmentPsnr). */
+  quality?: boolean;
   /** Subtitle files beside the source's own text streams: "en:talk.en.srt,fr:talk.fr.vtt" or parsed. */
   subtitles?: string | SubtitleFile[];
   segmentS?: number;
@@ -79,7 +82,7 @@ export interface PackageResult {
   info: VideoInfo;
   dir: string;
   skippedRungs: string[];
-  timings: { probeS: number; encodeS: number; verifyS: number; finishS: number; totalS: number };
+  timings: { probeS: number; encodeS: number; verifyS: number; qualityS: number; finishS: number; totalS: number };
 }
 
 const ENCODE_SHARE = 94; // percent of the overall bar that encoding takes
@@ -118,7 +121,10 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
       runFfmpeg(buildPosterJob(source, path.join(staging, POSTER_FILE)), { signal: opts.signal }),
     ]);
     const tVerify = performance.now();
-    const info = infoOf({ opts, plan, title, facts, durationS: verified.videoDurationS, ffmpeg: tools.version, token });
+    if (opts.quality !== false) progress({ phase: 'quality', percent: 95 });
+    const quality = opts.quality === false ? undefined : await measureQuality({ source, renditions: facts, staging, fps: source.video.outputFps, signal: opts.signal });
+    const tQuality = performance.now();
+    const info = infoOf({ opts, plan, title, facts, durationS: verified.videoDurationS, ffmpeg: tools.version, token, quality });
     if (text.length) info.text = text.map(({ id, lang, role, label, file, cues }) => ({ id, lang, role, ...(label ? { label } : {}), file, cues }));
     if (thumbnails) info.thumbnails = thumbnails;
     if (opts.learnAbrPolicy) {
@@ -137,7 +143,7 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
       info,
       dir,
       skippedRungs: plan.skipped,
-      timings: { probeS: s(t0, tProbe), encodeS: s(tProbe, tEncode), verifyS: s(tEncode, tVerify), finishS: s(tVerify, tEnd), totalS: s(t0, tEnd) },
+      timings: { probeS: s(t0, tProbe), encodeS: s(tProbe, tEncode), verifyS: s(tEncode, tVerify), qualityS: s(tVerify, tQuality), finishS: s(tQuality, tEnd), totalS: s(t0, tEnd) },
     };
   } catch (err) {
     // Measured before the staging folder goes: after that the disk has room again.
@@ -249,7 +255,7 @@ async function writeManifests(staging: string, m: Parameters<typeof writeMpd>[0]
 }
 
 /** info.json (DESIGN.md), its `files` filled in last, once every file is written. */
-function infoOf(o: { opts: PackageOptions; plan: Plan; title: string; facts: RenditionFacts[]; durationS: number; ffmpeg: string; token: string }): VideoInfo {
+function infoOf(o: { opts: PackageOptions; plan: Plan; title: string; facts: RenditionFacts[]; durationS: number; ffmpeg: string; token: string; quality?: Map<string, SegmentQuality> }): VideoInfo {
   const { source } = o.plan;
   return {
     id: o.plan.id,
@@ -277,6 +283,7 @@ function infoOf(o: { opts: PackageOptions; plan: Plan; title: string; facts: Ren
       targetBandwidth: r.targetBandwidth,
       codecs: r.codecs,
       segmentBytes: r.segments.map((s) => s.bytes),
+      ...(o.quality?.has(r.id) ? { segmentSsim: o.quality.get(r.id)!.ssim, segmentPsnr: o.quality.get(r.id)!.psnr } : {}),
     })),
     manifest: MANIFEST_FILE,
     hls: HLS_MASTER_FILE,

@@ -4,7 +4,7 @@ import { ENGINE_NAMES, ENGINES, OUR_ENGINE, type WatchConfig } from '../../core/
 
 /** The live stats: element id, name, and a short help (hover, and "What these numbers mean"). */
 const STATS: ReadonlyArray<readonly [id: string, name: string, help: string]> = [
-  ['s-rep', 'Playing', 'The quality on screen now: its height and bitrate.'],
+  ['s-rep', 'Playing', 'The quality on screen now: its size and bitrate, and (where the package measured it) the SSIM of the segment playing against the source: 1 is identical; below about 0.95 most people see the loss.'],
   ['s-fetch', 'Fetching', 'The quality of the latest download: what plays once the buffer ahead has played.'],
   ['s-est', 'Estimate', "The link's speed as this player measures it: all its downloads' bytes over the time they took."],
   ['s-abr-est', 'ABR plans with', 'The speed our ABR planned its latest choice with: its own measurements, lowered by how wrong its recent predictions were.'],

@@ -5,7 +5,7 @@
  * playing without a stall; dash.js and hls.js list the same tracks from the same package.
  */
 import { execFile } from 'node:child_process';
-import { readdir, realpath, writeFile } from 'node:fs/promises';
+import { readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page, Request } from 'playwright-core';
@@ -59,6 +59,19 @@ describe('audio languages', () => {
     const dir = await realpath(path.join(mediaDir, 'talk'));
     const schema = await validateMpd(path.join(dir, 'manifest.mpd'));
     expect(schema.ok, schema.output).toBe(true);
+    // Every video segment's SSIM and PSNR against the source: one value a segment, the higher rung better.
+    const info = JSON.parse(await readFile(path.join(dir, 'info.json'), 'utf8')) as { renditions: Array<{ kind: string; segmentBytes: number[]; segmentSsim?: number[]; segmentPsnr?: number[] }> };
+    const video = info.renditions.filter((r) => r.kind === 'video');
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    for (const r of video) {
+      expect(r.segmentSsim).toHaveLength(r.segmentBytes.length);
+      expect(r.segmentPsnr).toHaveLength(r.segmentBytes.length);
+      expect(r.segmentSsim!.every((v) => v > 0.5 && v <= 1)).toBe(true);
+      expect(r.segmentPsnr!.every((v) => v > 15 && v <= 100)).toBe(true);
+    }
+    expect(mean(video[1].segmentSsim!)).toBeGreaterThan(mean(video[0].segmentSsim!));
+    expect(mean(video[1].segmentPsnr!)).toBeGreaterThan(mean(video[0].segmentPsnr!));
+    expect(info.renditions.filter((r) => r.kind === 'audio').every((r) => r.segmentSsim === undefined)).toBe(true);
     const inits = (await readdir(dir)).filter((f) => /^a\d-.*-init\.mp4$/.test(f)).sort();
     expect(inits).toHaveLength(3);
     for (const f of inits) {
@@ -99,6 +112,8 @@ describe('audio languages', () => {
     const end = await waitForStats(page, (s) => s.currentTimeS > after.currentTimeS + 4, 30_000, 'four more seconds');
     expect(end.stalls.count).toBe(0);
     expect((await tracksOf(page)).current).toBe(en.id);
+    // The quality on screen beside the bitrate: the playing segment's SSIM from info.json.
+    expect(await page.textContent('#s-rep')).toMatch(/^\d+x\d+ · \d+ kbit\/s · SSIM 0\.9\d\d$/);
     await ctx.close();
   }, 120_000);
 
