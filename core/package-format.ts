@@ -6,6 +6,8 @@
 
 export const MANIFEST_FILE = 'manifest.mpd';
 export const HLS_MASTER_FILE = 'master.m3u8';
+/** The AV1 ladder's HLS master playlist, when the package has one (master.m3u8 is H.264's). */
+export const HLS_AV1_MASTER_FILE = 'master-av1.m3u8';
 export const POSTER_FILE = 'poster.jpg';
 export const INFO_FILE = 'info.json';
 /** Seek-bar thumbnails as a WebVTT sprite map (for players that read one; HLS has no standard image track). */

@@ -76,6 +76,8 @@ export interface WatchConfig {
   loop?: boolean;
   /** A fixed quality from the first segment on (an index into the representations, lowest first); none: auto. */
   quality?: number;
+  /** Our player: the video codec to play (h264 or av1; ?codec=); none: the one MediaCapabilities says plays best. */
+  codec?: 'h264' | 'av1';
   /** The CDN tier's mode the manifest was asked in (steering, redirect, client), when one was. */
   cdn?: string;
   /** Where the embeddable player's bundle is served. */

@@ -84,8 +84,11 @@ export async function loadVideo(spec: string, mediaDir?: string): Promise<Loaded
 }
 
 /** What the simulator needs of an info.json: the video renditions' bitrates and sizes (ascending), the audio's sizes. */
-export function simVideoOf(info: { segmentDurationS: number; durationS: number; renditions: Array<{ kind: string; bandwidth: number; segmentBytes: number[] }> }): SimVideo {
-  const video = info.renditions.filter((r) => r.kind === 'video').sort((a, b) => a.bandwidth - b.bandwidth);
+export function simVideoOf(info: { segmentDurationS: number; durationS: number; renditions: Array<{ kind: string; bandwidth: number; segmentBytes: number[]; codecs?: string }> }): SimVideo {
+  // One codec's ladder (the first listed: H.264 where a package has an AV1 ladder too): a player never mixes codecs.
+  const all = info.renditions.filter((r) => r.kind === 'video');
+  const family = (r: { codecs?: string }) => (r.codecs ?? '').split('.')[0];
+  const video = all.filter((r) => family(r) === family(all[0] ?? {})).sort((a, b) => a.bandwidth - b.bandwidth);
   const audio = info.renditions.find((r) => r.kind === 'audio');
   const played = Math.round(info.durationS / info.segmentDurationS);
   const n = Math.min(played, ...video.map((r) => r.segmentBytes.length));

@@ -8,7 +8,9 @@
  *  - dashlab: `npm run package` on the same input (probe, encode, verify, HLS, poster,
  *    publish), at the same settings;
  * and prints wall time, CPU seconds, peak memory of the process tree and the ratio. Then it
- * times verification alone on the package just made.
+ * times verification alone on the package just made, and what each catalog addition costs
+ * against the plain ladder, in the same run: subtitles (two SubRip files), seek-bar
+ * thumbnails, the SSIM and PSNR of every segment (--no-additions skips this part).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -98,7 +100,7 @@ function referenceCommand(ffmpeg: string, input: string, outDir: string): string
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '1' }, input: { type: 'string' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '1' }, input: { type: 'string' }, 'no-additions': { type: 'boolean', default: false } } });
   const runs = Math.max(1, Number(values.runs));
   const tools = await getTools();
   const input = values.input ? path.resolve(values.input) : SAMPLE_MASTER;
@@ -121,7 +123,8 @@ async function main(): Promise<void> {
       const ref = await measure(referenceCommand(tools.ffmpeg, input, refDir));
       process.stdout.write(`${ref.wallS.toFixed(1)} s\nrun ${r + 1}/${runs}: npm run package... `);
       const ours = await measure(
-        `${q(process.execPath)} --import tsx scripts/package.ts ${q(input)} --id bench --ladder 1080p:5000k,720p:2800k,480p:1400k,360p:800k,240p:400k`,
+        // The plain ladder against the plain command: the catalog's additions are timed apart below.
+        `${q(process.execPath)} --import tsx scripts/package.ts ${q(input)} --id bench --ladder 1080p:5000k,720p:2800k,480p:1400k,360p:800k,240p:400k --no-thumbnails --no-quality`,
         { ...process.env, MEDIA_DIR: mediaDir },
       );
       process.stdout.write(`${ours.wallS.toFixed(1)} s\n`);
@@ -152,9 +155,42 @@ async function main(): Promise<void> {
     console.log(`CPU floor of the reference (CPU s / ${os.cpus().length} cores): ${(ref.cpuS / os.cpus().length).toFixed(1)} s`);
     if (verifyTimes.length) console.log(`verification alone (5-rung package + audio, median of ${verifyTimes.length}): ${(med(verifyTimes) * 1000).toFixed(0)} ms (goal < 1000 ms)`);
     console.log(`peak memory of the dashlab process tree: ${ours.peakRssMiB.toFixed(0)} MiB (goal < 1024 MiB)`);
+    if (!values['no-additions']) await additions(input, work);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Each catalog addition against the plain ladder, one run each, in this run (no ABR policy
+ * learning in any: it is the same for all and would only add noise).
+ */
+async function additions(input: string, work: string): Promise<void> {
+  const srt = (lang: string) => {
+    const cues = Array.from({ length: 30 }, (_, i) => `${i + 1}\n00:00:${String(i * 2).padStart(2, '0')},000 --> 00:00:${String(i * 2 + 1).padStart(2, '0')},500\nLine ${i + 1} (${lang})\n`);
+    return cues.join('\n');
+  };
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(path.join(work, 'en.srt'), srt('en'));
+  await writeFile(path.join(work, 'fr.srt'), srt('fr'));
+  const base = `${q(process.execPath)} --import tsx scripts/package.ts ${q(input)} --ladder 1080p:5000k,720p:2800k,480p:1400k,360p:800k,240p:400k --no-abr-policy`;
+  const variants: Array<[string, string]> = [
+    ['plain ladder', '--no-thumbnails --no-quality'],
+    ['+ subtitles (2 SubRip files)', `--no-thumbnails --no-quality --subtitles en:${q(path.join(work, 'en.srt'))},fr:${q(path.join(work, 'fr.srt'))}`],
+    ['+ thumbnails', '--no-quality'],
+    ['+ SSIM and PSNR', '--no-thumbnails'],
+    ['all of them', `--subtitles en:${q(path.join(work, 'en.srt'))},fr:${q(path.join(work, 'fr.srt'))}`],
+  ];
+  const rows: Array<[string, RunStats]> = [];
+  for (const [name, flags] of variants) {
+    process.stdout.write(`addition: ${name}... `);
+    const r = await measure(`${base} --id add-${rows.length} ${flags}`, { ...process.env, MEDIA_DIR: path.join(work, 'additions') });
+    process.stdout.write(`${r.wallS.toFixed(1)} s\n`);
+    rows.push([name, r]);
+  }
+  const plain = rows[0][1];
+  console.log(`\n${'catalog additions (one run each)'.padEnd(34)}${'wall s'.padStart(8)}${'CPU s'.padStart(10)}${'vs plain (wall)'.padStart(17)}`);
+  for (const [name, r] of rows) console.log(`${name.padEnd(34)}${r.wallS.toFixed(1).padStart(8)}${r.cpuS.toFixed(1).padStart(10)}${`${(r.wallS / plain.wallS).toFixed(3)}x`.padStart(17)}`);
 }
 
 main().catch((err) => {

@@ -1,5 +1,5 @@
 /**
- * npm run package -- <input> [--id ID] [--title T] [--ladder SPEC] [--audio SPEC] [--subtitles SPEC] [--segment S] [--no-abr-policy]
+ * npm run package -- <input> [--id ID] [--title T] [--ladder SPEC] [--audio SPEC] [--subtitles SPEC] [--codecs h264,av1] [--segment S] [--no-abr-policy] [--no-thumbnails] [--no-quality]
  * Packages a master file into MEDIA_DIR/<id>/ with a progress bar.
  */
 import { parseArgs } from 'node:util';
@@ -12,7 +12,7 @@ import { ProgressBar } from './lib/progress-bar.js';
 import { printSummary } from './lib/summary.js';
 
 const PROG = 'dashlab package';
-const USAGE = `usage: npm run package -- <input> [--id ID] [--title TITLE] [--ladder SPEC] [--audio SPEC] [--subtitles SPEC] [--segment SECONDS] [--no-abr-policy]
+const USAGE = `usage: npm run package -- <input> [--id ID] [--title TITLE] [--ladder SPEC] [--audio SPEC] [--subtitles SPEC] [--codecs h264,av1] [--segment SECONDS] [--no-abr-policy] [--no-thumbnails] [--no-quality]
 
   <input>           the master video file
   --id ID           library id (default: from the file name); an existing id is replaced atomically
@@ -24,9 +24,13 @@ const USAGE = `usage: npm run package -- <input> [--id ID] [--title TITLE] [--la
   --subtitles SPEC  subtitle files beside the source's own text streams: lang[:label]:file,...
                     e.g. en:talk.en.srt,fr:Français:talk.fr.vtt (SubRip, WebVTT or ASS; one
                     WebVTT file per track in the package)
+  --codecs LIST     video codecs, a ladder each: h264 (default) or h264,av1 (SVT-AV1 beside
+                    H.264, at 0.6x its bitrates, keyframe-aligned; slower to encode)
   --segment S       segment duration in seconds (default 4)
   --no-abr-policy   skip learning the learned ABR's policy (abr-policy.json, ~15 s of CPU
                     for 48 segments); the player's learned ABR then plays as dashlab
+  --no-thumbnails   no seek-bar thumbnails
+  --no-quality      skip measuring each segment's SSIM and PSNR against the source
 
 Writes to MEDIA_DIR (default media/library).`;
 
@@ -41,8 +45,11 @@ async function main(): Promise<void> {
         ladder: { type: 'string' },
         audio: { type: 'string' },
         subtitles: { type: 'string' },
+        codecs: { type: 'string' },
         segment: { type: 'string' },
         'no-abr-policy': { type: 'boolean', default: false },
+        'no-thumbnails': { type: 'boolean', default: false },
+        'no-quality': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -68,8 +75,11 @@ async function main(): Promise<void> {
     ladder: values.ladder,
     audio: values.audio,
     subtitles: values.subtitles,
+    codecs: values.codecs,
     segmentS,
     learnAbrPolicy: values['no-abr-policy'] ? undefined : learnPolicyFor,
+    thumbnails: !values['no-thumbnails'],
+    quality: !values['no-quality'],
     signal: interruptSignal(),
     onPlan: ({ source, rungs, skipped, id, audio, subtitles }) => {
       const v = source.video;

@@ -16,7 +16,7 @@ import { CmcdReporter } from './cmcd.js';
 import { SourcePicker } from './sources.js';
 import { SteeringClient } from './steering.js';
 import { StallWatch } from './stall-watch.js';
-import { attachTextTracks, audioTrackOf, pickAudioSet, textTrackOf, type AudioTrack, type TextTrackInfo } from './tracks.js';
+import { attachTextTracks, audioTrackOf, pickAudioSet, pickVideoSet, textTrackOf, type AudioTrack, type TextTrackInfo } from './tracks.js';
 import { langName } from '../../core/lang.js';
 import { thumbnailAt, type Thumbnail } from '../../core/mpd/thumbnails.js';
 import type { PlayerOptions, PlayerStats, SwitchRecord } from './types.js';
@@ -250,10 +250,9 @@ export class DashlabPlayer {
     }
   }
 
-  private pickSet(type: 'video' | 'audio'): AdaptationSet | undefined {
-    const playable = this.manifest!.adaptationSets.filter((s) => s.contentType === type && s.representations.some((r) => this.supported(r)));
-    if (type === 'audio') return pickAudioSet(playable, typeof navigator === 'undefined' ? [] : navigator.languages, this.opts.audio);
-    return playable[0];
+  private pickAudio(): AdaptationSet | undefined {
+    const playable = this.manifest!.adaptationSets.filter((s) => s.contentType === 'audio' && s.representations.some((r) => this.supported(r)));
+    return pickAudioSet(playable, typeof navigator === 'undefined' ? [] : navigator.languages, this.opts.audio);
   }
 
   /** The seek-bar picture for a time (the manifest's DASH-IF thumbnail track), if it has one. */
@@ -305,12 +304,12 @@ export class DashlabPlayer {
   }
 
   private async openMediaSource(video: HTMLVideoElement, manifest: Manifest): Promise<void> {
-    const videoSet = this.pickSet('video');
+    const videoSet = await pickVideoSet(manifest.adaptationSets.filter((s) => s.contentType === 'video' && s.representations.some((r) => this.supported(r))), this.opts.codec);
     if (!videoSet) {
       const codecs = manifest.adaptationSets.flatMap((s) => s.representations.map((r) => r.codecs)).join(', ');
       throw new MpdError(`this browser cannot play any video representation of the manifest (codecs: ${codecs || 'none'})`);
     }
-    const audioSet = this.pickSet('audio');
+    const audioSet = this.pickAudio();
     if (audioSet) this.stats_.audio = audioTrackOf(audioSet);
     this.textElements = attachTextTracks(video, manifest.adaptationSets.filter((s) => s.contentType === 'text'), (t) => t.label ?? langName(t.lang, typeof navigator === 'undefined' ? undefined : navigator.language));
     const ms = new MediaSource();
@@ -335,6 +334,7 @@ export class DashlabPlayer {
     }
     this.stats_.representations = this.streams[0].reps.map((r, index) => ({ index, id: r.id, width: r.width, height: r.height, bandwidth: r.bandwidth }));
     this.stats_.durationS = manifest.durationS;
+    this.stats_.codec = (videoSet.representations[0]?.codecs ?? '').split('.')[0];
     this.watchVideo(video);
   }
 

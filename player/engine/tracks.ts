@@ -69,3 +69,35 @@ export function attachTextTracks(video: HTMLVideoElement, sets: AdaptationSet[],
   }
   return out;
 }
+
+/**
+ * The video set (one codec's ladder) to play: `wanted` (a codec family such as "av01", or a
+ * set id) if playable; else by MediaCapabilities.decodingInfo of each set's top rung: smooth
+ * and power-efficient first, then smooth, then supported; among equals the one whose top rung
+ * needs fewer bits (AV1 over H.264). One set for the whole session: the player never mixes
+ * codecs, so no SourceBuffer.changeType mid-stream.
+ */
+export async function pickVideoSet(sets: AdaptationSet[], wanted?: string): Promise<AdaptationSet | undefined> {
+  if (sets.length <= 1) return sets[0];
+  const family = (s: AdaptationSet) => (s.representations[0]?.codecs ?? '').split('.')[0];
+  const asked = wanted && sets.find((s) => s.id === wanted || family(s) === wanted || (wanted === 'av1' && family(s) === 'av01') || (wanted === 'h264' && family(s) === 'avc1'));
+  if (asked) return asked;
+  const caps = typeof navigator !== 'undefined' ? navigator.mediaCapabilities : undefined;
+  const scored = await Promise.all(
+    sets.map(async (s, order) => {
+      const top = s.representations[s.representations.length - 1];
+      let score = 1; // supported (MediaSource.isTypeSupported said so)
+      if (caps) {
+        try {
+          const info = await caps.decodingInfo({ type: 'media-source', video: { contentType: `${top.mimeType}; codecs="${top.codecs}"`, width: top.width ?? 1280, height: top.height ?? 720, bitrate: top.bandwidth, framerate: top.frameRate ?? 30 } });
+          score = info.supported ? 1 + (info.smooth ? 2 : 0) + (info.powerEfficient ? 1 : 0) : 0;
+        } catch {
+          // a browser that cannot say: supported, nothing more
+        }
+      }
+      return { s, score, bits: top.bandwidth, order };
+    }),
+  );
+  scored.sort((a, b) => b.score - a.score || a.bits - b.bits || a.order - b.order);
+  return scored[0].score > 0 ? scored[0].s : undefined;
+}

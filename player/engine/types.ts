@@ -31,6 +31,8 @@ export interface PlayerOptions {
   cmcd?: 'auto' | 'query' | 'headers' | 'off';
   /** The audio track to start with: an AdaptationSet id or a language; default: the browser's languages, else the main track. */
   audio?: string;
+  /** The video codec to play (h264, av1, or a set id); default: the one MediaCapabilities says plays best (tracks.ts). */
+  codec?: string;
 }
 
 export interface SwitchRecord {
@@ -57,6 +59,8 @@ export interface PlayerStats {
   /** The representation of the latest video download (ahead of what is on screen by the buffer). */
   fetching?: { index: number; id: string; width?: number; height?: number; bandwidth: number };
   representations: Array<{ index: number; id: string; width?: number; height?: number; bandwidth: number }>;
+  /** The video codec playing (avc1, av01, ...). */
+  codec?: string;
   /** The audio track playing (setAudio() changes it). */
   audio?: { id: string; lang: string; role: string; label?: string };
   /** The link's rate as this player measures it: every stream's bytes over the time they moved (link-meter.ts). */

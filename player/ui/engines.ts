@@ -103,7 +103,7 @@ export const ENGINE_STARTERS: Record<EngineName, EngineStarter> = {
 };
 
 async function startDashlab(video: HTMLVideoElement, cfg: WatchConfig, PlayerClass: typeof DashlabPlayer): Promise<EngineView> {
-  const player = new PlayerClass({ abr: cfg.abr, sources: cfg.sources, credentials: cfg.credentials }).attach(video);
+  const player = new PlayerClass({ abr: cfg.abr, sources: cfg.sources, credentials: cfg.credentials, codec: cfg.codec }).attach(video);
   const ev = emitter();
   player.on('error', (d) => ev.emit('error', d));
   if (cfg.quality !== undefined) player.setQuality(cfg.quality); // before the first segment is chosen

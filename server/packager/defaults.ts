@@ -19,6 +19,9 @@ export const PACKAGING_DEFAULTS = {
   /** Poster: width at most this, taken at this fraction of the duration. */
   posterMaxWidth: 1280,
   posterAt: 0.35,
+  /** AV1 (SVT-AV1) beside H.264: each rung's bitrate times this (AV1 needs about 40% fewer bits for the same quality; bench:package measures it), and the encoder's speed preset (0 slowest .. 13 fastest). */
+  av1RateFactor: 0.6,
+  av1Preset: 10,
   /** Seek-bar thumbnails: one every this many seconds, this wide, tiled columns x rows per JPEG. */
   thumbnailEveryS: 2,
   thumbnailWidth: 160,

@@ -16,6 +16,8 @@ export interface EncodePlan {
   rungs: Rung[];
   /** Audio renditions in stream order after the video (rendition a<k>). */
   audio: AudioChoice[];
+  /** Video codecs, each a ladder of every rung, in stream order (default H.264 alone). */
+  codecs?: VideoCodec[];
   segmentS: number;
   gopS: number;
   /** The muxer's own MPD (discarded: we write ours from the verified segments). */
@@ -40,12 +42,47 @@ export function gopFor(segmentS: number, maxGopS: number = PACKAGING_DEFAULTS.ma
 export const FFMPEG_INIT = 'init-$RepresentationID$.mp4';
 export const FFMPEG_MEDIA = 'chunk-$RepresentationID$-$Number%05d$.m4s';
 
+export type VideoCodec = 'h264' | 'av1';
+export const VIDEO_CODECS: readonly VideoCodec[] = ['h264', 'av1'];
+
+/** A rung's target for a codec: AV1 needs fewer bits for the same picture. */
+export const codecKbps = (kbps: number, codec: VideoCodec) => (codec === 'av1' ? Math.round(kbps * PACKAGING_DEFAULTS.av1RateFactor) : kbps);
+
+/**
+ * One video stream's encoder options (`k`: its index among the output's video streams). Both
+ * codecs put a keyframe every GOP and nowhere else (x264: forced, scene cuts off; SVT-AV1: a
+ * fixed GOP, scene detection off), so segment k starts with a keyframe at the same instant in
+ * every rendition of either codec.
+ */
+function videoOptions(k: number, codec: VideoCodec, kbps: number, keyint: number, gopS: number): string[] {
+  if (codec === 'av1') {
+    return [`-c:v:${k}`, 'libsvtav1', `-preset:v:${k}`, String(PACKAGING_DEFAULTS.av1Preset), `-g:v:${k}`, String(keyint), `-svtav1-params:v:${k}`, 'scd=0', `-b:v:${k}`, `${kbps}k`];
+  }
+  return [
+    `-c:v:${k}`, 'libx264',
+    `-preset:v:${k}`, PACKAGING_DEFAULTS.x264Preset,
+    `-profile:v:${k}`, 'high',
+    `-g:v:${k}`, String(keyint),
+    `-keyint_min:v:${k}`, String(keyint),
+    `-sc_threshold:v:${k}`, '0',
+    `-flags:v:${k}`, '+cgop',
+    `-force_key_frames:v:${k}`, `expr:gte(t,n_forced*${gopS})`,
+    `-b:v:${k}`, `${kbps}k`,
+    `-maxrate:v:${k}`, `${Math.round(kbps * PACKAGING_DEFAULTS.maxrateFactor)}k`,
+    `-bufsize:v:${k}`, `${Math.round(kbps * PACKAGING_DEFAULTS.bufsizeS)}k`,
+  ];
+}
+
 export function buildEncodeJob(plan: EncodePlan): FfmpegJob {
   const { source, rungs, segmentS, gopS } = plan;
   const fps = source.video.outputFps;
   const fpsValue = fps.num / fps.den;
   const keyint = Math.max(1, Math.round(gopS * fpsValue));
+  const codecs = plan.codecs ?? ['h264'];
   const n = rungs.length;
+  // Video streams: every rung of the first codec, then every rung of the next.
+  const streams = codecs.flatMap((codec) => rungs.map((r, i) => ({ codec, rung: r, i })));
+  const m = streams.length;
 
   // Thumbnails are one more branch of the same decode: the cheapest place to make them. JPEG
   // is full range: converted, not relabelled (which would darken the darks, brighten the lights).
@@ -54,32 +91,18 @@ export function buildEncodeJob(plan: EncodePlan): FfmpegJob {
   const th = plan.thumbnails;
   const branches = rungs.map((_, i) => `[s${i}]`).join('') + (th ? '[th]' : '');
   const { cols, rows } = PACKAGING_DEFAULTS.thumbnailTile;
+  // Each rung scaled once, split among the codecs that encode it.
+  const perRung = (i: number) => codecs.map((_, c) => `[v${c * n + i}]`).join('');
   const graph = [
     `[0:v:0]fps=${fps.num}/${fps.den},split=${n + (th ? 1 : 0)}${branches}`,
-    ...rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`),
+    ...rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p${codecs.length > 1 ? `,split=${codecs.length}` : ''}${perRung(i)}`),
     ...(th ? [`[th]select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${PACKAGING_DEFAULTS.thumbnailEveryS - 0.001})',scale=${th.width}:${th.height}:out_range=full,format=yuvj420p,setsar=1,tile=${cols}x${rows}:padding=0:margin=0[tiles]`] : []),
   ].join(';');
 
   const options: string[] = [];
-  rungs.forEach((_, i) => options.push('-map', `[v${i}]`));
+  streams.forEach((_, k) => options.push('-map', `[v${k}]`));
   for (const a of plan.audio) options.push('-map', `0:a:${a.index}`);
-  options.push(
-    '-c:v', 'libx264',
-    '-preset', PACKAGING_DEFAULTS.x264Preset,
-    '-profile:v', 'high',
-    '-g', String(keyint),
-    '-keyint_min', String(keyint),
-    '-sc_threshold', '0',
-    '-flags', '+cgop',
-    '-force_key_frames', `expr:gte(t,n_forced*${gopS})`,
-  );
-  rungs.forEach((r, i) => {
-    options.push(
-      `-b:v:${i}`, `${r.kbps}k`,
-      `-maxrate:v:${i}`, `${Math.round(r.kbps * PACKAGING_DEFAULTS.maxrateFactor)}k`,
-      `-bufsize:v:${i}`, `${Math.round(r.kbps * PACKAGING_DEFAULTS.bufsizeS)}k`,
-    );
-  });
+  streams.forEach((st, k) => options.push(...videoOptions(k, st.codec, codecKbps(st.rung.kbps, st.codec), keyint, gopS)));
   if (plan.audio.length) {
     options.push(
       '-c:a', 'aac',
@@ -104,7 +127,7 @@ export function buildEncodeJob(plan: EncodePlan): FfmpegJob {
     '-media_seg_name', FFMPEG_MEDIA,
     // One set per stream: ffmpeg 5 refuses a set whose rungs differ in aspect ratio by a
     // rounding pixel (854x480 beside 1280x720), and its MPD is discarded anyway.
-    '-adaptation_sets', [...rungs.map((_, i) => `id=${i},streams=${i}`), ...plan.audio.map((_, k) => `id=${n + k},streams=${n + k}`)].join(' '),
+    '-adaptation_sets', [...streams.map((_, k) => `id=${k},streams=${k}`), ...plan.audio.map((_, k) => `id=${m + k},streams=${m + k}`)].join(' '),
   );
   const outputs = [{ target: plan.scratchMpd, options }];
   if (th) outputs.push({ target: th.pattern, options: ['-map', '[tiles]', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2', '-start_number', '1'] });

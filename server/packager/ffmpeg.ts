@@ -23,7 +23,12 @@ export interface Tools {
   /** Where each came from, for messages: env, PATH or npm package. */
   origin: { ffmpeg: string; ffprobe: string };
   version: string;
+  /** Encoders beyond the required ones that this ffmpeg has (libsvtav1 for --codecs av1). */
+  optionalEncoders: string[];
 }
+
+/** Encoders used only when asked for (--codecs av1). */
+const OPTIONAL_ENCODERS = ['libsvtav1'];
 
 /** Progress of one ffmpeg run: seconds of output written and how fast. */
 export interface EncodeProgress {
@@ -180,6 +185,7 @@ async function checkTools(): Promise<Tools> {
     ffprobe: fp.bin,
     origin: { ffmpeg: ff.origin, ffprobe: fp.origin },
     version: versionOut.split('\n')[0]?.replace(/^ffmpeg version\s+/, '').split(' ')[0] ?? 'unknown',
+    optionalEncoders: OPTIONAL_ENCODERS.filter((e) => new RegExp(`^\\s*\\S+\\s+${e}\\s`, 'm').test(encoders)),
   };
 }
 

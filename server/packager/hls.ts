@@ -59,8 +59,13 @@ export function writeTextPlaylist(t: TextTrack, durationS: number): string {
   return ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(durationS))}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD', `#EXTINF:${durationS.toFixed(6)},`, t.file, '#EXT-X-ENDLIST', ''].join('\n');
 }
 
-export function writeMasterPlaylist(renditions: RenditionFacts[], text: TextTrack[] = []): string {
-  const video = renditions.filter((r) => r.kind === 'video');
+/**
+ * The master playlist of one codec's ladder (`family`: avc1 by default; av01 for
+ * master-av1.m3u8), with every audio and subtitle track. One codec per playlist: a player
+ * that adapts within it never switches codec mid-stream.
+ */
+export function writeMasterPlaylist(renditions: RenditionFacts[], text: TextTrack[] = [], family = 'avc1'): string {
+  const video = renditions.filter((r) => r.kind === 'video' && r.codecs.startsWith(family));
   const tracks = renditions.filter((r) => r.kind === 'audio');
   // Variants carry the largest audio track's rate: any track may play beside them.
   const audio = [...tracks].sort((a, b) => b.bandwidth - a.bandwidth)[0];

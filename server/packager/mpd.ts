@@ -38,6 +38,9 @@ const sameTimeline = (a: RenditionFacts, b: RenditionFacts) =>
   a.segments.length === b.segments.length &&
   a.segments.every((s, i) => s.startTicks === b.segments[i].startTicks && s.durationTicks === b.segments[i].durationTicks);
 
+/** avc1, av01, ...: the codec a rendition's codecs string names. */
+export const codecFamily = (r: { codecs: string }) => r.codecs.split('.')[0];
+
 function gcd(a: number, b: number): number {
   return b ? gcd(b, a % b) : a;
 }
@@ -88,11 +91,14 @@ export function writeMpd(opts: { title: string; durationS: number; segmentS: num
     }
     lines.push('    </AdaptationSet>');
   };
-  addSet(0, video, 'video');
-  audio.forEach((a, k) => addSet(1 + k, [a], 'audio'));
+  // A video set per codec (H.264, then AV1): a player picks one and never mixes them.
+  const families = [...new Set(video.map(codecFamily))];
+  families.forEach((f, k) => addSet(k, video.filter((r) => codecFamily(r) === f), 'video'));
+  const firstAudio = families.length;
+  audio.forEach((a, k) => addSet(firstAudio + k, [a], 'audio'));
   // Text: a set per track, its one Representation the whole WebVTT file (its BaseURL).
   (opts.text ?? []).forEach((t, k) => {
-    lines.push(`    <AdaptationSet id="${1 + audio.length + k}" contentType="text" mimeType="text/vtt" lang="${xmlEscape(t.lang)}">`);
+    lines.push(`    <AdaptationSet id="${firstAudio + audio.length + k}" contentType="text" mimeType="text/vtt" lang="${xmlEscape(t.lang)}">`);
     if (t.label) lines.push(`      <Label>${xmlEscape(t.label)}</Label>`);
     lines.push(`      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="${t.role}"/>`);
     lines.push(`      <Representation id="${t.id}" bandwidth="${Math.max(1, Math.ceil((t.bytes * 8) / Math.max(1, opts.durationS)))}">`, `        <BaseURL>${xmlEscape(t.file)}</BaseURL>`, '      </Representation>');
@@ -105,7 +111,7 @@ export function writeMpd(opts: { title: string; durationS: number; segmentS: num
     // @bandwidth is required; nothing adapts on it: a tile's rough size over its time.
     const bytesGuess = 8 * 1024 * th.cols * th.rows;
     lines.push(
-      `    <AdaptationSet id="${1 + audio.length + (opts.text?.length ?? 0)}" contentType="image" mimeType="image/jpeg">`,
+      `    <AdaptationSet id="${firstAudio + audio.length + (opts.text?.length ?? 0)}" contentType="image" mimeType="image/jpeg">`,
       `      <Representation id="thumbnails" bandwidth="${Math.ceil((bytesGuess * 8) / tileS)}" width="${th.width * th.cols}" height="${th.height * th.rows}">`,
       `        <EssentialProperty schemeIdUri="http://dashif.org/thumbnail_tile" value="${th.cols}x${th.rows}"/>`,
       `        <SegmentTemplate media="${xmlEscape(th.media)}" duration="${tileS}" startNumber="1" timescale="1"/>`,

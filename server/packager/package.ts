@@ -8,7 +8,7 @@ import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { POLICY_FILE } from '../../core/package-format.js';
 import { PACKAGING_DEFAULTS } from './defaults.js';
-import { buildEncodeJob, buildPosterJob, gopFor, thumbnailSize } from './encode.js';
+import { buildEncodeJob, buildPosterJob, codecKbps, gopFor, thumbnailSize, VIDEO_CODECS, type VideoCodec } from './encode.js';
 import { PackagingError } from './errors.js';
 import { damagedSourceError, getTools, runFfmpeg, type EncodeProgress } from './ffmpeg.js';
 import { playlistName, writeMasterPlaylist, writeMediaPlaylist, writeTextPlaylist, writeThumbnailVtt } from './hls.js';
@@ -19,7 +19,7 @@ import { defaultLadder, ladderFromSpec, parseLadderSpec, type Rung, type RungSpe
 import { assertValidId, createStaging, diskFullError, discardStaging, etagOf, idFromName, publish } from './library.js';
 import { writeMpd } from './mpd.js';
 import { probeSource, type SourceInfo } from './probe.js';
-import { HLS_MASTER_FILE, INFO_FILE, INIT_NAME, MANIFEST_FILE, POSTER_FILE, SEGMENT_NAME, THUMBNAIL_NAME, THUMBNAIL_TEMPLATE, THUMBNAIL_VTT, type RenditionFacts, type ThumbnailFacts, type VideoInfo } from './types.js';
+import { HLS_AV1_MASTER_FILE, HLS_MASTER_FILE, INFO_FILE, INIT_NAME, MANIFEST_FILE, POSTER_FILE, SEGMENT_NAME, THUMBNAIL_NAME, THUMBNAIL_TEMPLATE, THUMBNAIL_VTT, type RenditionFacts, type ThumbnailFacts, type VideoInfo } from './types.js';
 import { inspectRendition, measuredBandwidth, verifyPackage } from './verify.js';
 
 export type PackagePhase = 'probe' | 'encode' | 'verify' | 'quality' | 'learn' | 'publish' | 'done';
@@ -50,6 +50,10 @@ export interface PackageOptions {
   audio?: string | AudioSpec[];
   /** Measure every video segment's SSIM and PSNR against the source (default true; info.json's segmentSsim and segmentPsnr). */
   quality?: boolean;
+  /** Seek-bar thumbnails from the encode's decode (default true). */
+  thumbnails?: boolean;
+  /** Video codecs, a ladder each: "h264,av1" or a list; default H.264 alone. */
+  codecs?: string | VideoCodec[];
   /** Subtitle files beside the source's own text streams: "en:talk.en.srt,fr:talk.fr.vtt" or parsed. */
   subtitles?: string | SubtitleFile[];
   segmentS?: number;
@@ -72,6 +76,7 @@ export interface Plan {
   rungs: Rung[];
   audio: AudioChoice[];
   subtitles: SubtitleFile[];
+  codecs: VideoCodec[];
   skipped: string[];
   id: string;
   segmentS: number;
@@ -93,6 +98,7 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
   progress({ phase: 'probe', percent: 0 });
   const tools = await getTools();
   const plan = await planPackage(opts);
+  if (plan.codecs.includes('av1') && !tools.optionalEncoders.includes('libsvtav1')) throw new PackagingError('tools', `--codecs av1: ffmpeg at ${tools.ffmpeg} has no SVT-AV1 encoder (libsvtav1); Debian's ffmpeg (apt-get install ffmpeg) has it`);
   opts.onPlan?.(plan);
   const tProbe = performance.now();
 
@@ -153,6 +159,15 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
   }
 }
 
+/** `--codecs h264,av1`: known codecs, each once, H.264 among them (every browser plays it). */
+function parseCodecs(spec: string | VideoCodec[] | undefined): VideoCodec[] {
+  const list = typeof spec === 'string' ? spec.split(',').map((c) => c.trim().toLowerCase()).filter(Boolean) : (spec ?? ['h264']);
+  for (const c of list) if (!VIDEO_CODECS.includes(c as VideoCodec)) throw new PackagingError('usage', `--codecs: "${c}" is not one of ${VIDEO_CODECS.join(', ')}`);
+  const unique = [...new Set(list)] as VideoCodec[];
+  if (!unique.includes('h264')) throw new PackagingError('usage', '--codecs: include h264 (every browser plays it; AV1 is added beside it)');
+  return ['h264', ...unique.filter((c) => c !== 'h264')];
+}
+
 /** The options checked, the source probed, the ladder chosen. */
 async function planPackage(opts: PackageOptions): Promise<Plan> {
   const segmentS = opts.segmentS ?? PACKAGING_DEFAULTS.segmentS;
@@ -165,7 +180,7 @@ async function planPackage(opts: PackageOptions): Promise<Plan> {
   const source = await probeSource(opts.input);
   const ladderSource = { width: source.video.width, height: source.video.height, fps: source.video.outputFps.num / source.video.outputFps.den };
   const { rungs, skipped } = specs ? ladderFromSpec(ladderSource, specs) : { rungs: defaultLadder(ladderSource), skipped: [] };
-  return { source, rungs, skipped, id, segmentS, gopS: gopFor(segmentS), audio: chooseAudio(source.audioStreams, opts.audio), subtitles: typeof opts.subtitles === 'string' ? parseSubtitleSpec(opts.subtitles) : (opts.subtitles ?? []) };
+  return { source, rungs, skipped, id, segmentS, gopS: gopFor(segmentS), audio: chooseAudio(source.audioStreams, opts.audio), subtitles: typeof opts.subtitles === 'string' ? parseSubtitleSpec(opts.subtitles) : (opts.subtitles ?? []), codecs: parseCodecs(opts.codecs) };
 }
 
 /**
@@ -176,8 +191,8 @@ async function planPackage(opts: PackageOptions): Promise<Plan> {
 async function encodeRenditions(opts: PackageOptions, plan: Plan, ascending: Rung[], staging: string, token: string, progress: (p: PackageProgress) => void): Promise<string[]> {
   const scratchMpd = path.join(staging, 'ffmpeg.mpd');
   let encodedS = 0;
-  const thumbs = { pattern: path.join(staging, 'thumbs-%05d.jpg'), ...thumbnailSize(plan.source) };
-  await runFfmpeg(buildEncodeJob({ source: plan.source, rungs: ascending, audio: plan.audio, segmentS: plan.segmentS, gopS: plan.gopS, scratchMpd, thumbnails: thumbs }), {
+  const thumbs = opts.thumbnails === false ? undefined : { pattern: path.join(staging, 'thumbs-%05d.jpg'), ...thumbnailSize(plan.source) };
+  await runFfmpeg(buildEncodeJob({ source: plan.source, rungs: ascending, audio: plan.audio, codecs: plan.codecs, segmentS: plan.segmentS, gopS: plan.gopS, scratchMpd, thumbnails: thumbs }), {
     signal: opts.signal,
     onProgress: (e) => {
       encodedS = e.outTimeS;
@@ -187,7 +202,8 @@ async function encodeRenditions(opts: PackageOptions, plan: Plan, ascending: Run
     throw damagedSourceError(opts.input, encodedS, err) ?? err;
   });
   await rm(scratchMpd, { force: true });
-  const repIds = [...ascending.map((_, i) => `v${i}`), ...plan.audio.map((_, k) => `a${k}`)];
+  // Video: v0 .. the lowest to highest rung of the first codec, then the next codec's.
+  const repIds = [...plan.codecs.flatMap((_, c) => ascending.map((_, i) => `v${c * ascending.length + i}`)), ...plan.audio.map((_, k) => `a${k}`)];
   await Promise.all(
     (await readdir(staging)).map((f) => {
       const init = /^init-(\d+)\.mp4$/.exec(f);
@@ -211,8 +227,10 @@ async function renditionFacts(plan: Plan, ascending: Rung[], repIds: string[], s
     const repId = repIds[i];
     const { init, segments } = await inspectRendition(staging, repId, token);
     const bw = measuredBandwidth(segments, init.timescale);
-    const rung = ascending[i];
-    const audio = rung ? undefined : plan.audio[i - ascending.length];
+    const videoCount = ascending.length * plan.codecs.length;
+    const rung = i < videoCount ? ascending[i % ascending.length] : undefined;
+    const codec = plan.codecs[Math.floor(i / ascending.length)];
+    const audio = rung ? undefined : plan.audio[i - videoCount];
     facts.push({
       id: repId,
       kind: init.kind,
@@ -225,7 +243,7 @@ async function renditionFacts(plan: Plan, ascending: Rung[], repIds: string[], s
       channels: init.channels,
       bandwidth: bw.peak,
       averageBandwidth: bw.average,
-      targetBandwidth: rung ? rung.kbps * 1000 : PACKAGING_DEFAULTS.audioBitrateK * 1000,
+      targetBandwidth: rung ? codecKbps(rung.kbps, codec) * 1000 : PACKAGING_DEFAULTS.audioBitrateK * 1000,
       ...(audio ? { lang: audio.lang, role: audio.role, label: audio.label } : {}),
       initFile: INIT_NAME(repId, token),
       segments,
@@ -248,6 +266,7 @@ async function writeManifests(staging: string, m: Parameters<typeof writeMpd>[0]
   await writeFile(path.join(staging, MANIFEST_FILE), writeMpd(m));
   await Promise.all([
     writeFile(path.join(staging, HLS_MASTER_FILE), writeMasterPlaylist(m.renditions, m.text)),
+    ...(m.renditions.some((r) => r.codecs.startsWith('av01')) ? [writeFile(path.join(staging, HLS_AV1_MASTER_FILE), writeMasterPlaylist(m.renditions, m.text, 'av01'))] : []),
     ...m.renditions.map((r) => writeFile(path.join(staging, playlistName(r)), writeMediaPlaylist(r))),
     ...(m.text ?? []).map((t) => writeFile(path.join(staging, `${t.id}.m3u8`), writeTextPlaylist(t, m.durationS))),
     ...(m.thumbnails ? [writeFile(path.join(staging, THUMBNAIL_VTT), writeThumbnailVtt(m.thumbnails, m.durationS))] : []),

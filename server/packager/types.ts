@@ -1,5 +1,5 @@
 /** The packaged video as the manifests, info.json and verification see it (info.json's shape: core/package-format.ts). */
-export { HLS_MASTER_FILE, INFO_FILE, MANIFEST_FILE, POSTER_FILE, THUMBNAIL_VTT, type InfoRendition, type ThumbnailFacts, type VideoInfo } from '../../core/package-format.js';
+export { HLS_AV1_MASTER_FILE, HLS_MASTER_FILE, INFO_FILE, MANIFEST_FILE, POSTER_FILE, THUMBNAIL_VTT, type InfoRendition, type ThumbnailFacts, type VideoInfo } from '../../core/package-format.js';
 
 export interface SegmentFacts {
   file: string;

@@ -91,6 +91,8 @@ function watch(req: Request, res: Response, page: { src: string; title: string; 
     }
     if (engine !== OUR_ENGINE) return sendPageError(req, res, 400, `sources: only our player (engine=${OUR_ENGINE}) chooses among sources`);
   }
+  const codec = query(req, 'codec');
+  if (codec !== undefined && codec !== 'h264' && codec !== 'av1') return sendPageError(req, res, 400, 'codec must be h264 or av1');
   const quality = query(req, 'quality');
   if (quality !== undefined && quality !== 'auto' && !/^\d{1,2}$/.test(quality)) return sendPageError(req, res, 400, 'quality must be auto or a representation index (0 is the lowest)');
   const credentials = query(req, 'credentials');
@@ -108,6 +110,7 @@ function watch(req: Request, res: Response, page: { src: string; title: string; 
       embed: req.query.embed === '1',
       loop: req.query.loop === '1',
       quality: quality === undefined || quality === 'auto' ? undefined : Number(quality),
+      ...(codec ? { codec: codec as 'h264' | 'av1' } : {}),
     }),
   );
 }
