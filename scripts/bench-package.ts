@@ -132,9 +132,10 @@ async function main(): Promise<void> {
     }
     const dir = await publishedDir(mediaDir, 'bench');
     const verifyTimes: number[] = [];
+    const sourceS = dir ? (JSON.parse(await readFile(path.join(dir, 'info.json'), 'utf8')) as { source: { durationS: number } }).source.durationS : 0;
     for (let i = 0; i < 5 && dir; i++) {
       const t = performance.now();
-      await verifyPackage(dir, { durationS: 60, frameS: 1 / 30 });
+      await verifyPackage(dir, { durationS: sourceS, frameS: 1 / 30 });
       verifyTimes.push((performance.now() - t) / 1000);
     }
     const med = (xs: number[]) => {
@@ -180,6 +181,8 @@ async function additions(input: string, work: string): Promise<void> {
     ['+ thumbnails', '--no-quality'],
     ['+ SSIM and PSNR', '--no-thumbnails'],
     ['all of them', `--subtitles en:${q(path.join(work, 'en.srt'))},fr:${q(path.join(work, 'fr.srt'))}`],
+    // With SSIM on, so the two ladders' quality can be compared: its cost is against the SSIM row.
+    ['+ AV1 ladder (and SSIM)', '--no-thumbnails --codecs h264,av1'],
   ];
   const rows: Array<[string, RunStats]> = [];
   for (const [name, flags] of variants) {
@@ -191,6 +194,45 @@ async function additions(input: string, work: string): Promise<void> {
   const plain = rows[0][1];
   console.log(`\n${'catalog additions (one run each)'.padEnd(34)}${'wall s'.padStart(8)}${'CPU s'.padStart(10)}${'vs plain (wall)'.padStart(17)}`);
   for (const [name, r] of rows) console.log(`${name.padEnd(34)}${r.wallS.toFixed(1).padStart(8)}${r.cpuS.toFixed(1).padStart(10)}${`${(r.wallS / plain.wallS).toFixed(3)}x`.padStart(17)}`);
+  const ssimOnly = rows.find(([n]) => n.startsWith('+ SSIM'))![1];
+  const av1 = rows.at(-1)![1];
+  console.log(`AV1's encode cost: ${(av1.wallS - ssimOnly.wallS).toFixed(1)} s of wall time more than the same package without it (${(av1.wallS / ssimOnly.wallS).toFixed(2)}x that package's time)`);
+  await av1Savings(path.join(work, 'additions'), `add-${rows.length - 1}`);
+}
+
+/**
+ * What AV1 saves at equal quality, by SSIM: for each H.264 rung, the AV1 bitrate that reaches
+ * the same mean SSIM, read off the AV1 ladder's rate-SSIM curve (linear in log bitrate between
+ * its rungs); rungs whose SSIM lies outside the AV1 curve are left out.
+ */
+async function av1Savings(mediaDir: string, id: string): Promise<void> {
+  const dir = await publishedDir(mediaDir, id);
+  if (!dir) return;
+  const info = JSON.parse(await readFile(path.join(dir, 'info.json'), 'utf8')) as { renditions: Array<{ codecs: string; height?: number; averageBandwidth: number; segmentSsim?: number[] }> };
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const ladder = (family: string) =>
+    info.renditions
+      .filter((r) => r.codecs.startsWith(family) && r.segmentSsim)
+      .map((r) => ({ height: r.height ?? 0, kbps: r.averageBandwidth / 1000, ssim: mean(r.segmentSsim!) }))
+      .sort((a, b) => a.kbps - b.kbps);
+  const h264 = ladder('avc1');
+  const av1 = ladder('av01');
+  console.log(`\n${'rung'.padEnd(8)}${'H.264 kbit/s'.padStart(14)}${'SSIM'.padStart(8)}${'AV1 kbit/s'.padStart(12)}${'SSIM'.padStart(8)}${'AV1 at H.264 SSIM'.padStart(20)}${'saving'.padStart(9)}`);
+  const savings: number[] = [];
+  for (const h of h264) {
+    const a = av1.find((x) => x.height === h.height);
+    let equal: number | undefined;
+    for (let i = 0; i + 1 < av1.length; i++) {
+      const [lo, hi] = [av1[i], av1[i + 1]];
+      if (h.ssim >= Math.min(lo.ssim, hi.ssim) && h.ssim <= Math.max(lo.ssim, hi.ssim) && hi.ssim !== lo.ssim) {
+        const f = (h.ssim - lo.ssim) / (hi.ssim - lo.ssim);
+        equal = Math.exp(Math.log(lo.kbps) + f * (Math.log(hi.kbps) - Math.log(lo.kbps)));
+      }
+    }
+    if (equal !== undefined) savings.push(1 - equal / h.kbps);
+    console.log(`${`${h.height}p`.padEnd(8)}${h.kbps.toFixed(0).padStart(14)}${h.ssim.toFixed(4).padStart(8)}${(a?.kbps.toFixed(0) ?? '-').padStart(12)}${(a?.ssim.toFixed(4) ?? '-').padStart(8)}${(equal === undefined ? 'outside' : equal.toFixed(0)).padStart(20)}${(equal === undefined ? '' : `${((1 - equal / h.kbps) * 100).toFixed(0)}%`).padStart(9)}`);
+  }
+  if (savings.length) console.log(`AV1 needs ${((1 - mean(savings)) * 100).toFixed(0)}% of H.264's bits for the same SSIM (mean over ${savings.length} rungs inside its curve)`);
 }
 
 main().catch((err) => {

@@ -31,6 +31,8 @@ export interface EnqueueInput {
   videoId: string;
   title: string;
   originalName: string;
+  /** Subtitle files uploaded with the video, in .uploads beside it. */
+  subtitles?: Array<{ lang: string; upload: string; originalName: string }>;
 }
 
 export interface JobControl extends EventEmitter {

@@ -13,7 +13,7 @@ import { SERVER_DIRS } from '../config.js';
 import { packageVideo, PackagingError } from '../packager/index.js';
 import { CANCELLED, JobRefused, MAX_INTERRUPTED_ATTEMPTS, type EnqueueInput, type JobRunner, type RunnerOptions } from './job-control.js';
 import { planRetry, requeued } from './retry.js';
-import { FINISHED_KEPT_MS, JobStore, type JobRecord } from './store.js';
+import { FINISHED_KEPT_MS, JobStore, removeUploads, uploadsOf, userNames, type JobRecord } from './store.js';
 
 export interface JobQueueOptions extends RunnerOptions {
   store: JobStore;
@@ -68,13 +68,13 @@ export class JobQueue extends EventEmitter implements JobRunner {
   private async sweep(orphans: boolean): Promise<void> {
     for (const job of this.opts.store.all()) {
       if (job.state === 'failed' && job.retryable && Date.now() - Date.parse(job.finishedAt ?? job.createdAt) > FINISHED_KEPT_MS) {
-        await rm(job.upload, { force: true });
+        await removeUploads(job);
         this.update({ ...job, retryable: false }, true);
       }
     }
     if (!orphans) return;
     const dir = path.join(this.opts.mediaDir, SERVER_DIRS.uploads);
-    const named = new Set(this.opts.store.all().filter((j) => j.state === 'queued' || j.state === 'running' || j.retryable).map((j) => path.resolve(j.upload)));
+    const named = new Set(this.opts.store.all().filter((j) => j.state === 'queued' || j.state === 'running' || j.retryable).flatMap((j) => uploadsOf(j).map((f) => path.resolve(f))));
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       const file = path.join(dir, name);
       if (named.has(path.resolve(file))) continue;
@@ -96,7 +96,7 @@ export class JobQueue extends EventEmitter implements JobRunner {
     if (!job) throw new JobRefused(404, `no job "${id}"`);
     if (job.state === 'queued') {
       const ended = this.finish(job, 'failed', CANCELLED);
-      await rm(job.upload, { force: true });
+      await removeUploads(job);
       return ended;
     }
     const controller = this.running.get(id);
@@ -175,6 +175,7 @@ export class JobQueue extends EventEmitter implements JobRunner {
     try {
       await packageVideo({
         input: job.upload,
+        subtitles: job.subtitles?.map((s) => ({ lang: s.lang, file: s.upload })),
         mediaDir: this.opts.mediaDir,
         id: job.videoId,
         title: job.title,
@@ -186,13 +187,13 @@ export class JobQueue extends EventEmitter implements JobRunner {
         },
       });
       await this.opts.onPublished?.(job.videoId);
-      await rm(job.upload, { force: true });
+      await removeUploads(job);
       job = this.finish(job, 'done');
       this.opts.log.info('job done', { job: job.id, video: job.videoId });
     } catch (err) {
       if (this.cancelling.has(job.id)) {
         job = this.finish(job, 'failed', CANCELLED);
-        await rm(job.upload, { force: true });
+        await removeUploads(job);
         this.opts.log.info('job cancelled', { job: job.id, video: job.videoId });
         return;
       }
@@ -217,10 +218,10 @@ export class JobQueue extends EventEmitter implements JobRunner {
         return;
       }
       // Messages name the file they read: the user knows it by the name it was uploaded as.
-      const message = (err instanceof Error ? err.message : String(err)).split(path.basename(job.upload)).join(job.originalName);
+      const message = userNames(err instanceof Error ? err.message : String(err), job);
       if (fileFault(err)) {
         job = this.finish(job, 'failed', message);
-        await rm(job.upload, { force: true });
+        await removeUploads(job);
       } else {
         job = this.finish({ ...job, retryable: true }, 'failed', message);
       }

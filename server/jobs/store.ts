@@ -4,7 +4,8 @@
  * previous complete file, never a torn one.
  */
 import { mkdirSync, openSync, fsyncSync, closeSync, writeSync, renameSync, readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
+import path, { basename } from 'node:path';
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed';
 
@@ -27,6 +28,8 @@ export interface JobRecord {
   /** Failed for a reason not the file's (a full disk, a tool, the server): the upload is kept and POST /api/jobs/:id/retry runs it again. */
   retryable?: boolean;
   originalName: string;
+  /** Subtitle files uploaded with the video (beside it in .uploads), with their language. */
+  subtitles?: Array<{ lang: string; upload: string; originalName: string }>;
   attempts: number;
   /** Which worker runs it, or ran it last (the Redis queue: host:pid). */
   worker?: string;
@@ -115,4 +118,17 @@ export class JobStore {
     this.dirty = false;
     this.failing = false;
   }
+}
+
+/** Every file a job holds in .uploads: the video and its subtitle files. */
+export const uploadsOf = (j: Pick<JobRecord, 'upload' | 'subtitles'>): string[] => [j.upload, ...(j.subtitles ?? []).map((s) => s.upload)];
+
+/** Delete a job's files in .uploads (gone already is fine). */
+export const removeUploads = (j: Pick<JobRecord, 'upload' | 'subtitles'>) => Promise.all(uploadsOf(j).map((f) => rm(f, { force: true })));
+
+/** A message about a job's files, naming each by the name it was uploaded as. */
+export function userNames(message: string, j: Pick<JobRecord, 'upload' | 'originalName' | 'subtitles'>, extra: Array<[string, string]> = []): string {
+  let out = message;
+  for (const [from, to] of [[j.upload, j.originalName] as [string, string], ...(j.subtitles ?? []).map((s) => [s.upload, s.originalName] as [string, string]), ...extra]) out = out.split(basename(from)).join(to);
+  return out;
 }

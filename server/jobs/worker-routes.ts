@@ -18,6 +18,7 @@ import type { Logger } from '../log.js';
 import { PackagingError } from '../packager/index.js';
 import { receivePackage } from '../packager/receive.js';
 import type { WorkerDesk } from './redis/worker-desk.js';
+import type { JobRecord } from './store.js';
 
 /** The header deploy/nginx/dashlab-edge.conf adds to what it forwards: a viewer's request. */
 export const EDGE_HEADER = 'x-dashlab-edge';
@@ -43,15 +44,20 @@ export function workerRoutes(o: { config: Pick<Config, 'workerToken' | 'redisUrl
   r.use('/api/worker', guard(o.config));
   r.get('/api/worker/health', (_req, res) => void res.json({ ok: true }));
 
-  r.get('/api/worker/jobs/:id/upload', async (req, res) => {
+  // The video, or one of the subtitle files uploaded with it.
+  const sendUpload = async (req: Request, res: Response, pick: (job: JobRecord) => string | undefined) => {
     const job = await o.desk!.job(String(req.params.id));
     if (!job) return void res.status(404).json({ error: `no job "${req.params.id}"` });
     if (job.state !== 'queued' && job.state !== 'running') return void res.status(409).json({ error: `job "${job.id}" is ${job.state}: its upload is not to be packaged` });
-    const st = await stat(job.upload).catch(() => undefined);
+    const file = pick(job);
+    if (!file) return void res.status(404).json({ error: `job "${job.id}" has no such subtitle file` });
+    const st = await stat(file).catch(() => undefined);
     if (!st?.isFile()) return void res.status(410).json({ error: `the upload of job "${job.id}" is gone` });
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': st.size, 'Cache-Control': 'no-store' });
-    await pipeline(createReadStream(job.upload), res).catch(() => undefined);
-  });
+    await pipeline(createReadStream(file), res).catch(() => undefined);
+  };
+  r.get('/api/worker/jobs/:id/upload', (req, res) => sendUpload(req, res, (job) => job.upload));
+  r.get('/api/worker/jobs/:id/subtitles/:k', (req, res) => sendUpload(req, res, (job) => (/^\d{1,2}$/.test(String(req.params.k)) ? job.subtitles?.[Number(req.params.k)]?.upload : undefined)));
 
   r.put('/api/worker/jobs/:id/package', async (req, res) => {
     const id = String(req.params.id);

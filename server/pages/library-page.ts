@@ -44,6 +44,7 @@ ${PAGE_HEAD}
 <header><h1>dashlab</h1><span id="count">${videos.length} video${videos.length === 1 ? '' : 's'}</span><a href="/compare">Side by side: players on one network, live</a><a href="/reports">ABR lab: compare algorithms on network traces</a></header>
 <main>
 <form id="upload"><input type="file" name="file" accept="video/*" required aria-label="Video file"><input name="title" placeholder="Title (optional)" aria-label="Title (optional)">
+<label class="subs">Subtitles (optional: .srt, .vtt or .ass, named like <code>talk.fr.srt</code> for their language) <input type="file" name="subtitles" accept=".srt,.vtt,.ass,.ssa" multiple></label>
 ${opts.tokenRequired ? '<input id="token" type="password" placeholder="Upload token" autocomplete="off" required>' : ''}
 <button>Upload and package</button><progress id="bar" max="100" value="0" hidden></progress><span id="status"></span></form>
 <ul id="jobs" aria-label="packaging jobs" hidden></ul>
@@ -65,7 +66,7 @@ ul{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill
 a{color:var(--link);text-decoration:none} .title{color:var(--fg);font-weight:600}
 .links{display:flex;gap:10px;align-items:center} button{background:var(--button);color:var(--fg);border:1px solid var(--edge);border-radius:6px;padding:4px 10px;cursor:pointer}
 form{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:14px;display:flex;gap:10px;flex-wrap:wrap;align-items:center}
-progress{width:260px} #status{color:var(--muted)}
+progress{width:260px} #status{color:var(--muted)} .subs{color:var(--muted);font-size:13px;display:flex;gap:6px;align-items:center;flex-wrap:wrap;max-width:100%} .subs input{max-width:100%}
 #jobs{display:flex;flex-direction:column;gap:8px;margin:14px 0 0}#jobs[hidden]{display:none}
 .job{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:10px 14px;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
 .job .what{color:var(--muted)}.job[data-state=failed]{border-color:var(--err-line)}.job[data-state=failed] .what{color:var(--err)}
@@ -177,7 +178,7 @@ form.addEventListener('submit', (e) => {
     lastUpload = body.jobId;
     follow({ id: body.jobId, videoId: body.videoId, title: form.querySelector('input[name=title]').value || 'your video', state: 'queued', progress: 0 }, true);
     // Ready for the next upload (the token stays).
-    form.querySelector('input[name=file]').value = ''; form.querySelector('input[name=title]').value = '';
+    form.querySelector('input[name=file]').value = ''; form.querySelector('input[name=title]').value = ''; form.querySelector('input[name=subtitles]').value = '';
   };
   xhr.onerror = () => { status.textContent = 'upload failed: network error'; };
   xhr.send(new FormData(form));

@@ -17,6 +17,8 @@ import { clientAddress } from '../client-address.js';
 import { SERVER_DIRS } from '../config.js';
 import type { JobControl } from '../jobs/job-control.js';
 import { freeVideoId, idFromName, probeSource, PackagingError } from '../packager/index.js';
+import { checkSubtitleFiles } from '../packager/subtitles.js';
+import { normalizeLang } from '../../core/lang.js';
 
 export interface UploadOptions {
   mediaDir: string;
@@ -58,18 +60,21 @@ export function createUploadHandler(opts: UploadOptions) {
     const release = slots.take(clientAddress(req.socket.remoteAddress, req.headers, opts.trustProxies));
     if (typeof release === 'string') return fail(429, release);
     const target = path.join(dir, `${randomUUID()}.upload`);
+    const subtitleFiles: UploadedSubtitle[] = [];
     let settled = false;
     try {
       await mkdir(dir, { recursive: true });
-      const got = await receive(req, target, opts);
+      const got = await receive(req, target, opts, subtitleFiles);
       await probeUpload(target, got.originalName);
+      await checkSubtitles(subtitleFiles, dir);
       const videoId = await freeVideoId(opts.mediaDir, idFromName(got.title || got.originalName), opts.jobs.pendingVideoIds());
-      const job = await opts.jobs.enqueue({ upload: target, videoId, title: got.title.trim() || got.originalName.replace(/\.[^.]*$/, ''), originalName: got.originalName });
+      const job = await opts.jobs.enqueue({ upload: target, videoId, title: got.title.trim() || got.originalName.replace(/\.[^.]*$/, ''), originalName: got.originalName, ...(subtitleFiles.length ? { subtitles: subtitleFiles } : {}) });
       settled = true;
       res.status(202).location(`/api/jobs/${job.id}`).json({ jobId: job.id, videoId });
     } catch (err) {
       // Nothing of a refused upload stays on disk, even for a moment after the answer.
       await rm(target, { force: true });
+      await Promise.all(subtitleFiles.map((s) => rm(s.upload, { force: true })));
       if (err instanceof UploadError) fail(err.status, err.message);
       else fail(500, `upload failed: ${(err as Error).message}`);
       // Drain what the client is still sending so the error reaches it; a stalled one is cut off once told.
@@ -77,7 +82,7 @@ export function createUploadHandler(opts: UploadOptions) {
       else req.resume();
     } finally {
       release();
-      if (!settled) await rm(target, { force: true });
+      if (!settled) await Promise.all([target, ...subtitleFiles.map((s) => s.upload)].map((f) => rm(f, { force: true })));
     }
   };
 }
@@ -112,7 +117,7 @@ class Slots {
  * The multipart body into `target`: its file field, and the title. A body that sends nothing
  * for `idleMs` fails with 408 and its connection is closed.
  */
-function receive(req: Request, target: string, opts: Pick<UploadOptions, 'maxUploadBytes' | 'idleMs'>): Promise<{ title: string; originalName: string }> {
+function receive(req: Request, target: string, opts: Pick<UploadOptions, 'maxUploadBytes' | 'idleMs'>, subtitles: UploadedSubtitle[]): Promise<{ title: string; originalName: string }> {
   return new Promise((resolve, reject) => {
     let title = '';
     let originalName = '';
@@ -120,7 +125,7 @@ function receive(req: Request, target: string, opts: Pick<UploadOptions, 'maxUpl
     let tooLarge = false;
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: opts.maxUploadBytes, fields: 8, fieldSize: 4096 } });
+      bb = busboy({ headers: req.headers, limits: { files: 1 + MAX_SUBTITLE_FILES, fileSize: opts.maxUploadBytes, fields: 8, fieldSize: 4096 } });
     } catch (err) {
       return reject(new UploadError(400, `malformed multipart upload: ${(err as Error).message}`));
     }
@@ -148,6 +153,7 @@ function receive(req: Request, target: string, opts: Pick<UploadOptions, 'maxUpl
       if (name === 'title') title = value.slice(0, 200);
     });
     bb.on('file', (name, stream, info) => {
+      if (name === 'subtitles') return void receiveSubtitle(stream, info.filename, target, subtitles, writes, done);
       if (name !== 'file' || gotFile) return void stream.resume();
       gotFile = true;
       originalName = path.basename(info.filename || 'upload');
@@ -173,6 +179,61 @@ function receive(req: Request, target: string, opts: Pick<UploadOptions, 'maxUpl
     req.on('aborted', () => done(new UploadError(400, 'the upload was interrupted')));
     req.pipe(bb);
   });
+}
+
+/** Subtitle files sent with the video (field "subtitles", `talk.fr.srt`: the language before the extension). */
+export interface UploadedSubtitle {
+  lang: string;
+  upload: string;
+  originalName: string;
+}
+
+const MAX_SUBTITLE_FILES = 8;
+const MAX_SUBTITLE_BYTES = 4 * 1024 * 1024;
+const SUBTITLE_EXT = /\.(srt|vtt|ass|ssa)$/i;
+
+/** One subtitle part, to `<upload>.sub<k>.<ext>`; its language from its name (`talk.pt-BR.srt`), else und. */
+function receiveSubtitle(stream: NodeJS.ReadableStream & { resume(): void; on(e: string, f: (...a: unknown[]) => void): unknown }, filename: string | undefined, target: string, subtitles: UploadedSubtitle[], writes: Promise<void>[], done: (err?: Error) => void): void {
+  const originalName = path.basename(filename || '');
+  if (!originalName) return void stream.resume(); // an empty file input
+  const ext = SUBTITLE_EXT.exec(originalName)?.[1]?.toLowerCase();
+  if (!ext) {
+    stream.resume();
+    return done(new UploadError(400, `${originalName}: subtitles must be SubRip (.srt), WebVTT (.vtt) or ASS (.ass)`));
+  }
+  if (subtitles.length >= MAX_SUBTITLE_FILES) {
+    stream.resume();
+    return done(new UploadError(400, `at most ${MAX_SUBTITLE_FILES} subtitle files with one video`));
+  }
+  const tag = /\.([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})?)\.[a-z]+$/i.exec(originalName)?.[1];
+  const sub: UploadedSubtitle = { lang: normalizeLang(tag), upload: `${target}.sub${subtitles.length}.${ext}`, originalName };
+  subtitles.push(sub);
+  let bytes = 0;
+  const out = createWriteStream(sub.upload);
+  const written = new Promise<void>((ok, ko) => {
+    out.on('finish', ok);
+    out.on('error', ko);
+    stream.on('error', (e) => ko(e as Error));
+  });
+  stream.on('data', (chunk) => {
+    bytes += (chunk as Buffer).length;
+    if (bytes > MAX_SUBTITLE_BYTES) done(new UploadError(413, `${originalName}: a subtitle file is at most ${MAX_SUBTITLE_BYTES / 1024 / 1024} MiB`));
+  });
+  written.catch((err: NodeJS.ErrnoException) => done(writeFailure(err)));
+  writes.push(written);
+  stream.pipe(out);
+}
+
+/** Subtitle files read before queueing, as the packager will: a bad one is refused now, by its name and line. */
+async function checkSubtitles(subtitles: UploadedSubtitle[], scratch: string): Promise<void> {
+  for (const s of subtitles) {
+    try {
+      await checkSubtitleFiles([{ lang: s.lang, file: s.upload }], scratch);
+    } catch (err) {
+      if (err instanceof PackagingError && err.code === 'input') throw new UploadError(400, err.message.split(path.basename(s.upload)).join(s.originalName));
+      throw err;
+    }
+  }
 }
 
 /** Probed before queueing: a file ffmpeg cannot read is refused now, with the user's file name. */

@@ -42,10 +42,11 @@ export class OriginClient {
     await this.call('check the origin', signal, () => this.request('GET', '/api/worker/health', undefined, signal));
   }
 
-  /** Download a job's upload to `file`. */
-  async fetchUpload(recordId: string, file: string, signal?: AbortSignal): Promise<void> {
-    await this.call(`fetch the upload of job ${recordId}`, signal, async () => {
-      const res = await this.request('GET', `/api/worker/jobs/${encodeURIComponent(recordId)}/upload`, undefined, signal);
+  /** Download a job's upload (or its `subtitle`-th subtitle file) to `file`. */
+  async fetchUpload(recordId: string, file: string, signal?: AbortSignal, subtitle?: number): Promise<void> {
+    const route = `/api/worker/jobs/${encodeURIComponent(recordId)}/${subtitle === undefined ? 'upload' : `subtitles/${subtitle}`}`;
+    await this.call(`fetch the ${subtitle === undefined ? 'upload' : `subtitle file ${subtitle}`} of job ${recordId}`, signal, async () => {
+      const res = await this.request('GET', route, undefined, signal);
       await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file), { signal });
       return res;
     });

@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../log.js';
 import { packageVideo, PackagingError, type AbrPolicyLearner, type PackageProgress } from '../../packager/index.js';
 import { CANCELLED, MAX_INTERRUPTED_ATTEMPTS } from '../job-control.js';
-import type { JobRecord } from '../store.js';
+import { userNames, type JobRecord } from '../store.js';
 import { connectRedis, redisClient } from './connection.js';
 import { CHANNELS, KEYS, QUEUE_NAME, TIMINGS, type QueuedJob } from './keys.js';
 import { OriginRefused, type OriginClient } from './origin-client.js';
@@ -149,7 +149,7 @@ export class PackagingWorker {
         throw new DelayedError();
       }
       // Messages name the file by the name it was uploaded as.
-      const message = (err instanceof Error ? err.message : String(err)).split(path.basename(job.upload)).join(job.originalName).split(uploadName(job)).join(job.originalName);
+      const message = userNames(err instanceof Error ? err.message : String(err), job, [[uploadName(job), job.originalName], ...(job.subtitles ?? []).map((s, k) => [subtitleName(k, s.originalName), s.originalName] as [string, string])]);
       const fileFault = err instanceof PackagingError && (err.code === 'input' || err.code === 'usage');
       await this.put({ ...job, state: 'failed', error: message, finishedAt: new Date().toISOString(), etaS: undefined, retryable: !fileFault }, bull);
       log.warn('job failed', { job: job.id, video: job.videoId, error: message, refusedBy: err instanceof OriginRefused ? err.status : undefined });
@@ -162,7 +162,8 @@ export class PackagingWorker {
 
   /** On the library's own disk: package, claim, publish in place, tell every origin. */
   private async packageInPlace(job: Running, mediaDir: string, signal: AbortSignal, progress: (p: PackageProgress) => void, claim: () => Promise<boolean>): Promise<void> {
-    await packageVideo({ input: job.upload, mediaDir, id: job.videoId, title: job.title, learnAbrPolicy: this.opts.learnAbrPolicy, signal, onProgress: (p) => progress(p), beforePublish: claim });
+    const subtitles = job.subtitles?.map((s) => ({ lang: s.lang, file: s.upload }));
+    await packageVideo({ input: job.upload, mediaDir, id: job.videoId, title: job.title, subtitles, learnAbrPolicy: this.opts.learnAbrPolicy, signal, onProgress: (p) => progress(p), beforePublish: claim });
     await this.redis!.publish(CHANNELS.library, job.videoId);
   }
 
@@ -174,7 +175,13 @@ export class PackagingWorker {
       const input = path.join(dir, uploadName(job));
       progress({ phase: 'probe', percent: 0 });
       await place.origin.fetchUpload(job.id, input, signal);
-      const result = await packageVideo({ input, mediaDir: path.join(dir, 'library'), id: job.videoId, title: job.title, learnAbrPolicy: this.opts.learnAbrPolicy, signal, onProgress: (p) => progress(p, 97) });
+      const subtitles = [];
+      for (const [k, s] of (job.subtitles ?? []).entries()) {
+        const file = path.join(dir, subtitleName(k, s.originalName));
+        await place.origin.fetchUpload(job.id, file, signal, k);
+        subtitles.push({ lang: s.lang, file });
+      }
+      const result = await packageVideo({ input, mediaDir: path.join(dir, 'library'), id: job.videoId, title: job.title, subtitles, learnAbrPolicy: this.opts.learnAbrPolicy, signal, onProgress: (p) => progress(p, 97) });
       progress({ phase: 'publish', percent: 98 });
       return await place.origin.sendPackage(job.id, job.videoId, result.dir, signal);
     } finally {
@@ -182,6 +189,9 @@ export class PackagingWorker {
     }
   }
 }
+
+/** A subtitle upload's name on a worker's disk: its extension is what says its format. */
+const subtitleName = (k: number, originalName: string) => `subtitles-${k}${path.extname(originalName).toLowerCase().replace(/[^.a-z]/g, '')}`;
 
 /** The upload's name on a worker's disk: its extension kept (ffprobe does not need it; people reading logs do). */
 const uploadName = (job: JobRecord) => `upload${path.extname(job.originalName).replace(/[^.A-Za-z0-9]/g, '').slice(0, 8)}`;

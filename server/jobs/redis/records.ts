@@ -16,7 +16,8 @@ export class RedisRecords {
   ) {}
 
   private toRecord(s: StoredRecord): JobRecord {
-    return { ...s, upload: path.join(this.mediaDir, SERVER_DIRS.uploads, path.basename(s.upload)) };
+    const here = (name: string) => path.join(this.mediaDir, SERVER_DIRS.uploads, path.basename(name));
+    return { ...s, upload: here(s.upload), ...(s.subtitles ? { subtitles: s.subtitles.map((t) => ({ ...t, upload: here(t.upload) })) } : {}) };
   }
 
   async get(id: string): Promise<(JobRecord & { run: number }) | undefined> {
@@ -35,7 +36,7 @@ export class RedisRecords {
   }
 
   async put(job: JobRecord & { run?: number }): Promise<void> {
-    const stored: StoredRecord & { run?: number } = { ...job, upload: path.basename(job.upload) };
+    const stored: StoredRecord & { run?: number } = { ...job, upload: path.basename(job.upload), ...(job.subtitles ? { subtitles: job.subtitles.map((t) => ({ ...t, upload: path.basename(t.upload) })) } : {}) };
     await this.redis.hset(KEYS.records, job.id, JSON.stringify(stored));
   }
 

@@ -15,7 +15,7 @@ import { SERVER_DIRS } from '../../config.js';
 import { CANCELLED, JobRefused, type EnqueueInput, type JobRunner, type RunnerOptions } from '../job-control.js';
 import { MirroredJobs } from '../record-map.js';
 import { planRetry, requeued } from '../retry.js';
-import { FINISHED_KEPT_MS, forgotten, type JobRecord } from '../store.js';
+import { FINISHED_KEPT_MS, forgotten, removeUploads, uploadsOf, type JobRecord } from '../store.js';
 import { connectRedis, redisClient } from './connection.js';
 import { CHANNELS, KEYS, QUEUE_NAME, type QueuedJob } from './keys.js';
 import { PackagingWorker } from './package-worker.js';
@@ -152,7 +152,7 @@ export class RedisJobs extends MirroredJobs<Stored> implements JobRunner {
     const before = this.jobs.set(job);
     this.emit('update', job);
     if (ended(job) && !ended(before) && before) {
-      if (job.state === 'done' || !job.retryable) void rm(job.upload, { force: true });
+      if (job.state === 'done' || !job.retryable) void removeUploads(job);
       const started = job.startedAt ? Date.parse(job.startedAt) : Date.parse(job.createdAt);
       this.opts.onFinished?.(job, Math.max(0, (Date.parse(job.finishedAt ?? new Date().toISOString()) - started) / 1000));
     }
@@ -200,19 +200,19 @@ export class RedisJobs extends MirroredJobs<Stored> implements JobRunner {
   private async sweep(orphans: boolean): Promise<void> {
     for (const job of this.jobs.values()) {
       if (job.state === 'failed' && job.retryable && Date.now() - Date.parse(job.finishedAt ?? job.createdAt) > FINISHED_KEPT_MS) {
-        await rm(job.upload, { force: true });
+        await removeUploads(job);
         await this.records.put({ ...job, retryable: false });
       } else if (forgotten(job)) {
         await this.records.remove(job.id);
         await this.redis.srem(KEYS.cancelled, job.id);
         this.jobs.delete(job.id);
       } else if (job.state === 'done' || (job.state === 'failed' && !job.retryable)) {
-        await rm(job.upload, { force: true });
+        await removeUploads(job);
       }
     }
     if (!orphans) return;
     const dir = path.join(this.opts.mediaDir, SERVER_DIRS.uploads);
-    const named = new Set([...this.jobs.values()].filter((j) => !ended(j) || j.retryable).map((j) => path.basename(j.upload)));
+    const named = new Set([...this.jobs.values()].filter((j) => !ended(j) || j.retryable).flatMap((j) => uploadsOf(j).map((f) => path.basename(f))));
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       if (named.has(name)) continue;
       const st = await stat(path.join(dir, name)).catch(() => undefined);
