@@ -129,49 +129,47 @@ function setupControls(view: EngineView, cfg: WatchConfig): { update(s: Stats): 
 }
 
 /**
- * The audio menu: shown when the video has more than one audio track (languages, commentary),
- * each named by its label or its language in the viewer's own; a choice switches while playing.
+ * A track menu (audio languages, subtitles): its options follow the engine's list (each named
+ * by its label or its language in the viewer's own), its value the track playing; a choice
+ * switches while playing. `off`: a first option for none (subtitles).
  */
-function setupAudioMenu(view: EngineView): { update(): void } {
-  const box = $('#audio-choice');
-  const select = $<HTMLSelectElement>('#audio');
-  select.addEventListener('change', () => view.setAudio(select.value));
+function setupTrackMenu<T extends { id: string; lang: string; role: string; label?: string }>(o: {
+  box: string;
+  select: string;
+  list: () => { tracks: T[]; current?: string };
+  choose: (id: string) => void;
+  /** Shown from this many tracks on. */
+  showFrom: number;
+  /** What a role adds to an unlabelled track's name. */
+  roleNote: Record<string, string>;
+  off?: boolean;
+}): { update(): void } {
+  const box = $(o.box);
+  const select = $<HTMLSelectElement>(o.select);
+  select.addEventListener('change', () => o.choose(select.value));
   let listed = '';
-  const name = (t: AudioTrack) => `${t.label ?? langName(t.lang, navigator.language)}${t.role === 'commentary' && !t.label ? ' (commentary)' : ''}`;
+  const name = (t: T) => `${t.label ?? langName(t.lang, navigator.language)}${o.roleNote[t.role] && !t.label ? ` (${o.roleNote[t.role]})` : ''}`;
   return {
     update() {
-      const { tracks, current } = view.audioTracks();
+      const { tracks, current } = o.list();
       const key = JSON.stringify(tracks);
       if (key !== listed) {
         listed = key;
-        box.hidden = tracks.length < 2;
-        select.innerHTML = tracks.map((t) => `<option value="${esc(t.id)}" lang="${esc(t.lang)}">${esc(name(t))}</option>`).join('');
+        box.hidden = tracks.length < o.showFrom;
+        select.innerHTML = `${o.off ? '<option value="off">Off</option>' : ''}${tracks.map((t) => `<option value="${esc(t.id)}" lang="${esc(t.lang)}">${esc(name(t))}</option>`).join('')}`;
       }
-      if (current !== undefined && document.activeElement !== select) select.value = current;
+      if (document.activeElement !== select && (current !== undefined || o.off)) select.value = current ?? 'off';
     },
   };
 }
 
-/** The subtitles menu: Off, then each text track (subtitles, captions) by its label or language; shown when there is one. */
-function setupTextMenu(view: EngineView): { update(): void } {
-  const box = $('#text-choice');
-  const select = $<HTMLSelectElement>('#captions');
-  select.addEventListener('change', () => view.setText(select.value));
-  let listed = '';
-  const name = (t: TextTrackInfo) => `${t.label ?? langName(t.lang, navigator.language)}${t.role === 'caption' ? ' (captions)' : ''}`;
-  return {
-    update() {
-      const { tracks, current } = view.textTracks();
-      const key = JSON.stringify(tracks);
-      if (key !== listed) {
-        listed = key;
-        box.hidden = tracks.length === 0;
-        select.innerHTML = `<option value="off">Off</option>${tracks.map((t) => `<option value="${esc(t.id)}" lang="${esc(t.lang)}">${esc(name(t))}</option>`).join('')}`;
-      }
-      if (document.activeElement !== select) select.value = current ?? 'off';
-    },
-  };
-}
+/** Audio: shown when the video has more than one track (languages, commentary). */
+const setupAudioMenu = (view: EngineView) =>
+  setupTrackMenu<AudioTrack>({ box: '#audio-choice', select: '#audio', list: () => view.audioTracks(), choose: (id) => view.setAudio(id), showFrom: 2, roleNote: { commentary: 'commentary' } });
+
+/** Subtitles: Off, then each text track (subtitles, captions); shown when there is one. */
+const setupTextMenu = (view: EngineView) =>
+  setupTrackMenu<TextTrackInfo>({ box: '#text-choice', select: '#captions', list: () => view.textTracks(), choose: (id) => view.setText(id), showFrom: 1, roleNote: { caption: 'captions' }, off: true });
 
 /**
  * A seek bar that previews the picture at a time (the package's thumbnail track), on hover and
