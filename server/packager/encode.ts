@@ -22,7 +22,7 @@ export interface EncodePlan {
   gopS: number;
   /** The muxer's own MPD (discarded: we write ours from the verified segments). */
   scratchMpd: string;
-  /** Seek-bar thumbnails from the same decode: tiled JPEGs written with this pattern (ffmpeg's %05d). */
+  /** Seek-bar thumbnails from the same decode: the pictures, MJPEG in this Matroska file; buildTileJob tiles them. */
   thumbnails?: { pattern: string; width: number; height: number };
 }
 
@@ -88,15 +88,17 @@ export function buildEncodeJob(plan: EncodePlan): FfmpegJob {
   // is full range: converted, not relabelled (which would darken the darks, brighten the lights).
   // `select` takes the frame at 0 s, then the first at least thumbnailEveryS after the last
   // taken: picture k is the frame of k * thumbnailEveryS (the fps filter's was one later).
+  // One JPEG per picture, tiled afterwards (buildTileJob): a tile filter here would hold its
+  // output back until the first tile fills (50 s of video), and ffmpeg holds every other
+  // output's packets and its progress reports until all outputs have begun.
   const th = plan.thumbnails;
   const branches = rungs.map((_, i) => `[s${i}]`).join('') + (th ? '[th]' : '');
-  const { cols, rows } = PACKAGING_DEFAULTS.thumbnailTile;
   // Each rung scaled once, split among the codecs that encode it.
   const perRung = (i: number) => codecs.map((_, c) => `[v${c * n + i}]`).join('');
   const graph = [
     `[0:v:0]fps=${fps.num}/${fps.den},split=${n + (th ? 1 : 0)}${branches}`,
     ...rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p${codecs.length > 1 ? `,split=${codecs.length}` : ''}${perRung(i)}`),
-    ...(th ? [`[th]select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${PACKAGING_DEFAULTS.thumbnailEveryS - 0.001})',scale=${th.width}:${th.height}:out_range=full,format=yuvj420p,setsar=1,tile=${cols}x${rows}:padding=0:margin=0[tiles]`] : []),
+    ...(th ? [`[th]select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${PACKAGING_DEFAULTS.thumbnailEveryS - 0.001})',scale=${th.width}:${th.height}:out_range=full,format=yuvj420p,setsar=1[tiles]`] : []),
   ].join(';');
 
   const options: string[] = [];
@@ -130,12 +132,23 @@ export function buildEncodeJob(plan: EncodePlan): FfmpegJob {
     '-adaptation_sets', [...streams.map((_, k) => `id=${k},streams=${k}`), ...plan.audio.map((_, k) => `id=${m + k},streams=${m + k}`)].join(' '),
   );
   const outputs = [{ target: plan.scratchMpd, options }];
-  if (th) outputs.push({ target: th.pattern, options: ['-map', '[tiles]', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2', '-start_number', '1'] });
+  // Matroska keeps each picture's own time (an image2 output would repeat them at the video's frame rate).
+  if (th) outputs.push({ target: th.pattern, options: ['-map', '[tiles]', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'matroska'] });
   return {
     inputs: [{ source: source.path }],
     filterComplex: graph,
     outputs,
     durationS: source.video.durationS,
+  };
+}
+
+/** The pictures (`from`, the encode's Matroska file) tiled cols x rows into JPEGs (`to`, %05d); the last tile padded with black. */
+export function buildTileJob(from: string, to: string): FfmpegJob {
+  const { cols, rows } = PACKAGING_DEFAULTS.thumbnailTile;
+  return {
+    inputs: [{ source: from }],
+    // vfr: one file per tile (image2 would repeat each tile at the input's 1 frame a second).
+    outputs: [{ target: to, options: ['-vf', `tile=${cols}x${rows}:padding=0:margin=0`, '-vsync', 'vfr', '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2', '-start_number', '1'] }],
   };
 }
 

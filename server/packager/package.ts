@@ -8,7 +8,7 @@ import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { POLICY_FILE } from '../../core/package-format.js';
 import { PACKAGING_DEFAULTS } from './defaults.js';
-import { buildEncodeJob, buildPosterJob, codecKbps, gopFor, thumbnailSize, VIDEO_CODECS, type VideoCodec } from './encode.js';
+import { buildEncodeJob, buildPosterJob, buildTileJob, codecKbps, gopFor, thumbnailSize, VIDEO_CODECS, type VideoCodec } from './encode.js';
 import { PackagingError } from './errors.js';
 import { damagedSourceError, getTools, runFfmpeg, type EncodeProgress } from './ffmpeg.js';
 import { playlistName, writeMasterPlaylist, writeMediaPlaylist, writeTextPlaylist, writeThumbnailVtt } from './hls.js';
@@ -128,7 +128,10 @@ export async function packageVideo(opts: PackageOptions): Promise<PackageResult>
     ]);
     const tVerify = performance.now();
     if (opts.quality !== false) progress({ phase: 'quality', percent: 95 });
-    const quality = opts.quality === false ? undefined : await measureQuality({ source, renditions: facts, staging, fps: source.video.outputFps, signal: opts.signal });
+    // It decodes the source again: damage the encode's decoder let pass is said as such here too.
+    const quality = opts.quality === false ? undefined : await measureQuality({ source, renditions: facts, staging, fps: source.video.outputFps, signal: opts.signal }).catch((err: unknown) => {
+      throw damagedSourceError(opts.input, 0, err) ?? err;
+    });
     const tQuality = performance.now();
     const info = infoOf({ opts, plan, title, facts, durationS: verified.videoDurationS, ffmpeg: tools.version, token, quality });
     if (text.length) info.text = text.map(({ id, lang, role, label, file, cues }) => ({ id, lang, role, ...(label ? { label } : {}), file, cues }));
@@ -191,7 +194,7 @@ async function planPackage(opts: PackageOptions): Promise<Plan> {
 async function encodeRenditions(opts: PackageOptions, plan: Plan, ascending: Rung[], staging: string, token: string, progress: (p: PackageProgress) => void): Promise<string[]> {
   const scratchMpd = path.join(staging, 'ffmpeg.mpd');
   let encodedS = 0;
-  const thumbs = opts.thumbnails === false ? undefined : { pattern: path.join(staging, 'thumbs-%05d.jpg'), ...thumbnailSize(plan.source) };
+  const thumbs = opts.thumbnails === false ? undefined : { pattern: path.join(staging, 'pictures.mkv'), ...thumbnailSize(plan.source) };
   await runFfmpeg(buildEncodeJob({ source: plan.source, rungs: ascending, audio: plan.audio, codecs: plan.codecs, segmentS: plan.segmentS, gopS: plan.gopS, scratchMpd, thumbnails: thumbs }), {
     signal: opts.signal,
     onProgress: (e) => {
@@ -202,6 +205,7 @@ async function encodeRenditions(opts: PackageOptions, plan: Plan, ascending: Run
     throw damagedSourceError(opts.input, encodedS, err) ?? err;
   });
   await rm(scratchMpd, { force: true });
+  if (thumbs) await runFfmpeg(buildTileJob(thumbs.pattern, path.join(staging, 'thumbs-%05d.jpg')), { signal: opts.signal });
   // Video: v0 .. the lowest to highest rung of the first codec, then the next codec's.
   const repIds = [...plan.codecs.flatMap((_, c) => ascending.map((_, i) => `v${c * ascending.length + i}`)), ...plan.audio.map((_, k) => `a${k}`)];
   await Promise.all(

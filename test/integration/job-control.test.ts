@@ -94,7 +94,7 @@ describe('cancelling a job', () => {
     expect(await res.json()).toMatchObject({ state: 'failed', retryable: false, error: expect.stringMatching(/^cancelled by the user/) });
 
     await waitFor(async () => ((await job(server.url, running.jobId)).state === 'running' && (await childrenNamed(server.proc.pid!, 'ffmpeg')).length > 0 ? true : undefined), 60_000, 'the encode to run');
-    expect(await (await watching(running.videoId)).text()).toMatch(new RegExp(`^"${running.videoId}" is being packaged \\((probe|encode) \\d+%\\)`));
+    expect(await (await watching(running.videoId)).text()).toMatch(new RegExp(`^"${running.videoId}" is being packaged \\((probe|encode|quality) \\d+%\\)`));
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage();

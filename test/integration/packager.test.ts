@@ -221,7 +221,7 @@ describe('packaging', () => {
 
   it('reports progress through every phase with speed and ETA', () => {
     const phases = [...new Set(events.map((e) => e.phase))];
-    expect(phases).toEqual(['probe', 'encode', 'verify', 'learn', 'publish', 'done']);
+    expect(phases).toEqual(['probe', 'encode', 'verify', 'quality', 'learn', 'publish', 'done']);
     const encode = events.filter((e) => e.phase === 'encode');
     expect(encode.length).toBeGreaterThan(1);
     expect(encode.at(-1)!.encode!.speed).toBeGreaterThan(0);
