@@ -214,36 +214,7 @@ async function startDashjs(video: HTMLVideoElement, mpdUrl: string, cdn?: string
       player.seek(0);
       player.play();
     },
-    audioTracks: () => {
-      const tracks = (player.getTracksFor?.('audio') ?? []) as DashjsTrack[];
-      const cur = player.getCurrentTrackFor?.('audio') as DashjsTrack | undefined;
-      return { tracks: tracks.map(dashjsTrack), current: cur ? dashjsTrack(cur).id : undefined };
-    },
-    setAudio: (id) => {
-      const t = ((player.getTracksFor?.('audio') ?? []) as DashjsTrack[]).find((x) => dashjsTrack(x).id === id);
-      if (t) player.setCurrentTrack(t);
-    },
-    textTracks: () => {
-      const tracks = ((player.getTracksFor?.('text') ?? []) as DashjsTrack[]).map((t) => ({ ...dashjsTrack(t), role: dashjsTrack(t).role === 'main' ? 'subtitle' : dashjsTrack(t).role }));
-      const idx = Number(player.getCurrentTextTrackIndex?.() ?? -1);
-      return { tracks, current: idx >= 0 && tracks[idx] ? tracks[idx].id : undefined };
-    },
-    setText: (id) => {
-      const tracks = ((player.getTracksFor?.('text') ?? []) as DashjsTrack[]).map(dashjsTrack);
-      const idx = id === 'off' ? -1 : tracks.findIndex((t) => t.id === id);
-      player.enableText?.(idx >= 0);
-      player.setTextTrack(idx);
-    },
-    // dash.js's own thumbnail API, reading our DASH-IF image set.
-    thumbnailAt: (t) =>
-      new Promise((resolve) => {
-        if (typeof player.provideThumbnail !== 'function') return resolve(undefined);
-        player.provideThumbnail(t, (th: { url: string; x: number; y: number; width: number; height: number } | null) => {
-          if (!th?.url) return resolve(undefined);
-          const rep = (player.getTracksFor?.('image') ?? [])[0]?.representations?.[0] as { width?: number; height?: number } | undefined;
-          resolve({ url: th.url, x: th.x, y: th.y, width: th.width, height: th.height, tileWidth: rep?.width ?? th.width * 5, tileHeight: rep?.height ?? th.height * 5 });
-        });
-      }),
+    ...dashjsTracks(player),
     raw: player,
   };
 }
@@ -297,6 +268,52 @@ async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Promise<Eng
       video.currentTime = 0;
       void video.play().catch(() => undefined);
     },
+    ...hlsjsTracks(hls),
+    raw: hls,
+  };
+}
+
+type TrackViews = Pick<EngineView, 'audioTracks' | 'setAudio' | 'textTracks' | 'setText' | 'thumbnailAt'>;
+
+/** dash.js's audio, text and thumbnail tracks through its own API. */
+function dashjsTracks(player: any): TrackViews {
+  return {
+    audioTracks: () => {
+      const tracks = (player.getTracksFor?.('audio') ?? []) as DashjsTrack[];
+      const cur = player.getCurrentTrackFor?.('audio') as DashjsTrack | undefined;
+      return { tracks: tracks.map(dashjsTrack), current: cur ? dashjsTrack(cur).id : undefined };
+    },
+    setAudio: (id) => {
+      const t = ((player.getTracksFor?.('audio') ?? []) as DashjsTrack[]).find((x) => dashjsTrack(x).id === id);
+      if (t) player.setCurrentTrack(t);
+    },
+    textTracks: () => {
+      const tracks = ((player.getTracksFor?.('text') ?? []) as DashjsTrack[]).map((t) => ({ ...dashjsTrack(t), role: dashjsTrack(t).role === 'main' ? 'subtitle' : dashjsTrack(t).role }));
+      const idx = Number(player.getCurrentTextTrackIndex?.() ?? -1);
+      return { tracks, current: idx >= 0 && tracks[idx] ? tracks[idx].id : undefined };
+    },
+    setText: (id) => {
+      const tracks = ((player.getTracksFor?.('text') ?? []) as DashjsTrack[]).map(dashjsTrack);
+      const idx = id === 'off' ? -1 : tracks.findIndex((t) => t.id === id);
+      player.enableText?.(idx >= 0);
+      player.setTextTrack(idx);
+    },
+    // dash.js's own thumbnail API, reading our DASH-IF image set.
+    thumbnailAt: (t) =>
+      new Promise((resolve) => {
+        if (typeof player.provideThumbnail !== 'function') return resolve(undefined);
+        player.provideThumbnail(t, (th: { url: string; x: number; y: number; width: number; height: number } | null) => {
+          if (!th?.url) return resolve(undefined);
+          const rep = (player.getTracksFor?.('image') ?? [])[0]?.representations?.[0] as { width?: number; height?: number } | undefined;
+          resolve({ url: th.url, x: th.x, y: th.y, width: th.width, height: th.height, tileWidth: rep?.width ?? th.width * 5, tileHeight: rep?.height ?? th.height * 5 }); // no size in the manifest: a 5x5 tile, as dashlab makes them
+        });
+      }),
+  };
+}
+
+/** hls.js's audio and subtitle tracks through its own API. */
+function hlsjsTracks(hls: any): TrackViews {
+  return {
     audioTracks: () => {
       const tracks = (hls.audioTracks ?? []) as Array<{ name: string; lang?: string; default?: boolean; autoselect?: boolean }>;
       return {
@@ -320,6 +337,5 @@ async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Promise<Eng
     },
     // HLS has no standard image track (the package's thumbnails.vtt is for players that read one).
     thumbnailAt: async () => undefined,
-    raw: hls,
   };
 }

@@ -34,7 +34,11 @@ async function upload(url: string, subtitles: Array<[string, string]>): Promise<
   return fetch(`${url}/api/videos`, { method: 'POST', body: form });
 }
 
-async function expectTextTracks(url: string, mediaDir: string, videoId: string, jobId: string): Promise<void> {
+/** A video with a French and a Brazilian Portuguese subtitle file: published with both as text tracks, nothing left in .uploads. */
+async function uploadAndExpectTextTracks(url: string, mediaDir: string): Promise<void> {
+  const ok = await upload(url, [['talk.fr.srt', FR], ['talk.pt-BR.srt', FR]]);
+  expect(ok.status).toBe(202);
+  const { jobId, videoId } = (await ok.json()) as { jobId: string; videoId: string };
   await waitFor(async () => {
     const j = (await (await fetch(`${url}/api/jobs/${jobId}`)).json()) as { state: string; error?: string };
     if (j.state === 'failed') throw new Error(j.error);
@@ -60,10 +64,7 @@ describe('subtitles uploaded with the video', () => {
       const notText = await upload(url, [['notes.txt', 'hello']]);
       expect(notText.status).toBe(400);
       expect(((await notText.json()) as { error: string }).error).toMatch(/notes\.txt: subtitles must be SubRip/);
-      const ok = await upload(url, [['talk.fr.srt', FR], ['talk.pt-BR.srt', FR]]);
-      expect(ok.status).toBe(202);
-      const { jobId, videoId } = (await ok.json()) as { jobId: string; videoId: string };
-      await expectTextTracks(url, mediaDir, videoId, jobId);
+      await uploadAndExpectTextTracks(url, mediaDir);
     } finally {
       await dashlab.close();
     }
@@ -75,10 +76,7 @@ describe('subtitles uploaded with the video', () => {
     const { dashlab, url } = await startServer({ mediaDir, redisUrl: redis.url, workerToken: 'subs-token', jobsConcurrency: 0 });
     const worker = await spawnWorker(['--origin', url, '--work-dir', path.join(work.dir, 'worker')], { REDIS_URL: redis.url, WORKER_TOKEN: 'subs-token' });
     try {
-      const ok = await upload(url, [['talk.fr.srt', FR], ['talk.pt-BR.srt', FR]]);
-      expect(ok.status).toBe(202);
-      const { jobId, videoId } = (await ok.json()) as { jobId: string; videoId: string };
-      await expectTextTracks(url, mediaDir, videoId, jobId);
+      await uploadAndExpectTextTracks(url, mediaDir);
     } finally {
       await worker.stop();
       await dashlab.close();
