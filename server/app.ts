@@ -19,6 +19,8 @@ import { createMediaHandler, type ResponseInfo } from './media/handler.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { sweep } from './packager/index.js';
 import { dispatch, expressApp } from './routes.js';
+import { Channels } from './live/channels.js';
+import { createLiveHandler } from './live/serve.js';
 import { forward } from './shaper/forward.js';
 import { Shaper } from './shaper/shaper.js';
 
@@ -107,6 +109,12 @@ export async function createOrigin(config: Config, opts: OriginOptions = {}): Pr
     },
   });
   const media = ext ? ext.wrapMedia(plainMedia, catalog) : plainMedia;
+  const channels = new Channels(config.mediaDir, (line) => log.info(line));
+  const liveHandler = createLiveHandler(config.mediaDir);
+  const live: http.RequestListener = (req, res) => {
+    res.on('finish', () => metrics.request('live', res.statusCode, Number(res.getHeader('content-length') ?? 0), res.statusCode === 304, false));
+    void liveHandler(req, res);
+  };
   const app = expressApp({
     config,
     log,
@@ -117,8 +125,9 @@ export async function createOrigin(config: Config, opts: OriginOptions = {}): Pr
     onLibraryChanged: primary ? (id) => primary.libraryChanged(id) : (id) => void queue!.announce(id).catch((err: Error) => log.warn('cannot tell the other origins of a change', { id, error: err.message })),
     routes: ext?.routes,
     desk,
+    channels,
   });
-  const server = http.createServer(dispatch({ media, shaped: shaper ? (req, res) => shaper.handle(req, res) : (req, res) => forward(req, res, primary!.shaperUrl, { client: clientAddress(req.socket.remoteAddress, req.headers, config.trustProxies), secret: primary!.shaperSecret }), app }));
+  const server = http.createServer(dispatch({ media, live, shaped: shaper ? (req, res) => shaper.handle(req, res) : (req, res) => forward(req, res, primary!.shaperUrl, { client: clientAddress(req.socket.remoteAddress, req.headers, config.trustProxies), secret: primary!.shaperSecret }), app }));
   // Uploads of several GiB take longer than Node's 5-minute default for a whole request;
   // a body that stops arriving is cut off by the upload route's own idle timeout.
   server.requestTimeout = 0;
@@ -148,6 +157,7 @@ export async function createOrigin(config: Config, opts: OriginOptions = {}): Pr
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        await channels.stopAll();
         await queue?.stop();
         desk?.close();
         catalog.close();

@@ -19,6 +19,8 @@ import { reportsRouter } from './reports/routes.js';
 import { createUploadHandler } from './uploads/route.js';
 import type { WorkerDesk } from './jobs/redis/worker-desk.js';
 import { workerRoutes } from './jobs/worker-routes.js';
+import type { Channels } from './live/channels.js';
+import { channelRoutes } from './live/routes.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -26,9 +28,11 @@ type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 const under = (url: string, prefix: string) => url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`);
 
 /** The routes served without express: the media fast path, and the shaper's links and traces (here, or forwarded to the process that paces them). */
-export function dispatch(o: { media: Handler; shaped: Handler; app: Handler }): Handler {
+export function dispatch(o: { media: Handler; shaped: Handler; live: Handler; app: Handler }): Handler {
   const table: Array<[string, Handler]> = [
     ['/media', o.media],
+    ['/live', o.live],
+    ['/api/time', o.live],
     ['/net', o.shaped],
     ['/api/links', o.shaped],
     ['/api/traces', o.shaped],
@@ -52,7 +56,7 @@ export function dispatch(o: { media: Handler; shaped: Handler; app: Handler }): 
 }
 
 /** Metrics' name for a request's route. */
-export const routeOf = (url: string) => (url.startsWith('/media/') ? 'media' : url.startsWith('/api/') ? 'api' : url.startsWith('/metrics') ? 'metrics' : url.startsWith('/watch') ? 'watch' : 'other');
+export const routeOf = (url: string) => (url.startsWith('/media/') ? 'media' : url.startsWith('/live/') ? 'live' : url.startsWith('/api/') ? 'api' : url.startsWith('/metrics') ? 'metrics' : url.startsWith('/watch') ? 'watch' : 'other');
 
 export interface AppDeps {
   config: Config;
@@ -68,6 +72,8 @@ export interface AppDeps {
   routes?: express.Router;
   /** Redis for the worker routes (REDIS_URL set); without it they answer 404. */
   desk?: WorkerDesk;
+  /** The live channels this process starts and stops. */
+  channels: Channels;
 }
 
 export function expressApp(d: AppDeps): express.Express {
@@ -87,13 +93,14 @@ export function expressApp(d: AppDeps): express.Express {
   const upload = createUploadHandler({ mediaDir: d.config.mediaDir, maxUploadBytes: d.config.maxUploadBytes, maxConcurrentUploads: 4, idleMs: d.config.uploadIdleMs, trustProxies: d.config.trustProxies, jobs: d.jobs });
   if (d.routes) app.use(d.routes);
   app.use(workerRoutes({ config: d.config, desk: d.desk, log: d.log }));
+  app.use(channelRoutes(d.channels, writeAccess));
   app.use('/api', express.json({ limit: '64kb' }), apiRouter({ catalog: d.catalog, jobs: d.jobs, mediaDir: d.config.mediaDir, writeAccess, upload, onLibraryChanged: d.onLibraryChanged }));
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', d.metrics.registry.contentType).send(await d.metricsText());
   });
   // The player's bundles (npm run build; npm start builds them).
   app.use('/assets', express.static(path.join(REPO_ROOT, 'dist', 'player'), { fallthrough: false, maxAge: 0 }));
-  app.use(pageRoutes({ catalog: d.catalog, jobs: d.jobs, tokenRequired: Boolean(d.config.uploadToken) }));
+  app.use(pageRoutes({ catalog: d.catalog, jobs: d.jobs, tokenRequired: Boolean(d.config.uploadToken), mediaDir: d.config.mediaDir }));
   app.use(reportsRouter({ catalog: d.catalog, mediaDir: d.config.mediaDir }));
   app.use((req, res) => sendPageError(req, res, 404, 'not found'));
   // Errors never crash the server or leak a stack trace.

@@ -1,5 +1,5 @@
 /**
- * MPD parsing for static (VOD) manifests from any packager: SegmentTemplate with $Number$
+ * MPD parsing for static (VOD) and dynamic (live) manifests from any packager: SegmentTemplate with $Number$
  * or with $Time$ and a SegmentTimeline (r repeats, t jumps, r=-1), SegmentList with media
  * ranges (ffmpeg's single-file output), SegmentBase with an index range (its sidx is read
  * later, see sidx.ts), BaseURLs at every level (all kept, resolved), several adaptation
@@ -42,9 +42,13 @@ export interface Representation {
   tiles?: { cols: number; rows: number };
   /** A SegmentTemplate's @duration in seconds (the last segment is cut to the period's end; this is not). */
   nominalSegmentS?: number;
+  /** @presentationTimeOffset in seconds: the media time (tfdt) at the period's start; segments' startS are after it. */
+  ptoS?: number;
   init?: { urls: string[]; range?: ByteRange };
-  /** Known segments; empty for SegmentBase until its index is loaded. */
+  /** Known segments; empty for SegmentBase until its index is loaded, and for a live $Number$ template (see live). */
   segments: SegmentRef[];
+  /** A dynamic manifest's $Number$ template with @duration: its segments follow from the clock (core/live/timing.ts). */
+  live?: LiveTemplate;
   /** SegmentBase: where the sidx is, to be fetched and parsed before playing. */
   segmentBase?: { urls: string[]; indexRange: ByteRange; timescale: number; presentationTimeOffset: number };
 }
@@ -60,8 +64,42 @@ export interface AdaptationSet {
   representations: Representation[];
 }
 
+/** A live representation's SegmentTemplate with @duration: segment n's URL and times follow from it. */
+export interface LiveTemplate {
+  media: string;
+  bases: string[];
+  startNumber: number;
+  timescale: number;
+  segmentS: number;
+  /** @presentationTimeOffset in seconds: the media time (tfdt) at the period's start. */
+  ptoS: number;
+  /** How long before its end a segment can be asked for (chunked CMAF: all but its first chunk). */
+  availabilityTimeOffsetS: number;
+  availabilityTimeComplete: boolean;
+}
+
+/** A dynamic manifest's clock and limits (ISO/IEC 23009-1 MPD attributes, and the ServiceDescription). */
+export interface LiveInfo {
+  /** availabilityStartTime, ms since the epoch. */
+  availabilityStartMs: number;
+  publishMs?: number;
+  minimumUpdatePeriodS?: number;
+  timeShiftBufferDepthS?: number;
+  suggestedPresentationDelayS?: number;
+  /** The Period's start, seconds after availabilityStartTime. */
+  periodStartS: number;
+  /** Where to read the server's clock (UTCTiming), in the manifest's order. */
+  utcTiming: Array<{ scheme: string; value: string }>;
+  /** ServiceDescription: the latency to hold and the playback rates allowed to hold it. */
+  service?: { targetLatencyS?: number; minLatencyS?: number; maxLatencyS?: number; minRate?: number; maxRate?: number };
+  /** The stream has ended: the manifest gives its duration (it will not be updated again). */
+  ended: boolean;
+}
+
 export interface Manifest {
   type: 'static' | 'dynamic';
+  /** Live: the manifest's clock and limits (type dynamic only). */
+  live?: LiveInfo;
   durationS: number;
   minBufferTimeS: number;
   title?: string;
@@ -180,16 +218,19 @@ export function parseMpd(xml: string, mpdUrl: string, dom: DomParserLike): Manif
   if (!periods.length) throw new MpdError('the manifest has no Period');
   const period = periods[0];
   const mediaDuration = parseDuration(attr(root, 'mediaPresentationDuration'));
-  const periodDuration = parseDuration(attr(period, 'duration')) ?? mediaDuration;
+  const live = type === 'dynamic' ? liveInfo(root, period, mpdUrl, mediaDuration !== undefined) : undefined;
+  // A live period still going has no duration yet: its segments come from the clock, not a count.
+  const periodDuration = parseDuration(attr(period, 'duration')) ?? (mediaDuration !== undefined && live ? mediaDuration - live.periodStartS : mediaDuration) ?? (live ? Infinity : undefined);
   if (periodDuration === undefined || !(periodDuration > 0)) {
     throw new MpdError('the manifest gives no duration (mediaPresentationDuration or Period@duration)');
   }
-  const ctx: PeriodContext = { period, periodDuration, bases: baseUrlsOf(period, baseUrlsOf(root, [mpdUrl])) };
+  const ctx: PeriodContext = { period, periodDuration, live: Boolean(live), bases: baseUrlsOf(period, baseUrlsOf(root, [mpdUrl])) };
   const info = kid(root, 'ProgramInformation');
   const steer = kid(root, 'ContentSteering');
   const steeringUrl = (steer?.textContent ?? '').trim();
   return {
     type,
+    live,
     durationS: mediaDuration ?? periodDuration,
     minBufferTimeS: parseDuration(attr(root, 'minBufferTime')) ?? 2,
     title: info ? (kid(info, 'Title')?.textContent ?? undefined) : undefined,
@@ -200,6 +241,33 @@ export function parseMpd(xml: string, mpdUrl: string, dom: DomParserLike): Manif
     steering: steeringUrl
       ? { serverUrl: resolve(mpdUrl, steeringUrl), defaultServiceLocation: attr(steer!, 'defaultServiceLocation') ?? undefined, queryBeforeStart: attr(steer!, 'queryBeforeStart') === 'true' }
       : undefined,
+  };
+}
+
+/** A dynamic MPD's clock (availabilityStartTime, UTCTiming), window and ServiceDescription. */
+function liveInfo(root: Element, period: Element, mpdUrl: string, ended: boolean): LiveInfo {
+  const ast = Date.parse(attr(root, 'availabilityStartTime') ?? '');
+  if (!Number.isFinite(ast)) throw new MpdError('a dynamic manifest without a valid @availabilityStartTime');
+  const sd = kid(root, 'ServiceDescription');
+  const lat = sd && kid(sd, 'Latency');
+  const rate = sd && kid(sd, 'PlaybackRate');
+  const ms = (v: string | undefined) => (v === undefined ? undefined : Number(v) / 1000);
+  const publish = Date.parse(attr(root, 'publishTime') ?? '');
+  return {
+    availabilityStartMs: ast,
+    publishMs: Number.isFinite(publish) ? publish : undefined,
+    minimumUpdatePeriodS: parseDuration(attr(root, 'minimumUpdatePeriod')),
+    timeShiftBufferDepthS: parseDuration(attr(root, 'timeShiftBufferDepth')),
+    suggestedPresentationDelayS: parseDuration(attr(root, 'suggestedPresentationDelay')),
+    periodStartS: parseDuration(attr(period, 'start')) ?? 0,
+    utcTiming: kids(root, 'UTCTiming').map((u) => {
+      const scheme = attr(u, 'schemeIdUri') ?? '';
+      const value = attr(u, 'value') ?? '';
+      // The http schemes name a URL (relative ones against the manifest's); direct and ntp schemes carry a value.
+      return { scheme, value: /:http-/.test(scheme) && value ? resolve(mpdUrl, value.split(' ')[0]) : value };
+    }),
+    service: sd ? { targetLatencyS: ms(attr(lat, 'target')), minLatencyS: ms(attr(lat, 'min')), maxLatencyS: ms(attr(lat, 'max')), minRate: num(attr(rate, 'min')), maxRate: num(attr(rate, 'max')) } : undefined,
+    ended,
   };
 }
 
@@ -221,7 +289,9 @@ function rootOf(xml: string, dom: DomParserLike): Element {
 
 interface PeriodContext {
   period: Element;
+  /** Infinity for a live period still going. */
   periodDuration: number;
+  live: boolean;
   /** The Period's BaseURLs, resolved. */
   bases: string[];
 }
@@ -267,7 +337,7 @@ function representation(rep: Element, set: Element, setBases: string[], ctx: Per
   const tpl = inherited(chain, 'SegmentTemplate');
   const list = inherited(chain, 'SegmentList');
   const base = inherited(chain, 'SegmentBase');
-  if (tpl) templateSegments(r, tpl, bases, ctx.periodDuration);
+  if (tpl) templateSegments(r, tpl, bases, ctx);
   else if (list) listSegments(r, list, bases, ctx.periodDuration);
   else if (base) indexedSegments(r, base, bases);
   // Only a BaseURL of its own: the resource is the whole media (a sidecar WebVTT file), one segment.
@@ -279,19 +349,22 @@ function representation(rep: Element, set: Element, setBases: string[], ctx: Per
 type SegmentInfo = NonNullable<ReturnType<typeof inherited>>;
 
 /** SegmentTemplate: $Number$ with @duration, or $Time$/$Number$ with a SegmentTimeline. */
-function templateSegments(r: Representation, tpl: SegmentInfo, bases: string[], periodDuration: number): void {
+function templateSegments(r: Representation, tpl: SegmentInfo, bases: string[], ctx: PeriodContext): void {
+  const periodDuration = ctx.periodDuration;
   const a = tpl.attrs;
   const vars = { id: r.id, bandwidth: r.bandwidth };
   const timescale = Number(a.get('timescale') ?? 1);
   const pto = Number(a.get('presentationTimeOffset') ?? 0);
   const startNumber = Number(a.get('startNumber') ?? 1);
+  r.ptoS = pto / timescale;
   const media = a.get('media');
   if (!media) throw new MpdError(`Representation ${r.id}: SegmentTemplate without @media`);
   const initTpl = a.get('initialization');
   if (initTpl) r.init = { urls: bases.map((b) => resolve(b, fillTemplate(initTpl, vars))) };
   const tl = innermostChild(tpl.els, 'SegmentTimeline');
   if (tl) {
-    timeline(tl, pto + periodDuration * timescale).forEach((s, k) => {
+    // A live timeline lists what exists now (an r=-1 runs to the next S, or stops at the last).
+    timeline(tl, Number.isFinite(periodDuration) ? pto + periodDuration * timescale : 0).forEach((s, k) => {
       const rel = fillTemplate(media, { ...vars, number: startNumber + k, time: s.t });
       r.segments.push({ number: k + 1, urls: bases.map((b) => resolve(b, rel)), startS: (s.t - pto) / timescale, durationS: s.d / timescale });
     });
@@ -301,6 +374,19 @@ function templateSegments(r: Representation, tpl: SegmentInfo, bases: string[], 
   if (!(d > 0)) throw new MpdError(`Representation ${r.id}: SegmentTemplate has neither a SegmentTimeline nor @duration`);
   const segS = d / timescale;
   r.nominalSegmentS = segS;
+  if (ctx.live) {
+    r.live = {
+      media,
+      bases,
+      startNumber,
+      timescale,
+      segmentS: segS,
+      ptoS: pto / timescale,
+      availabilityTimeOffsetS: Number(a.get('availabilityTimeOffset') ?? 0),
+      availabilityTimeComplete: a.get('availabilityTimeComplete') !== 'false',
+    };
+    if (!Number.isFinite(periodDuration)) return; // going on: segments from the clock
+  }
   const count = Math.ceil(periodDuration / segS - 1e-9);
   for (let k = 0; k < count; k++) {
     const rel = fillTemplate(media, { ...vars, number: startNumber + k, time: k * d });

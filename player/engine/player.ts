@@ -20,6 +20,7 @@ import { attachTextTracks, audioTrackOf, pickAudioSet, pickVideoSet, textTrackOf
 import { langName } from '../../core/lang.js';
 import { thumbnailAt, type Thumbnail } from '../../core/mpd/thumbnails.js';
 import type { PlayerOptions, PlayerStats, SwitchRecord } from './types.js';
+import { LiveSession } from './live/session.js';
 
 export type { PlayerOptions, PlayerStats, SwitchRecord };
 
@@ -51,6 +52,8 @@ export class DashlabPlayer {
   private stallWatch?: StallWatch;
   private seeking = false;
   private ticker?: ReturnType<typeof setInterval>;
+  /** Set while playing a dynamic MPD: the live side (live/session.ts). */
+  private liveSession?: LiveSession;
   /** The manifest's WebVTT tracks, as <track> elements of the video, by AdaptationSet id. */
   private textElements = new Map<string, HTMLTrackElement>();
 
@@ -85,7 +88,7 @@ export class DashlabPlayer {
     };
   }
 
-  on(event: 'manifest' | 'steering' | 'switch' | 'segment' | 'failover' | 'retry' | 'stall' | 'error' | 'ended' | 'stats', fn: Listener): () => void {
+  on(event: 'manifest' | 'steering' | 'switch' | 'segment' | 'failover' | 'retry' | 'stall' | 'error' | 'ended' | 'stats' | 'live-ended', fn: Listener): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(fn);
@@ -186,19 +189,48 @@ export class DashlabPlayer {
       const parsed = parseMpd(new TextDecoder().decode(res.bytes), res.url, new DOMParser());
       const manifest = this.opts.sources?.length ? offerSources(parsed, this.opts.sources) : parsed;
       this.manifest = manifest;
-      if (manifest.type !== 'static') throw new MpdError('live (dynamic) manifests are not supported yet');
+      // Live: the throughput rule unless asked otherwise (the buffer-based rules read a live buffer of a second or two as a crisis).
+      if (manifest.type === 'dynamic' && !this.opts.abr) this.setAbr('throughput');
       await this.joinCdn(manifest, mpdUrl);
       this.policyUrl = new URL(POLICY_FILE, mpdUrl).toString();
-      await Promise.all([this.loadSizes(mpdUrl), this.abrName === 'learned' ? this.loadPolicy() : undefined]);
+      // A live channel has no info.json (segment sizes) nor a learned policy beside it.
+      if (manifest.type === 'static') await Promise.all([this.loadSizes(mpdUrl), this.abrName === 'learned' ? this.loadPolicy() : undefined]);
       await this.openMediaSource(video, manifest);
       this.emit('manifest', manifest);
       this.startTicker();
+      if (manifest.type === 'dynamic') return await this.playLive(video, manifest, mpdUrl);
       const ctx = this.loopContext();
       await Promise.all(this.streams.map((s) => runStream(ctx, s)));
     } catch (err) {
       if (this.life.signal.aborted) return;
       this.fail(err as Error);
     }
+  }
+
+  /** The live side: its own fetch loops, clock and catch-up (live/session.ts). */
+  private async playLive(video: HTMLVideoElement, manifest: Manifest, mpdUrl: string): Promise<void> {
+    this.liveSession = new LiveSession({
+      video,
+      mediaSource: this.mediaSource!,
+      manifest,
+      mpdUrl,
+      signal: this.life.signal,
+      credentials: this.opts.credentials,
+      streams: this.streams,
+      stats: this.stats_,
+      history: this.history,
+      abr: () => this.abr,
+      manual: () => this.manual,
+      rebuffering: () => this.stallWatch?.rebuffering ?? false,
+      emit: (e, d) => this.emit(e, d),
+      onBytes: () => undefined,
+    });
+    await this.liveSession.start();
+  }
+
+  /** A live stream: back to the live edge (after a seek back into the window). */
+  goLive(): void {
+    this.liveSession?.goLive();
   }
 
   /**
@@ -316,7 +348,7 @@ export class DashlabPlayer {
     this.mediaSource = ms;
     video.src = URL.createObjectURL(ms);
     await new Promise<void>((resolve) => ms.addEventListener('sourceopen', () => resolve(), { once: true }));
-    ms.duration = manifest.durationS;
+    ms.duration = manifest.durationS; // Infinity for a live stream still going
     for (const [type, set] of [['video', videoSet], ['audio', audioSet]] as const) {
       if (!set) continue;
       const reps = set.representations.filter((r) => this.supported(r));
@@ -385,11 +417,13 @@ export class DashlabPlayer {
           }
         }
       }
+      this.liveSession?.tick();
       this.emit('stats', this.stats());
     }, 250);
   }
 
   private onSeek(t: number): void {
+    if (this.liveSession) return this.liveSession.onSeek(t);
     for (const s of this.streams) {
       s.epoch++;
       s.inflight?.abort();
@@ -461,7 +495,7 @@ export class DashlabPlayer {
       if (ssim !== undefined) this.stats_.representation.ssim = ssim;
       this.stats_.fetching = describe(vs.rep);
     }
-    this.stats_.estimateBps = this.meter.estimateBps();
+    if (!this.liveSession) this.stats_.estimateBps = this.meter.estimateBps(); // live: the session's chunk-aware samples
     this.stats_.sources = this.sources.snapshot();
     if (this.stallWatch) {
       this.stats_.startupS = this.stallWatch.startupS;

@@ -88,5 +88,12 @@ export interface PlayerStats {
   switches: SwitchRecord[];
   /** Why the ABR chose the latest video segment's representation (the switch log keeps only changes). */
   decision?: string;
+  /**
+   * A live stream (dynamic MPD): how far behind the live edge the picture is (s), the latency
+   * held to, the playback rate holding it, the edge and the time-shift window's start (s since
+   * availabilityStartTime), whether it follows the edge (not a DVR seek back), whether the
+   * stream has ended, and the server clock's offset from this machine's (ms).
+   */
+  live?: { latencyS?: number; targetLatencyS: number; playbackRate: number; edgeS: number; windowStartS: number; atEdge: boolean; ended: boolean; clockOffsetMs: number };
   error?: string;
 }

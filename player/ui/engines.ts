@@ -30,6 +30,8 @@ export interface EngineView {
   setText(id: string | 'off'): void;
   /** The seek-bar picture for a time, where the engine reads the package's thumbnail track. */
   thumbnailAt(t: number): Promise<Thumbnail | undefined>;
+  /** A live stream: back to the live edge (at the engine's target latency). */
+  goLive(): void;
   /** The underlying player object (DashlabPlayer, dash.js MediaPlayer or Hls). */
   raw: unknown;
 }
@@ -120,6 +122,7 @@ async function startDashlab(video: HTMLVideoElement, cfg: WatchConfig, PlayerCla
     setText: (id) => player.setText(id),
     thumbnailAt: async (t) => player.thumbnailAt(t),
     setAudio: (id) => void player.setAudio(id).catch((err: Error) => ev.emit('error', `switching audio: ${err.message}`)),
+    goLive: () => player.goLive(),
     raw: player,
   };
 }
@@ -199,9 +202,11 @@ async function startDashjs(video: HTMLVideoElement, mpdUrl: string, cdn?: string
       if (Number.isFinite(tput) && tput > 0) s.estimateBps = tput * 1000;
       s.requests = { ...counter.requests };
       s.switches = switches.slice();
+      if (player.isDynamic?.()) s.live = dashjsLive(player, video);
       return s;
     },
     on: ev.on,
+    goLive: () => (player.seekToOriginalLive ? player.seekToOriginalLive() : player.seek(player.duration())),
     setQuality: (i) => {
       if (i === 'auto') player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: true } } } });
       else {
@@ -258,9 +263,13 @@ async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Promise<Eng
       if (counter.fetching !== undefined) s.fetching = s.representations[counter.fetching];
       s.requests = { ...counter.requests };
       s.switches = switches.slice();
+      if (hls.levels?.[0]?.details?.live) s.live = hlsjsLive(hls, video);
       return s;
     },
     on: ev.on,
+    goLive: () => {
+      if (Number.isFinite(hls.liveSyncPosition)) video.currentTime = hls.liveSyncPosition;
+    },
     setQuality: (i) => {
       hls.currentLevel = i === 'auto' ? -1 : i;
     },
@@ -270,6 +279,39 @@ async function startHlsjs(video: HTMLVideoElement, m3u8Url: string): Promise<Eng
     },
     ...hlsjsTracks(hls),
     raw: hls,
+  };
+}
+
+/** dash.js's live figures through its API (latency from its own clock sync and the MPD's). */
+function dashjsLive(player: any, video: HTMLVideoElement): NonNullable<PlayerStats['live']> {
+  const dvr = player.getDvrWindow?.() as { start?: number; end?: number } | undefined;
+  const latency = Number(player.getCurrentLiveLatency?.());
+  const target = Number(player.getTargetLiveDelay?.());
+  return {
+    latencyS: Number.isFinite(latency) ? latency : undefined,
+    targetLatencyS: Number.isFinite(target) ? target : NaN,
+    playbackRate: video.playbackRate,
+    edgeS: dvr?.end ?? NaN,
+    windowStartS: dvr?.start ?? NaN,
+    atEdge: Number.isFinite(latency) && Number.isFinite(target) ? latency < target + 3 : true,
+    ended: false,
+    clockOffsetMs: 0,
+  };
+}
+
+/** hls.js's live figures (latency from EXT-X-PROGRAM-DATE-TIME and its own edge). */
+function hlsjsLive(hls: any, video: HTMLVideoElement): NonNullable<PlayerStats['live']> {
+  const details = hls.levels?.[hls.currentLevel >= 0 ? hls.currentLevel : 0]?.details;
+  const end = Number(details?.edge ?? NaN);
+  return {
+    latencyS: Number.isFinite(hls.latency) ? hls.latency : undefined,
+    targetLatencyS: Number(hls.targetLatency ?? NaN),
+    playbackRate: video.playbackRate,
+    edgeS: end,
+    windowStartS: Number(details?.fragments?.[0]?.start ?? NaN),
+    atEdge: !(hls.latency > (hls.targetLatency ?? 0) + 3),
+    ended: Boolean(details && !details.live),
+    clockOffsetMs: 0,
   };
 }
 

@@ -85,12 +85,14 @@ async function main(): Promise<void> {
   view.on('error', (m) => showError(String(m)));
   const controls = setupControls(view, cfg);
   const seekBar = setupSeekBar(view, video);
+  const liveBar = setupLiveBar(view);
   const switchLog = createSwitchLog();
   const t0 = performance.now();
   setInterval(() => {
     const s = view.stats();
     controls.update(s);
-    seekBar.update();
+    seekBar.update(s);
+    liveBar.update(s);
     showStats(s);
     chart.push((performance.now() - t0) / 1000, s, linkRate.kbps);
     switchLog.update(s);
@@ -175,7 +177,7 @@ const setupTextMenu = (view: EngineView) =>
  * A seek bar that previews the picture at a time (the package's thumbnail track), on hover and
  * while dragging or stepping with the keyboard; shown once the engine has a thumbnail to show.
  */
-function setupSeekBar(view: EngineView, video: HTMLVideoElement): { update(): void } {
+function setupSeekBar(view: EngineView, video: HTMLVideoElement): { update(s: Stats): void } {
   const bar = $('#seekbar');
   const seek = $<HTMLInputElement>('#seek');
   const preview = $('#preview');
@@ -197,7 +199,8 @@ function setupSeekBar(view: EngineView, video: HTMLVideoElement): { update(): vo
   };
   const timeAt = (clientX: number) => {
     const r = seek.getBoundingClientRect();
-    return { t: Math.min(1, Math.max(0, (clientX - r.left) / r.width)) * Number(seek.max), x: clientX - r.left };
+    const min = Number(seek.min);
+    return { t: min + Math.min(1, Math.max(0, (clientX - r.left) / r.width)) * (Number(seek.max) - min), x: clientX - r.left };
   };
   const atValue = () => ({ t: Number(seek.value), x: (Number(seek.value) / Math.max(1e-9, Number(seek.max))) * seek.clientWidth });
   seek.addEventListener('pointermove', (e) => void show(timeAt(e.clientX).t, timeAt(e.clientX).x));
@@ -214,14 +217,45 @@ function setupSeekBar(view: EngineView, video: HTMLVideoElement): { update(): vo
   seek.addEventListener('blur', () => (preview.hidden = true));
   let checked = false;
   return {
-    update() {
-      if (Number.isFinite(video.duration) && video.duration > 0) seek.max = String(video.duration);
+    update(s) {
+      // Live: the bar spans the time-shift window, from its oldest moment to the live edge.
+      if (s.live && Number.isFinite(s.live.edgeS) && Number.isFinite(s.live.windowStartS)) {
+        seek.min = String(s.live.windowStartS);
+        seek.max = String(s.live.edgeS);
+        bar.hidden = false;
+        checked = true;
+      } else if (Number.isFinite(video.duration) && video.duration > 0) seek.max = String(video.duration);
       if (!dragging && document.activeElement !== seek) seek.value = String(video.currentTime);
       // Shown only for packages with thumbnails (asked once the engine knows its manifest).
       if (!checked && Number(seek.max) > 0) {
         checked = true;
         void view.thumbnailAt(0).then((th) => (bar.hidden = !th), () => undefined);
       }
+    },
+  };
+}
+
+/**
+ * Live: how far behind the live edge the picture is, the latency the player holds to and the
+ * playback rate it holds it with; "Go live" after a seek back into the window (or a stall).
+ */
+function setupLiveBar(view: EngineView): { update(s: Stats): void } {
+  const bar = $('#livebar');
+  const button = $<HTMLButtonElement>('#golive');
+  const text = $('#live-text');
+  button.addEventListener('click', () => view.goLive());
+  return {
+    update(s) {
+      const l = s.live;
+      if (!l) return;
+      bar.hidden = false;
+      const rate = l.playbackRate === 1 ? 'normal speed' : `${l.playbackRate.toFixed(2)}x speed (${l.playbackRate > 1 ? 'catching up' : 'easing off'})`;
+      const target = Number.isFinite(l.targetLatencyS) ? `, holding ${l.targetLatencyS.toFixed(1)} s` : '';
+      text.textContent = l.ended ? 'The stream has ended.' : l.latencyS === undefined ? 'joining the live stream…' : `${l.latencyS.toFixed(1)} s behind live${target} · ${rate}`;
+      button.classList.toggle('on', l.atEdge && !l.ended);
+      button.textContent = l.atEdge ? '● LIVE' : 'Go to live';
+      button.disabled = l.ended;
+      $('#s-latency').textContent = l.latencyS === undefined ? '–' : `${l.latencyS.toFixed(2)} s (target ${Number.isFinite(l.targetLatencyS) ? l.targetLatencyS.toFixed(1) : '?'} s) · ${l.playbackRate.toFixed(2)}x`;
     },
   };
 }

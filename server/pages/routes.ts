@@ -18,22 +18,27 @@ import { compareSetupPage, DEFAULT_COMPARE_NET, DEFAULT_COMPARE_PLAYERS } from '
 import { sendPageError } from './error-page.js';
 import { jobsToShow, libraryPage } from './library-page.js';
 import { watchPage } from './watch-page.js';
+import { CHANNEL_ID } from '../live/defaults.js';
+import { readState } from '../live/state.js';
 
 /** A link profile or link id as a page may carry it in its query. */
 const PROFILE = /^[A-Za-z0-9._-]{1,100}$/;
 const LINK_ID = /^[A-Za-z0-9-]{1,64}$/;
 const query = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string) : undefined);
 
-export function pageRoutes(opts: { catalog: MediaCatalog; jobs: JobControl; tokenRequired: boolean }): express.Router {
+export function pageRoutes(opts: { catalog: MediaCatalog; jobs: JobControl; tokenRequired: boolean; mediaDir: string }): express.Router {
   const { catalog, jobs } = opts;
   const r = express.Router();
   const html = (res: Response, status: number, body: string) => void res.status(status).set('Cache-Control', 'no-cache').type('html').send(body);
 
   r.get('/', (_req, res) => html(res, 200, libraryPage(catalog.list(), { tokenRequired: opts.tokenRequired, jobs: jobsToShow(jobs.list().map(publicJob)) })));
 
-  r.get('/watch/:id', (req, res) => {
+  r.get('/watch/:id', async (req, res) => {
     const id = String(req.params.id);
     const v = catalog.video(id);
+    // A live channel: the same page on its dynamic MPD and live playlist.
+    const channel = v || !CHANNEL_ID.test(id) ? undefined : await readState(opts.mediaDir, id);
+    if (channel) return watch(req, res, { src: `/live/${id}/manifest.mpd`, title: `${id} (live)`, hls: `/live/${id}/master.m3u8` });
     if (v) {
       // A CDN tier's mode (npm run cdn): the manifest asked for in it, with the viewer's location.
       const cdn = query(req, 'cdn');

@@ -12,6 +12,7 @@ const STATS: ReadonlyArray<readonly [id: string, name: string, help: string]> = 
   ['s-stalls', 'Stalls', 'Rebuffering: how often playback stopped with the buffer empty, and for how long. "decoding": stops with video buffered, because this machine did not decode in time.'],
   ['s-frames', 'Dropped frames', 'Frames the browser skipped because it could not draw them in time (not the network).'],
   ['s-cache', 'Requests', 'Downloads answered from the browser cache, revalidated with a 304 (not modified), or fetched over the network.'],
+  ['s-latency', 'Live latency', 'Live streams only: how far behind the live edge the picture is (the encoder\'s clock minus the time on screen), the latency the player holds to, and the playback rate it uses to hold it (above 1: catching up).'],
   ['s-startup', 'Startup', 'Time from the player starting to load the video to its first frame playing.'],
   ['s-state', 'State', 'What the player is doing, and which ABR algorithm chooses the quality.'],
 ];
@@ -47,11 +48,12 @@ table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums} th,
 #log{max-height:260px;overflow:auto;display:block} #log td:last-child{min-width:14em} @media (max-width:600px){main{padding:10px;gap:10px} header{padding:10px 12px}} h2{font-size:14px;margin:16px 0 8px;color:var(--fg2)} .hint{color:var(--muted);font-size:12px;margin:6px 0 0}
 input[type=number]{background:var(--bg);color:var(--fg);border:1px solid var(--edge);border-radius:6px;padding:5px} input[type=range]{width:100%}
 body.embed header,body.embed aside{display:none} body.embed main{grid-template-columns:minmax(0,1fr);gap:8px;padding:8px} body.embed video{max-height:270px} body.embed #chart{margin-top:8px} body.embed #log{max-height:170px}
+#livebar{display:flex;gap:10px;align-items:center;margin:8px 0 0;flex-wrap:wrap} #golive.on{background:var(--red);color:#fff;border-color:var(--red)} #live-text{color:var(--fg2);font-variant-numeric:tabular-nums}
 button{background:var(--button);color:var(--fg);border:1px solid var(--edge);border-radius:6px;padding:6px 10px;cursor:pointer} #error{background:var(--err-bg);border:1px solid var(--err-line);color:var(--err);padding:10px 14px;border-radius:8px;margin-bottom:12px}
 </style></head><body${cfg.embed ? ' class="embed"' : ''}>
 <header><a href="/">dashlab</a><h1>${esc(cfg.title)}</h1><nav aria-label="Player engine" class="tabs">${tabs}</nav></header>
 <main>
-<section><div id="error" hidden></div><div class="stage"><video id="video" controls muted autoplay playsinline aria-label="${esc(cfg.title)}"></video><button id="unmute" type="button" hidden>Sound is off: unmute (m)</button></div><div id="seekbar" hidden><input type="range" id="seek" min="0" max="0" step="0.1" value="0" aria-label="Seek: hover or drag to preview a picture"><div id="preview" hidden aria-hidden="true"><div class="pic"></div><span></span></div></div><div id="chart" class="panel" role="img" aria-label="Chart over time: the throughput estimate, the chosen bitrate and the link's rate in Mbit/s, and the buffer in seconds"></div></section>
+<section><div id="error" hidden></div><div class="stage"><video id="video" controls muted autoplay playsinline aria-label="${esc(cfg.title)}"></video><button id="unmute" type="button" hidden>Sound is off: unmute (m)</button></div><div id="livebar" hidden><button id="golive" type="button" title="Back to the live edge">● LIVE</button> <span id="live-text" aria-live="polite"></span></div><div id="seekbar" hidden><input type="range" id="seek" min="0" max="0" step="0.1" value="0" aria-label="Seek: hover or drag to preview a picture"><div id="preview" hidden aria-hidden="true"><div class="pic"></div><span></span></div></div><div id="chart" class="panel" role="img" aria-label="Chart over time: the throughput estimate, the chosen bitrate and the link's rate in Mbit/s, and the buffer in seconds"></div></section>
 <aside class="panel">
 <label>Quality <select id="quality"><option value="auto">auto</option></select></label>
 <label id="audio-choice" hidden>Audio <select id="audio"></select></label>
