@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const url = origin ? await origin.listen() : base;
   process.stderr.write(origin ? `live: serving ${config.mediaDir} on ${url}\n` : `live: the origin at ${url} serves the channel (it must use the same MEDIA_DIR: ${config.mediaDir})\n`);
 
-  const channels = new Channels(config.mediaDir, (line) => process.stderr.write(`live: ${line}\n`));
+  const channels = new Channels(config.mediaDir, (line) => process.stderr.write(`live: ${line}\n`), config.liveWindowS);
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) process.exit(130);

@@ -109,7 +109,7 @@ export async function createOrigin(config: Config, opts: OriginOptions = {}): Pr
     },
   });
   const media = ext ? ext.wrapMedia(plainMedia, catalog) : plainMedia;
-  const channels = new Channels(config.mediaDir, (line) => log.info(line));
+  const channels = new Channels(config.mediaDir, (line) => log.info(line), config.liveWindowS);
   const liveHandler = createLiveHandler(config.mediaDir);
   const live: http.RequestListener = (req, res) => {
     res.on('finish', () => metrics.request('live', res.statusCode, Number(res.getHeader('content-length') ?? 0), res.statusCode === 304, false));

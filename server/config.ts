@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TRUSTED_PROXIES } from './client-address.js';
+import { LIVE_DEFAULTS } from './live/defaults.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,6 +39,8 @@ export interface Config {
   redisUrl?: string;
   /** WORKER_TOKEN: what `npm run worker` on other machines authenticates with; none: the worker routes are off. */
   workerToken?: string;
+  /** LIVE_WINDOW_S: a live channel's DVR window (timeShiftBufferDepth); older segments leave the disk. */
+  liveWindowS: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -63,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadIdleMs: DEFAULTS.uploadIdleMs,
     redisUrl: env.REDIS_URL || undefined,
     workerToken: env.WORKER_TOKEN || undefined,
+    liveWindowS: Math.max(4, intFrom(env, 'LIVE_WINDOW_S', LIVE_DEFAULTS.windowS)),
   };
 }
 

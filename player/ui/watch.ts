@@ -249,7 +249,7 @@ function setupLiveBar(view: EngineView): { update(s: Stats): void } {
       const l = s.live;
       if (!l) return;
       bar.hidden = false;
-      const rate = l.playbackRate === 1 ? 'normal speed' : `${l.playbackRate.toFixed(2)}x speed (${l.playbackRate > 1 ? 'catching up' : 'easing off'})`;
+      const rate = Math.abs(l.playbackRate - 1) < 0.005 ? 'normal speed' : `${l.playbackRate.toFixed(2)}x speed (${l.playbackRate > 1 ? 'catching up' : 'easing off'})`;
       const target = Number.isFinite(l.targetLatencyS) ? `, holding ${l.targetLatencyS.toFixed(1)} s` : '';
       text.textContent = l.ended ? 'The stream has ended.' : l.latencyS === undefined ? 'joining the live stream…' : `${l.latencyS.toFixed(1)} s behind live${target} · ${rate}`;
       button.classList.toggle('on', l.atEdge && !l.ended);

@@ -22,6 +22,8 @@ export class Channels {
   constructor(
     private readonly mediaDir: string,
     private readonly log: (line: string) => void = () => undefined,
+    /** The DVR window, seconds (LIVE_WINDOW_S). */
+    private readonly windowS: number = LIVE_DEFAULTS.windowS,
   ) {}
 
   /**
@@ -50,7 +52,7 @@ export class Channels {
       createdMs: Date.now(),
       segmentS: d.segmentS,
       chunkS: d.chunkS,
-      windowS: d.windowS,
+      windowS: this.windowS,
       // Widths and codecs are read from the encoder's init segments when they come.
       video: d.ladder.map((r) => ({ ...r, width: Math.round((r.height * 16) / 9 / 2) * 2, codecs: 'avc1.4d401e' })),
       audio: resolved.audio ? { id: d.audioId, kbps: d.audioKbps, codecs: 'mp4a.40.2', sampleRate: 48000 } : undefined,
