@@ -23,6 +23,8 @@ export interface PageStats {
   abr?: string;
   decision?: string;
   requests: { network: number };
+  /** Live streams only. */
+  live?: { latencyS?: number; targetLatencyS: number; playbackRate: number; edgeS: number; windowStartS: number; atEdge: boolean; ended: boolean };
 }
 
 export async function playerStats(page: Page): Promise<PageStats | undefined> {
