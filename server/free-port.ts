@@ -9,3 +9,10 @@ export const freePort = () =>
     });
     s.on('error', reject);
   });
+
+/** `preferred` when nothing listens on it (TCP, loopback), else a free port. */
+export const portOr = (preferred: number) =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(preferred, '127.0.0.1', () => s.close(() => resolve(preferred)));
+    s.on('error', () => void freePort().then(resolve, () => resolve(preferred)));
+  });

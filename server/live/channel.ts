@@ -68,19 +68,43 @@ export class LiveChannel {
       mkdirSync(dir, { recursive: true });
       this.writers.push({ rep: o.rep, kind: o.kind, dir, splitter: new BoxSplitter(), pending: [], done: 0, endS: 0 });
     }
-    const { cmd, args } = await tiedCommand('ffmpeg', plan.args);
-    const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe', ...plan.outputs.map(() => 'pipe' as const)] });
+    await this.spawnEncoder(plan.args);
+    await this.save();
+  }
+
+  private async spawnEncoder(args: string[]): Promise<void> {
+    const tied = await tiedCommand('ffmpeg', args);
+    const proc = spawn(tied.cmd, tied.args, { stdio: ['ignore', 'ignore', 'pipe', ...this.writers.map(() => 'pipe' as const)] });
     this.proc = proc;
-    s.ffmpegPid = proc.pid;
-    proc.stderr!.on('data', (c: Buffer) => (this.stderr = (this.stderr + c.toString()).slice(-4000)));
+    this.state.ffmpegPid = proc.pid;
+    let refused = false;
+    proc.stderr!.on('data', (c: Buffer) => {
+      this.stderr = (this.stderr + c.toString()).slice(-4000);
+      // ffmpeg's RTMP listener takes any stream key (it only warns): a sender with the wrong one is cut off here.
+      const wrong = /Unexpected stream (\S+), expecting/.exec(c.toString());
+      if (wrong && this.state.astMs === undefined && !refused) {
+        refused = true;
+        this.state.error = `refused a sender with a wrong stream key at ${new Date().toISOString()}`;
+        this.log(`live channel ${this.state.id}: ${this.state.error}`);
+        proc.kill('SIGKILL');
+      }
+    });
     this.writers.forEach((w, i) => {
       const pipe = proc.stdio[3 + i] as Readable;
       pipe.on('data', (c: Buffer) => this.onData(w, c));
       pipe.on('error', () => undefined);
     });
     proc.on('error', (err) => (this.stderr += `\n${err.message}`));
-    proc.on('close', (code, signal) => void this.finish(code, signal).finally(() => this.resolveExit()));
-    await this.save();
+    proc.on('close', (code, signal) => {
+      if (refused && !this.stopping) {
+        // Listen again for the right sender, with fresh writers (nothing was published).
+        for (const w of this.writers) Object.assign(w, { splitter: new BoxSplitter(), pending: [], current: undefined, timescale: undefined });
+        this.stderr = '';
+        void this.spawnEncoder(args).then(() => this.save());
+        return;
+      }
+      void this.finish(code, signal).finally(() => this.resolveExit());
+    });
   }
 
   /** Resolves true once the first segment exists, false if the channel ended first or `ms` passed. */

@@ -38,9 +38,10 @@ export const LIVE_DEFAULTS = {
   firstSegmentWaitMs: 15_000,
   /** A request for the next segment before it starts is held this long at most (then 404 with Retry-After). */
   holdMs: 2_500,
-  /** The RTMP and SRT listeners' addresses, where a stream key is the last part. */
-  rtmpBase: 'rtmp://127.0.0.1:1935/live',
-  srtBase: 'srt://127.0.0.1:9000',
+  /** The RTMP and SRT listeners' ports (another free one when taken, by another channel say) and host. */
+  rtmpPort: 1935,
+  srtPort: 9000,
+  listenHost: '127.0.0.1',
 } as const;
 
 /** Channel ids: the library's rule for video ids. */

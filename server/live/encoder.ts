@@ -53,7 +53,8 @@ export function encoderPlan(src: LiveSource, o: { segmentS: number; chunkS: numb
   const gop = Math.round(o.segmentS * d.fps);
   // prft: each chunk carries the wall clock it was written at, so players can measure latency from the media itself.
   const frag = ['-f', 'mp4', '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-write_prft', 'wallclock', '-flush_packets', '1'];
-  const args = ['-hide_banner', '-nostats', '-loglevel', 'error', ...inp.args, '-filter_complex', filter];
+  // A listener logs warnings too: the RTMP one says so when a sender uses another stream key (channel.ts refuses it).
+  const args = ['-hide_banner', '-nostats', '-loglevel', src.kind === 'listen' ? 'warning' : 'error', ...inp.args, '-filter_complex', filter];
   const outputs: EncoderPlan['outputs'] = [];
   o.ladder.forEach((r, i) => {
     args.push('-map', labels[i], '-c:v', 'libx264', '-preset', d.preset, '-tune', 'zerolatency', '-profile:v', 'main', '-pix_fmt', 'yuv420p');

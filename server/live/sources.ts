@@ -12,6 +12,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createReadStream } from 'node:fs';
 import type { VideoInfo } from '../../core/package-format.js';
+import { portOr } from '../free-port.js';
 import { CHANNEL_ID, LIVE_DEFAULTS } from './defaults.js';
 import type { LiveSource } from './encoder.js';
 
@@ -35,7 +36,7 @@ export interface ResolvedSource {
 
 export async function resolveSource(spec: string, o: { mediaDir: string; loop: boolean; anyPath: boolean }): Promise<ResolvedSource> {
   if (spec === 'testsrc') return { source: { kind: 'testsrc' }, audio: true };
-  if (spec === 'rtmp' || spec === 'srt') return listener(spec);
+  if (spec === 'rtmp' || spec === 'srt') return await listener(spec);
   if (spec.startsWith('listen:')) {
     const url = spec.slice('listen:'.length);
     if (!/^(rtmp|srt):\/\//.test(url)) throw new ChannelError(400, `--listen ${url}: expected an rtmp:// or srt:// URL`);
@@ -52,12 +53,18 @@ export async function resolveSource(spec: string, o: { mediaDir: string; loop: b
   throw new ChannelError(400, `source "${spec}": expected testsrc, file:<library id or path>, rtmp or srt`);
 }
 
-function listener(kind: 'rtmp' | 'srt'): ResolvedSource {
+/** A listener for one sender, on the usual port (or a free one when another channel has it), with a fresh stream key. */
+async function listener(kind: 'rtmp' | 'srt'): Promise<ResolvedSource> {
   const key = randomBytes(12).toString('hex');
-  if (kind === 'rtmp') return { source: { kind: 'listen', url: `${LIVE_DEFAULTS.rtmpBase}/${key}` }, ingest: `${LIVE_DEFAULTS.rtmpBase}/${key}`, audio: true };
+  const d = LIVE_DEFAULTS;
+  if (kind === 'rtmp') {
+    const url = `rtmp://${d.listenHost}:${await portOr(d.rtmpPort)}/live/${key}`;
+    return { source: { kind: 'listen', url }, ingest: url, audio: true };
+  }
   // SRT: the key is the passphrase, so a sender with another key is refused by the handshake.
+  const base = `srt://${d.listenHost}:${await portOr(d.srtPort)}`;
   const q = `passphrase=${key}&pbkeylen=16`;
-  return { source: { kind: 'listen', url: `${LIVE_DEFAULTS.srtBase}?mode=listener&${q}` }, ingest: `${LIVE_DEFAULTS.srtBase}?${q}`, audio: true };
+  return { source: { kind: 'listen', url: `${base}?mode=listener&${q}` }, ingest: `${base}?${q}`, audio: true };
 }
 
 async function fileSource(file: string, o: { mediaDir: string; loop: boolean; anyPath: boolean }): Promise<ResolvedSource> {

@@ -36,7 +36,32 @@ function videoCard(v: VideoInfo): string {
 }
 
 /** `tokenRequired`: the server has an UPLOAD_TOKEN, so the form asks for it (kept for the tab's session). */
-export function libraryPage(videos: VideoInfo[], opts: { tokenRequired?: boolean; jobs?: PageJob[] } = {}): string {
+/** A live channel as the library lists it. */
+export interface PageChannel {
+  id: string;
+  status: string;
+  source: string;
+  ingest?: string;
+  error?: string;
+}
+
+const channelRow = (c: PageChannel) =>
+  `<li class="chan" data-id="${esc(c.id)}" data-state="${esc(c.status)}"><a class="title" href="/watch/${esc(c.id)}">${esc(c.id)}</a> <span class="what">${esc(c.status)} · ${esc(c.source)}${c.ingest ? ` · send to <code>${esc(c.ingest)}</code>` : ''}${c.error ? ` · ${esc(c.error)}` : ''}</span>${['live', 'waiting', 'starting'].includes(c.status) ? ` <button class="stop-live" data-id="${esc(c.id)}">Stop</button>` : ''}</li>`;
+
+/** The "Go live" form and the channels: a test source with the clock burned in, a library video looping, or a stream key for OBS. */
+function liveSection(videos: VideoInfo[], channels: PageChannel[]): string {
+  const options = [
+    '<option value="testsrc">Test source (the clock burned in)</option>',
+    ...videos.map((v) => `<option value="file:${esc(v.id)}">Loop ${esc(v.title)}</option>`),
+    '<option value="rtmp">RTMP from OBS (a stream key)</option>',
+    '<option value="srt">SRT (a stream key as passphrase)</option>',
+  ];
+  return `<section aria-labelledby="live-h"><h2 id="live-h">Live</h2>
+<form id="golive-form"><input name="id" placeholder="Channel name" aria-label="Channel name" pattern="[A-Za-z0-9][A-Za-z0-9_-]{0,63}" required><select name="source" aria-label="Source">${options.join('')}</select><button>Go live</button><span id="live-status" aria-live="polite"></span></form>
+<ul id="channels" class="rows" aria-label="live channels">${channels.map(channelRow).join('')}</ul></section>`;
+}
+
+export function libraryPage(videos: VideoInfo[], opts: { tokenRequired?: boolean; jobs?: PageJob[]; channels?: PageChannel[] } = {}): string {
   return `<!doctype html>
 ${PAGE_HEAD}
 <title>dashlab</title>
@@ -49,6 +74,7 @@ ${opts.tokenRequired ? '<input id="token" type="password" placeholder="Upload to
 <button>Upload and package</button><progress id="bar" max="100" value="0" hidden></progress><span id="status"></span></form>
 <ul id="jobs" aria-label="packaging jobs" hidden></ul>
 <ul id="videos">${videos.map(videoCard).join('\n') || '<li>The library is empty: upload a video, or run <code>npm start</code> to package the built-in sample.</li>'}</ul>
+${liveSection(videos, opts.channels ?? [])}
 </main>
 <script id="jobs-data" type="application/json">${scriptJson(opts.jobs ?? [])}</script>
 <script>${LIBRARY_SCRIPT}</script></body></html>`;
@@ -69,6 +95,7 @@ form{background:var(--panel);border:1px solid var(--line);border-radius:10px;pad
 progress{width:260px} #status{color:var(--muted)} .subs{color:var(--muted);font-size:13px;display:flex;gap:6px;align-items:center;flex-wrap:wrap;max-width:100%} .subs input{max-width:100%}
 #jobs{display:flex;flex-direction:column;gap:8px;margin:14px 0 0}#jobs[hidden]{display:none}
 .job{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:10px 14px;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
+h2{font-size:16px;margin:28px 0 10px} ul.rows{display:flex;flex-direction:column;gap:8px} .chan{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:10px 14px;display:flex;gap:12px;align-items:center;flex-wrap:wrap} .chan .what{color:var(--muted)} .chan[data-state=live] .title::before{content:"● ";color:var(--red)}
 .job .what{color:var(--muted)}.job[data-state=failed]{border-color:var(--err-line)}.job[data-state=failed] .what{color:var(--err)}
 `;
 
@@ -182,6 +209,26 @@ form.addEventListener('submit', (e) => {
   };
   xhr.onerror = () => { status.textContent = 'upload failed: network error'; };
   xhr.send(new FormData(form));
+});
+// Live: start a channel (the answer says where to watch it, or where to send the stream), stop one.
+const liveForm = document.getElementById('golive-form'), liveStatus = document.getElementById('live-status');
+liveForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (tokenMissing('going live')) return;
+  liveStatus.textContent = 'starting the encoder...';
+  const body = { id: liveForm.querySelector('[name=id]').value, source: liveForm.querySelector('[name=source]').value };
+  const r = await fetch('/api/channels', { method: 'POST', headers: { 'Content-Type': 'application/json', ...auth() }, body: JSON.stringify(body) });
+  const c = await r.json();
+  if (!r.ok) { liveStatus.textContent = c.error || ('could not go live: ' + r.status); return; }
+  if (r.status === 201) { location.href = c.watch; return; }
+  liveStatus.textContent = c.ingest ? 'waiting for your stream at ' + c.ingest : 'starting: it plays at ' + c.watch + ' in a moment';
+  setTimeout(() => location.reload(), 1500);
+});
+document.addEventListener('click', async (e) => {
+  const b = e.target.closest('button.stop-live');
+  if (!b || !confirm('Stop the channel ' + b.dataset.id + '? Its viewers are told it ended.') || tokenMissing('stopping a channel')) return;
+  const r = await fetch('/api/channels/' + encodeURIComponent(b.dataset.id), { method: 'DELETE', headers: auth() });
+  if (r.ok) location.reload(); else alert((await r.json()).error);
 });
 // On the document: the cards are replaced when a new video arrives.
 document.addEventListener('click', async (e) => {

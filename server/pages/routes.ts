@@ -19,7 +19,7 @@ import { sendPageError } from './error-page.js';
 import { jobsToShow, libraryPage } from './library-page.js';
 import { watchPage } from './watch-page.js';
 import { CHANNEL_ID } from '../live/defaults.js';
-import { readState } from '../live/state.js';
+import { listStates, readState } from '../live/state.js';
 
 /** A link profile or link id as a page may carry it in its query. */
 const PROFILE = /^[A-Za-z0-9._-]{1,100}$/;
@@ -31,7 +31,10 @@ export function pageRoutes(opts: { catalog: MediaCatalog; jobs: JobControl; toke
   const r = express.Router();
   const html = (res: Response, status: number, body: string) => void res.status(status).set('Cache-Control', 'no-cache').type('html').send(body);
 
-  r.get('/', (_req, res) => html(res, 200, libraryPage(catalog.list(), { tokenRequired: opts.tokenRequired, jobs: jobsToShow(jobs.list().map(publicJob)) })));
+  r.get('/', async (_req, res) => {
+    const channels = (await listStates(opts.mediaDir)).map((c) => ({ id: c.id, status: c.status, source: c.source, ingest: c.ingest, error: c.error }));
+    html(res, 200, libraryPage(catalog.list(), { tokenRequired: opts.tokenRequired, jobs: jobsToShow(jobs.list().map(publicJob)), channels }));
+  });
 
   r.get('/watch/:id', async (req, res) => {
     const id = String(req.params.id);

@@ -4,12 +4,13 @@
  * while it is written, early and late requests, the DVR window leaving the disk, stops and
  * ends said in the MPD, refusals.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOMParser } from '@xmldom/xmldom';
-import { parseMpd } from '../../core/mpd/parse.js';
+import { parseMpd, type DomParserLike } from '../../core/mpd/parse.js';
 import { newestSegment } from '../../core/live/timing.js';
 import { BoxSplitter } from '../../core/live/boxes.js';
 import type { Origin } from '../../server/app.js';
@@ -22,7 +23,7 @@ const post = (body: unknown, headers: Record<string, string> = {}) => fetch(`${s
 const mpdOf = async (id: string) => {
   const res = await fetch(`${server.url}/live/${id}/manifest.mpd`);
   const text = await res.text();
-  return { res, text, m: parseMpd(text, `${server.url}/live/${id}/manifest.mpd`, new DOMParser()) };
+  return { res, text, m: parseMpd(text, `${server.url}/live/${id}/manifest.mpd`, new DOMParser() as unknown as DomParserLike) };
 };
 
 beforeAll(async () => {
@@ -192,5 +193,53 @@ describe('channels that end or are refused', () => {
     } finally {
       await guarded.dashlab.close();
     }
+  });
+});
+
+describe('an encoder sending to a channel (RTMP, SRT)', () => {
+  /** ffmpeg as a sender (OBS's part): a test picture and tone, in real time. */
+  const send = (url: string, format: 'flv' | 'mpegts', seconds: number) =>
+    new Promise<number | null>((resolve) => {
+      const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-re', '-f', 'lavfi', '-i', 'sine', '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-c:a', 'aac', '-f', format, url], { stdio: 'ignore' });
+      p.on('close', (code) => resolve(code));
+    });
+  const state = async (id: string) => (await (await fetch(`${server.url}/api/channels/${id}`)).json()) as { status: string; ingest: string; error?: string };
+
+  it('RTMP: a stream key of its own; a sender with another key is refused, the right one goes live', async () => {
+    const res = await post({ id: 'obs', source: 'rtmp' });
+    expect(res.status).toBe(202);
+    const { ingest, status } = (await res.json()) as { ingest: string; status: string };
+    expect(status).toBe('waiting');
+    expect(ingest).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\/[0-9a-f]{24}$/);
+    await new Promise((r) => setTimeout(r, 500)); // the listener binds
+    await send(ingest.replace(/[0-9a-f]{24}$/, 'wrongkey'), 'flv', 3);
+    const refused = await waitFor(async () => {
+      const s = await state('obs');
+      return s.error?.includes('wrong stream key') ? s : undefined;
+    }, 15_000, 'the wrong key refused');
+    expect(refused.status).toBe('waiting');
+    expect(existsSync(path.join(media.dir, '.live', 'obs', 'manifest.mpd'))).toBe(false);
+    await new Promise((r) => setTimeout(r, 500)); // it listens again
+    const sending = send(ingest, 'flv', 8);
+    await waitFor(async () => ((await state('obs')).status === 'live' ? true : undefined), 20_000, 'the channel on the air');
+    const { m } = await mpdOf('obs');
+    expect(m.type).toBe('dynamic');
+    await sending;
+    // The sender stopped: the channel ends, and says so.
+    await waitFor(async () => ((await state('obs')).status === 'ended' ? true : undefined), 20_000, 'the channel to end with its sender');
+    expect((await mpdOf('obs')).m.live!.ended).toBe(true);
+  });
+
+  it('SRT: the stream key is the passphrase', async () => {
+    const res = await post({ id: 'srt', source: 'srt' });
+    expect(res.status).toBe(202);
+    const { ingest } = (await res.json()) as { ingest: string };
+    expect(ingest).toMatch(/^srt:\/\/127\.0\.0\.1:\d+\?passphrase=[0-9a-f]{24}&pbkeylen=16$/);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await send(ingest.replace(/passphrase=[0-9a-f]+/, 'passphrase=notthekey1234'), 'mpegts', 2)).not.toBe(0);
+    const sending = send(ingest, 'mpegts', 6);
+    await waitFor(async () => ((await state('srt')).status === 'live' ? true : undefined), 20_000, 'the channel on the air');
+    await sending;
+    await fetch(`${server.url}/api/channels/srt`, { method: 'DELETE' });
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DOMParser } from '@xmldom/xmldom';
 import { BoxSplitter } from '../../core/live/boxes.js';
 import { newestSegment } from '../../core/live/timing.js';
-import { parseMpd, type Manifest } from '../../core/mpd/parse.js';
+import { parseMpd, type DomParserLike, type Manifest } from '../../core/mpd/parse.js';
 import type { Origin } from '../../server/app.js';
 import { EdgeNginx } from '../../server/cdn/nginx.js';
 import { freePort } from '../../server/free-port.js';
@@ -41,7 +41,7 @@ afterAll(async () => {
   await work?.cleanup();
 });
 
-const mpd = async (): Promise<Manifest> => parseMpd(await (await fetch(`${nginx.url}/live/clock/manifest.mpd`)).text(), `${nginx.url}/live/clock/manifest.mpd`, new DOMParser());
+const mpd = async (): Promise<Manifest> => parseMpd(await (await fetch(`${nginx.url}/live/clock/manifest.mpd`)).text(), `${nginx.url}/live/clock/manifest.mpd`, new DOMParser() as unknown as DomParserLike);
 
 /** The next segment of a rung, its path, and when its first chunk is due (ms). */
 async function nextSegment(rung: number): Promise<{ path: string; dueMs: number }> {
