@@ -262,7 +262,11 @@ export class LiveSession {
   private async refreshLoop(): Promise<void> {
     const h = this.h;
     while (!h.signal.aborted && !this.live.ended) {
-      await sleep(Math.max(1000, (this.live.minimumUpdatePeriodS ?? 2) * 1000), h.signal);
+      // A SegmentTimeline lists only what exists: read it again every segment, whatever the MPD's period says.
+      const listed = h.streams.some((s) => !s.reps[0].live);
+      const segS = h.streams[0]?.reps[0]?.segments.at(-1)?.durationS ?? 2;
+      const everyS = Math.min(this.live.minimumUpdatePeriodS ?? segS, listed ? segS : Infinity);
+      await sleep(Math.max(1000, everyS * 1000), h.signal);
       if (h.signal.aborted) return;
       try {
         const res = await load(h.mpdUrl, { signal: h.signal, credentials: h.credentials });
