@@ -67,7 +67,7 @@ export function pageRoutes(opts: { catalog: MediaCatalog; jobs: JobControl; toke
     watch(req, res, { src, title: src.split('/').pop() || src, hls: query(req, 'hls') });
   });
 
-  r.get('/compare', (req, res) => compare(req, res, catalog));
+  r.get('/compare', (req, res) => compare(req, res, catalog, opts.mediaDir));
   // Only an origin started by npm run cdn has the CDN tier's page (its routes come first); here, the way to it.
   r.get('/cdn', (req, res) => sendPageError(req, res, 404, 'this server runs without a CDN tier: start one with npm run cdn (the origin and its nginx edges), then open /cdn there'));
   // Pages carry their icon inline; this answers browsers on anything else (a manifest opened directly).
@@ -124,16 +124,18 @@ function watch(req: Request, res: Response, page: { src: string; title: string; 
 }
 
 /** Players side by side; anything it cannot play comes back as the setup form with the reason, never a dead end. */
-function compare(req: Request, res: Response, catalog: MediaCatalog): void {
+async function compare(req: Request, res: Response, catalog: MediaCatalog, mediaDir: string): Promise<void> {
+  // Live channels on the air compare as videos do (each player's page plays the channel).
+  const channels = (await listStates(mediaDir)).filter((c) => c.status === 'live').map((c) => ({ id: c.id, title: `${c.id} (live)`, segmentDurationS: c.segmentS }));
   const asked = { video: query(req, 'video'), players: query(req, 'players')?.split(',').filter(Boolean), net: query(req, 'net') };
   const setup = (status: number, error?: string) =>
     void res
       .status(status)
       .set('Cache-Control', 'no-cache')
       .type('html')
-      .send(compareSetupPage({ videos: catalog.list().map((v) => ({ id: v.id, title: v.title })), abrNames: ABR_NAMES, defaultAbr: DEFAULT_ABR, profiles: profileDescriptions(), ...asked, error }));
+      .send(compareSetupPage({ videos: [...catalog.list(), ...channels].map((v) => ({ id: v.id, title: v.title })), abrNames: ABR_NAMES, defaultAbr: DEFAULT_ABR, profiles: profileDescriptions(), ...asked, error }));
   if (!asked.video || req.query.setup !== undefined) return setup(200); // ?setup: the form, filled in
-  const v = catalog.video(asked.video);
+  const v = catalog.video(asked.video) ?? channels.find((c) => c.id === asked.video);
   if (!v) return setup(404, `no video "${asked.video}" in the library: choose one below`);
   let players;
   try {

@@ -124,6 +124,22 @@ it('on a link stepping 8 -> 1 -> 8 Mbit/s: down and up again, at most one stall,
   await page.close();
 }, 180_000);
 
+it('/compare plays a live channel side by side, each player on its own link', async () => {
+  const page = await fx.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${url}/compare?video=clock&players=dashlab,dashjs&net=8000kbps`);
+  const deadline = Date.now() + 60_000;
+  let s: Array<PageStats | undefined> = [];
+  for (;;) {
+    s = (await page.evaluate(() => (window as unknown as { dashlabCompare?: { stats(): unknown[] } }).dashlabCompare?.stats() ?? [])) as Array<PageStats | undefined>;
+    if (s.length === 2 && s.every((x) => x?.state === 'playing' && x.live?.latencyS !== undefined)) break;
+    if (Date.now() > deadline) throw new Error(`players did not start: ${JSON.stringify(s)}`);
+    await page.waitForTimeout(500);
+  }
+  console.log(`/compare on the live channel: latency ${s.map((x) => x!.live!.latencyS!.toFixed(2)).join(' s and ')} s`);
+  expect(s.every((x) => x!.live!.latencyS! < 6)).toBe(true);
+  await page.close();
+}, 90_000);
+
 it('viewers are told when the channel stops', async () => {
   const page = await fx.browser.newPage();
   await page.goto(`${url}/watch/clock`);
@@ -134,3 +150,18 @@ it('viewers are told when the channel stops', async () => {
   await page.waitForFunction(() => document.querySelector('#live-text')?.textContent === 'The stream has ended.', undefined, { timeout: 10_000 });
   await page.close();
 }, 60_000);
+
+it('goes live from the library page, and stops from it', async () => {
+  const page = await fx.browser.newPage();
+  await page.goto(url);
+  await page.fill('#golive-form [name=id]', 'from-page');
+  await page.selectOption('#golive-form [name=source]', 'testsrc');
+  await page.click('#golive-form button');
+  await page.waitForURL(/\/watch\/from-page$/, { timeout: 30_000 });
+  await waitForStats(page, (s) => s.state === 'playing' && s.live?.latencyS !== undefined, 30_000, 'the new channel playing');
+  await page.goto(url);
+  page.once('dialog', (d) => void d.accept());
+  await page.click('.chan[data-id="from-page"] button.stop-live');
+  await page.waitForSelector('.chan[data-id="from-page"][data-state="stopped"]', { timeout: 15_000 });
+  await page.close();
+}, 90_000);
