@@ -87,11 +87,17 @@ describe('a test-source channel', () => {
     const reader = res.body!.getReader();
     const splitter = new BoxSplitter();
     const chunkTimes: number[] = [];
+    const types: string[] = [];
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      for (const b of splitter.push(value)) if (b.type === 'mdat') chunkTimes.push(performance.now() - t0);
+      for (const b of splitter.push(value)) {
+        types.push(b.type);
+        if (b.type === 'mdat') chunkTimes.push(performance.now() - t0);
+      }
     }
+    // Each chunk: the wall clock it was made at (prft), then moof and mdat.
+    expect(types.slice(0, 3)).toEqual(['prft', 'moof', 'mdat']);
     // Four chunks of 0.5 s: the first arrives well before the last is encoded.
     expect(chunkTimes.length).toBe(4);
     expect(chunkTimes[3] - chunkTimes[0]).toBeGreaterThan(900);

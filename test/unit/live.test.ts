@@ -32,7 +32,8 @@ describe('the live timeline', () => {
 describe('catching up by playback rate', () => {
   const p = CATCHUP_DEFAULTS;
   it('holds the rate at 1 near the target, speeds up behind it, slows down ahead of it, within the limits', () => {
-    expect(catchup(p, p.targetS + 0.05, 1)).toEqual({ rate: 1 });
+    expect(catchup(p, p.targetS + 0.04, 1)).toEqual({ rate: 1 });
+    expect((catchup(p, p.targetS + 0.12, 1) as { rate: number }).rate).toBeGreaterThanOrEqual(1.02); // a small offset is closed, not left
     const behind = catchup(p, p.targetS + 1, 1) as { rate: number };
     expect(behind.rate).toBeGreaterThan(1.1);
     expect(behind.rate).toBeLessThanOrEqual(p.maxRate);
