@@ -80,8 +80,9 @@ it('a late viewer starts at the live edge; a seek 30 s back plays, and "Go to li
   const s = await waitForStats(page, (x) => x.state === 'playing' && x.live?.latencyS !== undefined && x.currentTimeS > 0, 20_000, 'playing');
   console.log(`late viewer: playing ${((Date.now() - t0) / 1000).toFixed(1)} s after opening the page, ${s.live!.latencyS?.toFixed(2)} s behind live at ${s.currentTimeS.toFixed(1)} s`);
   // At the edge: the picture is the one made a latency ago, by the channel's clock (not its start).
-  expect(s.currentTimeS).toBeGreaterThan((Date.now() - astMs) / 1000 - 3.5);
-  expect(s.live!.latencyS!).toBeLessThan(3.5);
+  expect(s.currentTimeS).toBeGreaterThan((Date.now() - astMs) / 1000 - 4);
+  // Within the MPD's maximum latency from the first frame (the start jumps to the target; a busy machine's decoder starts late).
+  expect(s.live!.latencyS!).toBeLessThan(4);
   // 30 s back needs 30 s of channel (when this test runs alone).
   await page.waitForTimeout(Math.max(0, astMs + 35_000 - Date.now()));
 

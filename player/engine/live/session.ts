@@ -61,6 +61,8 @@ export class LiveSession {
   private atEdge = true;
   private calmUntil = 0;
   private rate = 1;
+  /** Playback has begun (the first frames after the start's jump). */
+  private started = false;
 
   constructor(private readonly h: LiveHost) {
     this.policy = this.policyFor(h.manifest);
@@ -300,6 +302,12 @@ export class LiveSession {
       }
     }
     if (this.h.rebuffering()) this.calmUntil = performance.now() + STALL_CALM_S * 1000;
+    // The first frames play a moment after the jump to the target (decoders start): when that
+    // moment left the picture well behind, jump again within what is buffered rather than catch up by rate.
+    if (!this.started && !v.paused && v.readyState >= 3) {
+      this.started = true;
+      if (latency > this.policy.targetS + 0.75 && this.atEdge) this.jumpTo(this.edgeS() - this.policy.targetS);
+    }
     let rate = 1;
     if (this.atEdge && !this.live.ended && !v.paused && v.readyState >= 2 && performance.now() > this.calmUntil) {
       const a = catchup(this.policy, latency, ahead);
