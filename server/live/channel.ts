@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { BoxSplitter, codecsOf, decodeTimeOf, pictureSizeOf, timescaleOf, type Box } from '../../core/live/boxes.js';
 import { tiedCommand } from '../packager/die-with-parent.js';
 import { encoderPlan, type LiveSource } from './encoder.js';
-import { livePlaylist, liveMaster } from './hls.js';
+import { livePlaylist, liveMaster, type LivePart } from './hls.js';
 import { liveMpd } from './mpd.js';
 import { channelDir, writeState, type ChannelState } from './state.js';
 
@@ -34,6 +34,11 @@ interface RepWriter {
   done: number;
   /** The end of the media written so far (s). */
   endS: number;
+  /** LL-HLS: the chunks of the recent segments as parts, the bytes of the segment being written, the last chunk's start (s), the longest part. */
+  parts: Map<number, LivePart[]>;
+  size: number;
+  lastT?: number;
+  partMaxS: number;
 }
 
 export class LiveChannel {
@@ -66,7 +71,7 @@ export class LiveChannel {
     for (const o of plan.outputs) {
       const dir = path.join(this.dir, s.run, o.rep);
       mkdirSync(dir, { recursive: true });
-      this.writers.push({ rep: o.rep, kind: o.kind, dir, splitter: new BoxSplitter(), pending: [], done: 0, endS: 0 });
+      this.writers.push({ rep: o.rep, kind: o.kind, dir, splitter: new BoxSplitter(), pending: [], done: 0, endS: 0, parts: new Map(), size: 0, partMaxS: o.kind === 'video' ? s.chunkS : s.chunkS / 2 });
     }
     await this.spawnEncoder(plan.args);
     await this.save();
@@ -167,9 +172,33 @@ export class LiveChannel {
     const n = 1 + Math.floor(t / s.segmentS + 1e-6);
     if (s.astMs === undefined && w.kind === 'video') this.setClock(t);
     if (w.current !== undefined && n !== w.current) this.completeSegment(w);
+    if (w.current !== n) w.size = 0;
     w.current = n;
     appendFileSync(path.join(w.dir, `${n}.m4s.part`), chunk);
     w.endS = Math.max(w.endS, t + (w.kind === 'video' ? s.chunkS : s.chunkS / 2));
+    this.notePart(w, n, t, chunk.length);
+  }
+
+  /** LL-HLS: the chunk as a part of its segment; the rendition's playlist lists it at once. */
+  private notePart(w: RepWriter, n: number, t: number, length: number): void {
+    const s = this.state;
+    // The previous part's duration is known now that this one starts.
+    const prev = w.parts.get(n)?.at(-1) ?? w.parts.get(n - 1)?.at(-1);
+    if (prev && w.lastT !== undefined && t > w.lastT) {
+      prev.durationS = t - w.lastT;
+      w.partMaxS = Math.max(w.partMaxS, prev.durationS);
+    }
+    w.lastT = t;
+    const list = w.parts.get(n) ?? [];
+    list.push({ offset: w.size, length, durationS: w.kind === 'video' ? s.chunkS : s.chunkS / 2, independent: w.kind === 'audio' || list.length === 0 });
+    w.parts.set(n, list);
+    w.size += length;
+    for (const k of w.parts.keys()) if (k < n - 3) w.parts.delete(k);
+    if (s.status === 'live') this.writePlaylist(w);
+  }
+
+  private writePlaylist(w: RepWriter): void {
+    writeFileNow(path.join(this.dir, `${w.rep}.m3u8`), livePlaylist(this.state, w.rep, { done: w.done, current: w.current, parts: w.parts, partTargetS: w.partMaxS }));
   }
 
   /** The first chunk fixes availabilityStartTime: presentation time t + one chunk is "now". */
@@ -201,7 +230,7 @@ export class LiveChannel {
     const oldest = Math.max(1, newest - keep + 1);
     for (const w of this.writers) for (let n = s.oldest ?? 1; n < oldest; n++) rmSync(path.join(w.dir, `${n}.m4s`), { force: true });
     s.oldest = oldest;
-    for (const w of this.writers) writeFileNow(path.join(this.dir, `${w.rep}.m3u8`), livePlaylist(s, w.rep));
+    for (const w of this.writers) this.writePlaylist(w);
     void this.save();
   }
 

@@ -9,6 +9,9 @@
  * - a segment asked for early: held until its first chunk exists if that is due within
  *   LIVE_DEFAULTS.holdMs (dash.js asks at the announced availability, give or take its clock),
  *   else 404 with Retry-After (seconds until it is due); a segment that left the window: 404.
+ * - LL-HLS: a playlist asked for with _HLS_msn (and _HLS_part) is held until it lists that
+ *   segment (part), three target durations at most; a byte range of a segment being written
+ *   (a part) is sent once those bytes are written (206, total length unknown: `/*`).
  * - /api/time: the clock UTCTiming points at (urn:mpeg:dash:utc:http-iso:2014).
  */
 import { createHash } from 'node:crypto';
@@ -19,6 +22,7 @@ import path from 'node:path';
 import { evaluate } from '../conditional-get/index.js';
 import { CORS_HEADERS, IMMUTABLE } from '../media/content-type.js';
 import { CHANNEL_ID, LIVE_DEFAULTS } from './defaults.js';
+import { playlistProgress } from './hls.js';
 import { channelDir, isRunning, readState } from './state.js';
 
 const TEXT = /^(manifest\.mpd|master\.m3u8|[A-Za-z0-9_-]{1,32}\.m3u8)$/;
@@ -40,7 +44,15 @@ export function createLiveHandler(mediaDir: string) {
     if (!m || !CHANNEL_ID.test(m[1])) return plain(res, 404, 'not found');
     const dir = channelDir(mediaDir, m[1]);
     try {
-      if (TEXT.test(m[2])) return await sendText(req, res, path.join(dir, m[2]));
+      if (TEXT.test(m[2])) {
+        const q = new URL(req.url ?? '/', 'http://x').searchParams;
+        // LL-HLS blocking reload: hold a playlist request until it lists the segment (and part) asked for.
+        if (q.has('_HLS_msn') && m[2].endsWith('.m3u8')) {
+          const ready = await blockUntil(path.join(dir, m[2]), Number(q.get('_HLS_msn')), q.has('_HLS_part') ? Number(q.get('_HLS_part')) : undefined, res);
+          if (ready === 'too-far') return plain(res, 400, 'bad request: _HLS_msn is more than two segments ahead of the playlist');
+        }
+        return await sendText(req, res, path.join(dir, m[2]));
+      }
       const media = MEDIA.exec(m[2]);
       if (!media) return plain(res, 404, 'not found');
       const [, run, rep, name, num] = media;
@@ -107,7 +119,50 @@ async function sendSegment(req: IncomingMessage, res: ServerResponse, o: { media
     }
     if (existsSync(o.file)) return sendFile(req, res, o.file, 'segment');
   }
+  // A byte range of a segment being written (an LL-HLS part): sent once those bytes are written.
+  if (req.headers.range) return sendWrittenRange(req, res, o.file, part);
   return tail(req, res, o.file, part);
+}
+
+/** How long a blocking playlist reload may be held: three target durations (RFC 8216bis 6.2.5.2). */
+const BLOCK_MS = 3 * LIVE_DEFAULTS.segmentS * 1000;
+
+async function blockUntil(file: string, msn: number, part: number | undefined, res: ServerResponse): Promise<'ready' | 'too-far' | 'timeout'> {
+  const until = Date.now() + BLOCK_MS;
+  for (;;) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const p = playlistProgress(text);
+    if (p.ended || msn <= p.lastMsn || (msn === p.lastMsn + 1 && part !== undefined && part < p.nextParts)) return 'ready';
+    if (text && msn > p.lastMsn + 2) return 'too-far';
+    if (Date.now() > until || res.destroyed) return 'timeout';
+    await sleep(TAIL_POLL_MS * 2);
+  }
+}
+
+/** `bytes=a-b` of a segment still being written: held until written (or the segment done), then 206 with an unknown total. */
+async function sendWrittenRange(req: IncomingMessage, res: ServerResponse, file: string, part: string): Promise<void> {
+  const m = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range));
+  if (!m) return tail(req, res, file, part);
+  const [start, end] = [Number(m[1]), Number(m[2])];
+  const until = Date.now() + BLOCK_MS;
+  for (;;) {
+    if (existsSync(file)) return sendFile(req, res, file, 'segment');
+    const size = (await stat(part).catch(() => undefined))?.size ?? 0;
+    if (size > end) break;
+    if (Date.now() > until || res.destroyed) return plain(res, 404, 'not yet: those bytes of the segment are late', { 'Retry-After': '1' });
+    await sleep(TAIL_POLL_MS);
+  }
+  const fh = await open(part, 'r').catch(() => undefined);
+  if (!fh) return sendFile(req, res, file, 'segment'); // renamed in between: finished
+  try {
+    const body = Buffer.alloc(end - start + 1);
+    await fh.read(body, 0, body.length, start);
+    const type = path.basename(path.dirname(file)).startsWith('a') ? 'audio/mp4' : 'video/mp4';
+    res.writeHead(206, { ...CORS_HEADERS, 'Content-Type': type, 'Cache-Control': IMMUTABLE, 'Content-Range': `bytes ${start}-${end}/*`, 'Content-Length': body.length });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } finally {
+    await fh.close();
+  }
 }
 
 /**

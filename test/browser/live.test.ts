@@ -4,7 +4,11 @@
  * starting at the live edge; a seek 30 s back into the window and "Go to live"; a link
  * stepping 8 -> 1 -> 8 Mbit/s; and viewers told when the channel stops.
  */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { EdgeNginx } from '../../server/cdn/nginx.js';
+import { freePort } from '../../server/free-port.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { browserFixture, playerStats, waitForStats, type PageStats } from '../helpers/browser.js';
 
@@ -68,7 +72,7 @@ it('holds a median latency of at most 2.0 s over 60 s without a stall (dash.js o
   await hls.goto(`${url}/watch/clock?engine=hlsjs`);
   await waitForStats(hls, (s) => s.state === 'playing' && s.live?.latencyS !== undefined, 30_000, 'hls.js playing');
   const h = await watchLatency(hls, 10);
-  console.log(`hls.js (live HLS over the same segments, no LL-HLS parts), live latency over 10 s: ${fmt(h.samples)}`);
+  console.log(`hls.js (LL-HLS over the same segments: parts, blocking reloads), live latency over 10 s: ${fmt(h.samples)}`);
   expect(h.last.currentTimeS).toBeGreaterThan(h.first.currentTimeS + 5);
   await hls.close();
 }, 300_000);
@@ -139,6 +143,25 @@ it('/compare plays a live channel side by side, each player on its own link', as
   console.log(`/compare on the live channel: latency ${s.map((x) => x!.live!.latencyS!.toFixed(2)).join(' s and ')} s`);
   expect(s.every((x) => x!.live!.latencyS! < 6)).toBe(true);
   await page.close();
+}, 90_000);
+
+it('plays through the nginx edge (deploy/nginx), its segments cached there', async () => {
+  const nginx = new EdgeNginx({ originPort: Number(new URL(url).port), port: await freePort(), dir: path.join(fx.workDir, 'nginx'), cacheMb: 256 });
+  await nginx.start();
+  try {
+    const page = await fx.browser.newPage();
+    await page.goto(`${url}/watch?src=${encodeURIComponent(`${nginx.url}/live/clock/manifest.mpd`)}`);
+    await waitForStats(page, (s) => s.state === 'playing' && s.live?.latencyS !== undefined, 30_000, 'playing through the edge');
+    const { samples, first, last } = await watchLatency(page, 15);
+    console.log(`through the nginx edge: ${fmt(samples)}; stalls ${last.stalls.count - first.stalls.count}`);
+    expect(median(samples)).toBeLessThan(4);
+    expect(last.currentTimeS).toBeGreaterThan(first.currentTimeS + 10);
+    // What it played went through the edge's cache.
+    expect((await readdir(nginx.cacheDir, { recursive: true })).length).toBeGreaterThan(10);
+    await page.close();
+  } finally {
+    await nginx.stop();
+  }
 }, 90_000);
 
 it('viewers are told when the channel stops', async () => {

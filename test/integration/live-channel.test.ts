@@ -133,6 +133,32 @@ describe('a test-source channel', () => {
     expect(media).not.toContain('#EXT-X-ENDLIST');
   });
 
+  it('offers the chunks as LL-HLS parts, holds blocking reloads, and sends a part being written', async () => {
+    const text = await (await fetch(`${server.url}/live/clock/v720.m3u8`)).text();
+    expect(text).toContain('#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.500');
+    expect(text).toContain('#EXT-X-PART-INF:PART-TARGET=0.500');
+    expect(text).toMatch(/#EXT-X-PART:DURATION=0\.500,URI="r[a-z0-9]+\/v720\/\d+\.m4s",BYTERANGE="\d+@0",INDEPENDENT=YES/);
+    const seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)![1]);
+    const lastMsn = seq + text.split('\n').filter((l) => l && !l.startsWith('#')).length - 1;
+    // Ask for the third part of the segment after the next: held until it is listed (within about 3.5 s).
+    const t0 = performance.now();
+    const blocked = await (await fetch(`${server.url}/live/clock/v720.m3u8?_HLS_msn=${lastMsn + 2}&_HLS_part=2`)).text();
+    const heldMs = performance.now() - t0;
+    expect(heldMs).toBeGreaterThan(300);
+    expect(heldMs).toBeLessThan(6000);
+    const tailParts = blocked.slice(blocked.lastIndexOf('.m4s\n') + 5).match(/#EXT-X-PART:.*BYTERANGE="(\d+)@(\d+)"/g) ?? [];
+    expect(tailParts.length).toBeGreaterThanOrEqual(3);
+    expect((await fetch(`${server.url}/live/clock/v720.m3u8?_HLS_msn=${lastMsn + 9}`)).status).toBe(400);
+    // The newest part, as a byte range of the segment still being written.
+    const [, len, off] = /BYTERANGE="(\d+)@(\d+)"/.exec(tailParts.at(-1)!)!;
+    const uri = /URI="([^"]+)"/.exec(tailParts.at(-1)!)![1];
+    const ranged = await fetch(`${server.url}/live/clock/${uri}`, { headers: { Range: `bytes=${off}-${Number(off) + Number(len) - 1}` } });
+    expect(ranged.status).toBe(206);
+    const body = new Uint8Array(await ranged.arrayBuffer());
+    expect(body.length).toBe(Number(len));
+    expect(new BoxSplitter().push(body).map((b) => b.type)).toEqual(['prft', 'moof', 'mdat']);
+  });
+
   it('drops segments that left the window from the disk', async () => {
     const { m } = await mpdOf('clock');
     const run = m.adaptationSets[0].representations[0].live!.media.split('/')[0];

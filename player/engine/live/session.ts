@@ -302,6 +302,12 @@ export class LiveSession {
       }
     }
     if (this.h.rebuffering()) this.calmUntil = performance.now() + STALL_CALM_S * 1000;
+    // Not started with media buffered where it stands (autoplay held back, a seek that landed
+    // before its media): start it. Once it has played, a pause is the viewer's and stays.
+    if (!this.started && ahead > 0.5 && (v.paused || v.readyState < 3)) {
+      if (v.readyState < 3 && !v.seeking) v.currentTime = v.currentTime + 0.001;
+      if (v.paused) void v.play().catch(() => undefined);
+    }
     // The first frames play a moment after the jump to the target (decoders start): when that
     // moment left the picture well behind, jump again within what is buffered rather than catch up by rate.
     if (!this.started && !v.paused && v.readyState >= 3) {
