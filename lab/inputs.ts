@@ -27,6 +27,9 @@ export async function infoPathFor(spec: string, mediaDir?: string): Promise<stri
   if (spec.endsWith('.json')) return spec;
   const inLibrary = mediaDir && path.join(mediaDir, spec, 'info.json');
   if (inLibrary && (await stat(inLibrary).catch(() => undefined))) return inLibrary;
+  // A bundled Sabre movie (media/videos/sabre-bbb.json) is named without its .json.
+  const movie = path.join(BUNDLED_VIDEOS_DIR, `${spec}.json`);
+  if (!spec.includes('/') && (await stat(movie).catch(() => undefined))) return movie;
   return path.join(BUNDLED_VIDEOS_DIR, `${spec}.info.json`);
 }
 
@@ -54,7 +57,8 @@ export async function loadVideo(spec: string, mediaDir?: string): Promise<Loaded
   const file = await infoPathFor(spec, mediaDir);
   let info: { id: string; segmentDurationS: number; durationS: number; renditions: Array<{ kind: string; bandwidth: number; segmentBytes: number[] }> };
   try {
-    info = JSON.parse(await readFile(file, 'utf8'));
+    const data = JSON.parse(await readFile(file, 'utf8'));
+    info = data.segment_sizes_bits ? sabreMovie(data, path.basename(file).replace(/(\.info)?\.json$/, '')) : data;
   } catch {
     throw new UsageError(`--video ${spec}: no such video (no library video of that id, no ${path.relative(REPO_ROOT, file) || file})`);
   }
@@ -80,6 +84,23 @@ export async function loadVideo(spec: string, mediaDir?: string): Promise<Loaded
     policy,
     ...(policyProblem ? { policyProblem } : {}),
     sim: simVideoOf(info),
+  };
+}
+
+/**
+ * Sabre's movie JSON (UMass-LIDS/sabre: segment_duration_ms, bitrates_kbps, segment_sizes_bits
+ * per segment per bitrate) as the info.json fields the simulator reads: sizes in bytes, no audio.
+ */
+export function sabreMovie(m: { segment_duration_ms: number; bitrates_kbps: number[]; segment_sizes_bits: number[][] }, name: string) {
+  if (!(m.segment_duration_ms > 0) || !m.bitrates_kbps?.length || !m.segment_sizes_bits?.every((row) => row.length === m.bitrates_kbps.length)) {
+    throw new UsageError(`${name}: a Sabre movie needs segment_duration_ms, bitrates_kbps and segment_sizes_bits with one size per bitrate for each segment`);
+  }
+  const segmentDurationS = m.segment_duration_ms / 1000;
+  return {
+    id: name,
+    segmentDurationS,
+    durationS: m.segment_sizes_bits.length * segmentDurationS,
+    renditions: m.bitrates_kbps.map((kbps, q) => ({ kind: 'video', bandwidth: kbps * 1000, segmentBytes: m.segment_sizes_bits.map((row) => row[q] / 8) })),
   };
 }
 

@@ -3,7 +3,8 @@
  * Formats (DESIGN.md):
  *  - Pensieve "cooked": one `seconds megabits-per-second` pair a line;
  *  - Mahimahi: one millisecond timestamp a line, each a chance to deliver 1500 bytes;
- *  - JSON: { name, rttMs?, points: [{ t, kbps }] }.
+ *  - JSON: { name, rttMs?, points: [{ t, kbps }] };
+ *  - Sabre's network JSON: [{ duration_ms, bandwidth_kbps, latency_ms }] periods in order.
  * A trace is a piecewise-constant rate that loops when it ends.
  */
 
@@ -11,6 +12,8 @@ export interface TracePoint {
   /** Seconds from the start of the trace. */
   t: number;
   kbps: number;
+  /** Sabre's traces: the latency of a download begun in this period (ms). */
+  latencyMs?: number;
 }
 
 export interface Trace {
@@ -20,7 +23,7 @@ export interface Trace {
   points: TracePoint[];
   /** The trace repeats after this many seconds. */
   periodS: number;
-  format: 'pensieve' | 'mahimahi' | 'json';
+  format: 'pensieve' | 'mahimahi' | 'json' | 'sabre';
 }
 
 export class TraceError extends Error {}
@@ -39,6 +42,7 @@ export function parseTrace(text: string, name: string): Trace {
 function parseFormat(text: string, name: string): Trace {
   const trimmed = text.trim();
   if (!trimmed) throw new TraceError(`${name}: the trace is empty`);
+  if (trimmed.startsWith('[')) return sabreNetwork(trimmed, name);
   if (trimmed.startsWith('{')) {
     let data: { name?: string; rttMs?: number; points?: Array<{ t: number; kbps: number }> };
     try {
@@ -86,4 +90,27 @@ function parseFormat(text: string, name: string): Trace {
   for (const v of opportunities) bins[Math.min(bins.length - 1, Math.floor((v - 1) / binMs))]++;
   const points = bins.map((n, i) => ({ t: (i * binMs) / 1000, kbps: (n * 1500 * 8) / Math.min(binMs, periodMs - i * binMs) }));
   return { name, points, periodS: periodMs / 1000, format: 'mahimahi' };
+}
+
+/** Sabre's network JSON (UMass-LIDS/sabre): periods of a rate and a latency, played in order, looped. */
+function sabreNetwork(text: string, name: string): Trace {
+  let periods: Array<{ duration_ms: number; bandwidth_kbps: number; latency_ms?: number }>;
+  try {
+    periods = JSON.parse(text);
+  } catch (err) {
+    throw new TraceError(`${name}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!periods.length) throw new TraceError(`${name}: a Sabre network trace needs at least one period`);
+  const points: TracePoint[] = [];
+  let t = 0;
+  periods.forEach((p, i) => {
+    if (!(p.duration_ms > 0 && Number.isFinite(p.bandwidth_kbps) && p.bandwidth_kbps >= 0 && (p.latency_ms === undefined || p.latency_ms >= 0))) {
+      throw new TraceError(`${name}: period ${i + 1} needs duration_ms > 0, bandwidth_kbps >= 0 and latency_ms >= 0`);
+    }
+    points.push({ t, kbps: p.bandwidth_kbps, latencyMs: p.latency_ms ?? 0 });
+    t += p.duration_ms / 1000;
+  });
+  // A round trip where the trace has one latency throughout (Sabre charges it once per download).
+  const one = new Set(points.map((p) => p.latencyMs)).size === 1 ? points[0].latencyMs : undefined;
+  return { name, ...(one !== undefined ? { rttMs: one } : {}), points, periodS: t, format: 'sabre' };
 }

@@ -244,7 +244,7 @@ export class Shaper {
     const text = await this.readBody(req, SHAPER_LIMITS.traceBytes);
     const trace = parseTrace(text, name); // refuses a trace that carries no bytes, by name
     await mkdir(this.opts.uploadDir, { recursive: true });
-    const file = path.join(this.opts.uploadDir, trace.format === 'json' ? `${name}.json` : name);
+    const file = path.join(this.opts.uploadDir, trace.format === 'json' || trace.format === 'sabre' ? `${name}.json` : name);
     await writeFile(`${file}.tmp`, text);
     await rename(`${file}.tmp`, file);
     this.traces.set(name, { ...trace, name, source: 'uploaded' });
