@@ -1,12 +1,12 @@
 /**
  * npm run compare -- --video ID|info.json --traces DIR|FILE|NAME --algos a,b,...|all
- *                    [--model dashlab|pensieve] [--json F] [--html F] [--trace NAME]
+ *                    [--model dashlab|pensieve|sabre] [--json F] [--html F] [--trace NAME]
  * Trace-driven comparison of ABR algorithms in the simulator: a table on the terminal (best
  * first), the DESIGN.md JSON and a self-contained HTML report with plots.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CompareInputError, LEARNED, learnedUnavailable, resolveAlgos, runComparison, YARDSTICKS } from '../lab/compare/compare.js';
+import { CompareInputError, LEARNED, learnedUnavailable, MODELS, resolveAlgos, runComparison, YARDSTICKS, type CompareModel } from '../lab/compare/compare.js';
 import { buildReportData } from '../lab/report/report-data.js';
 import { reportPage } from '../lab/report/report-page.js';
 import { ensureReportAssets } from './lib/build-player.js';
@@ -15,7 +15,7 @@ import { ProgressBar } from './lib/progress-bar.js';
 import { loadTraces, loadVideo, UsageError } from '../lab/inputs.js';
 import { loadConfig } from '../server/config.js';
 
-const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|NAME --algos a,b,...|all [--model dashlab|pensieve] [--train DIR|FILE|NAME] [--json F] [--html F] [--trace NAME]
+const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|NAME --algos a,b,...|all [--model dashlab|pensieve|sabre] [--train DIR|FILE|NAME] [--json F] [--html F] [--trace NAME]
 
   --video    a library id (MEDIA_DIR/<id>/info.json), a bundled video's name
              (pensieve-envivio: Pensieve's test video) or an info.json file
@@ -26,7 +26,9 @@ const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|
   --train    what learned learns from when the video has no abr-policy.json of its own
              (~10 s; default norway-train: Pensieve's 68 Norway training traces); it is
              never scored on the traces its policy learned from
-  --model    dashlab (our player, default) or pensieve (Pensieve's test environment)
+  --model    dashlab (our player, default), pensieve (Pensieve's test environment) or sabre
+             (Sabre's simulator, with its algorithms bola, bola-e, throughput, dynamic; qoe is
+             Sabre's score)
   --json     write every session and the summary as JSON
   --html     write a self-contained HTML report with plots
   --trace    the trace the report's timeline shows first (default: the median session)`;
@@ -40,10 +42,10 @@ async function main(): Promise<void> {
   }
   if (values.help) return void console.log(USAGE);
   if (!values.video || !values.traces) throw new UsageError(`--video and --traces are required\n${USAGE}`);
-  if (values.model !== 'dashlab' && values.model !== 'pensieve') throw new UsageError('--model is dashlab or pensieve');
+  if (!MODELS.includes(values.model as CompareModel)) throw new UsageError(`--model is ${MODELS.join(', ')}`);
   const algos = (() => {
     try {
-      return resolveAlgos(values.algos!, values.model as 'dashlab' | 'pensieve');
+      return resolveAlgos(values.algos!, values.model as CompareModel);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
   if (values.trace && !traces.some((t) => t.name === values.trace)) throw new UsageError(`--trace ${values.trace}: not one of the traces given by --traces`);
   const bar = new ProgressBar();
   const t0 = performance.now();
-  const result = await runComparison({ model: values.model, video, traces, algos, training, onProgress: (d, n) => bar.update({ label: 'simulate', percent: (d / n) * 100 }) });
+  const result = await runComparison({ model: values.model as CompareModel, video, traces, algos, training, onProgress: (d, n) => bar.update({ label: 'simulate', percent: (d / n) * 100 }) });
   bar.done();
   printCompareTable(result, `${result.model} model, video ${result.video}, ${result.traces.length} trace${result.traces.length === 1 ? '' : 's'}`);
   printNetworkTable(result);

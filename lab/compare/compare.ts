@@ -3,13 +3,18 @@ import { ABR_NAMES, createAbr } from '../../core/abr/index.js';
 import { simulatePlayer, type SimResult, type SimVideo } from '../models/player-model.js';
 import { offlineOptimal } from '../yardsticks/offline-optimal.js';
 import { PENSIEVE, runPensieveSession, type CookedTrace } from '../models/pensieve-model.js';
+import { runSabreSession, SABRE_ALGOS, type SabreAlgo } from '../models/sabre-model.js';
 import { sessionMetrics, summarise, type SessionMetrics, type Summary } from '../../core/qoe.js';
 import { trainStochasticDp } from '../learning/stochastic-dp.js';
 import { traceKey, type Trace } from '../../core/traces/index.js';
 import type { LearnedPolicy } from '../../core/abr/learned.js';
 
+/** The models a comparison runs in: our player's, Pensieve's test environment, Sabre's simulator. */
+export type CompareModel = 'dashlab' | 'pensieve' | 'sabre';
+export const MODELS: CompareModel[] = ['dashlab', 'pensieve', 'sabre'];
+
 export interface CompareInput {
-  model: 'dashlab' | 'pensieve';
+  model: CompareModel;
   /** The video, with its learned policy (abr-policy.json) when it has one. */
   video: { name: string; sim: SimVideo; policy?: LearnedPolicy; policyProblem?: string };
   /** Each trace both parsed (dashlab model) and as raw cooked arrays (pensieve model). */
@@ -41,7 +46,13 @@ export const YARDSTICKS = [OFFLINE_OPTIMAL];
 /** Our player with a learned policy (core/abr/learned.ts): its tables are for our buffer model, so dashlab model only. */
 export const LEARNED = 'learned';
 
-export function resolveAlgos(spec: string, model: 'dashlab' | 'pensieve' = 'dashlab'): string[] {
+export function resolveAlgos(spec: string, model: CompareModel = 'dashlab'): string[] {
+  if (model === 'sabre') {
+    // Sabre's own algorithms, as Sabre runs them (lab/models/sabre-model.ts).
+    const list = spec.split(',').map((s) => s.trim()).filter(Boolean).flatMap((a) => (a === 'all' ? [...SABRE_ALGOS] : [a]));
+    for (const a of list) if (!(SABRE_ALGOS as readonly string[]).includes(a)) throw new Error(`the sabre model runs Sabre's algorithms: ${SABRE_ALGOS.join(', ')} (or all), not "${a}"`);
+    return [...new Set(list)];
+  }
   const every = ABR_NAMES.filter((a) => model === 'dashlab' || a !== LEARNED);
   const list = spec.split(',').map((s) => s.trim()).filter(Boolean).flatMap((a) => (a === 'all' ? [...every] : [a]));
   for (const a of list) if (!ABR_NAMES.includes(a) && !YARDSTICKS.includes(a)) throw new Error(`unknown algorithm "${a}"; known: ${ABR_NAMES.join(', ')} (or all), and the yardsticks ${YARDSTICKS.join(', ')}`);
@@ -67,7 +78,9 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
         await new Promise((r) => setTimeout(r, 0));
         yielded = Date.now();
       }
-      if (input.model === 'pensieve') {
+      if (input.model === 'sabre') {
+        results.push({ algo, trace: tr.name, ...sabreSession(tr.trace, input.video.sim, algo as SabreAlgo) });
+      } else if (input.model === 'pensieve') {
         if (!tr.cooked) throw new CompareInputError(`${tr.name}: the pensieve model needs a Pensieve-format (cooked) trace`);
         const v = input.video.sim;
         const r = runPensieveSession(tr.cooked, { bitratesKbps: v.bitrates.map((b) => b / 1000), sizes: v.sizes }, algo);
@@ -89,6 +102,22 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
   }
   const summary = input.algos.map((a) => summarise(a, results.filter((r) => r.algo === a))).sort((x, y) => y.meanQoe - x.meanQoe);
   return { model: input.model, video: input.video.name, traces: input.traces.map((t) => t.name), results, summary };
+}
+
+/**
+ * One session in Sabre's model: the trace as Sabre's periods (a latency per period where the
+ * trace has one, else its round trip), the video as Sabre's movie; `qoe` is Sabre's score.
+ */
+function sabreSession(trace: Trace, v: SimVideo, algo: SabreAlgo): SessionMetrics {
+  // Durations back in whole microseconds: Sabre's are whole milliseconds, which seconds summed in floating point blur.
+  const ms = (s: number) => Math.round(s * 1e9) / 1e6;
+  const periods = trace.points.map((p, i) => ({ durationMs: ms((trace.points[i + 1]?.t ?? trace.periodS) - p.t), kbps: p.kbps, latencyMs: p.latencyMs ?? trace.rttMs ?? 0 })).filter((p) => p.durationMs > 0);
+  const count = v.segments ?? Math.min(...v.sizes.map((q) => q.length));
+  const sizesBits = Array.from({ length: count }, (_, k) => v.sizes.map((q) => q[k] * 8));
+  const r = runSabreSession(periods, { segmentMs: v.segmentS * 1000, bitratesKbps: v.bitrates.map((b) => b / 1000), sizesBits }, algo);
+  const m = sessionMetrics(r.qualities.map((q) => v.bitrates[q] / 1000), r.rebufferS, 0, r.qualities.length * v.segmentS);
+  m.qoe = r.score;
+  return m;
 }
 
 /**
