@@ -223,7 +223,6 @@ export class DashlabPlayer {
       manual: () => this.manual,
       rebuffering: () => this.stallWatch?.rebuffering ?? false,
       emit: (e, d) => this.emit(e, d),
-      onBytes: () => undefined,
     });
     await this.liveSession.start();
   }

@@ -26,7 +26,7 @@ export interface ChunkedDownload {
   fromCache: boolean;
 }
 
-export async function loadChunked(url: string, o: { signal: AbortSignal; credentials?: RequestCredentials; onChunk: (bytes: Uint8Array) => Promise<void>; onBytes?: (n: number, tS: number) => void }): Promise<ChunkedDownload> {
+export async function loadChunked(url: string, o: { signal: AbortSignal; credentials?: RequestCredentials; onChunk: (bytes: Uint8Array) => Promise<void> }): Promise<ChunkedDownload> {
   const t0 = performance.now();
   let res: Response;
   try {
@@ -55,7 +55,6 @@ export async function loadChunked(url: string, o: { signal: AbortSignal; credent
     }
     last = now;
     bytes += value.byteLength;
-    o.onBytes?.(value.byteLength, now / 1000);
     for (const box of splitter.push(value)) {
       pending.push(box.bytes);
       if (box.type === 'mdat') {

@@ -39,7 +39,6 @@ export interface LiveHost {
   manual(): number | undefined;
   rebuffering(): boolean;
   emit(event: string, detail: unknown): void;
-  onBytes(n: number, tS: number): void;
 }
 
 interface Cursor {
@@ -229,7 +228,6 @@ export class LiveSession {
       const got = await loadChunked(seg.urls[0], {
         signal: controller.signal,
         credentials: h.credentials,
-        onBytes: (n, t) => h.onBytes(n, t),
         onChunk: async (chunk) => {
           if (cur.epoch !== epoch) return;
           await s.buffer.append(chunk);
