@@ -55,7 +55,7 @@ export function policyPathFor(infoFile: string): string {
 
 export async function loadVideo(spec: string, mediaDir?: string): Promise<LoadedVideo> {
   const file = await infoPathFor(spec, mediaDir);
-  let info: { id: string; segmentDurationS: number; durationS: number; renditions: Array<{ kind: string; bandwidth: number; segmentBytes: number[] }> };
+  let info: { id: string; segmentDurationS: number; durationS: number; renditions: Array<{ kind: string; bandwidth: number; segmentBytes: number[]; segmentSsim?: number[] }> };
   try {
     const data = JSON.parse(await readFile(file, 'utf8'));
     info = data.segment_sizes_bits ? sabreMovie(data, path.basename(file).replace(/(\.info)?\.json$/, '')) : data;
@@ -105,7 +105,7 @@ export function sabreMovie(m: { segment_duration_ms: number; bitrates_kbps: numb
 }
 
 /** What the simulator needs of an info.json: the video renditions' bitrates and sizes (ascending), the audio's sizes. */
-export function simVideoOf(info: { segmentDurationS: number; durationS: number; renditions: Array<{ kind: string; bandwidth: number; segmentBytes: number[]; codecs?: string }> }): SimVideo {
+export function simVideoOf(info: { segmentDurationS: number; durationS: number; renditions: Array<{ kind: string; bandwidth: number; segmentBytes: number[]; codecs?: string; segmentSsim?: number[] }> }): SimVideo {
   // One codec's ladder (the first listed: H.264 where a package has an AV1 ladder too): a player never mixes codecs.
   const all = info.renditions.filter((r) => r.kind === 'video');
   const family = (r: { codecs?: string }) => (r.codecs ?? '').split('.')[0];
@@ -114,7 +114,9 @@ export function simVideoOf(info: { segmentDurationS: number; durationS: number; 
   const played = Math.round(info.durationS / info.segmentDurationS);
   const n = Math.min(played, ...video.map((r) => r.segmentBytes.length));
   // Pensieve's model reads one chunk past the last played (mpc.py's look-ahead): keep all sizes.
-  return { bitrates: video.map((r) => r.bandwidth), segmentS: info.segmentDurationS, sizes: video.map((r) => r.segmentBytes), segments: n, audioBytes: audio?.segmentBytes };
+  // SSIM only when every rendition has it for every played segment: a QoE on SSIM must not mix in guesses.
+  const ssim = video.every((r) => (r.segmentSsim?.length ?? 0) >= n) ? video.map((r) => r.segmentSsim!) : undefined;
+  return { bitrates: video.map((r) => r.bandwidth), segmentS: info.segmentDurationS, sizes: video.map((r) => r.segmentBytes), segments: n, audioBytes: audio?.segmentBytes, ...(ssim ? { ssim } : {}) };
 }
 
 /**

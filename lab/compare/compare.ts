@@ -4,7 +4,7 @@ import { simulatePlayer, type SimResult, type SimVideo } from '../models/player-
 import { offlineOptimal } from '../yardsticks/offline-optimal.js';
 import { PENSIEVE, runPensieveSession, type CookedTrace } from '../models/pensieve-model.js';
 import { runSabreSession, SABRE_ALGOS, type SabreAlgo } from '../models/sabre-model.js';
-import { sessionMetrics, summarise, type SessionMetrics, type Summary } from '../../core/qoe.js';
+import { sessionMetrics, ssimQoe, summarise, type SessionMetrics, type Summary } from '../../core/qoe.js';
 import { trainStochasticDp } from '../learning/stochastic-dp.js';
 import { traceKey, type Trace } from '../../core/traces/index.js';
 import type { LearnedPolicy } from '../../core/abr/learned.js';
@@ -94,7 +94,7 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
       } else {
         const r = simulateSession({ algo, trace: tr.trace, video: input.video.sim, policy });
         const kbps = r.segments.map((s) => input.video.sim.bitrates[s.quality] / 1000);
-        const m = sessionMetrics(kbps, r.rebufferS, r.startupS, r.segments.length * input.video.sim.segmentS);
+        const m = withSsim(sessionMetrics(kbps, r.rebufferS, r.startupS, r.segments.length * input.video.sim.segmentS), input.video.sim, r.segments.map((s) => [s.index, s.quality]), r.rebufferS);
         results.push({ algo, trace: tr.name, ...m, timeline: r.segments.map((s) => ({ t: s.startS, kbps: input.video.sim.bitrates[s.quality] / 1000, bufferS: s.bufferS, linkKbps: s.linkKbps })) });
       }
       input.onProgress?.(++done, total);
@@ -102,6 +102,12 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
   }
   const summary = input.algos.map((a) => summarise(a, results.filter((r) => r.algo === a))).sort((x, y) => y.meanQoe - x.meanQoe);
   return { model: input.model, video: input.video.name, traces: input.traces.map((t) => t.name), results, summary };
+}
+
+/** A session's QoE on SSIM (core/qoe.ts) when the video's SSIM is known: `played` is each segment's [index, quality], in order. */
+function withSsim(m: SessionMetrics, v: SimVideo, played: Array<[number, number]>, rebufferS: number): SessionMetrics {
+  if (!v.ssim) return m;
+  return { ...m, ...ssimQoe(played.map(([k, q]) => v.ssim![q][k]), rebufferS) };
 }
 
 /**
@@ -115,7 +121,7 @@ function sabreSession(trace: Trace, v: SimVideo, algo: SabreAlgo): SessionMetric
   const count = v.segments ?? Math.min(...v.sizes.map((q) => q.length));
   const sizesBits = Array.from({ length: count }, (_, k) => v.sizes.map((q) => q[k] * 8));
   const r = runSabreSession(periods, { segmentMs: v.segmentS * 1000, bitratesKbps: v.bitrates.map((b) => b / 1000), sizesBits }, algo);
-  const m = sessionMetrics(r.qualities.map((q) => v.bitrates[q] / 1000), r.rebufferS, 0, r.qualities.length * v.segmentS);
+  const m = withSsim(sessionMetrics(r.qualities.map((q) => v.bitrates[q] / 1000), r.rebufferS, 0, r.qualities.length * v.segmentS), v, r.qualities.map((q, k) => [k, q]), r.rebufferS);
   m.qoe = r.score;
   return m;
 }

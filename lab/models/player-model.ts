@@ -27,6 +27,8 @@ export interface SimVideo {
   audioBytes?: number[];
   /** Segments played (default: every size given; Pensieve's video lists one more than it plays). */
   segments?: number;
+  /** ssim[q][k]: segment k's SSIM against the source at rendition q (info.json `segmentSsim`), when measured for every rendition. */
+  ssim?: number[][];
 }
 
 export interface SimSegment {

@@ -3,11 +3,14 @@ import { YARDSTICKS, type CompareResult } from '../../lab/compare/compare.js';
 import { bestPlayer, qoeByNetwork } from '../../lab/compare/networks.js';
 
 export function printCompareTable(r: Pick<CompareResult, 'summary'>, heading: string, first = 'algorithm'): void {
-  const head = [first, 'mean QoE', '95% CI', 'bitrate kbit/s', 'rebuffer s', 'rebuf %', 'switches', 'startup s'];
+  // QoE on SSIM beside QoE_lin where the video's segments' SSIM is known (core/qoe.ts).
+  const ssim = r.summary.some((s) => s.meanQoeSsim !== undefined);
+  const head = [first, 'mean QoE', '95% CI', ...(ssim ? ['QoE SSIM', '95% CI', 'SSIM dB'] : []), 'bitrate kbit/s', 'rebuffer s', 'rebuf %', 'switches', 'startup s'];
   const rows = r.summary.map((s) => [
     s.algo,
     s.meanQoe.toFixed(2),
     `±${s.ciQoe.toFixed(2)}`,
+    ...(ssim ? [s.meanQoeSsim?.toFixed(1) ?? '-', s.ciQoeSsim === undefined ? '-' : `±${s.ciQoeSsim.toFixed(1)}`, s.meanSsimDb?.toFixed(2) ?? '-'] : []),
     s.meanBitrateKbps.toFixed(0),
     s.meanRebufferS.toFixed(2),
     (s.meanRebufferRatio * 100).toFixed(2),
