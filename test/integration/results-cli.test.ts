@@ -1,0 +1,36 @@
+/**
+ * npm run results: the held-out families' table computed from the data and written between the
+ * markers of a copy of docs/results.md, everything else in the file untouched; the figures it
+ * writes agree with the docs (the committed table is the one the script makes).
+ */
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { REPO, runScript, tempDir } from '../helpers/media.js';
+
+let work: { dir: string; cleanup: () => Promise<void> };
+beforeAll(async () => {
+  work = await tempDir();
+});
+afterAll(async () => {
+  await work?.cleanup();
+});
+
+const between = (doc: string) => doc.slice(doc.indexOf('<!-- results:held-out:start'), doc.indexOf('<!-- results:held-out:end -->'));
+
+it('writes the held-out table between its markers, and the committed one is what it writes', async () => {
+  const copy = path.join(work.dir, 'results.md');
+  await copyFile(path.join(REPO, 'docs', 'results.md'), copy);
+  const committed = await readFile(copy, 'utf8');
+  // Emptied, so the test sees the script write it.
+  await writeFile(copy, committed.replace(between(committed), '<!-- results:held-out:start -->\n'));
+  const r = await runScript('scripts/results.ts', [], { RESULTS_FILE: copy });
+  expect(r.code, r.stderr).toBe(0);
+  const made = await readFile(copy, 'utf8');
+  const table = between(made);
+  for (const family of ['norway-test', 'fcc', 'sabre-3g', 'sabre-4g']) expect(table).toMatch(new RegExp(`\\| ${family} \\| \\d+ \\| [\\d.]+ \\|`));
+  expect(table).toMatch(/The goal is 50% of the gap closed on every family: (reached|not reached)/);
+  // Outside the markers nothing changed; inside, the committed figures are the ones computed now.
+  expect(made.replace(table, '')).toBe(committed.replace(between(committed), ''));
+  expect(table).toBe(between(committed));
+}, 300_000);
