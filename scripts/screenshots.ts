@@ -5,8 +5,10 @@
  * with three players on the edges, and the report at phone size in the light theme. About two minutes: the comparison plays the
  * whole sample in real time.
  */
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
+import { channelDir } from '../server/live/state.js';
 import { launchChromium } from '../lab/browser/chromium.js';
 import { REPO_ROOT } from '../lab/paths.js';
 import os from 'node:os';
@@ -19,6 +21,8 @@ import { fail } from './lib/cli.js';
 import { ensureSample } from './lib/sample.js';
 
 const OUT = path.join(REPO_ROOT, 'docs', 'screenshots');
+/** The channel live.png shows, started for it and removed after. */
+const LIVE_ID = 'screenshot-live';
 
 interface Shot {
   file: string;
@@ -39,6 +43,8 @@ const SHOTS: Shot[] = [
   { file: 'compare.png', path: '/compare?video=sample&players=dashlab:dashlab,dashlab:bola,dashjs,hlsjs&net=step-down', viewport: { width: 1400, height: 1000 }, ready: "document.querySelector('#run-state')?.textContent.startsWith('Every player')", timeoutS: 180 },
   // The CDN tier with three players on it, a while after they started.
   { file: 'cdn.png', path: '/cdn', viewport: { width: 1300, height: 1100 }, act: "document.querySelector('#count').value = '3'; document.querySelector('#start').click()", ready: "document.querySelectorAll('#players .strip i').length > 36", timeoutS: 120 },
+  // A live test-source channel (started here), a minute on the air: the latency held, the clock burned in.
+  { file: 'live.png', path: `/watch/${LIVE_ID}`, viewport: { width: 1280, height: 1000 }, ready: '(window.dashlabPlayer?.stats().live?.latencyS ?? 9) < 1.8 && window.dashlabPlayer.stats().currentTimeS > 40', timeoutS: 120, fullPage: true },
   { file: 'report-phone.png', path: '/reports/view?video=pensieve-envivio&traces=norway-test&algos=dashlab,bola,dynamic,mpc', viewport: { width: 390, height: 1600 }, colorScheme: 'light', ready: "document.querySelector('#cdf canvas') !== null", timeoutS: 120 },
 ];
 
@@ -53,6 +59,18 @@ async function take(browser: Browser, baseUrl: string, shot: Shot): Promise<void
     console.log(`screenshots: ${path.relative(REPO_ROOT, path.join(OUT, shot.file))}`);
   } finally {
     await page.close();
+  }
+}
+
+/** A test-source channel on the air while `fn` runs; stopped and its folder removed after. */
+async function withChannel(originUrl: string, mediaDir: string, fn: () => Promise<void>): Promise<void> {
+  const res = await fetch(`${originUrl}/api/channels`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: LIVE_ID, source: 'testsrc' }) });
+  if (!res.ok) throw new Error(`could not start the channel for live.png: ${((await res.json()) as { error?: string }).error ?? res.status}`);
+  try {
+    await fn();
+  } finally {
+    await fetch(`${originUrl}/api/channels/${LIVE_ID}`, { method: 'DELETE' }).catch(() => undefined);
+    await rm(channelDir(mediaDir, LIVE_ID), { recursive: true, force: true });
   }
 }
 
@@ -73,7 +91,10 @@ async function main(): Promise<void> {
   try {
     // One at a time: the pages play in real time, and two would share this machine's cores.
     const only = process.argv.slice(2);
-    for (const shot of SHOTS.filter((x) => !only.length || only.includes(x.file))) await take(browser, originUrl, shot);
+    for (const shot of SHOTS.filter((x) => !only.length || only.includes(x.file))) {
+      if (shot.file === 'live.png') await withChannel(originUrl, config.mediaDir, () => take(browser, originUrl, shot));
+      else await take(browser, originUrl, shot);
+    }
   } finally {
     await browser.close();
     await stop();
