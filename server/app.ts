@@ -76,6 +76,7 @@ export function createShaper(config: Config, originUrl: () => string): Shaper {
   });
 }
 
+/** The origin's composition root: every part built and wired in one place (hence its length), in the order they depend on each other. */
 export async function createOrigin(config: Config, opts: OriginOptions = {}): Promise<Origin> {
   const log = opts.log ?? createLogger();
   await ensureMediaDir(config.mediaDir);

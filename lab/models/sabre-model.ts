@@ -288,7 +288,11 @@ function bola(v: View): SabreAbr {
   };
 }
 
-/** BOLA-E: BOLA with a placeholder buffer (a fast start, no waiting when throughput allows) and the insufficient-buffer rule. */
+/**
+ * BOLA-E: BOLA with a placeholder buffer (a fast start, no waiting when throughput allows) and
+ * the insufficient-buffer rule. Long because its choice, its reports and its abandonment share
+ * the placeholder: one closure, as Sabre's one class, read side by side with it.
+ */
 function bolaE(v: View): SabreAbr {
   const MIN_BUFFER = 10_000;
   const b = v.movie.bitratesKbps;
