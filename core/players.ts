@@ -8,9 +8,13 @@
 
 export const ENGINES = {
   dashlab: { label: 'dashlab', about: 'ours: choose its ABR algorithm', manifest: 'dash' },
-  dashjs: { label: 'dash.js', about: 'its own ABR', manifest: 'dash' },
-  hlsjs: { label: 'hls.js', about: 'its own ABR', manifest: 'hls' },
-} as const satisfies Record<string, { label: string; about: string; manifest: 'dash' | 'hls' }>;
+  // dash.js's own low-latency rules by name (dashjs:l2a, dashjs:lolp): the baselines ours are measured against on live channels.
+  dashjs: { label: 'dash.js', about: 'its own ABR', manifest: 'dash', rules: ['l2a', 'lolp'] },
+  hlsjs: { label: 'hls.js', about: 'its own ABR', manifest: 'hls', rules: [] },
+} as const satisfies Record<string, { label: string; about: string; manifest: 'dash' | 'hls'; rules?: readonly string[] }>;
+
+/** The rules of its own an engine can be asked for by name (none: its default ABR only). */
+export const engineRules = (engine: EngineName): readonly string[] => ('rules' in ENGINES[engine] ? (ENGINES[engine] as { rules: readonly string[] }).rules : []);
 
 export type EngineName = keyof typeof ENGINES;
 export const ENGINE_NAMES = Object.keys(ENGINES) as EngineName[];
@@ -19,7 +23,7 @@ export const OUR_ENGINE: EngineName = 'dashlab';
 
 export const isEngine = (name: string): name is EngineName => Object.prototype.hasOwnProperty.call(ENGINES, name);
 
-/** One player: an engine and, for ours, the ABR algorithm. */
+/** One player: an engine and, for ours, the ABR algorithm (for dash.js, one of its own rules, when asked). */
 export interface PlayerSpec {
   /** As written: dashlab:<abr>, dashjs or hlsjs. */
   label: string;
@@ -30,7 +34,7 @@ export interface PlayerSpec {
 export const playerLabel = (p: Pick<PlayerSpec, 'engine' | 'abr'>) => (p.abr ? `${p.engine}:${p.abr}` : p.engine);
 
 /** Every player there is: ours with each algorithm, then the other engines. */
-export const everyPlayer = (abrNames: readonly string[]): string[] => [...abrNames.map((a) => `${OUR_ENGINE}:${a}`), ...ENGINE_NAMES.filter((e) => e !== OUR_ENGINE)];
+export const everyPlayer = (abrNames: readonly string[]): string[] => [...abrNames.map((a) => `${OUR_ENGINE}:${a}`), ...ENGINE_NAMES.filter((e) => e !== OUR_ENGINE).flatMap((e) => [e, ...engineRules(e).map((r) => `${e}:${r}`)])];
 
 /** `dashlab:<abr>` (or `dashlab` alone: `defaultAbr`), `dashjs`, `hlsjs`; throws with what to write instead. */
 export function parsePlayerSpec(text: string, abrNames: readonly string[], defaultAbr: string): PlayerSpec {
@@ -38,8 +42,9 @@ export function parsePlayerSpec(text: string, abrNames: readonly string[], defau
   const others = ENGINE_NAMES.filter((e) => e !== OUR_ENGINE).join(', ');
   if (extra !== undefined || !isEngine(engine)) throw new Error(`unknown player "${text}": use ${OUR_ENGINE}:<abr>, ${others}`);
   if (engine !== OUR_ENGINE) {
-    if (abr !== undefined) throw new Error(`player "${text}": ${engine} uses its own ABR; write just ${engine}`);
-    return { label: engine, engine };
+    const rules = engineRules(engine);
+    if (abr !== undefined && !rules.includes(abr)) throw new Error(`player "${text}": ${engine} uses its own ABR; write just ${engine}${rules.length ? ` or one of its own rules, ${rules.map((r) => `${engine}:${r}`).join(', ')}` : ''}`);
+    return abr === undefined ? { label: engine, engine } : { label: `${engine}:${abr}`, engine, abr };
   }
   const chosen = abr || defaultAbr;
   if (!abrNames.includes(chosen)) throw new Error(`player "${text}": unknown abr "${chosen}"; give one of our algorithms, ${OUR_ENGINE}:<${abrNames.join('|')}>`);

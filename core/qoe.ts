@@ -23,6 +23,36 @@ export function ssimQoe(ssims: number[], rebufferS: number): { qoeSsim: number; 
   return { qoeSsim: sum - SSIM_QOE.changeWeight * change - SSIM_QOE.rebufferPerS * rebufferS, ssimDb: sum / Math.max(1, db.length) };
 }
 
+/**
+ * Live QoE, the ACM MMSys'20 low-latency challenge's (Twitch; the evaluator dash.js's LoL+ carries),
+ * per segment played: segment duration x bitrate (kbit/s) - max bitrate x rebuffer s - a latency
+ * charge (0.05 x min bitrate x latency up to 1.1 s, 0.1 x max bitrate x latency above) - min
+ * bitrate x |1 - playback rate| - |bitrate change| (kbit/s). The weights scale with the ladder.
+ */
+export const LIVE_QOE = { latencyKneeS: 1.1, lowLatencyWeight: 0.05, highLatencyWeight: 0.1 } as const;
+
+export interface LiveSegmentSample {
+  kbps: number;
+  /** Stalled time charged to this segment, s. */
+  rebufferS: number;
+  latencyS: number;
+  playbackRate: number;
+  /** The previous segment's bitrate, kbit/s (undefined for the first). */
+  previousKbps?: number;
+}
+
+/** One segment's term of the live QoE, for a ladder of `minKbps`..`maxKbps` and segments of `segmentS`. */
+export function liveSegmentQoe(x: LiveSegmentSample, ladder: { segmentS: number; minKbps: number; maxKbps: number }): number {
+  const latencyWeight = x.latencyS <= LIVE_QOE.latencyKneeS ? LIVE_QOE.lowLatencyWeight * ladder.minKbps : LIVE_QOE.highLatencyWeight * ladder.maxKbps;
+  return (
+    ladder.segmentS * x.kbps -
+    ladder.maxKbps * x.rebufferS -
+    latencyWeight * x.latencyS -
+    ladder.minKbps * Math.abs(1 - x.playbackRate) -
+    (x.previousKbps === undefined ? 0 : Math.abs(x.kbps - x.previousKbps))
+  );
+}
+
 export interface SessionMetrics {
   qoe: number;
   bitrateKbps: number;
@@ -33,6 +63,9 @@ export interface SessionMetrics {
   /** QoE on SSIM and the mean SSIM in dB, where the video's SSIM is known. */
   qoeSsim?: number;
   ssimDb?: number;
+  /** Live sessions: the mean latency behind the live edge while playing (s) and the mean playback rate. */
+  latencyS?: number;
+  playbackRate?: number;
 }
 
 export function sessionMetrics(qualitiesKbps: number[], rebufferS: number, startupS: number, playS: number): SessionMetrics {
@@ -70,6 +103,8 @@ export interface Summary {
   meanQoeSsim?: number;
   ciQoeSsim?: number;
   meanSsimDb?: number;
+  /** Live sessions: the mean latency, s. */
+  meanLatencyS?: number;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -91,6 +126,7 @@ export function summarise(algo: string, sessions: SessionMetrics[]): Summary {
     meanQoe: lin.mean,
     ciQoe: lin.ci,
     ...(ssim ? { meanQoeSsim: ssim.mean, ciQoeSsim: ssim.ci, meanSsimDb: mean(sessions.map((s) => s.ssimDb!)) } : {}),
+    ...(sessions.length > 0 && sessions.every((s) => s.latencyS !== undefined) ? { meanLatencyS: mean(sessions.map((s) => s.latencyS!)) } : {}),
     meanBitrateKbps: mean(sessions.map((s) => s.bitrateKbps)),
     meanRebufferS: mean(sessions.map((s) => s.rebufferS)),
     meanRebufferRatio: mean(sessions.map((s) => s.rebufferRatio)),

@@ -1,10 +1,13 @@
 /**
  * npm run compare:browser -- [--video ID] [--traces A,B,...] [--players dashlab:bola,dashjs,...]
  *                            [--parallel N] [--json F] [--html F] [--timeout S]
+ * npm run compare:browser -- --live [--source testsrc|ID] [--seconds S] [--traces ...] [--players ...] [--json F]
  * Real playback in headless Chromium (lab/browser/compare-browser.ts): every player on every
  * trace, each session on its own shaped link replaying the trace in real time, N at a time.
  * The same table, JSON and HTML as npm run compare; for our algorithms the simulated QoE of
- * the same trace and video is printed beside the measured one.
+ * the same trace and video is printed beside the measured one. With --live, a low-latency
+ * channel is started and each player watches it for S seconds (lab/browser/live-session.ts),
+ * scored with the live model's QoE, latency beside it.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +16,9 @@ import { ABR_NAMES, DEFAULT_ABR } from '../core/abr/index.js';
 import { OUR_ENGINE, parsePlayerList, type PlayerSpec } from '../core/players.js';
 import { CHROMIUM, launchChromium } from '../lab/browser/chromium.js';
 import { browserResults, PHASE_BAND_S, runBrowserSessions, type Measured, type SimulatedSession } from '../lab/browser/compare-browser.js';
+import { runLiveSessions } from '../lab/browser/live-session.js';
+import { summarise } from '../core/qoe.js';
+import { LIVE_DEFAULTS } from '../server/live/defaults.js';
 import { LEARNED, learnedUnavailable } from '../lab/compare/compare.js';
 import { loadTraces, loadVideo, UsageError } from '../lab/inputs.js';
 import { buildReportData } from '../lab/report/report-data.js';
@@ -27,8 +33,12 @@ import { ProgressBar } from './lib/progress-bar.js';
 import { ensureSample } from './lib/sample.js';
 
 const DEFAULTS = { video: SAMPLE_ID, traces: 'norway_ferry_5,norway_bus_15', players: 'dashlab:dashlab,dashlab:bola,dashlab:robust-mpc,dashjs,hlsjs', parallel: 2 };
+/** --live: the rules made for live, ours and dash.js's own beside our ports of them. */
+const LIVE_DEFAULT_PLAYERS = 'dashlab:dashlab-live,dashlab:l2a,dashlab:lolp,dashjs:l2a,dashjs:lolp';
+const LIVE_DEFAULT_SECONDS = 60;
 
 const USAGE = `usage: npm run compare:browser -- [--video ID] [--traces A,B,...] [--players P,...] [--parallel N] [--json F] [--html F] [--timeout S]
+       npm run compare:browser -- --live [--source testsrc|ID] [--seconds S] [--traces ...] [--players ...] [--json F]
 
   --video    a video of the library (default ${DEFAULTS.video}: packaged first if missing)
   --traces   traces (names under media/traces/, files or folders), replayed in real time
@@ -39,16 +49,22 @@ const USAGE = `usage: npm run compare:browser -- [--video ID] [--traces A,B,...]
   --json     write every session and the summary as JSON (npm run compare's shape)
   --html     write the report (npm run compare's, with simulated against measured QoE)
   --timeout  give up on a session after this many seconds (default 3 x the video + 60)
+  --live     play a low-latency live channel instead (0.5 s chunks, 1.5 s target latency);
+             players default to ${LIVE_DEFAULT_PLAYERS}
+             (dashjs:l2a and dashjs:lolp: dash.js's own rules); scored with the live QoE
+  --source   --live: testsrc (default) or a library video's id, looped
+  --seconds  --live: how long each player watches, after it starts playing (default ${LIVE_DEFAULT_SECONDS})
 Chromium: ${CHROMIUM} (CHROMIUM_PATH)`;
 
 function parse() {
   let values;
   try {
-    ({ values } = parseArgs({ options: { video: { type: 'string', default: DEFAULTS.video }, traces: { type: 'string', default: DEFAULTS.traces }, players: { type: 'string', default: DEFAULTS.players }, parallel: { type: 'string', default: String(DEFAULTS.parallel) }, json: { type: 'string' }, html: { type: 'string' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({ options: { video: { type: 'string', default: DEFAULTS.video }, traces: { type: 'string', default: DEFAULTS.traces }, players: { type: 'string', default: DEFAULTS.players }, parallel: { type: 'string', default: String(DEFAULTS.parallel) }, json: { type: 'string' }, html: { type: 'string' }, timeout: { type: 'string' }, live: { type: 'boolean' }, source: { type: 'string', default: 'testsrc' }, seconds: { type: 'string', default: String(LIVE_DEFAULT_SECONDS) }, help: { type: 'boolean', short: 'h' } } }));
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
   let players: PlayerSpec[];
+  if (values.live && !process.argv.some((a) => a.startsWith('--players'))) values.players = LIVE_DEFAULT_PLAYERS;
   try {
     players = parsePlayerList(values.players!, ABR_NAMES, DEFAULT_ABR);
   } catch (err) {
@@ -60,7 +76,10 @@ function parse() {
   const parallel = Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel: a whole number >= 1');
   if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(values.video!)) throw new UsageError(`--video ${values.video}: give the id of a video in the library`);
-  return { ...values, players, parallel, video: values.video! };
+  const seconds = Number(values.seconds);
+  if (!(seconds >= 10 && seconds <= 3600)) throw new UsageError('--seconds: 10 to 3600');
+  if (values.source !== 'testsrc' && !/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(values.source!)) throw new UsageError(`--source ${values.source}: testsrc or the id of a video in the library`);
+  return { ...values, players, parallel, video: values.video!, seconds };
 }
 
 /** The library video to play (the sample is packaged first when missing; bundled videos are sizes only). */
@@ -73,9 +92,49 @@ async function libraryVideo(mediaDir: string, id: string) {
   return { info, video: await loadVideo(infoFile), renditions: new Map(info.renditions.filter((r) => r.kind === 'video').map((r) => [r.id, r.bandwidth])) };
 }
 
+/**
+ * --live: a channel from the test source (or a library video, looped) on an origin of our own,
+ * every player watching it on every trace; the table with latency, and the JSON.
+ */
+async function runLive(args: ReturnType<typeof parse>): Promise<void> {
+  const config = { ...loadConfig(), port: 0, host: '127.0.0.1' };
+  const traces = await loadTraces(args.traces!);
+  if (args.source === SAMPLE_ID) await ensureSample(config.mediaDir);
+  const origin = await createOrigin(config, { log: createLogger(process.env.LOG_LEVEL ?? 'warn') });
+  const baseUrl = await origin.listen();
+  const channel = `compare-live-${process.pid}`;
+  const total = traces.length * args.players.length;
+  let browser;
+  try {
+    const res = await fetch(`${baseUrl}/api/channels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: channel, source: args.source === 'testsrc' ? 'testsrc' : `file:${args.source}`, loop: true }) });
+    if (res.status !== 201) throw new UsageError(`could not start the channel from ${args.source}: ${((await res.json()) as { error?: string }).error ?? res.status}`);
+    console.log(`compare:browser --live: ${args.players.length} players x ${traces.length} traces on a channel from ${args.source}, ${args.seconds} s each, ${args.parallel} at a time (about ${Math.ceil((Math.ceil(total / args.parallel) * (args.seconds + 8)) / 60)} min)`);
+    browser = await launchChromium();
+    const t0 = Date.now();
+    const measured = await runLiveSessions({ browser, baseUrl, channel, traces, players: args.players, parallel: args.parallel, seconds: args.seconds, segmentS: LIVE_DEFAULTS.segmentS, onSession: (n, all, m) => {
+      process.stderr.write(`  ${n}/${all} ${m.session.player} on ${m.trace.name}: live QoE ${m.session.qoe.toFixed(0)}, latency ${(m.session.latencyS ?? 0).toFixed(2)} s${m.session.error ? `; ${m.session.error}` : ''}\n`);
+    } });
+    console.log(`${measured.length} sessions in ${Math.round((Date.now() - t0) / 1000)} s`);
+    const results = measured.map(({ trace, session: { player, samples: _n, timeline, error: _e, ...m } }) => ({ algo: player, trace: trace.name, ...m, timeline }));
+    const summary = args.players.map((p) => summarise(p.label, results.filter((r) => r.algo === p.label))).sort((a, b) => b.meanQoe - a.meanQoe);
+    printCompareTable({ summary }, `live in Chromium, a channel from ${args.source}, ${traces.length} trace${traces.length === 1 ? '' : 's'}, ${args.seconds} s a session (live QoE)`, 'player');
+    const failed = measured.filter((m) => m.session.error);
+    if (args.json) {
+      await writeFile(args.json, JSON.stringify({ model: 'browser-live', video: args.source, traces: traces.map((t) => t.name), results: results.map(({ timeline: _t, ...r }) => r), summary, incomplete: failed.map((m) => ({ player: m.session.player, trace: m.trace.name, error: m.session.error })) }, null, 2) + '\n');
+      console.log(`wrote ${args.json}`);
+    }
+    if (failed.length === measured.length) throw new Error('no session played: see the errors above');
+  } finally {
+    await browser?.close();
+    await fetch(`${baseUrl}/api/channels/${channel}`, { method: 'DELETE' }).catch(() => undefined);
+    await origin.close();
+  }
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) return void console.log(USAGE);
   const args = parse();
+  if (args.live) return runLive(args);
   const config = { ...loadConfig(), port: 0, host: '127.0.0.1' };
   const traces = await loadTraces(args.traces!);
   const { info, video, renditions } = await libraryVideo(config.mediaDir, args.video);

@@ -10,6 +10,9 @@
  * Sabre's 4G logs (their own movie, bbb4k) one is learned here from the logs at even positions
  * in name order and scored on the others. Sabre's 3G logs are the Norway logs: those recorded at
  * a date and time that a norway-train trace carries are left out.
+ * Then the live table (`results:live` markers): the live model on the held-out Norway and FCC
+ * traces, the rules made for live (L2A, LoL+, ours: dashlab-live, tuned on norway-train) and
+ * the VOD throughput rule and BOLA beside them, with ours minus L2A per trace.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +25,9 @@ import { fail } from './lib/cli.js';
 const RESULTS = process.env.RESULTS_FILE ?? path.join(REPO_ROOT, 'docs', 'results.md');
 const START = '<!-- results:held-out:start (npm run results writes what follows; do not edit by hand) -->';
 const END = '<!-- results:held-out:end -->';
+const LIVE_START = '<!-- results:live:start (npm run results writes what follows; do not edit by hand) -->';
+const LIVE_END = '<!-- results:live:end -->';
+const LIVE_ALGOS = ['dashlab-live', 'l2a', 'lolp', 'bola', 'throughput'];
 const OURS = ['learned', 'dashlab'];
 
 interface Family {
@@ -62,25 +68,31 @@ interface Row {
   paired: Record<string, { mean: number; ci: number }>;
 }
 
-function rowOf(family: Family, r: CompareResult): Row {
+/** Per trace, `a` minus `b`: the mean and its 95% half-width. */
+function pairedDiff(r: CompareResult, a: string, b: string): { mean: number; ci: number } {
   const byTrace = (algo: string) => new Map(r.results.filter((x) => x.algo === algo).map((x) => [x.trace, x.qoe]));
+  const base = byTrace(b);
+  const d = [...byTrace(a)].map(([t, q]) => q - base.get(t)!);
+  const m = d.reduce((x, y) => x + y, 0) / d.length;
+  const sd = Math.sqrt(d.reduce((x, y) => x + (y - m) ** 2, 0) / Math.max(1, d.length - 1));
+  return { mean: m, ci: (1.96 * sd) / Math.sqrt(d.length) };
+}
+
+function rowOf(family: Family, r: CompareResult): Row {
   const mean = Object.fromEntries(r.summary.map((s) => [s.algo, s.meanQoe]));
-  const rmpc = byTrace('robust-mpc');
   const closed: Row['closed'] = {};
   const paired: Row['paired'] = {};
   for (const a of OURS) {
     closed[a] = (mean[a] - mean['robust-mpc']) / (mean['offline-optimal'] - mean['robust-mpc']);
-    const d = [...byTrace(a)].map(([t, q]) => q - rmpc.get(t)!);
-    const m = d.reduce((x, y) => x + y, 0) / d.length;
-    const sd = Math.sqrt(d.reduce((x, y) => x + (y - m) ** 2, 0) / Math.max(1, d.length - 1));
-    paired[a] = { mean: m, ci: (1.96 * sd) / Math.sqrt(d.length) };
+    paired[a] = pairedDiff(r, a, 'robust-mpc');
   }
-  return { family, n: rmpc.size, mean, closed, paired };
+  return { family, n: r.summary[0].n, mean, closed, paired };
 }
 
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const pm = (p: { mean: number; ci: number }, digits = 2) => `${p.mean >= 0 ? '+' : ''}${p.mean.toFixed(digits)} ± ${p.ci.toFixed(digits)}`;
+
 function markdown(rows: Row[]): string {
-  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  const pm = (p: { mean: number; ci: number }) => `${p.mean >= 0 ? '+' : ''}${p.mean.toFixed(2)} ± ${p.ci.toFixed(2)}`;
   const lines = [
     START,
     '',
@@ -97,9 +109,32 @@ function markdown(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/** The live table: per held-out family, each rule's mean live QoE, rebuffering, latency and seeks to the target; ours minus L2A per trace. */
+async function liveTable(fams: Family[]): Promise<string> {
+  const lines = [LIVE_START, '', '| family | traces | rule | live QoE (95% CI) | bitrate kbit/s | rebuffer s | latency s | switches |', '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |'];
+  const notes: string[] = [];
+  for (const f of fams.filter((x) => x.name === 'norway-test' || x.name === 'fcc')) {
+    const r = await runComparison({ model: 'live', video: await loadVideo(f.video), traces: f.traces, algos: LIVE_ALGOS });
+    for (const s of r.summary) lines.push(`| ${f.name} | ${s.n} | ${s.algo === 'dashlab-live' ? '**dashlab-live**' : s.algo} | ${s.meanQoe.toFixed(0)} ± ${s.ciQoe.toFixed(0)} | ${s.meanBitrateKbps.toFixed(0)} | ${s.meanRebufferS.toFixed(2)} | ${s.meanLatencyS!.toFixed(2)} | ${s.meanSwitches.toFixed(1)} |`);
+    const mean = Object.fromEntries(r.summary.map((s) => [s.algo, s.meanQoe]));
+    notes.push(`- ${f.name}: dashlab-live − L2A per trace ${pm(pairedDiff(r, 'dashlab-live', 'l2a'), 0)} (${pct(mean['dashlab-live'] / mean.l2a - 1)} over L2A's mean); − LoL+ ${pm(pairedDiff(r, 'dashlab-live', 'lolp'), 0)}.`);
+    process.stderr.write(`results: live, ${f.name}: ${r.results.length} sessions\n`);
+  }
+  return [...lines, '', ...notes, '', LIVE_END].join('\n');
+}
+
+/** `doc` with what lies between the markers (`start` found by its opening words) replaced by `block`. */
+function between(doc: string, start: string, end: string, block: string): string {
+  const from = doc.indexOf(start.slice(0, start.indexOf(' (')));
+  const to = doc.indexOf(end);
+  if (from < 0 || to < 0) throw new Error(`${path.relative(REPO_ROOT, RESULTS)} has no ${start.slice(5, start.indexOf(' ('))} markers to write between`);
+  return `${doc.slice(0, from)}${block}${doc.slice(to + end.length)}`;
+}
+
 async function main(): Promise<void> {
   const rows: Row[] = [];
-  for (const f of await families()) {
+  const fams = await families();
+  for (const f of fams) {
     const t0 = performance.now();
     const video = await loadVideo(f.video);
     const result = await runComparison({
@@ -114,13 +149,11 @@ async function main(): Promise<void> {
     process.stderr.write(`results: ${f.name}: ${row.n} traces, learned closes ${(row.closed.learned * 100).toFixed(1)}% of the gap (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
   }
   const table = markdown(rows);
-  console.log(table);
+  const live = await liveTable(fams);
+  console.log(`${table}\n\n${live}`);
   const doc = await readFile(RESULTS, 'utf8');
-  const from = doc.indexOf('<!-- results:held-out:start');
-  const to = doc.indexOf(END);
-  if (from < 0 || to < 0) throw new Error(`${path.relative(REPO_ROOT, RESULTS)} has no results:held-out markers to write between`);
-  await writeFile(RESULTS, `${doc.slice(0, from)}${table}${doc.slice(to + END.length)}`);
-  process.stderr.write(`results: wrote the held-out table into ${path.relative(REPO_ROOT, RESULTS)}\n`);
+  await writeFile(RESULTS, between(between(doc, START, END, table), LIVE_START, LIVE_END, live));
+  process.stderr.write(`results: wrote the held-out and live tables into ${path.relative(REPO_ROOT, RESULTS)}\n`);
 }
 
 main().catch((err) => fail('results', err));

@@ -3,6 +3,9 @@ import { createBba } from './bba.js';
 import { createBola } from './bola.js';
 import { createTailMpc } from './tail-mpc.js';
 import { createDynamic } from './dynamic.js';
+import { createL2a } from './l2a.js';
+import { createLolp } from './lolp.js';
+import { createLiveMpc } from './live-mpc.js';
 import { createLearned, type LearnedPolicy } from './learned.js';
 import { createMpc } from './mpc.js';
 import { createThroughput } from './throughput.js';
@@ -25,10 +28,16 @@ const FACTORIES: Record<string, (setup: AbrSetup) => AbrAlgorithm> = {
   dashlab: () => createTailMpc(),
   'dashlab-cmsd': () => createTailMpc({}, { serverAssisted: true }),
   learned: (setup) => createLearned(setup.policy, setup.policyProblem),
+  l2a: () => createL2a(),
+  lolp: () => createLolp(),
+  'dashlab-live': () => createLiveMpc(),
 };
 
 export const ABR_NAMES: readonly string[] = Object.keys(FACTORIES);
 export const DEFAULT_ABR = 'dashlab';
+
+/** Rules made for low-latency live (they read the latency and playback rate): left out of VOD comparisons' "all". */
+export const LIVE_ABR_NAMES: readonly string[] = ['l2a', 'lolp', 'dashlab-live'];
 
 export function createAbr(name: string, setup: AbrSetup = {}): AbrAlgorithm {
   const make = FACTORIES[name];

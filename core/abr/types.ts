@@ -55,6 +55,8 @@ export interface AbrContext {
    * high). The simulator has no such downloads and gives none.
    */
   startHintBps?: number;
+  /** Live playback only: how far behind the live edge the playhead is, the target, and the playback rate now. */
+  live?: { latencyS: number; targetLatencyS: number; playbackRate: number };
 }
 
 export interface AbrDecision {

@@ -37,7 +37,7 @@ export interface BrowserRun {
   onSession?: (done: number, total: number, m: Measured) => void;
 }
 
-async function call(baseUrl: string, path: string, body: string, type = 'application/json'): Promise<{ id?: string }> {
+export async function call(baseUrl: string, path: string, body: string, type = 'application/json'): Promise<{ id?: string }> {
   const res = await fetch(baseUrl + path, { method: 'POST', body, headers: { 'content-type': type } });
   const j = (await res.json()) as { id?: string; error?: string };
   if (!res.ok) throw new Error(`POST ${path}: ${j.error}`);
@@ -45,7 +45,7 @@ async function call(baseUrl: string, path: string, body: string, type = 'applica
 }
 
 /** The shaper's name for each trace: its own when it knows it, else the trace uploaded to it first. */
-async function shaperNames(baseUrl: string, traces: LoadedTrace[]): Promise<Map<LoadedTrace, string>> {
+export async function shaperNames(baseUrl: string, traces: LoadedTrace[]): Promise<Map<LoadedTrace, string>> {
   const known = new Set(((await (await fetch(`${baseUrl}/api/traces`)).json()) as Array<{ name: string }>).map((t) => t.name));
   const names = new Map<LoadedTrace, string>();
   for (const tr of traces) {

@@ -6,7 +6,8 @@
  * `concurrency` watching at once, so caches see a stream of viewers rather than one burst.
  */
 import { encodeCmcd } from '../../core/cdn/cmcd.js';
-import { seededRandom, zipfSampler } from './zipf.js';
+import { seededRandom } from '../../core/random.js';
+import { zipfSampler } from './zipf.js';
 
 export interface LoadVideo {
   id: string;

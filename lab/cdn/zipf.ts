@@ -4,18 +4,6 @@
  * and video sites' measured skew). Seeded, so a run can be repeated. Pure.
  */
 
-/** A small seeded generator (mulberry32): the same seed, the same viewers. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A sampler of ranks 0..m-1 (0 the most popular) under Zipf(s). */
 export function zipfSampler(m: number, s: number, random: () => number): () => number {
   const weights = Array.from({ length: m }, (_, k) => 1 / (k + 1) ** s);

@@ -1,17 +1,18 @@
 /** Run a trace-driven comparison: every algorithm on every trace, in one model. */
-import { ABR_NAMES, createAbr } from '../../core/abr/index.js';
+import { ABR_NAMES, createAbr, LIVE_ABR_NAMES } from '../../core/abr/index.js';
 import { simulatePlayer, type SimResult, type SimVideo } from '../models/player-model.js';
 import { offlineOptimal } from '../yardsticks/offline-optimal.js';
 import { PENSIEVE, runPensieveSession, type CookedTrace } from '../models/pensieve-model.js';
 import { runSabreSession, SABRE_ALGOS, type SabreAlgo } from '../models/sabre-model.js';
+import { simulateLive } from '../models/live-model.js';
 import { sessionMetrics, ssimQoe, summarise, type SessionMetrics, type Summary } from '../../core/qoe.js';
 import { trainStochasticDp } from '../learning/stochastic-dp.js';
 import { traceKey, type Trace } from '../../core/traces/index.js';
 import type { LearnedPolicy } from '../../core/abr/learned.js';
 
-/** The models a comparison runs in: our player's, Pensieve's test environment, Sabre's simulator. */
-export type CompareModel = 'dashlab' | 'pensieve' | 'sabre';
-export const MODELS: CompareModel[] = ['dashlab', 'pensieve', 'sabre'];
+/** The models a comparison runs in: our player's, Pensieve's test environment, Sabre's simulator, a low-latency live channel (lab/models/live-model.ts). */
+export type CompareModel = 'dashlab' | 'pensieve' | 'sabre' | 'live';
+export const MODELS: CompareModel[] = ['dashlab', 'pensieve', 'sabre', 'live'];
 
 export interface CompareInput {
   model: CompareModel;
@@ -29,7 +30,7 @@ export interface CompareResult {
   model: string;
   video: string;
   traces: string[];
-  results: Array<{ algo: string; trace: string } & SessionMetrics & { timeline?: Array<{ t: number; kbps: number; bufferS: number; linkKbps?: number }> }>;
+  results: Array<{ algo: string; trace: string } & SessionMetrics & { timeline?: Array<{ t: number; kbps: number; bufferS: number; linkKbps?: number; latencyS?: number }> }>;
   summary: Summary[];
 }
 
@@ -53,7 +54,8 @@ export function resolveAlgos(spec: string, model: CompareModel = 'dashlab'): str
     for (const a of list) if (!(SABRE_ALGOS as readonly string[]).includes(a)) throw new Error(`the sabre model runs Sabre's algorithms: ${SABRE_ALGOS.join(', ')} (or all), not "${a}"`);
     return [...new Set(list)];
   }
-  const every = ABR_NAMES.filter((a) => model === 'dashlab' || a !== LEARNED);
+  // Live: every rule but learned (its tables are for the VOD buffer); VOD: every rule but the live ones.
+  const every = ABR_NAMES.filter((a) => (model === 'live' ? a !== LEARNED : !LIVE_ABR_NAMES.includes(a) && (model === 'dashlab' || a !== LEARNED)));
   const list = spec.split(',').map((s) => s.trim()).filter(Boolean).flatMap((a) => (a === 'all' ? [...every] : [a]));
   for (const a of list) if (!ABR_NAMES.includes(a) && !YARDSTICKS.includes(a)) throw new Error(`unknown algorithm "${a}"; known: ${ABR_NAMES.join(', ')} (or all), and the yardsticks ${YARDSTICKS.join(', ')}`);
   return [...new Set(list)];
@@ -80,6 +82,9 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
       }
       if (input.model === 'sabre') {
         results.push({ algo, trace: tr.name, ...sabreSession(tr.trace, input.video.sim, algo as SabreAlgo) });
+      } else if (input.model === 'live') {
+        const r = simulateLive({ trace: tr.trace, video: input.video.sim, abr: createAbr(algo) });
+        results.push({ algo, trace: tr.name, ...r.metrics, timeline: r.timeline.map((x) => ({ t: x.t, kbps: x.kbps, bufferS: x.bufferS, latencyS: x.latencyS })) });
       } else if (input.model === 'pensieve') {
         if (!tr.cooked) throw new CompareInputError(`${tr.name}: the pensieve model needs a Pensieve-format (cooked) trace`);
         const v = input.video.sim;

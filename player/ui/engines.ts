@@ -4,7 +4,7 @@
  * hls.js are loaded only when chosen. `ENGINE_STARTERS` has one entry per engine: the
  * compiler asks for a starter when an engine is added to core/players.ts.
  */
-import type { EngineName, WatchConfig } from '../../core/players.js';
+import { engineRules, type EngineName, type WatchConfig } from '../../core/players.js';
 import { bufferedAhead, StallWatch, type StallEvent } from '../engine/stall-watch.js';
 import type { DashlabPlayer, PlayerStats, SwitchRecord } from '../index.js';
 import type { AudioTrack, TextTrackInfo } from '../engine/tracks.js';
@@ -97,7 +97,7 @@ export type EngineStarter = (video: HTMLVideoElement, cfg: WatchConfig, ourPlaye
 
 export const ENGINE_STARTERS: Record<EngineName, EngineStarter> = {
   dashlab: async (video, cfg, ourPlayer) => startDashlab(video, cfg, await ourPlayer()),
-  dashjs: (video, cfg) => startDashjs(video, cfg.src, cfg.cdn),
+  dashjs: (video, cfg) => startDashjs(video, cfg.src, cfg.cdn, engineRules('dashjs').includes(cfg.abr) ? cfg.abr : undefined),
   hlsjs: (video, cfg) => {
     if (!cfg.hls) throw new Error('hls.js needs an HLS playlist: this source has none');
     return startHlsjs(video, cfg.hls);
@@ -158,9 +158,19 @@ class RequestCounter {
   }
 }
 
-async function startDashjs(video: HTMLVideoElement, mpdUrl: string, cdn?: string): Promise<EngineView> {
+/**
+ * dash.js's own low-latency rules, alone (its other rules off, as its L2A and LoL+ samples run
+ * them; LoL+ with its own catch-up mode): the baselines of the live comparison.
+ */
+const DASHJS_RULES: Record<string, object> = {
+  l2a: { abr: { rules: { throughputRule: { active: false }, bolaRule: { active: false }, insufficientBufferRule: { active: false }, switchHistoryRule: { active: false }, droppedFramesRule: { active: false }, abandonRequestsRule: { active: false }, l2ARule: { active: true }, loLPRule: { active: false } } } },
+  lolp: { abr: { rules: { throughputRule: { active: false }, bolaRule: { active: false }, insufficientBufferRule: { active: false }, switchHistoryRule: { active: false }, droppedFramesRule: { active: false }, abandonRequestsRule: { active: false }, l2ARule: { active: false }, loLPRule: { active: true } } }, liveCatchup: { mode: 'liveCatchupModeLoLP' } },
+};
+
+async function startDashjs(video: HTMLVideoElement, mpdUrl: string, cdn?: string, rule?: string): Promise<EngineView> {
   const dashjs = (await import('dashjs')) as unknown as { MediaPlayer: () => { create: () => any }; MediaPlayer_events?: unknown };
   const player = dashjs.MediaPlayer().create();
+  if (rule) player.updateSettings({ streaming: DASHJS_RULES[rule] });
   // From a CDN tier: CMCD as the query argument (the edges log it) and CMSD read, as our player does.
   if (cdn) player.updateSettings({ streaming: { cmcd: { enabled: true, mode: 'query' }, cmsd: { enabled: true } } });
   const ev = emitter();
@@ -182,7 +192,7 @@ async function startDashjs(video: HTMLVideoElement, mpdUrl: string, cdn?: string
   player.on('qualityChangeRendered', (e: { mediaType: string; newRepresentation?: { bandwidth: number; id: string } }) => {
     if (e.mediaType !== 'video') return;
     const to = indexOf(e.newRepresentation?.id);
-    const rec: SwitchRecord = { atS: (performance.now() - t0) / 1000, segment: counter.lastSegment.get(to) ?? -1, from: switches.at(-1)?.to, to, bitrate: e.newRepresentation?.bandwidth ?? 0, reason: 'dash.js ABR', bufferS: bufferedAhead(video) };
+    const rec: SwitchRecord = { atS: (performance.now() - t0) / 1000, segment: counter.lastSegment.get(to) ?? -1, from: switches.at(-1)?.to, to, bitrate: e.newRepresentation?.bandwidth ?? 0, reason: rule ? `dash.js ABR (${rule})` : 'dash.js ABR', bufferS: bufferedAhead(video) };
     switches.push(rec);
     ev.emit('switch', rec);
   });
@@ -192,7 +202,7 @@ async function startDashjs(video: HTMLVideoElement, mpdUrl: string, cdn?: string
     stats: () => {
       const s = watch.base();
       const list = reps();
-      s.abr = 'dash.js';
+      s.abr = rule ? `dash.js ${rule}` : 'dash.js';
       s.representations = list.map((r, index) => ({ index, id: r.id, width: r.width, height: r.height, bandwidth: r.bandwidth }));
       const cur = player.getCurrentRepresentationForType?.('video') as { id: string } | undefined;
       const idx = cur ? list.findIndex((r) => r.id === cur.id) : -1;

@@ -29,6 +29,13 @@ const PLAIN: ReadonlyArray<readonly [RegExp, (m: RegExpMatchArray) => string]> =
   [/predicted (\d+) kbit\/s \(the server says (\d+)/, (m) => `The server says the link carries about ${kbit(m[2])} (CMSD): planned with ${kbit(m[1])}, the best plan for the next few segments starts with this one.`],
   [/predicted (\d+) kbit\/s/, (m) => `The link is expected to carry about ${kbit(m[1])}: the best plan for the next few segments, balancing quality against stalls and changes, starts with this one.`],
   [/x estimate (\d+)/, (m) => `The link was measured at about ${kbit(m[1])}: this is the highest quality that fits in a safe share of it.`],
+  [/^L2A: no new download/, () => 'L2A keeps its last choice until a new download has finished.'],
+  [/^L2A: w\.b (\d+)/, (m) => `L2A (online learning for low latency) steers toward about ${kbit(m[1])}: the quality its learned weights favour, held back when downloads fall behind the encoder.`],
+  [/^LoL\+: no throughput/, () => 'Starting: nothing is known about the link yet, so a quality that is safe on most links.'],
+  [/^LoL\+: buffer/, () => 'Little is buffered at this latency: LoL+ steps down so the next segment arrives before the buffer runs out.'],
+  [/^LoL\+: nearest neuron/, () => 'LoL+ chose the quality its self-organising map finds nearest to the measured link with no stalls and no extra latency.'],
+  [/^dashlab-live: start/, () => 'Starting: nothing is known about the link yet, so a quality that is safe on most links.'],
+  [/^dashlab-live: plan on (\d+)/, (m) => `The link is expected to carry about ${kbit(m[1])}: the best plan for the next segments at this latency, balancing quality against stalls and changes, starts with this one.`],
   [/^dash\.js ABR/, () => "dash.js's own ABR chose this (it does not say why)."],
   [/^hls\.js ABR/, () => "hls.js's own ABR chose this (it does not say why)."],
 ];
@@ -39,7 +46,8 @@ export function plainReason(reason: string): string | undefined {
   const fallback = reason.match(/^(.*?); dashlab: (.*)$/);
   if (fallback) return `The learned policy cannot decide here (${fallback[1]}), so our own rule did. ${plainReason(fallback[2]) ?? ''}`.trim();
   // The dynamic rule says which of its two rules decided: the words are that rule's.
-  reason = reason.replace(/^(BOLA|throughput): /, '');
+  // So does L2A's start-up: the throughput rule's words.
+  reason = reason.replace(/^(BOLA|throughput|L2A start-up): /, '');
   for (const [re, say] of PLAIN) {
     const m = reason.match(re);
     if (m) return say(m);

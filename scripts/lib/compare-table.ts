@@ -5,7 +5,8 @@ import { bestPlayer, qoeByNetwork } from '../../lab/compare/networks.js';
 export function printCompareTable(r: Pick<CompareResult, 'summary'>, heading: string, first = 'algorithm'): void {
   // QoE on SSIM beside QoE_lin where the video's segments' SSIM is known (core/qoe.ts).
   const ssim = r.summary.some((s) => s.meanQoeSsim !== undefined);
-  const head = [first, 'mean QoE', '95% CI', ...(ssim ? ['QoE SSIM', '95% CI', 'SSIM dB'] : []), 'bitrate kbit/s', 'rebuffer s', 'rebuf %', 'switches', 'startup s'];
+  const live = r.summary.some((s) => s.meanLatencyS !== undefined);
+  const head = [first, 'mean QoE', '95% CI', ...(ssim ? ['QoE SSIM', '95% CI', 'SSIM dB'] : []), 'bitrate kbit/s', 'rebuffer s', 'rebuf %', 'switches', 'startup s', ...(live ? ['latency s'] : [])];
   const rows = r.summary.map((s) => [
     s.algo,
     s.meanQoe.toFixed(2),
@@ -16,6 +17,7 @@ export function printCompareTable(r: Pick<CompareResult, 'summary'>, heading: st
     (s.meanRebufferRatio * 100).toFixed(2),
     s.meanSwitches.toFixed(1),
     s.meanStartupS.toFixed(2),
+    ...(live ? [s.meanLatencyS?.toFixed(2) ?? '-'] : []),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

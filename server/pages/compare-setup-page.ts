@@ -28,7 +28,7 @@ export function compareSetupPage(o: CompareSetup): string {
   const chosen = new Set(o.players?.length ? o.players : DEFAULT_COMPARE_PLAYERS);
   const players = everyPlayer(o.abrNames);
   const box = (p: string) => {
-    const about = p === `${OUR_ENGINE}:${o.defaultAbr}` ? ' (ours)' : isEngine(p) && p !== OUR_ENGINE ? ` (${ENGINES[p].about})` : '';
+    const about = p === `${OUR_ENGINE}:${o.defaultAbr}` ? ' (ours)' : isEngine(p) && p !== OUR_ENGINE ? ` (${ENGINES[p].about})` : p.startsWith('dashjs:') ? ' (its own low-latency rule, for live channels)' : '';
     return `<label><input type="checkbox" name="player" value="${esc(p)}"${chosen.has(p) ? ' checked' : ''}> ${esc(p)}${about}</label>`;
   };
   const video = o.videos.map((v) => `<option value="${esc(v.id)}"${v.id === o.video ? ' selected' : ''}>${esc(v.title)}${v.title === v.id ? '' : ` (${esc(v.id)})`}</option>`).join('');

@@ -95,3 +95,24 @@ it('refuses unknown players and a video that is not in the library, with a usage
   expect(seen.code).toBe(2);
   expect(seen.stderr).toMatch(/dashlab:learned: .* is among the traces its policy learned from \(norway-train\)/);
 });
+
+it('--live: each player watches a live channel on its own link, scored with the live QoE (dash.js\'s own L2A beside our rule)', async () => {
+  // 3 Mbit/s, then 700 kbit/s from 15 s: the channel's ladder (300-2500 kbit/s) fits, then must step down.
+  const trace = path.join(work.dir, 'live-step.json');
+  await writeFile(trace, JSON.stringify({ name: 'live-step', points: [{ t: 0, kbps: 3000 }, { t: 15, kbps: 700 }, { t: 60, kbps: 700 }] }));
+  const json = path.join(work.dir, 'live.json');
+  const r = await runScript('scripts/compare-browser.ts', ['--live', '--seconds', '25', '--traces', trace, '--players', 'dashlab:dashlab-live,dashjs:l2a', '--parallel', '2', '--json', json], { MEDIA_DIR: mediaDir });
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/live in Chromium, a channel from testsrc, 1 trace, 25 s a session/);
+  const out = JSON.parse(await readFile(json, 'utf8'));
+  expect(out).toMatchObject({ model: 'browser-live', video: 'testsrc', incomplete: [] });
+  expect(out.results.map((x: { algo: string }) => x.algo)).toEqual(['dashlab:dashlab-live', 'dashjs:l2a']);
+  for (const s of out.results) {
+    // Near the 1.5 s target, some quality played, and a QoE that counts it.
+    expect(s.latencyS).toBeGreaterThan(0.8);
+    expect(s.latencyS).toBeLessThan(3.5);
+    expect(s.bitrateKbps).toBeGreaterThanOrEqual(300);
+    expect(s.qoe).toBeGreaterThan(0);
+  }
+  expect(out.summary[0].meanLatencyS).toBeGreaterThan(0);
+}, 240_000);

@@ -18,7 +18,7 @@ afterAll(async () => {
 
 const between = (doc: string) => doc.slice(doc.indexOf('<!-- results:held-out:start'), doc.indexOf('<!-- results:held-out:end -->'));
 
-it('writes the held-out table between its markers, and the committed one is what it writes', async () => {
+it('writes the held-out and live tables between their markers, and the committed ones are what it writes', async () => {
   const copy = path.join(work.dir, 'results.md');
   await copyFile(path.join(REPO, 'docs', 'results.md'), copy);
   const committed = await readFile(copy, 'utf8');
@@ -33,4 +33,9 @@ it('writes the held-out table between its markers, and the committed one is what
   // Outside the markers nothing changed; inside, the committed figures are the ones computed now.
   expect(made.replace(table, '')).toBe(committed.replace(between(committed), ''));
   expect(table).toBe(between(committed));
+  // The live table: each rule made for live on both Norway's and the FCC's held-out traces, latency included.
+  const live = made.slice(made.indexOf('<!-- results:live:start'), made.indexOf('<!-- results:live:end -->'));
+  for (const family of ['norway-test', 'fcc']) for (const rule of ['\\*\\*dashlab-live\\*\\*', 'l2a', 'lolp']) expect(live).toMatch(new RegExp(`\\| ${family} \\| \\d+ \\| ${rule} \\| \\d+ ± \\d+ \\| \\d+ \\| [\\d.]+ \\| 1\\.\\d\\d \\|`));
+  expect(live).toMatch(/- norway-test: dashlab-live − L2A per trace [+-]\d+ ± \d+/);
+  expect(live).toBe(committed.slice(committed.indexOf('<!-- results:live:start'), committed.indexOf('<!-- results:live:end -->')));
 }, 300_000);

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Trace } from '../../core/traces/index.js';
 import { clientServerS, peerToPeerS, perViewerBps, throughEdgesS } from '../../lab/cdn/distribution-time.js';
 import { edgeTimeline, modeTrace } from '../../lab/cdn/modes.js';
-import { seededRandom, zipfSampler } from '../../lab/cdn/zipf.js';
+import { seededRandom } from '../../core/random.js';
+import { zipfSampler } from '../../lab/cdn/zipf.js';
 
 describe('Zipf popularity', () => {
   it('is uniform at s = 0 and skewed at s = 1, the same for the same seed', () => {

@@ -197,6 +197,8 @@ export class LiveSession {
       totalSegments: Number.MAX_SAFE_INTEGER,
       nowS: performance.now() / 1000,
       rebuffering: this.h.rebuffering(),
+      // The rules made for live (L2A, LoL+, dashlab-live) read these; the others ignore them.
+      live: { latencyS: Math.max(0, this.edgeS() - this.h.video.currentTime), targetLatencyS: this.policy.targetS, playbackRate: this.rate },
     });
     const index = Math.max(0, Math.min(s.reps.length - 1, d.index));
     if (index !== s.rep) {
