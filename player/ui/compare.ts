@@ -7,7 +7,7 @@
  * or CSV at any time (the table says when every player has reached the end).
  */
 import { playerLabel as label, type PlayerSpec } from '../../core/players.js';
-import { sessionMetrics, type SessionMetrics } from '../../core/qoe.js';
+import { sessionMetrics, ssimQoe, type SessionMetrics } from '../../core/qoe.js';
 import type { PlayerStats } from '../engine/types.js';
 
 interface CompareConfig {
@@ -19,6 +19,8 @@ interface CompareConfig {
   players: Array<Pick<PlayerSpec, 'engine' | 'abr'> & { credentials?: RequestCredentials }>;
   /** Through a CDN tier: each player's mode (steering, redirect, client); no shaped links then (the edges' are). */
   cdn?: string[];
+  /** Each video rendition's SSIM per segment, by its bandwidth (info.json), when all were measured. */
+  ssim?: Record<string, number[]>;
 }
 
 /** A player's name on the page: its spec, and its CDN mode when it has one. */
@@ -33,21 +35,32 @@ interface FramePlayer {
   setChartRange(range: [number, number] | undefined): void;
 }
 
-/** What a player has played: the bitrate on screen for each segment of media, kbit/s. */
+/** What a player has played: the bitrate on screen for each segment of media, kbit/s (and its SSIM, where known). */
 class Played {
   readonly kbps = new Map<number, number>();
+  readonly ssim = new Map<number, number>();
   last?: PlayerStats;
-  note(s: PlayerStats, segmentS: number): void {
+  note(s: PlayerStats, cfg: CompareConfig): void {
     this.last = s;
-    if (s.representation && s.currentTimeS > 0) this.kbps.set(Math.floor(s.currentTimeS / segmentS), s.representation.bandwidth / 1000);
+    if (!s.representation || s.currentTimeS <= 0) return;
+    const k = Math.floor(s.currentTimeS / cfg.segmentS);
+    this.kbps.set(k, s.representation.bandwidth / 1000);
+    const ssim = cfg.ssim?.[String(s.representation.bandwidth)]?.[k];
+    if (ssim === undefined) this.ssim.delete(k);
+    else this.ssim.set(k, ssim);
   }
-  /** QoE_lin so far over the segments played in order (a seek or a loop starts the count over at the segment on screen). */
+  clear(): void {
+    this.kbps.clear();
+    this.ssim.clear();
+  }
+  /** QoE_lin (and QoE on SSIM) so far over the segments played in order (a seek or a loop starts the count over at the segment on screen). */
   metrics(segmentS: number): SessionMetrics | undefined {
     const s = this.last;
     if (!s || !this.kbps.size) return undefined;
     const upTo = Math.floor(s.currentTimeS / segmentS);
-    const played = [...this.kbps].filter(([k]) => k <= upTo).sort((a, b) => a[0] - b[0]).map(([, v]) => v);
-    return sessionMetrics(played, s.stalls.seconds, s.startupS ?? 0, played.length * segmentS);
+    const keys = [...this.kbps.keys()].filter((k) => k <= upTo).sort((a, b) => a - b);
+    const m = sessionMetrics(keys.map((k) => this.kbps.get(k)!), s.stalls.seconds, s.startupS ?? 0, keys.length * segmentS);
+    return keys.every((k) => this.ssim.has(k)) && keys.length ? { ...m, ...ssimQoe(keys.map((k) => this.ssim.get(k)!), s.stalls.seconds) } : m;
   }
 }
 
@@ -85,7 +98,7 @@ async function main(): Promise<void> {
   $('#restart').onclick = async () => {
     await restartLinks();
     for (const p of players()) p?.restart();
-    played.forEach((x) => x.kbps.clear());
+    played.forEach((x) => x.clear());
   };
   const loopBox = $<HTMLInputElement>('#loop');
   loopBox.onchange = () => players().forEach((p) => p?.setLoop(loopBox.checked));
@@ -95,7 +108,7 @@ async function main(): Promise<void> {
     const ps = players();
     ps.forEach((p, i) => {
       const s = p?.stats();
-      if (s) played[i].note(s, cfg.segmentS);
+      if (s) played[i].note(s, cfg);
     });
     scoreboard(cfg, played);
     shareChartScale(ps);
@@ -140,6 +153,7 @@ function scoreboard(cfg: CompareConfig, played: Played[]): void {
     const cells = [
       nameOf(cfg, i) + (tr.className ? ' ★' : ''),
       m ? m.qoe.toFixed(1) : '–',
+      ...(cfg.ssim ? [m?.qoeSsim === undefined ? '–' : `${m.qoeSsim.toFixed(0)} (${m.ssimDb!.toFixed(1)} dB)`] : []),
       m ? mbit(m.bitrateKbps) : '–',
       s ? `${s.stalls.count} (${s.stalls.seconds.toFixed(1)} s)${s.starved?.count ? ` · ${s.starved.count} decoding` : ''}` : '–',
       m ? String(m.switches) : '–',
@@ -175,7 +189,7 @@ function setupDownloads(cfg: CompareConfig, played: Played[]): void {
   const rows = () =>
     played.map((x, i) => {
       const m = x.metrics(cfg.segmentS);
-      return { algo: nameOf(cfg, i), trace: cfg.cdn ? 'cdn' : cfg.net, qoe: m?.qoe ?? null, bitrateKbps: m?.bitrateKbps ?? null, rebufferS: m?.rebufferS ?? null, rebufferRatio: m?.rebufferRatio ?? null, switches: m?.switches ?? null, startupS: m?.startupS ?? null, playedS: x.last?.currentTimeS ?? 0 };
+      return { algo: nameOf(cfg, i), trace: cfg.cdn ? 'cdn' : cfg.net, qoe: m?.qoe ?? null, ...(cfg.ssim ? { qoeSsim: m?.qoeSsim ?? null, ssimDb: m?.ssimDb ?? null } : {}), bitrateKbps: m?.bitrateKbps ?? null, rebufferS: m?.rebufferS ?? null, rebufferRatio: m?.rebufferRatio ?? null, switches: m?.switches ?? null, startupS: m?.startupS ?? null, playedS: x.last?.currentTimeS ?? 0 };
     });
   const save = (text: string, type: string, file: string) => {
     const a = document.createElement('a');

@@ -5,7 +5,7 @@
  */
 import { PAGE_HEAD, SCROLLING_TABLES, esc, scriptJson } from '../../core/html.js';
 import { OUR_ENGINE, playerLabel, type PlayerSpec } from '../../core/players.js';
-import { REBUFFER_PENALTY } from '../../core/qoe.js';
+import { REBUFFER_PENALTY, SSIM_QOE } from '../../core/qoe.js';
 
 export type ComparePlayer = Pick<PlayerSpec, 'engine' | 'abr'>;
 
@@ -38,7 +38,11 @@ export function spreadOverPools(players: ComparePlayer[]): Array<'omit' | 'same-
 
 const sharedConnectionsNote = (n: number) => `<p class="note" id="connections-note">${n} of these players are dash.js or hls.js, whose requests all share the six connections this browser opens to the server for requests with cookies: a request can wait for a free one, and a player counts the wait as a slower link. For exact comparisons play at most ${PLAYERS_PER_POOL} of them at once, or use <code>npm run compare:browser</code>, which gives each player a browser of its own.</p>`;
 
-export function comparePage(opts: { video: string; title: string; players: ComparePlayer[]; net: string; loop?: boolean; segmentS: number; cdn?: string[] }): string {
+/**
+ * `ssim`: each video rendition's per-segment SSIM by its bandwidth (info.json `segmentSsim`),
+ * when every rendition has it: the scoreboard then shows QoE on SSIM beside QoE_lin.
+ */
+export function comparePage(opts: { video: string; title: string; players: ComparePlayer[]; net: string; loop?: boolean; segmentS: number; cdn?: string[]; ssim?: Record<number, number[]> }): string {
   const credentials = spreadOverPools(opts.players);
   const cfg = scriptJson({ ...opts, players: opts.players.map((p, i) => ({ ...p, credentials: credentials[i] })) });
   const theirs = opts.players.filter((p) => p.engine !== OUR_ENGINE).length;
@@ -65,8 +69,8 @@ table{border-collapse:collapse;margin-bottom:14px;font-variant-numeric:tabular-n
 <label class="check"><input type="checkbox" id="loop"${opts.loop ? ' checked' : ''}> Loop</label>
 <button id="restart" title="Every video from its start and every link from the start of its profile, at the same instant">Restart all</button></header>
 <main><p class="error" id="error" hidden></p>${theirs > PLAYERS_PER_POOL ? sharedConnectionsNote(theirs) : ''}
-<p class="hint"><span id="run-state"></span> QoE is the lab's: the sum of the bitrates played in Mbit/s, one per segment, less ${REBUFFER_PENALTY} per second of rebuffering and the sum of the bitrate changes. <button id="download-json" type="button">Save as JSON</button> <button id="download-csv" type="button">CSV</button></p>
-<table id="metrics"><thead><tr><th>player</th><th title="QoE so far (QoE_lin), higher is better">QoE</th><th>avg bitrate</th><th>stalls</th><th>switches</th><th>startup</th><th title="on screen">playing</th><th title="the link's rate as the player measures it">estimate</th><th>buffer</th><th>played</th></tr></thead><tbody></tbody></table>
+<p class="hint"><span id="run-state"></span> QoE is the lab's: the sum of the bitrates played in Mbit/s, one per segment, less ${REBUFFER_PENALTY} per second of rebuffering and the sum of the bitrate changes.${opts.ssim ? ` QoE on SSIM is quality as viewers see it (Puffer's): each segment's SSIM against the source in dB, summed, less ${SSIM_QOE.changeWeight} x the changes in dB and ${SSIM_QOE.rebufferPerS} per second of rebuffering.` : ''} <button id="download-json" type="button">Save as JSON</button> <button id="download-csv" type="button">CSV</button></p>
+<table id="metrics"><thead><tr><th>player</th><th title="QoE so far (QoE_lin), higher is better">QoE</th>${opts.ssim ? '<th title="QoE on SSIM so far, higher is better">QoE on SSIM</th>' : ''}<th>avg bitrate</th><th>stalls</th><th>switches</th><th>startup</th><th title="on screen">playing</th><th title="the link's rate as the player measures it">estimate</th><th>buffer</th><th>played</th></tr></thead><tbody></tbody></table>
 <div class="grid" id="grid"></div></main>
 <script id="compare-config" type="application/json">${cfg}</script>
 <script type="module" src="/assets/compare.js"></script></body></html>`;

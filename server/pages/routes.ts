@@ -149,5 +149,8 @@ async function compare(req: Request, res: Response, catalog: MediaCatalog, media
   // Through a CDN tier (npm run cdn): a mode per player, or one for all; the edges' links shape them then.
   const cdn = query(req, 'cdn')?.split(',').filter(Boolean);
   if (cdn && (cdn.some((m) => !isCdnMode(m)) || (cdn.length !== 1 && cdn.length !== players.length))) return setup(400, `cdn: one of ${CDN_MODES.join(', ')}, or one per player (${players.length})`);
-  res.set('Cache-Control', 'no-cache').type('html').send(comparePage({ video: v.id, title: v.title, players, net, loop: req.query.loop === '1', segmentS: v.segmentDurationS, cdn: cdn && players.map((_p, i) => cdn[cdn.length === 1 ? 0 : i]) }));
+  // Each rendition's SSIM per segment, when the packager measured every one: QoE on SSIM on the scoreboard.
+  const renditions = (catalog.video(v.id)?.renditions ?? []).filter((r) => r.kind === 'video');
+  const ssim = renditions.length && renditions.every((r) => r.segmentSsim?.length) ? Object.fromEntries(renditions.map((r) => [r.bandwidth, r.segmentSsim!])) : undefined;
+  res.set('Cache-Control', 'no-cache').type('html').send(comparePage({ video: v.id, title: v.title, players, net, loop: req.query.loop === '1', segmentS: v.segmentDurationS, cdn: cdn && players.map((_p, i) => cdn[cdn.length === 1 ? 0 : i]), ssim }));
 }

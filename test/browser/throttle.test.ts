@@ -98,12 +98,16 @@ it('the compare page plays players side by side, each on its own link of the sam
   expect(board.scales[0][0]).toBeGreaterThan(0);
   expect(board.scales[1]).toEqual(board.scales[0]);
   expect(board.state).toMatch(/^Live/);
+  // QoE on SSIM beside it (the packager measured every segment's SSIM), with the mean SSIM in dB.
+  expect(await page.textContent('#metrics thead')).toMatch(/QoE on SSIM/);
+  await page.waitForFunction(() => [...document.querySelectorAll('#metrics tbody tr td:nth-child(3)')].every((td) => /^-?\d+ \(\d+\.\d dB\)$/.test(td.textContent!)), null, { timeout: 10_000 });
   // The sessions so far, saved as JSON in npm run compare's shape, and as CSV.
   const [json] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
   const saved = JSON.parse(await fs.readFile((await json.path())!, 'utf8')) as { model: string; traces: string[]; results: Array<{ algo: string; qoe: number }> };
   expect(saved).toMatchObject({ model: 'browser', video: 'throttle', traces: ['1500kbps'] });
   expect(saved.results.map((r) => r.algo)).toEqual(['dashlab:bola', 'dashjs']);
   for (const r of saved.results) expect(typeof r.qoe).toBe('number');
+  for (const r of saved.results as Array<{ qoeSsim?: number; ssimDb?: number }>) expect(r.ssimDb).toBeGreaterThan(10);
   const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
   const lines = (await fs.readFile((await csv.path())!, 'utf8')).trim().split('\n');
   expect(lines[0]).toMatch(/^algo,trace,qoe,/);
