@@ -22,7 +22,8 @@ const USAGE = `usage: npm run compare -- --video ID|info.json --traces DIR|FILE|
   --traces   a folder of traces, one trace file, or a name under media/traces/, or a
              comma-separated list of those (norway-test = Pensieve's 142 Norway test traces)
   --algos    comma-separated, or all (default); add the yardstick offline-optimal (dashlab
-             model only) for the best any player could do knowing the trace (~50 ms a session)
+             model only) for the best any player could do knowing the trace (~50 ms a session),
+             and offline-optimal-ssim for the best QoE on SSIM (a video with its SSIM measured)
   --train    what learned learns from when the video has no abr-policy.json of its own
              (~10 s; default norway-train: Pensieve's 68 Norway training traces); it is
              never scored on the traces its policy learned from

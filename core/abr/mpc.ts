@@ -7,6 +7,7 @@
  * bitrate changes) and fetch the first segment of the best plan.
  */
 import { ABR_DEFAULTS } from './defaults.js';
+import { REBUFFER_PENALTY, SSIM_QOE, ssimDb } from '../qoe.js';
 import { harmonicMean, PredictionErrors } from './estimators.js';
 import { indexForBps, type AbrAlgorithm, type AbrContext, type AbrDecision } from './types.js';
 
@@ -23,6 +24,12 @@ export interface MpcProblem {
   downloadTimeS: (k: number, q: number) => number;
   rebufferPenalty: number;
   smoothPenalty: number;
+  /**
+   * What segment k (0 = next; -1 = the previous one, at lastIndex) is worth at representation
+   * q, in the objective's units x 1000 (default: its bitrate in kbit/s, QoE_lin's). SSIM in dB
+   * x 1000 makes the plan Puffer's QoE on SSIM.
+   */
+  value?: (k: number, q: number) => number;
 }
 
 export interface MpcPlan {
@@ -46,18 +53,25 @@ export interface MpcPlan {
 export function planMpc(p: MpcProblem): MpcPlan {
   const n = p.bitratesKbps.length;
   const h = p.horizon;
-  const kbps = p.bitratesKbps;
   const seg = p.segmentS;
   const rp = p.rebufferPenalty;
   const sp = p.smoothPenalty;
   const dt = new Float64Array(h * n);
   for (let k = 0; k < h; k++) for (let q = 0; q < n; q++) dt[k * n + q] = p.downloadTimeS(k, q);
-  let maxKbps = -Infinity;
-  for (const b of kbps) maxKbps = Math.max(maxKbps, b);
+  // v[(k + 1) * n + q]: segment k's worth at q, the previous segment's in row 0.
+  const v = new Float64Array((h + 1) * n);
+  for (let k = -1; k < h; k++) for (let q = 0; q < n; q++) v[(k + 1) * n + q] = p.value ? p.value(k, q) : p.bitratesKbps[q];
+  // best[k]: the most segments k.. can be worth together (the bound's optimism).
+  const best = new Float64Array(h + 1);
+  for (let k = h - 1; k >= 0; k--) {
+    let m = -Infinity;
+    for (let q = 0; q < n; q++) m = Math.max(m, v[(k + 1) * n + q]);
+    best[k] = best[k + 1] + m;
+  }
   const plan = new Int32Array(h);
   let bestReward = -Infinity;
   let bestPlan: number[] = [];
-  const leafReward = (bitrateSum: number, rebuf: number, smooth: number) => bitrateSum / 1000 - rp * rebuf - (sp * smooth) / 1000;
+  const leafReward = (valueSum: number, rebuf: number, smooth: number) => valueSum / 1000 - rp * rebuf - (sp * smooth) / 1000;
   // Threshold from the constant plans (scored exactly as leaves are).
   let threshold = -Infinity;
   for (let q = 0; q < n; q++) {
@@ -65,7 +79,7 @@ export function planMpc(p: MpcProblem): MpcPlan {
     let r = 0;
     let sum = 0;
     let smooth = 0;
-    let last = p.lastIndex;
+    let lastV = v[p.lastIndex];
     for (let k = 0; k < h; k++) {
       const d = dt[k * n + q];
       if (b < d) {
@@ -73,22 +87,24 @@ export function planMpc(p: MpcProblem): MpcPlan {
         b = 0;
       } else b -= d;
       b += seg;
-      sum += kbps[q];
-      smooth += Math.abs(kbps[q] - kbps[last]);
-      last = q;
+      const x = v[(k + 1) * n + q];
+      sum += x;
+      smooth += Math.abs(x - lastV);
+      lastV = x;
     }
     threshold = Math.max(threshold, leafReward(sum, r, smooth));
   }
   const EPS = 1e-9;
-  const visit = (k: number, buffer: number, rebuf: number, bitrateSum: number, smooth: number, last: number): void => {
-    const lastKbps = kbps[last];
+  const visit = (k: number, buffer: number, rebuf: number, valueSum: number, smooth: number, last: number): void => {
+    const lastV = v[k * n + last];
     const base = k * n;
+    const row = (k + 1) * n;
     if (k === h - 1) {
       // Leaves inline: no call per plan.
       for (let q = 0; q < n; q++) {
         const d = dt[base + q];
         const r = buffer < d ? rebuf + (d - buffer) : rebuf;
-        const reward = leafReward(bitrateSum + kbps[q], r, smooth + Math.abs(kbps[q] - lastKbps));
+        const reward = leafReward(valueSum + v[row + q], r, smooth + Math.abs(v[row + q] - lastV));
         if (reward >= bestReward) {
           bestReward = reward;
           plan[k] = q;
@@ -97,7 +113,6 @@ export function planMpc(p: MpcProblem): MpcPlan {
       }
       return;
     }
-    const left = h - k - 1;
     for (let q = 0; q < n; q++) {
       const d = dt[base + q];
       let b = buffer;
@@ -107,10 +122,10 @@ export function planMpc(p: MpcProblem): MpcPlan {
         b = 0;
       } else b -= d;
       b += seg;
-      const s = bitrateSum + kbps[q];
-      const sm = smooth + Math.abs(kbps[q] - lastKbps);
-      // Best any completion could score: top bitrate, no stall, no switch.
-      const bound = (s + left * maxKbps) / 1000 - rp * r - (sp * sm) / 1000;
+      const s = valueSum + v[row + q];
+      const sm = smooth + Math.abs(v[row + q] - lastV);
+      // Best any completion could score: the most valuable representation next, no stall, no switch.
+      const bound = (s + best[k + 1]) / 1000 - rp * r - (sp * sm) / 1000;
       if (bound + EPS < threshold || bound + EPS < bestReward) continue;
       plan[k] = q;
       visit(k + 1, b, r, s, sm, q);
@@ -126,9 +141,16 @@ export function sizeFor(ctx: AbrContext, k: number, q: number): number {
   return real ?? (ctx.bitrates[q] * ctx.segmentDurationS) / 8;
 }
 
-/** Plan the next segments for a predicted throughput and decide the first (QoE_lin weights). */
-export function decideByPlan(ctx: AbrContext, predictedBps: number, horizonMax: number, why: string, rebufferPenalty: number = ABR_DEFAULTS.rebufferPenalty): AbrDecision {
-  const horizon = Math.max(1, Math.min(horizonMax, ctx.totalSegments - ctx.segmentIndex));
+/**
+ * Plan the next segments for a predicted throughput and decide the first. QoE_lin's weights;
+ * with `objective: 'ssim'` and the video's SSIM known ahead, Puffer's QoE on SSIM instead (the
+ * segments' SSIM in dB, its changes, and rebuffering at SSIM_QOE's weight scaled as much as
+ * `rebufferPenalty` scales QoE_lin's, so a caller's caution carries over).
+ */
+export function decideByPlan(ctx: AbrContext, predictedBps: number, horizonMax: number, why: string, rebufferPenalty: number = ABR_DEFAULTS.rebufferPenalty, objective: 'bitrate' | 'ssim' = 'bitrate'): AbrDecision {
+  let horizon = Math.max(1, Math.min(horizonMax, ctx.totalSegments - ctx.segmentIndex));
+  const ssim = objective === 'ssim' && ctx.ssim?.upcoming.length ? ctx.ssim : undefined;
+  if (ssim) horizon = Math.min(horizon, ssim.upcoming.length);
   const best = planMpc({
     horizon,
     bufferS: ctx.bufferS,
@@ -136,10 +158,12 @@ export function decideByPlan(ctx: AbrContext, predictedBps: number, horizonMax: 
     lastIndex: ctx.lastIndex ?? 0,
     bitratesKbps: ctx.bitrates.map((b) => b / 1000),
     downloadTimeS: (k, q) => (sizeFor(ctx, k, q) * 8) / predictedBps,
-    rebufferPenalty,
-    smoothPenalty: ABR_DEFAULTS.smoothPenalty,
+    rebufferPenalty: ssim ? (SSIM_QOE.rebufferPerS * rebufferPenalty) / REBUFFER_PENALTY : rebufferPenalty,
+    smoothPenalty: ssim ? SSIM_QOE.changeWeight : ABR_DEFAULTS.smoothPenalty,
+    // On SSIM, a ten-thousandth of a dB less per step up the ladder: of two plans viewers would see alike, the one with fewer bits.
+    ...(ssim ? { value: (k: number, q: number) => 1000 * (ssimDb(k < 0 ? ssim.previous ?? ssim.upcoming[0][q] : ssim.upcoming[k][q]) - 1e-4 * q) } : {}),
   });
-  return { index: best.index, reason: `${why}, plan ${best.plan.join('')}`, estimateBps: predictedBps };
+  return { index: best.index, reason: `${why}, plan ${best.plan.join('')}${ssim ? ' on SSIM' : ''}`, estimateBps: predictedBps };
 }
 
 export function createMpc(opts: { robust: boolean; horizon?: number; window?: number }): AbrAlgorithm {

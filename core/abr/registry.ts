@@ -27,6 +27,7 @@ const FACTORIES: Record<string, (setup: AbrSetup) => AbrAlgorithm> = {
   dynamic: () => createDynamic(),
   dashlab: () => createTailMpc(),
   'dashlab-cmsd': () => createTailMpc({}, { serverAssisted: true }),
+  'dashlab-ssim': () => createTailMpc({}, { objective: 'ssim' }),
   learned: (setup) => createLearned(setup.policy, setup.policyProblem),
   l2a: () => createL2a(),
   lolp: () => createLolp(),

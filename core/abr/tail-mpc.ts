@@ -56,7 +56,11 @@ function serverHint(history: ThroughputSample[], n: number): number | undefined 
   return said.length ? said.length / said.reduce((a, x) => a + 1 / x, 0) : undefined;
 }
 
-export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}, opts: { serverAssisted?: boolean } = {}): AbrAlgorithm {
+/**
+ * `objective: 'ssim'` (dashlab-ssim): the same prediction, plans scored with QoE on SSIM where
+ * the video's SSIM is known (core/abr/mpc.ts, decideByPlan), QoE_lin elsewhere.
+ */
+export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}, opts: { serverAssisted?: boolean; objective?: 'bitrate' | 'ssim' } = {}): AbrAlgorithm {
   const p = { ...TAIL_MPC_PARAMS, ...params };
   const errors = new PredictionErrors();
   let usable: ThroughputSample[] = [];
@@ -64,7 +68,7 @@ export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}, opts
   /** The usable sample before the mean's window (undefined: from the first). */
   let windowFrom: ThroughputSample | undefined;
   return {
-    name: opts.serverAssisted ? 'dashlab-cmsd' : 'dashlab',
+    name: opts.serverAssisted ? 'dashlab-cmsd' : opts.objective === 'ssim' ? 'dashlab-ssim' : 'dashlab',
     // Throughput-driven: a believed rise stays chosen with the buffer cut to 2 s or more.
     replacesOnRise: true,
     choose(ctx) {
@@ -74,7 +78,7 @@ export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}, opts
       if (!usable.length) {
         if (!ctx.history.length) {
           // What the page's first downloads measured, planned with as any prediction; else the start rule.
-          if (ctx.startHintBps) return decideByPlan(ctx, ctx.startHintBps, p.horizon, `start: the page's first downloads measured ${Math.round(ctx.startHintBps / 1000)} kbit/s`, p.planRebufferPenalty);
+          if (ctx.startHintBps) return decideByPlan(ctx, ctx.startHintBps, p.horizon, `start: the page's first downloads measured ${Math.round(ctx.startHintBps / 1000)} kbit/s`, p.planRebufferPenalty, opts.objective);
           return { index: indexForBps(ctx.bitrates, ABR_DEFAULTS.startBps), reason: 'start: no throughput yet' };
         }
         // Only small downloads so far: their bytes over their time together, no error bookkeeping.
@@ -85,7 +89,7 @@ export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}, opts
           secs += s.ttfbS + s.transferS;
         }
         const aggregate = bits / Math.max(1e-3, secs);
-        return decideByPlan(ctx, aggregate, p.horizon, `predicted ${Math.round(aggregate / 1000)} kbit/s (small downloads only, together)`, p.planRebufferPenalty);
+        return decideByPlan(ctx, aggregate, p.horizon, `predicted ${Math.round(aggregate / 1000)} kbit/s (small downloads only, together)`, p.planRebufferPenalty, opts.objective);
       }
       // A level shift up: the newest riseSamples downloads all well above the window's mean
       // before them. The window restarts with them, so the rise is believed now, not once the
@@ -106,7 +110,7 @@ export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}, opts
       const why = hint
         ? `predicted ${Math.round(predicted / 1000)} kbit/s (the server says ${Math.round(hint / 1000)} kbit/s (CMSD etp) / ${(1 + maxError).toFixed(2)})`
         : `predicted ${Math.round(predicted / 1000)} kbit/s (min(harmonic, latest) / ${(1 + maxError).toFixed(2)})`;
-      return decideByPlan(ctx, predicted, p.horizon, why, p.planRebufferPenalty);
+      return decideByPlan(ctx, predicted, p.horizon, why, p.planRebufferPenalty, opts.objective);
     },
   };
 }

@@ -45,6 +45,11 @@ export interface AbrContext {
   totalSegments: number;
   /** upcomingSizes[k][q]: bytes of segment segmentIndex + k at representation q, when known. */
   upcomingSizes?: number[][];
+  /**
+   * Where the video's SSIM is known (info.json segmentSsim): upcoming[k][q], segment
+   * segmentIndex + k's SSIM at representation q; previous, the last segment's as fetched.
+   */
+  ssim?: { upcoming: number[][]; previous?: number };
   /** The clock, seconds (virtual in the simulator). */
   nowS: number;
   /** Playback is stalled for lack of media right now. */

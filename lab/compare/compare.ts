@@ -42,7 +42,9 @@ export class CompareInputError extends Error {}
  * only. The offline optimum (lab/yardsticks/offline-optimal.ts) knows the whole trace.
  */
 export const OFFLINE_OPTIMAL = 'offline-optimal';
-export const YARDSTICKS = [OFFLINE_OPTIMAL];
+/** The offline optimum of QoE on SSIM (a video whose segments' SSIM is known). */
+export const OFFLINE_OPTIMAL_SSIM = 'offline-optimal-ssim';
+export const YARDSTICKS = [OFFLINE_OPTIMAL, OFFLINE_OPTIMAL_SSIM];
 
 /** Our player with a learned policy (core/abr/learned.ts): its tables are for our buffer model, so dashlab model only. */
 export const LEARNED = 'learned';
@@ -72,6 +74,7 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
   let yielded = Date.now();
   const dashlabOnly = input.algos.find((a) => YARDSTICKS.includes(a) || a === LEARNED);
   if (dashlabOnly && input.model !== 'dashlab') throw new CompareInputError(`${dashlabOnly} is computed in the dashlab model only`);
+  if (input.algos.includes(OFFLINE_OPTIMAL_SSIM) && !input.video.sim.ssim) throw new CompareInputError(`${OFFLINE_OPTIMAL_SSIM}: ${input.video.name} has no SSIM per segment (packaged without quality measurement, or not by dashlab)`);
   const policy = input.algos.includes(LEARNED) ? learnedPolicy(input) : undefined;
   for (const algo of input.algos) {
     for (const tr of input.traces) {
@@ -138,6 +141,7 @@ function sabreSession(trace: Trace, v: SimVideo, algo: SabreAlgo): SessionMetric
  */
 export function simulateSession(o: { algo: string; trace: Trace; video: SimVideo; policy: LearnedPolicy | undefined; rttMs?: number }): SimResult {
   if (o.algo === OFFLINE_OPTIMAL) return offlineOptimal({ trace: o.trace, video: o.video, rttMs: o.rttMs });
+  if (o.algo === OFFLINE_OPTIMAL_SSIM) return offlineOptimal({ trace: o.trace, video: o.video, rttMs: o.rttMs, objective: 'ssim' });
   return simulatePlayer({ trace: o.trace, video: o.video, rttMs: o.rttMs, algo: o.algo, abr: createAbr(o.algo, { policy: o.policy }) });
 }
 

@@ -399,6 +399,7 @@ export function simulatePlayer(opts: { trace: Trace; rttMs?: number; video: SimV
       segmentIndex: k,
       totalSegments: n,
       upcomingSizes: upcoming,
+      ...(video.ssim ? { ssim: { upcoming: upcoming.map((_row, j) => video.bitrates.map((_b, q) => video.ssim![q][k + j])), previous: last === undefined ? undefined : video.ssim[last][k - 1] } } : {}),
       nowS: clock.t,
       rebuffering: clock.playing && clock.bufferS === 0 && k > 0,
     };

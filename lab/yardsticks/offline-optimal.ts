@@ -8,10 +8,12 @@
  * The first segment is fetched as every algorithm fetches it (the start rule: the highest
  * bitrate under ABR_DEFAULTS.startBps): the dashlab model does not charge startup delay, and
  * an optimum free to choose would buy a top-quality first segment with seconds of startup.
+ * `objective: 'ssim'`: the best QoE on SSIM instead (core/qoe.ts, Puffer's), for a video whose
+ * segments' SSIM is known.
  */
 import { ABR_DEFAULTS, indexForBps } from '../../core/abr/index.js';
 import { BUFFER_DEFAULTS, type BufferPolicy } from '../../core/buffer-policy.js';
-import { REBUFFER_PENALTY } from '../../core/qoe.js';
+import { REBUFFER_PENALTY, SSIM_QOE, ssimDb } from '../../core/qoe.js';
 import { simSegments, startClock, stepSegment, type PlayerClock, type SimResult, type SimSegment, type SimVideo } from '../models/player-model.js';
 import { rateAt, type Trace } from '../../core/traces/index.js';
 
@@ -24,13 +26,19 @@ interface Path {
   prev?: Path;
 }
 
-export function offlineOptimal(opts: { trace: Trace; video: SimVideo; rttMs?: number; policy?: BufferPolicy; bucketS?: number }): SimResult {
+export function offlineOptimal(opts: { trace: Trace; video: SimVideo; rttMs?: number; policy?: BufferPolicy; bucketS?: number; objective?: 'bitrate' | 'ssim' }): SimResult {
   const { trace, video } = opts;
   const policy = opts.policy ?? BUFFER_DEFAULTS;
   const rttS = (opts.rttMs ?? trace.rttMs ?? 0) / 1000;
   const bucket = opts.bucketS ?? 0.5;
   const n = simSegments(video);
+  const ssim = opts.objective === 'ssim' ? video.ssim : undefined;
+  if (opts.objective === 'ssim' && !ssim) throw new Error("the SSIM optimum needs the video's SSIM per segment (info.json segmentSsim)");
   const mbps = video.bitrates.map((b) => b / 1e6);
+  // What segment k is worth at q, the rebuffer and change weights: QoE_lin's, or QoE on SSIM's.
+  const worth = (k: number, q: number) => (ssim ? ssimDb(ssim[q][k]) : mbps[q]);
+  const rebufferWeight = ssim ? SSIM_QOE.rebufferPerS : REBUFFER_PENALTY;
+  const changeWeight = ssim ? SSIM_QOE.changeWeight : 1;
   const first = indexForBps(video.bitrates, ABR_DEFAULTS.startBps);
   let paths: Path[] = [{ clock: startClock(video), reward: 0, last: -1 }];
   for (let k = 0; k < n; k++) {
@@ -42,7 +50,7 @@ export function offlineOptimal(opts: { trace: Trace; video: SimVideo; rttMs?: nu
         const c = step.clock;
         const got = step.quality; // the lowest, when the player's abandonment rule gave q up
         const stall = c.rebufferS - p.clock.rebufferS;
-        const reward = p.reward + mbps[got] - REBUFFER_PENALTY * stall - (p.last >= 0 ? Math.abs(mbps[got] - mbps[p.last]) : 0);
+        const reward = p.reward + worth(k, got) - rebufferWeight * stall - (p.last >= 0 ? changeWeight * Math.abs(worth(k, got) - worth(k - 1, p.last)) : 0);
         const key = got * 1e6 + Math.round(c.bufferS / bucket);
         const kept = next.get(key);
         if (kept && (kept.reward > reward + 1e-12 || (Math.abs(kept.reward - reward) <= 1e-12 && kept.clock.t <= c.t))) continue;

@@ -96,6 +96,8 @@ export interface LoopContext {
   readonly cmcd?: CmcdReporter;
   /** Segment sizes by representation id (info.json), when the origin gives them. */
   readonly sizes: Map<string, number[]>;
+  /** Each representation's SSIM per segment (info.json segmentSsim), where measured. */
+  readonly ssim?: Map<string, number[]>;
   /** Throughput samples: real network transfers of video segments. */
   readonly history: ThroughputSample[];
   /** Every transfer of every stream: the link's rate, as the page shows it. */
@@ -177,6 +179,13 @@ function choose(ctx: LoopContext, s: Stream): { index: number; decision?: AbrDec
     if (row.some((x) => x === undefined)) break;
     upcoming.push(row as number[]);
   }
+  // The video's SSIM ahead (info.json segmentSsim), for rules that plan on it.
+  const ssimRows: number[][] = [];
+  for (let k = 0; k < upcoming.length; k++) {
+    const row = s.reps.map((r) => ctx.ssim?.get(r.id)?.[s.next + k]);
+    if (row.some((x) => x === undefined)) break;
+    ssimRows.push(row as number[]);
+  }
   const decision = ctx.abr().choose({
     bitrates: s.reps.map((r) => r.bandwidth),
     segmentDurationS: s.reps[0].segments[s.next]?.durationS ?? 4,
@@ -187,6 +196,7 @@ function choose(ctx: LoopContext, s: Stream): { index: number; decision?: AbrDec
     segmentIndex: s.next,
     totalSegments: s.reps[0].segments.length,
     upcomingSizes: upcoming.length ? upcoming : undefined,
+    ...(ssimRows.length ? { ssim: { upcoming: ssimRows, previous: s.rep === undefined ? undefined : ctx.ssim?.get(s.reps[s.rep].id)?.[s.next - 1] } } : {}),
     nowS: now(),
     rebuffering: ctx.rebuffering(),
     startHintBps: ctx.startHintBps,

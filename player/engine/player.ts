@@ -450,6 +450,7 @@ export class DashlabPlayer {
       sources: this.sources,
       cmcd: this.cmcd,
       sizes: this.sizes,
+      ssim: this.ssim,
       history: this.history,
       meter: this.meter,
       stats: this.stats_,
