@@ -57,7 +57,8 @@ export function resolveAlgos(spec: string, model: CompareModel = 'dashlab'): str
     return [...new Set(list)];
   }
   // Live: every rule but learned (its tables are for the VOD buffer); VOD: every rule but the live ones.
-  const every = ABR_NAMES.filter((a) => (model === 'live' ? a !== LEARNED : !LIVE_ABR_NAMES.includes(a) && (model === 'dashlab' || a !== LEARNED)));
+  // dashlab-ssim only by name: on most videos (no SSIM measured) it is dashlab under another name.
+  const every = ABR_NAMES.filter((a) => a !== 'dashlab-ssim' && (model === 'live' ? a !== LEARNED : !LIVE_ABR_NAMES.includes(a) && (model === 'dashlab' || a !== LEARNED)));
   const list = spec.split(',').map((s) => s.trim()).filter(Boolean).flatMap((a) => (a === 'all' ? [...every] : [a]));
   for (const a of list) if (!ABR_NAMES.includes(a) && !YARDSTICKS.includes(a)) throw new Error(`unknown algorithm "${a}"; known: ${ABR_NAMES.join(', ')} (or all), and the yardsticks ${YARDSTICKS.join(', ')}`);
   return [...new Set(list)];

@@ -50,13 +50,14 @@ function table(head: string[], rows: string[][], id: string): HTMLTableElement {
   return t;
 }
 
-/** The summary; with the QoE on SSIM and the mean SSIM (dB) beside QoE_lin where the video's SSIM is known. */
+/** The summary; with the QoE on SSIM and the mean SSIM (dB) beside QoE_lin where the video's SSIM is known, and the latency for live sessions. */
 function summaryTable(): HTMLTableElement {
   const ssim = data.summary.some((s) => s.meanQoeSsim !== undefined);
+  const live = data.summary.some((s) => s.meanLatencyS !== undefined);
   const extra = (s: (typeof data.summary)[number]) => (ssim ? [s.meanQoeSsim === undefined ? '-' : `${s.meanQoeSsim.toFixed(1)} ±${(s.ciQoeSsim ?? 0).toFixed(1)}`, s.meanSsimDb === undefined ? '-' : s.meanSsimDb.toFixed(2)] : []);
   return table(
-    ['algorithm', 'mean QoE', '95% CI', ...(ssim ? ['QoE on SSIM (95% CI)', 'SSIM dB'] : []), 'bitrate kbit/s', 'rebuffer s', 'rebuffer %', 'switches', 'startup s', 'sessions'],
-    data.summary.map((s) => [s.algo, s.meanQoe.toFixed(2), `±${s.ciQoe.toFixed(2)}`, ...extra(s), s.meanBitrateKbps.toFixed(0), s.meanRebufferS.toFixed(2), (s.meanRebufferRatio * 100).toFixed(2), s.meanSwitches.toFixed(1), s.meanStartupS.toFixed(2), String(s.n)]),
+    ['algorithm', 'mean QoE', '95% CI', ...(ssim ? ['QoE on SSIM (95% CI)', 'SSIM dB'] : []), 'bitrate kbit/s', 'rebuffer s', 'rebuffer %', 'switches', 'startup s', ...(live ? ['latency s'] : []), 'sessions'],
+    data.summary.map((s) => [s.algo, s.meanQoe.toFixed(2), `±${s.ciQoe.toFixed(2)}`, ...extra(s), s.meanBitrateKbps.toFixed(0), s.meanRebufferS.toFixed(2), (s.meanRebufferRatio * 100).toFixed(2), s.meanSwitches.toFixed(1), s.meanStartupS.toFixed(2), ...(live ? [s.meanLatencyS?.toFixed(2) ?? '-'] : []), String(s.n)]),
     'summary',
   );
 }

@@ -4,11 +4,15 @@
  */
 import { FORM_STYLE, PAGE_HEAD, esc } from '../../core/html.js';
 
-export function reportsPage(opts: { videos: Array<{ id: string; title: string }>; traces: Array<{ name: string; count: number }>; algos: string[]; defaultAlgo: string; yardstick: string }): string {
+export function reportsPage(opts: { videos: Array<{ id: string; title: string }>; traces: Array<{ name: string; count: number }>; algos: string[]; defaultAlgo: string; yardstick: string; byName?: Record<string, string> }): string {
   const video = opts.videos.map((v) => `<option value="${esc(v.id)}">${esc(v.title)}${v.title === v.id ? '' : ` (${esc(v.id)})`}</option>`).join('');
   const traces = opts.traces.map((t) => `<option value="${esc(t.name)}">${esc(t.name)}${t.count > 1 ? ` (${t.count} traces)` : ''}</option>`).join('');
   const algos =
-    opts.algos.map((a) => `<label><input type="checkbox" name="algo" value="${esc(a)}" checked> ${esc(a)}${a === opts.defaultAlgo ? ' (ours)' : ''}</label>`).join(' ') +
+    opts.algos.map((a) => {
+      // Algorithms for one case (live, SSIM) start unchecked, with what they are for.
+      const note = opts.byName?.[a];
+      return `<label><input type="checkbox" name="algo" value="${esc(a)}"${note ? '' : ' checked'}> ${esc(a)}${a === opts.defaultAlgo ? ' (ours)' : note ? ` (${esc(note)})` : ''}</label>`;
+    }).join(' ') +
     ` <label title="the best any player could do knowing the trace in advance (dashlab model)"><input type="checkbox" name="algo" value="${esc(opts.yardstick)}"> ${esc(opts.yardstick)}</label>`;
   return `<!doctype html>
 ${PAGE_HEAD}
@@ -26,7 +30,7 @@ ${FORM_STYLE}
 <label for="video">Video</label><select name="video" id="video">${video}</select>
 <label for="traces">Traces</label><select name="traces" id="traces">${traces}</select>
 <span id="algos-label">Algorithms</span><div role="group" aria-labelledby="algos-label">${algos}</div>
-<label for="model">Model</label><select name="model" id="model"><option value="dashlab">dashlab (our player's buffer rules)</option><option value="pensieve">pensieve (Pensieve's test environment; Pensieve-format traces)</option></select>
+<label for="model">Model</label><select name="model" id="model"><option value="dashlab">dashlab (our player's buffer rules)</option><option value="pensieve">pensieve (Pensieve's test environment; Pensieve-format traces)</option><option value="live">live (a low-latency channel of the video: the live QoE, latency)</option></select>
 <span></span><button>Run the comparison</button>
 </form>
 </main>

@@ -4,7 +4,7 @@
  * Only library ids, bundled videos and trace names under media/traces/ are accepted: no paths.
  */
 import express from 'express';
-import { ABR_NAMES, DEFAULT_ABR } from '../../core/abr/registry.js';
+import { ABR_NAMES, DEFAULT_ABR, LIVE_ABR_NAMES } from '../../core/abr/registry.js';
 import { CompareInputError, LEARNED, learnedUnavailable, OFFLINE_OPTIMAL, resolveAlgos, runComparison } from '../../lab/compare/compare.js';
 import { buildReportData } from '../../lab/report/report-data.js';
 import type { MediaCatalog } from '../media/catalog.js';
@@ -23,7 +23,7 @@ export function reportsRouter(opts: { catalog: MediaCatalog; mediaDir: string })
   router.get('/reports', async (_req, res, next) => {
     try {
       const videos = [...(await listBundledVideos()).map((id) => ({ id, title: id })), ...opts.catalog.list().map((v) => ({ id: v.id, title: v.title }))];
-      res.set('Cache-Control', 'no-cache').type('html').send(reportsPage({ videos, traces: await listShippedTraces(), algos: [...ABR_NAMES], defaultAlgo: DEFAULT_ABR, yardstick: OFFLINE_OPTIMAL }));
+      res.set('Cache-Control', 'no-cache').type('html').send(reportsPage({ videos, traces: await listShippedTraces(), algos: [...ABR_NAMES], defaultAlgo: DEFAULT_ABR, yardstick: OFFLINE_OPTIMAL, byName: { ...Object.fromEntries(LIVE_ABR_NAMES.map((a) => [a, 'for the live model'])), 'dashlab-ssim': 'plans on SSIM' } }));
     } catch (err) {
       next(err);
     }
@@ -38,7 +38,7 @@ export function reportsRouter(opts: { catalog: MediaCatalog; mediaDir: string })
     const trace = q('trace');
     if (!NAME.test(video) || video.endsWith('.json')) return bad('give ?video=<library id or bundled video>');
     if (!traces) return bad('give ?traces=<trace or folder name under media/traces/>');
-    if (model !== 'dashlab' && model !== 'pensieve') return bad('model is dashlab or pensieve');
+    if (model !== 'dashlab' && model !== 'pensieve' && model !== 'live') return bad('model is dashlab, pensieve or live');
     let algos: string[];
     try {
       algos = resolveAlgos(q('algos') || 'all', model);

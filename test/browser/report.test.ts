@@ -233,6 +233,12 @@ describe('the ABR lab in the web UI', () => {
     expect(order.indexOf('norway_bus_2')).toBeGreaterThanOrEqual(0);
     expect(order.indexOf('norway_bus_2')).toBeLessThan(order.indexOf('norway_bus_10'));
     await many.page.close();
+    // The live model from the form: the rules made for live, the live QoE, the latency column.
+    const live = await open(`${server.url}/reports/view?video=pensieve-envivio&traces=norway_tram_6,norway_ferry_5&algos=dashlab-live,l2a,lolp&model=live`);
+    expect(live.errors).toEqual([]);
+    expect(await live.page.textContent('#summary thead')).toContain('latency s');
+    expect(await live.page.$$eval('#summary tbody tr', (trs) => trs.map((tr) => tr.querySelector('td')!.textContent))).toEqual(expect.arrayContaining(['dashlab-live', 'l2a', 'lolp']));
+    await live.page.close();
   });
 
   it('a library video whose policy is of the outdated format: learned left out of "all" with the reason on the page, refused when asked by name', async () => {
