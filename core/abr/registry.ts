@@ -1,6 +1,7 @@
 /** Every ABR algorithm by name. A new instance per playback session: algorithms keep state. */
 import { createBba } from './bba.js';
 import { createBola } from './bola.js';
+import { createBolaE, createThroughputAbandon } from './bola-e.js';
 import { createTailMpc } from './tail-mpc.js';
 import { createDynamic } from './dynamic.js';
 import { createL2a } from './l2a.js';
@@ -22,6 +23,8 @@ const FACTORIES: Record<string, (setup: AbrSetup) => AbrAlgorithm> = {
   throughput: () => createThroughput(),
   bba: () => createBba(),
   bola: () => createBola(),
+  'bola-e': () => createBolaE(),
+  'throughput-abandon': () => createThroughputAbandon(),
   mpc: () => createMpc({ robust: false }),
   'robust-mpc': () => createMpc({ robust: true }),
   dynamic: () => createDynamic(),

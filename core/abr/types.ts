@@ -74,9 +74,32 @@ export interface AbrDecision {
   delayS?: number;
 }
 
+/** A video download under way, as an algorithm's own abandonment rule sees it. */
+export interface DownloadProgress {
+  /** The representation being fetched. */
+  quality: number;
+  bytesTotal: number;
+  bytesLoaded: number;
+  /** Since the request was sent, s. */
+  elapsedS: number;
+  /** Its time to first byte (or the last download's, where not known), s. */
+  ttfbS: number;
+  bufferS: number;
+  /** This segment's bytes at every representation. */
+  sizes: number[];
+  bitrates: number[];
+  segmentDurationS: number;
+}
+
 export interface AbrAlgorithm {
   readonly name: string;
   choose(ctx: AbrContext): AbrDecision;
+  /**
+   * An algorithm's own abandonment rule (BOLA-E's, the throughput rule's as Sabre runs it),
+   * asked as a download progresses: a lower representation to fetch the segment at instead,
+   * or undefined to go on. Without one, the player's own rule (core/buffer-policy.ts) decides.
+   */
+  abandon?(p: DownloadProgress): number | undefined;
   /**
    * The player may drop the buffer ahead to show a large rise sooner (player/engine/
    * fetch-loop.ts, replaceOnRise): only for an algorithm whose choice the smaller buffer does

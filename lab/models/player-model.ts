@@ -10,7 +10,7 @@
  * Startup (until `startS` seconds are buffered in every stream) is reported apart, not as
  * rebuffering. Deterministic.
  */
-import { createAbr, TAIL_WINDOW_S, type AbrAlgorithm, type AbrContext, type ThroughputSample } from '../../core/abr/index.js';
+import { createAbr, TAIL_WINDOW_S, type AbrAlgorithm, type AbrContext, type DownloadProgress, type ThroughputSample } from '../../core/abr/index.js';
 import { audioWaitsForVideo, BUFFER_DEFAULTS, fetchDelayS, shouldAbandon, type BufferPolicy } from '../../core/buffer-policy.js';
 import { bitCounter, bitsBetween, rateAt, transferTime, type Trace } from '../../core/traces/index.js';
 
@@ -100,6 +100,9 @@ const ABANDON_CHECK_S = 0.05;
 /** A video transfer under way: what the abandonment rule and the tail measurement need. */
 interface VideoTransfer {
   requestS: number;
+  /** The representation fetched, and the one an algorithm's own rule abandoned it for. */
+  quality: number;
+  to?: number;
   bytes: number;
   lowestBytes: number;
   /** The rule may still fire (above the lowest, the rule on, not yet past the point where it cannot). */
@@ -151,7 +154,7 @@ function tailBps(trace: Trace, x: VideoTransfer, startS: number, endS: number): 
   return bits / TAIL_WINDOW_S;
 }
 
-type Options = { trace: Trace; video: SimVideo; policy: BufferPolicy; rttS: number; n: number };
+type Options = { trace: Trace; video: SimVideo; policy: BufferPolicy; rttS: number; n: number; k?: number; abrAbandon?: (p: DownloadProgress) => number | undefined };
 
 /** When a stream with `aheadS` buffered has room for one more segment (Infinity: not before some arrival). */
 function roomAt(c: PlayerClock, o: Options, aheadS: number): number {
@@ -214,9 +217,17 @@ function runVideoPhase(c: PlayerClock, v: Flow, x: VideoTransfer | undefined, o:
     else if (v.phase === 'done' && (!a || a.phase === 'done')) result = 'done';
     else if (x && v.phase === 'xfer' && x.abandonable && x.requestS + x.checkE <= c.t) {
       const loaded = received(x, o.trace, c.t) / 8;
-      // Past this the lowest can never take under half the time still to go, at any rate: the
+      if (o.abrAbandon) {
+        // The algorithm's own rule (BOLA-E, throughput-abandon) instead of the player's.
+        const sizes = o.video.sizes.map((q) => q[o.k!]);
+        const to = o.abrAbandon({ quality: x.quality, bytesTotal: x.bytes, bytesLoaded: loaded, elapsedS: x.checkE, ttfbS: o.rttS, bufferS: c.bufferS, sizes, bitrates: o.video.bitrates, segmentDurationS: o.video.segmentS });
+        if (to !== undefined && to < x.quality) {
+          x.to = to;
+          result = 'abandon';
+        }
+      } else if (x.lowestBytes > (x.bytes - loaded) * 0.5 * (1 + 1e-9)) x.abandonable = false;
+      // Past that the lowest can never take under half the time still to go, at any rate: the
       // rule cannot fire again (the margin leaves float ties to the rule itself).
-      if (x.lowestBytes > (x.bytes - loaded) * 0.5 * (1 + 1e-9)) x.abandonable = false;
       else if (shouldAbandon({ bytesLoaded: loaded, bytesTotal: x.bytes, elapsedS: x.checkE, bufferS: c.bufferS, lowestBytes: x.lowestBytes, policy: o.policy })) result = 'abandon';
       x.checkE += ABANDON_CHECK_S;
     }
@@ -317,10 +328,10 @@ export interface StepResult {
  */
 export function stepSegment(
   from: PlayerClock,
-  o: { trace: Trace; video: SimVideo; policy: BufferPolicy; rttS: number; k: number; q: number; n: number; abrDelayS?: number; abandon?: boolean },
+  o: { trace: Trace; video: SimVideo; policy: BufferPolicy; rttS: number; k: number; q: number; n: number; abrDelayS?: number; abandon?: boolean; abrAbandon?: Options['abrAbandon'] },
 ): StepResult {
   const c: PlayerClock = { ...from, audio: from.audio && { ...from.audio } };
-  const opt: Options = { trace: o.trace, video: o.video, policy: o.policy, rttS: o.rttS, n: o.n };
+  const opt: Options = { trace: o.trace, video: o.video, policy: o.policy, rttS: o.rttS, n: o.n, k: o.k, abrAbandon: o.abandon === false ? undefined : o.abrAbandon };
   const seg = o.video.segmentS;
   const v: Flow = { phase: 'delay', untilS: c.t + fetchDelayS(o.policy, c.videoS, seg, o.abrDelayS), leftBits: 0 };
   // (A phase of no length with no audio stream beside it changes nothing: skipped, for speed.)
@@ -342,6 +353,7 @@ export function stepSegment(
     xferS = c.t;
     x = {
       requestS,
+      quality,
       bytes,
       lowestBytes,
       abandonable: quality > 0 && bytes > lowestBytes && o.abandon !== false,
@@ -354,10 +366,10 @@ export function stepSegment(
     };
     x.spans.push([c.t, x.share]);
     if (runVideoPhase(c, v, x, opt) === 'done') break;
-    // Abandoned: what arrived is dropped, the segment is fetched again at the lowest.
+    // Abandoned: what arrived is dropped, the segment is fetched again at the lowest (or where the algorithm's rule said).
     abandoned = { afterS: c.t - requestS, bytes: received(x, o.trace, c.t) / 8 };
-    quality = 0;
-    bytes = lowestBytes;
+    quality = x.to ?? 0;
+    bytes = o.video.sizes[quality][o.k];
   }
   const endS = c.t;
   c.videoS += seg;
@@ -406,7 +418,7 @@ export function simulatePlayer(opts: { trace: Trace; rttMs?: number; video: SimV
     const d = abr.choose(ctx);
     const q = Math.max(0, Math.min(video.bitrates.length - 1, d.index));
     const before = clock;
-    const step = stepSegment(clock, { trace, video, policy, rttS, k, q, n, abrDelayS: d.delayS, abandon: opts.abandon });
+    const step = stepSegment(clock, { trace, video, policy, rttS, k, q, n, abrDelayS: d.delayS, abandon: opts.abandon, abrAbandon: abr.abandon?.bind(abr) });
     clock = step.clock;
     // The server's word with the response (CMSD etp, as the shaper sends it): the link's rate when the response started.
     history.push({ bytes: step.bytes, ttfbS: rttS, transferS: step.transferS, endS: step.endS, tailBps: step.tailBps, serverHintBps: rateAt(trace, step.endS - step.transferS) * 1000 });

@@ -23,8 +23,10 @@ export interface Stream {
   initFor: string | undefined;
   inflight?: AbortController;
   done: boolean;
-  /** After an abandoned download: fetch that segment again at the lowest representation. */
-  forceLowest: boolean;
+  /** After an abandoned download: fetch that segment again at this representation (the lowest, or where the algorithm's own rule said). */
+  forceTo?: number;
+  /** What the abandonment rule chose while a download was given up. */
+  abandonTo?: number;
   /** Bumped by a seek or a replacement of the buffer ahead: a download begun before is dropped. */
   epoch: number;
   /** What is in the buffer, segment by segment (media time, representation), to tell what is on screen. */
@@ -51,7 +53,7 @@ export async function dropFrom(s: Stream, cut: number, durationS: number): Promi
   s.inflight?.abort();
   s.next = k;
   s.done = k >= segments.length;
-  s.forceLowest = false;
+  s.forceTo = undefined;
   s.appended = s.appended.filter((a) => a.startS < cut).map((a) => ({ ...a, endS: Math.min(a.endS, cut) }));
   await s.buffer.remove(cut, Math.max(durationS, cut + 1));
 }
@@ -66,7 +68,7 @@ export async function dropFrom(s: Stream, cut: number, durationS: number): Promi
  * no record of what is buffered at which quality): docs/lab.md says where the two part.
  */
 async function replaceOnRise(ctx: LoopContext, s: Stream, index: number, decision: AbrDecision | undefined): Promise<boolean> {
-  if (s.type !== 'video' || !ctx.abr().replacesOnRise || ctx.manual() !== undefined || s.forceLowest || !decision?.estimateBps) return false;
+  if (s.type !== 'video' || !ctx.abr().replacesOnRise || ctx.manual() !== undefined || s.forceTo !== undefined || !decision?.estimateBps) return false;
   const t = ctx.currentTime();
   if (ctx.bufferAhead() <= ctx.policy.lowWaterS) return false;
   const link = ctx.meter.estimateBps() ?? decision.estimateBps;
@@ -169,7 +171,8 @@ export async function runStream(ctx: LoopContext, s: Stream): Promise<void> {
 /** The representation for the stream's next segment: the highest audio; for video the abandonment fallback, the manual choice, or the ABR's. */
 function choose(ctx: LoopContext, s: Stream): { index: number; decision?: AbrDecision } {
   if (s.type === 'audio') return { index: s.reps.length - 1 };
-  if (s.forceLowest) return { index: 0, decision: { index: 0, reason: 'download abandoned: the buffer would run dry; refetching at the lowest bitrate' } };
+  if (s.forceTo === 0) return { index: 0, decision: { index: 0, reason: 'download abandoned: the buffer would run dry; refetching at the lowest bitrate' } };
+  if (s.forceTo !== undefined) return { index: s.forceTo, decision: { index: s.forceTo, reason: `download abandoned by the algorithm's own rule; refetching at representation ${s.forceTo}` } };
   const manual = ctx.manual();
   if (manual !== undefined) return { index: Math.min(manual, s.reps.length - 1) };
   const horizon = 5;
@@ -239,21 +242,22 @@ async function fetchAndAppend(ctx: LoopContext, s: Stream, index: number): Promi
   const seg = rep.segments[segNumber];
   const lowest = ctx.sizes.get(s.reps[0].id)?.[segNumber] ?? (s.reps[0].bandwidth * seg.durationS) / 8;
   const object: CmcdObject = { ot: s.type === 'video' ? 'v' : 'a', bitrateBps: rep.bandwidth, durationS: seg.durationS, next: rep.segments[segNumber + 1]?.urls[0] };
-  const got = await fetchFromSources(ctx, s, seg.urls, seg.range, s.type === 'video' && index > 0 ? { abandonable: { lowestBytes: lowest }, object } : { object });
+  s.abandonTo = undefined;
+  const got = await fetchFromSources(ctx, s, seg.urls, seg.range, s.type === 'video' && index > 0 ? { abandonable: { lowestBytes: lowest, rule: algorithmAbandon(ctx, s, index, segNumber) }, object } : { object });
   // A seek or a replacement of the buffer ahead meanwhile: this download is not wanted.
   if (s.epoch !== epoch) return;
   if (got === 'abandoned') {
     if (s.next === segNumber && !ctx.seeking()) {
-      // Starving: fetch this segment again at the lowest rate.
+      // Starving: fetch this segment again at the lowest rate (or where the algorithm's rule said).
       ctx.stats.requests.abandoned++;
-      s.forceLowest = true;
+      s.forceTo = s.abandonTo ?? 0;
     }
     return;
   }
   record(ctx, got, s.type === 'video');
   if (s.next !== segNumber) return; // a seek moved us while downloading
   s.rep = index;
-  s.forceLowest = false;
+  s.forceTo = undefined;
   await s.buffer.append(got.bytes);
   // (Unless a replacement queued a removal of it meanwhile.)
   if (s.epoch === epoch) noteAppended(s, seg.startS, seg.startS + seg.durationS, index);
@@ -263,7 +267,20 @@ async function fetchAndAppend(ctx: LoopContext, s: Stream, index: number): Promi
 }
 
 type Range = Representation['segments'][number]['range'];
-type FetchOptions = { abandonable?: { lowestBytes: number }; object?: CmcdObject };
+type FetchOptions = { abandonable?: { lowestBytes: number; rule?: (loaded: number, total: number, elapsedS: number) => number | undefined }; object?: CmcdObject };
+
+/** The algorithm's own abandonment rule for this download (BOLA-E's, throughput-abandon's), when it has one. */
+function algorithmAbandon(ctx: LoopContext, s: Stream, index: number, segNumber: number): ((loaded: number, total: number, elapsedS: number) => number | undefined) | undefined {
+  const abr = ctx.abr();
+  if (!abr.abandon) return undefined;
+  const durationS = s.reps[index].segments[segNumber].durationS;
+  const sizes = s.reps.map((r) => ctx.sizes.get(r.id)?.[segNumber] ?? (r.bandwidth * durationS) / 8);
+  const bitrates = s.reps.map((r) => r.bandwidth);
+  return (loaded, total, elapsedS) => {
+    const to = abr.abandon!({ quality: index, bytesTotal: total, bytesLoaded: loaded, elapsedS, ttfbS: ctx.history[ctx.history.length - 1]?.ttfbS ?? 0, bufferS: ctx.bufferAhead(), sizes, bitrates, segmentDurationS: durationS });
+    return to !== undefined && to < index ? to : undefined;
+  };
+}
 
 /**
  * Fetch one segment (or init segment), from the best of the sources the manifest offers
@@ -315,7 +332,11 @@ async function loadFrom(ctx: LoopContext, s: Stream, url: string, range: Range, 
       onChunk: metered.bytes,
       onProgress: opts.abandonable
         ? (loaded, total, elapsedS) => {
-            if (total && shouldAbandon({ bytesLoaded: loaded, bytesTotal: total, elapsedS, bufferS: ctx.bufferAhead(), lowestBytes: opts.abandonable!.lowestBytes, policy: ctx.policy })) {
+            if (!total) return;
+            const rule = opts.abandonable!.rule;
+            const to = rule ? rule(loaded, total, elapsedS) : shouldAbandon({ bytesLoaded: loaded, bytesTotal: total, elapsedS, bufferS: ctx.bufferAhead(), lowestBytes: opts.abandonable!.lowestBytes, policy: ctx.policy }) ? 0 : undefined;
+            if (to !== undefined) {
+              s.abandonTo = to;
               controller.abort();
             }
           }

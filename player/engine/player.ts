@@ -361,7 +361,7 @@ export class DashlabPlayer {
       );
       const first = reps[0];
       const sb = ms.addSourceBuffer(`${first.mimeType}; codecs="${first.codecs}"`);
-      this.streams.push({ type, reps, buffer: new MediaBuffer(sb, video), next: 0, rep: undefined, initFor: undefined, done: false, forceLowest: false, epoch: 0, appended: [] });
+      this.streams.push({ type, reps, buffer: new MediaBuffer(sb, video), next: 0, rep: undefined, initFor: undefined, done: false, epoch: 0, appended: [] });
     }
     this.stats_.representations = this.streams[0].reps.map((r, index) => ({ index, id: r.id, width: r.width, height: r.height, bandwidth: r.bandwidth }));
     this.stats_.durationS = manifest.durationS;

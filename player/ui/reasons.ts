@@ -12,6 +12,9 @@ const kbit = (s: string) => {
 };
 
 const PLAIN: ReadonlyArray<readonly [RegExp, (m: RegExpMatchArray) => string]> = [
+  [/abandoned by the algorithm's own rule/, () => 'The download was too slow: the algorithm gave it up and fetched the segment again at a lower quality.'],
+  [/^BOLA-E start: throughput (\d+)/, (m) => `Starting: the first downloads ran at about ${kbit(m[1])}, and this quality fits that (BOLA-E's placeholder buffer lets it start there).`],
+  [/^BOLA-E start/, () => 'Starting: nothing is known about the link yet, so a quality that is safe on most links.'],
   [/abandoned/, () => 'The download was too slow to arrive before the buffer ran out: stopped, and fetched again at the lowest quality.'],
   [/^manual/, () => 'You chose this quality.'],
   [/^start: the page's first downloads measured (\d+)/, (m) => `Starting: the page's own first downloads (the manifest) ran at about ${kbit(m[1])}, and this quality fits that.`],
