@@ -65,7 +65,8 @@ export function rateCell(history: ThroughputSample[], f: RateFeatures): { cell: 
   return { cell: bin(tailBps) * f.bins + bin(meanBps), tailBps, meanBps };
 }
 
-export const DEFAULT_RATE_FEATURES: RateFeatures = { bins: 14, minBps: 150e3, maxBps: 8e6, window: TAIL_MPC_PARAMS.window, minSampleBytes: TAIL_MPC_PARAMS.minSampleBytes };
+/** The learned player's own features (its window, 8, chosen with it by cross-validation on norway-train; dashlab's is 5 since 2026-12-05). */
+export const DEFAULT_RATE_FEATURES: RateFeatures = { bins: 14, minBps: 150e3, maxBps: 8e6, window: 8, minSampleBytes: TAIL_MPC_PARAMS.minSampleBytes };
 
 /** Why a policy cannot play this video at all (undefined: it can). */
 export function policyMismatch(policy: LearnedPolicy, ctx: Pick<AbrContext, 'bitrates' | 'segmentDurationS' | 'bufferTargetS'>): string | undefined {
