@@ -165,6 +165,19 @@ async function sendWrittenRange(req: IncomingMessage, res: ServerResponse, file:
   }
 }
 
+/** Until the response can take more, or the viewer has gone (a 'drain' that never comes would hold the file open until garbage collection). */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
 /**
  * Send a segment while it is written: read what the file holds, send it, wait for more; done
  * once the writer has renamed the part to its final name and everything is sent. The open file
@@ -190,7 +203,7 @@ async function tail(req: IncomingMessage, res: ServerResponse, file: string, par
       if (bytesRead > 0) {
         pos += bytesRead;
         idleSince = Date.now();
-        if (!res.write(Buffer.from(buf.subarray(0, bytesRead)))) await new Promise((r) => res.once('drain', r));
+        if (!res.write(Buffer.from(buf.subarray(0, bytesRead)))) await drainedOrClosed(res);
         continue;
       }
       if (!existsSync(part)) {
