@@ -10,13 +10,16 @@
  * Sabre's 4G logs (their own movie, bbb4k) one is learned here from the logs at even positions
  * in name order and scored on the others. Sabre's 3G logs are the Norway logs: those recorded at
  * a date and time that a norway-train trace carries are left out.
- * Then the live table (`results:live` markers): the live model on the held-out Norway and FCC
+ * Then Pensieve's video on its 142 Norway test traces (`results:norway`): every VOD player in
+ * our model and in Pensieve's, the offline optimum, the ratios the text quotes, and the table by
+ * kind of network. Then the live table (`results:live` markers): the live model on the held-out Norway and FCC
  * traces, the rules made for live (L2A, LoL+, ours: dashlab-live, tuned on norway-train) and
  * the VOD throughput rule and BOLA beside them, with ours minus L2A per trace.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runComparison, type CompareResult } from '../lab/compare/compare.js';
+import { runComparison, YARDSTICKS, type CompareResult } from '../lab/compare/compare.js';
+import { bestPlayer, qoeByNetwork } from '../lab/compare/networks.js';
 import { loadTraces, loadVideo, type LoadedTrace } from '../lab/inputs.js';
 import { REPO_ROOT } from '../server/config.js';
 import { fail } from './lib/cli.js';
@@ -28,6 +31,10 @@ const END = '<!-- results:held-out:end -->';
 const LIVE_START = '<!-- results:live:start (npm run results writes what follows; do not edit by hand) -->';
 const LIVE_END = '<!-- results:live:end -->';
 const LIVE_ALGOS = ['dashlab-live', 'l2a', 'lolp', 'bola', 'throughput'];
+const NORWAY_START = '<!-- results:norway:start (npm run results writes what follows; do not edit by hand) -->';
+const NORWAY_END = '<!-- results:norway:end -->';
+/** The VOD players of the Norway table (dashlab-ssim is dashlab on a video without SSIM; the live rules are for live). */
+const VOD_ALGOS = ['learned', 'dashlab', 'robust-mpc', 'dynamic', 'bola', 'bola-e', 'mpc', 'bba', 'throughput', 'throughput-abandon'];
 const OURS = ['learned', 'dashlab'];
 
 interface Family {
@@ -123,6 +130,45 @@ async function liveTable(fams: Family[]): Promise<string> {
   return [...lines, '', ...notes, '', LIVE_END].join('\n');
 }
 
+/** Pensieve's video on norway-test: mean QoE per player in both models, the ratios quoted in the text, and QoE by kind of network. */
+async function norwayTables(): Promise<string> {
+  const video = await loadVideo('pensieve-envivio');
+  const traces = await loadTraces('norway-test');
+  const ours = await runComparison({ model: 'dashlab', video, traces, algos: [...VOD_ALGOS, 'offline-optimal'] });
+  const theirs = await runComparison({ model: 'pensieve', video, traces, algos: VOD_ALGOS.filter((a) => a !== 'learned') });
+  const cell = (r: CompareResult, a: string) => {
+    const x = r.summary.find((y) => y.algo === a);
+    return x ? `${x.meanQoe.toFixed(2)} ± ${x.ciQoe.toFixed(2)}` : '';
+  };
+  const mean = (r: CompareResult, a: string) => r.summary.find((y) => y.algo === a)!.meanQoe;
+  const name = (a: string) => (a === 'learned' || a === 'dashlab' ? `**${a} (ours)**` : a === 'offline-optimal' ? 'offline optimum (knows the whole trace)' : a);
+  const ratio = (r: CompareResult, a: string, b: string) => `${(mean(r, a) / mean(r, b)).toFixed(3)}x`;
+  const groups = qoeByNetwork(ours);
+  const cols = ['offline-optimal', 'learned', 'dashlab', 'robust-mpc', 'bola'];
+  const lines = [
+    NORWAY_START,
+    '',
+    '| algorithm | dashlab model | pensieve model |',
+    '| --- | ---: | ---: |',
+    ...ours.summary.map((x) => `| ${name(x.algo)} | ${cell(ours, x.algo)} | ${x.algo === 'offline-optimal' ? '' : x.algo === 'learned' ? '(dashlab model only)' : cell(theirs, x.algo)} |`),
+    '',
+    `Ratios: \`learned\` ${ratio(ours, 'learned', 'robust-mpc')} robust-MPC; \`dashlab\` ${ratio(ours, 'dashlab', 'robust-mpc')} robust-MPC and ${ratio(ours, 'dashlab', 'bola')} BOLA in the dashlab model, ${ratio(theirs, 'dashlab', 'robust-mpc')} robust-MPC and ${ratio(theirs, 'dashlab', 'bola')} BOLA in Pensieve's; \`learned\` reaches ${((mean(ours, 'learned') / mean(ours, 'offline-optimal')) * 100).toFixed(0)}% of the offline optimum, \`dashlab\` ${((mean(ours, 'dashlab') / mean(ours, 'offline-optimal')) * 100).toFixed(0)}%.`,
+    '',
+    `By kind of network (dashlab model; the best player of each row in bold):`,
+    '',
+    `| network | traces | ${cols.map((c) => (c === 'offline-optimal' ? 'offline optimum' : c)).join(' | ')} |`,
+    `| --- | ---: | ${cols.map(() => '---:').join(' | ')} |`,
+    ...groups.map((g) => {
+      const best = bestPlayer(g.qoe, YARDSTICKS);
+      return `| ${g.network} | ${g.traces} | ${cols.map((c) => (c === best ? `**${g.qoe[c].toFixed(2)}**` : g.qoe[c].toFixed(2))).join(' | ')} |`;
+    }),
+    '',
+    NORWAY_END,
+  ];
+  process.stderr.write(`results: norway-test, ${ours.results.length + theirs.results.length} sessions\n`);
+  return lines.join('\n');
+}
+
 /** `doc` with what lies between the markers (`start` found by its opening words) replaced by `block`. */
 function between(doc: string, start: string, end: string, block: string): string {
   const from = doc.indexOf(start.slice(0, start.indexOf(' (')));
@@ -150,10 +196,11 @@ async function main(): Promise<void> {
   }
   const table = markdown(rows);
   const live = await liveTable(fams);
-  console.log(`${table}\n\n${live}`);
+  const norway = await norwayTables();
+  console.log(`${table}\n\n${live}\n\n${norway}`);
   const doc = await readFile(RESULTS, 'utf8');
-  await writeFile(RESULTS, between(between(doc, START, END, table), LIVE_START, LIVE_END, live));
-  process.stderr.write(`results: wrote the held-out and live tables into ${path.relative(REPO_ROOT, RESULTS)}\n`);
+  await writeFile(RESULTS, between(between(between(doc, START, END, table), LIVE_START, LIVE_END, live), NORWAY_START, NORWAY_END, norway));
+  process.stderr.write(`results: wrote the held-out, live and Norway tables into ${path.relative(REPO_ROOT, RESULTS)}\n`);
 }
 
 main().catch((err) => fail('results', err));

@@ -38,4 +38,10 @@ it('writes the held-out and live tables between their markers, and the committed
   for (const family of ['norway-test', 'fcc']) for (const rule of ['\\*\\*dashlab-live\\*\\*', 'l2a', 'lolp']) expect(live).toMatch(new RegExp(`\\| ${family} \\| \\d+ \\| ${rule} \\| \\d+ ± \\d+ \\| \\d+ \\| [\\d.]+ \\| 1\\.\\d\\d \\|`));
   expect(live).toMatch(/- norway-test: dashlab-live − L2A per trace [+-]\d+ ± \d+/);
   expect(live).toBe(committed.slice(committed.indexOf('<!-- results:live:start'), committed.indexOf('<!-- results:live:end -->')));
-}, 300_000);
+  // Pensieve's video on norway-test: every VOD player in both models, the ratios, by kind of network.
+  const norway = made.slice(made.indexOf('<!-- results:norway:start'), made.indexOf('<!-- results:norway:end -->'));
+  for (const algo of ['\\*\\*learned \\(ours\\)\\*\\*', '\\*\\*dashlab \\(ours\\)\\*\\*', 'robust-mpc', 'bola-e', 'throughput-abandon']) expect(norway).toMatch(new RegExp(`\\| ${algo} \\| [\\d.]+ ± [\\d.]+ \\|`));
+  expect(norway).toMatch(/Ratios: `learned` \d\.\d{3}x robust-MPC/);
+  expect(norway).toMatch(/\| norway_tram \| 56 \|/);
+  expect(norway).toBe(committed.slice(committed.indexOf('<!-- results:norway:start'), committed.indexOf('<!-- results:norway:end -->')));
+}, 400_000);
