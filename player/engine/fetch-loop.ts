@@ -25,8 +25,9 @@ export interface Stream {
   done: boolean;
   /** After an abandoned download: fetch that segment again at this representation (the lowest, or where the algorithm's own rule said). */
   forceTo?: number;
-  /** What the abandonment rule chose while a download was given up. */
+  /** What the abandonment rule chose while a download was given up, and whether it was the algorithm's own rule. */
   abandonTo?: number;
+  abandonByAlgorithm?: boolean;
   /** Bumped by a seek or a replacement of the buffer ahead: a download begun before is dropped. */
   epoch: number;
   /** What is in the buffer, segment by segment (media time, representation), to tell what is on screen. */
@@ -171,7 +172,7 @@ export async function runStream(ctx: LoopContext, s: Stream): Promise<void> {
 /** The representation for the stream's next segment: the highest audio; for video the abandonment fallback, the manual choice, or the ABR's. */
 function choose(ctx: LoopContext, s: Stream): { index: number; decision?: AbrDecision } {
   if (s.type === 'audio') return { index: s.reps.length - 1 };
-  if (s.forceTo === 0) return { index: 0, decision: { index: 0, reason: 'download abandoned: the buffer would run dry; refetching at the lowest bitrate' } };
+  if (s.forceTo === 0 && !s.abandonByAlgorithm) return { index: 0, decision: { index: 0, reason: 'download abandoned: the buffer would run dry; refetching at the lowest bitrate' } };
   if (s.forceTo !== undefined) return { index: s.forceTo, decision: { index: s.forceTo, reason: `download abandoned by the algorithm's own rule; refetching at representation ${s.forceTo}` } };
   const manual = ctx.manual();
   if (manual !== undefined) return { index: Math.min(manual, s.reps.length - 1) };
@@ -243,7 +244,9 @@ async function fetchAndAppend(ctx: LoopContext, s: Stream, index: number): Promi
   const lowest = ctx.sizes.get(s.reps[0].id)?.[segNumber] ?? (s.reps[0].bandwidth * seg.durationS) / 8;
   const object: CmcdObject = { ot: s.type === 'video' ? 'v' : 'a', bitrateBps: rep.bandwidth, durationS: seg.durationS, next: rep.segments[segNumber + 1]?.urls[0] };
   s.abandonTo = undefined;
-  const got = await fetchFromSources(ctx, s, seg.urls, seg.range, s.type === 'video' && index > 0 ? { abandonable: { lowestBytes: lowest, rule: algorithmAbandon(ctx, s, index, segNumber) }, object } : { object });
+  const rule = algorithmAbandon(ctx, s, index, segNumber);
+  s.abandonByAlgorithm = rule !== undefined;
+  const got = await fetchFromSources(ctx, s, seg.urls, seg.range, s.type === 'video' && index > 0 ? { abandonable: { lowestBytes: lowest, rule }, object } : { object });
   // A seek or a replacement of the buffer ahead meanwhile: this download is not wanted.
   if (s.epoch !== epoch) return;
   if (got === 'abandoned') {

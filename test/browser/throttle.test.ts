@@ -48,6 +48,23 @@ it('drops to the lowest rung when the link is cut to 600 kbit/s, and climbs back
   await page.close();
 }, 600_000);
 
+it("an algorithm's own abandonment rule decides in the browser: throughput-abandon gives a top-rung download up, refetching where its rule says", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${url}/watch/throttle?net=50mbps&abr=throughput-abandon`);
+  await until(page, (s) => s.state === 'playing' && s.fetching?.index === 2, 30_000, 'the top rung, unthrottled');
+  const link = await page.evaluate(() => (window as unknown as { dashlabPlayer: { link: string } }).dashlabPlayer.link);
+  // 800 kbit/s: a 1600 kbit/s segment of 4 s would take 8 s, past the rule's 1.8 x 4 s.
+  expect((await fetch(`${url}/api/links/${link}`, { method: 'PUT', body: JSON.stringify({ profile: '800kbps' }), headers: { 'content-type': 'application/json' } })).status).toBe(200);
+  type Switch = { reason: string; to: number };
+  const s = await waitForMedia(page, (x) => (x.switches as Switch[]).some((w) => /algorithm's own rule/.test(w.reason)), "the algorithm's own rule giving a download up", { mediaS: 40 });
+  const given = (s.switches as Switch[]).find((w) => /algorithm's own rule/.test(w.reason))!;
+  // Down from the top to what 0.9 of the download's measured rate carries (that rate, ttfb and the shaper's start included, is at most the link's 800 kbit/s).
+  expect(given.to).toBeLessThan(2);
+  expect((s.requests as { abandoned?: number }).abandoned).toBeGreaterThanOrEqual(1);
+  expect(s.stalls.seconds).toBeLessThan(1);
+  await page.close();
+}, 300_000);
+
 it('the compare page plays players side by side, each on its own link of the same profile', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(`${url}/compare?video=throttle&players=dashlab:bola,dashjs&net=1500kbps`);
