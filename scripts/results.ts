@@ -154,6 +154,8 @@ async function norwayTables(): Promise<string> {
     '',
     `Ratios: \`learned\` ${ratio(ours, 'learned', 'robust-mpc')} robust-MPC; \`dashlab\` ${ratio(ours, 'dashlab', 'robust-mpc')} robust-MPC and ${ratio(ours, 'dashlab', 'bola')} BOLA in the dashlab model, ${ratio(theirs, 'dashlab', 'robust-mpc')} robust-MPC and ${ratio(theirs, 'dashlab', 'bola')} BOLA in Pensieve's; \`learned\` reaches ${((mean(ours, 'learned') / mean(ours, 'offline-optimal')) * 100).toFixed(0)}% of the offline optimum, \`dashlab\` ${((mean(ours, 'dashlab') / mean(ours, 'offline-optimal')) * 100).toFixed(0)}%.`,
     '',
+    "Pensieve's model has no abandonment hook (it is Pensieve's environment): `throughput-abandon` plays as `throughput` there.",
+    '',
     `By kind of network (dashlab model; the best player of each row in bold):`,
     '',
     `| network | traces | ${cols.map((c) => (c === 'offline-optimal' ? 'offline optimum' : c)).join(' | ')} |`,
