@@ -120,7 +120,7 @@ async function runLive(args: ReturnType<typeof parse>): Promise<void> {
     printCompareTable({ summary }, `live in Chromium, a channel from ${args.source}, ${traces.length} trace${traces.length === 1 ? '' : 's'}, ${args.seconds} s a session (live QoE)`, 'player');
     const failed = measured.filter((m) => m.session.error);
     if (args.json) {
-      await writeFile(args.json, JSON.stringify({ model: 'browser-live', video: args.source, traces: traces.map((t) => t.name), results: results.map(({ timeline: _t, ...r }) => r), summary, incomplete: failed.map((m) => ({ player: m.session.player, trace: m.trace.name, error: m.session.error })) }, null, 2) + '\n');
+      await writeFile(args.json, JSON.stringify({ model: 'browser-live', measuredAt: new Date().toISOString(), seconds: args.seconds, video: args.source, traces: traces.map((t) => t.name), results: results.map(({ timeline: _t, ...r }) => r), summary, incomplete: failed.map((m) => ({ player: m.session.player, trace: m.trace.name, error: m.session.error })) }, null, 2) + '\n');
       console.log(`wrote ${args.json}`);
     }
     if (failed.length === measured.length) throw new Error('no session played: see the errors above');
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
   const starvedNotes = starved.map((s) => `${s.player} on ${s.trace}: playback stopped ${s.seconds.toFixed(1)} s with media buffered (this machine decoded too slowly; not counted as rebuffering)`);
   if (starved.length) console.log(`\nwarning: ${starvedNotes.join('\nwarning: ')}\n(run fewer sessions at a time, e.g. --parallel 1, to leave the decoder more CPU)`);
   if (args.json) {
-    const slim = { ...result, results: result.results.map(({ timeline: _t, ...rest }) => rest), simulated, incomplete: incomplete.map((m) => ({ player: m.session.player, trace: m.trace.name, error: m.session.error })), starved };
+    const slim = { ...result, measuredAt: new Date().toISOString(), results: result.results.map(({ timeline: _t, ...rest }) => rest), simulated, incomplete: incomplete.map((m) => ({ player: m.session.player, trace: m.trace.name, error: m.session.error })), starved };
     await writeFile(args.json, JSON.stringify(slim, null, 2) + '\n');
     console.log(`wrote ${args.json}`);
   }
