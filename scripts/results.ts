@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const fams = await heldOutFamilies();
   const blocks: Array<[ResultBlock, string[]]> = [
     ['held-out', await heldOutTable(fams, log)],
-    ['live', await liveTable(fams, log)],
+    ['live', await liveTable(log)],
     ['browser-live', await browserLiveTable()],
     ['ssim', await ssimTable(log)],
     ['norway', await norwayTables(log)],
