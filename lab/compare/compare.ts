@@ -1,5 +1,5 @@
 /** Run a trace-driven comparison: every algorithm on every trace, in one model. */
-import { ABR_NAMES, createAbr, LIVE_ABR_NAMES } from '../../core/abr/index.js';
+import { ABR_NAMES, createAbr, isLiveAbr } from '../../core/abr/index.js';
 import { simulatePlayer, type SimResult, type SimVideo } from '../models/player-model.js';
 import { offlineOptimal } from '../yardsticks/offline-optimal.js';
 import { PENSIEVE, runPensieveSession, type CookedTrace } from '../models/pensieve-model.js';
@@ -58,7 +58,7 @@ export function resolveAlgos(spec: string, model: CompareModel = 'dashlab'): str
   }
   // Live: every rule but learned (its tables are for the VOD buffer); VOD: every rule but the live ones.
   // dashlab-ssim only by name: on most videos (no SSIM measured) it is dashlab under another name.
-  const every = ABR_NAMES.filter((a) => a !== 'dashlab-ssim' && (model === 'live' ? a !== LEARNED : !LIVE_ABR_NAMES.includes(a) && (model === 'dashlab' || a !== LEARNED)));
+  const every = ABR_NAMES.filter((a) => a !== 'dashlab-ssim' && (model === 'live' ? a !== LEARNED : !isLiveAbr(a) && (model === 'dashlab' || a !== LEARNED)));
   const list = spec.split(',').map((s) => s.trim()).filter(Boolean).flatMap((a) => (a === 'all' ? [...every] : [a]));
   for (const a of list) if (!ABR_NAMES.includes(a) && !YARDSTICKS.includes(a)) throw new Error(`unknown algorithm "${a}"; known: ${ABR_NAMES.join(', ')} (or all), and the yardsticks ${YARDSTICKS.join(', ')}`);
   return [...new Set(list)];

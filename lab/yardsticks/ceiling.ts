@@ -7,7 +7,7 @@
  * past can predict. `npm run abr:ceiling` prints it, `npm run results` writes it into
  * docs/results.md.
  */
-import { ABR_NAMES, createAbr, LIVE_ABR_NAMES, type AbrAlgorithm } from '../../core/abr/index.js';
+import { ABR_NAMES, createAbr, isLiveAbr, type AbrAlgorithm } from '../../core/abr/index.js';
 import { BUFFER_DEFAULTS } from '../../core/buffer-policy.js';
 import { sessionMetrics, summarise, type SessionMetrics, type Summary } from '../../core/qoe.js';
 import type { Trace } from '../../core/traces/index.js';
@@ -41,7 +41,7 @@ export interface CeilingOptions {
 }
 
 /** The VOD players (the live rules plan for a live edge this model has not; dashlab-ssim is dashlab on a video without SSIM). */
-export const CEILING_VOD_PLAYERS = ABR_NAMES.filter((n) => !LIVE_ABR_NAMES.includes(n) && n !== 'dashlab-ssim');
+export const CEILING_VOD_PLAYERS = ABR_NAMES.filter((n) => !isLiveAbr(n) && n !== 'dashlab-ssim');
 
 interface Player {
   label: string;

@@ -4,7 +4,10 @@
  * This is the composition root of the browser side: defaults come from one place each
  * (ABR_DEFAULTS, BUFFER_DEFAULTS) and are wired here.
  */
-import { checkPolicy, createAbr, DEFAULT_ABR, POLICY_FILE, type AbrAlgorithm, type LearnedPolicy, type ThroughputSample } from '../../core/abr/index.js';
+// The VOD rules only: the live rules (core/abr/registry.ts) and the live session are chunks loaded when needed.
+import { createVodAbr, DEFAULT_ABR, isLiveAbr } from '../../core/abr/vod-registry.js';
+import { checkPolicy, POLICY_FILE, type LearnedPolicy } from '../../core/abr/learned.js';
+import type { AbrAlgorithm, ThroughputSample } from '../../core/abr/types.js';
 import { dropFrom, repAt, runStream, type LoopContext, type Stream } from './fetch-loop.js';
 import { LinkMeter } from './link-meter.js';
 import { load, LoadError, type Download } from './loader.js';
@@ -12,15 +15,15 @@ import { MediaBuffer } from './media-buffer.js';
 import { MpdError, parseMpd, type AdaptationSet, type Manifest, type Representation } from '../../core/mpd/parse.js';
 import { BUFFER_DEFAULTS, type BufferPolicy } from '../../core/buffer-policy.js';
 import { offerSources } from '../../core/mpd/offer-sources.js';
-import { CmcdReporter } from './cmcd.js';
+import type { CmcdReporter } from './cmcd.js';
 import { SourcePicker } from './sources.js';
-import { SteeringClient } from './steering.js';
+import type { SteeringClient } from './steering.js';
 import { StallWatch } from './stall-watch.js';
 import { attachTextTracks, audioTrackOf, pickAudioSet, pickVideoSet, textTrackOf, type AudioTrack, type TextTrackInfo } from './tracks.js';
 import { langName } from '../../core/lang.js';
 import { thumbnailAt, type Thumbnail } from '../../core/mpd/thumbnails.js';
 import type { PlayerOptions, PlayerStats, SwitchRecord } from './types.js';
-import { LiveSession } from './live/session.js';
+import type { LiveSession } from './live/session.js';
 
 export type { PlayerOptions, PlayerStats, SwitchRecord };
 
@@ -54,6 +57,8 @@ export class DashlabPlayer {
   private ticker?: ReturnType<typeof setInterval>;
   /** Set while playing a dynamic MPD: the live side (live/session.ts). */
   private liveSession?: LiveSession;
+  /** A live rule's chunk on its way (setAbr): playback waits for it before the first choice. */
+  private abrLoading?: Promise<void>;
   /** The manifest's WebVTT tracks, as <track> elements of the video, by AdaptationSet id. */
   private textElements = new Map<string, HTMLTrackElement>();
 
@@ -65,7 +70,8 @@ export class DashlabPlayer {
 
   constructor(private readonly opts: PlayerOptions = {}) {
     this.abrName = opts.abr ?? DEFAULT_ABR;
-    this.abr = createAbr(this.abrName);
+    this.abr = createVodAbr(isLiveAbr(this.abrName) ? DEFAULT_ABR : this.abrName);
+    if (isLiveAbr(this.abrName)) this.setAbr(this.abrName);
     this.policy = { ...BUFFER_DEFAULTS, ...opts.buffer };
     this.stats_ = this.freshStats();
   }
@@ -104,12 +110,23 @@ export class DashlabPlayer {
     return this;
   }
 
-  /** Change the ABR algorithm while playing (a fresh instance: algorithms keep state). */
+  /**
+   * Change the ABR algorithm while playing (a fresh instance: algorithms keep state). A rule
+   * made for live loads first (a chunk of its own); the previous algorithm chooses until it has.
+   */
   setAbr(name: string): void {
-    this.abr = createAbr(name, { policy: this.learnedPolicy, policyProblem: this.policyProblem });
+    // An unknown name throws here, before anything changes.
+    const vod = isLiveAbr(name) ? undefined : createVodAbr(name, { policy: this.learnedPolicy, policyProblem: this.policyProblem });
     this.abrName = name;
     this.stats_.abr = name;
-    if (name === 'learned') void this.loadPolicy();
+    if (vod) {
+      this.abr = vod;
+      if (name === 'learned') void this.loadPolicy();
+      return;
+    }
+    this.abrLoading = import('../../core/abr/registry.js').then(({ createAbr }) => {
+      if (this.abrName === name) this.abr = createAbr(name);
+    });
   }
 
   /**
@@ -130,7 +147,7 @@ export class DashlabPlayer {
     } catch (err) {
       this.policyProblem = (err as Error).message;
     }
-    if (this.abrName === 'learned') this.abr = createAbr('learned', { policy: this.learnedPolicy, policyProblem: this.policyProblem });
+    if (this.abrName === 'learned') this.abr = createVodAbr('learned', { policy: this.learnedPolicy, policyProblem: this.policyProblem });
   }
 
   /**
@@ -195,7 +212,7 @@ export class DashlabPlayer {
       this.policyUrl = new URL(POLICY_FILE, mpdUrl).toString();
       // A live channel has no info.json (segment sizes) nor a learned policy beside it.
       if (manifest.type === 'static') await Promise.all([this.loadSizes(mpdUrl), this.abrName === 'learned' ? this.loadPolicy() : undefined]);
-      await this.openMediaSource(video, manifest);
+      await Promise.all([this.openMediaSource(video, manifest), this.abrLoading]);
       this.emit('manifest', manifest);
       this.startTicker();
       if (manifest.type === 'dynamic') return await this.playLive(video, manifest, mpdUrl);
@@ -209,6 +226,7 @@ export class DashlabPlayer {
 
   /** The live side: its own fetch loops, clock and catch-up (live/session.ts). */
   private async playLive(video: HTMLVideoElement, manifest: Manifest, mpdUrl: string): Promise<void> {
+    const { LiveSession } = await import('./live/session.js');
     this.liveSession = new LiveSession({
       video,
       mediaSource: this.mediaSource!,
@@ -242,10 +260,13 @@ export class DashlabPlayer {
     const mode = asked === 'auto' ? (cdn ? 'query' : 'off') : asked;
     if (mode !== 'off') {
       const cid = /\/media\/([^/]+)\//.exec(new URL(mpdUrl).pathname)?.[1] ?? manifest.title;
+      // CMCD and steering load as chunks of their own: only a CDN's manifest (or a page asking) needs them.
+      const { CmcdReporter } = await import('./cmcd.js');
       this.cmcd = new CmcdReporter(mode, cid, () => ({ bufferS: this.stats_.bufferS, estimateBps: this.stats_.estimateBps, urgent: this.stats_.state !== 'playing', stalls: this.stats_.stalls.count }));
       this.stats_.cmcd = { mode, sid: this.cmcd.sid };
     }
     if (manifest.steering && !this.opts.sources?.length) {
+      const { SteeringClient } = await import('./steering.js');
       this.steering = new SteeringClient(manifest.steering, manifest.baseUrls, this.sources, {
         credentials: this.opts.credentials,
         signal: this.life.signal,
