@@ -9,7 +9,7 @@
  * - ssim: QoE on SSIM on the one video with measured SSIM (lab/results/ssim.ts);
  * - norway: Pensieve's video on norway-test, every VOD player in both models (lab/results/norway.ts);
  * - ceiling: how far the 1.10x goal is, what players told the future reach (lab/results/ceiling.ts).
- * About two minutes on two cores. RESULTS_FILE: write another copy (the test does).
+ * About three minutes on two cores. RESULTS_FILE: write another copy (the test does).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
