@@ -71,9 +71,10 @@ export class DashlabPlayer {
   constructor(private readonly opts: PlayerOptions = {}) {
     this.abrName = opts.abr ?? DEFAULT_ABR;
     this.abr = createVodAbr(isLiveAbr(this.abrName) ? DEFAULT_ABR : this.abrName);
-    if (isLiveAbr(this.abrName)) this.setAbr(this.abrName);
     this.policy = { ...BUFFER_DEFAULTS, ...opts.buffer };
     this.stats_ = this.freshStats();
+    // A rule made for live loads as a chunk (setAbr); load() waits for it before the first choice.
+    if (isLiveAbr(this.abrName)) this.setAbr(this.abrName);
   }
 
   private freshStats(): PlayerStats {
