@@ -125,8 +125,18 @@ export class DashlabPlayer {
       if (name === 'learned') void this.loadPolicy();
       return;
     }
-    this.abrLoading = import('../../core/abr/registry.js').then(({ createAbr }) => {
-      if (this.abrName === name) this.abr = createAbr(name);
+    const loading = import('../../core/abr/registry.js').then(
+      ({ createAbr }) => {
+        if (this.abrName === name) this.abr = createAbr(name);
+      },
+      (err: Error) => {
+        throw new Error(`could not load the ABR rule "${name}" (${err.message}); reload the page, or choose another rule`);
+      },
+    );
+    this.abrLoading = loading;
+    // Before playback, load() waits for it and reports the failure; asked while playing, it is reported here.
+    loading.catch((err: Error) => {
+      if (this.stats_.state !== 'idle' && this.stats_.state !== 'loading') this.fail(err);
     });
   }
 
