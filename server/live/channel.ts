@@ -114,7 +114,7 @@ export class LiveChannel {
 
   /** Resolves true once the first segment exists, false if the channel ended first or `ms` passed. */
   whenLive(ms: number): Promise<boolean> {
-    if (this.state.status === 'live') return Promise.resolve(true);
+    if (this.state.status === 'live') return this.saving.then(() => true);
     if (!['starting', 'waiting'].includes(this.state.status)) return Promise.resolve(false);
     return new Promise((resolve) => {
       const t = setTimeout(() => resolve(false), ms);
@@ -209,8 +209,10 @@ export class LiveChannel {
     this.log(`live channel ${s.id}: on the air (${s.video.map((r) => `${r.height}p`).join(', ')})`);
     writeFileNow(path.join(this.dir, 'manifest.mpd'), liveMpd(s, this.timeUrl));
     writeFileNow(path.join(this.dir, 'master.m3u8'), liveMaster(s));
-    void this.save();
-    for (const l of this.liveListeners.splice(0)) l(true);
+    // Waiters (POST /api/channels) answer once the state on disk says live, so a list read next agrees.
+    void this.save().then(() => {
+      for (const l of this.liveListeners.splice(0)) l(true);
+    });
   }
 
   private completeSegment(w: RepWriter): void {
