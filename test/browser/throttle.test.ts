@@ -51,7 +51,10 @@ it('drops to the lowest rung when the link is cut to 600 kbit/s, and climbs back
 it("an algorithm's own abandonment rule decides in the browser: throughput-abandon gives a top-rung download up, refetching where its rule says", async () => {
   const page = await browser.newPage();
   await page.goto(`${url}/watch/throttle?net=50mbps&abr=throughput-abandon`);
-  await until(page, (s) => s.state === 'playing' && s.fetching?.index === 2, 30_000, 'the top rung, unthrottled');
+  // A deep buffer first: downloads then come one a segment, each a few ms long at 50 Mbit/s, so
+  // the cut lands between two and the next is asked at the top rung (cut during the first
+  // downloads, one straddling it measured 1.5 Mbit/s and the rule never asked for the top again).
+  await until(page, (s) => s.state === 'playing' && s.fetching?.index === 2 && s.bufferS >= 16, 30_000, 'the top rung, unthrottled, 16 s buffered');
   const link = await page.evaluate(() => (window as unknown as { dashlabPlayer: { link: string } }).dashlabPlayer.link);
   // 800 kbit/s: a 1600 kbit/s segment of 4 s would take 8 s, past the rule's 1.8 x 4 s.
   expect((await fetch(`${url}/api/links/${link}`, { method: 'PUT', body: JSON.stringify({ profile: '800kbps' }), headers: { 'content-type': 'application/json' } })).status).toBe(200);
