@@ -119,7 +119,7 @@ export function browserResults(measured: Measured[], o: Pick<BrowserRun, 'videoI
     .filter(({ session }) => session.player.startsWith(ours))
     .map(({ trace, session, linkStartMs }) => {
       const startS = Math.max(0, ((session.firstSegmentAtMs ?? linkStartMs) - linkStartMs) / 1000);
-      const s = simulatedCounterpart({ algo: session.player.slice(ours.length), trace: trace.trace, video: o.video, rttMs: session.meanTtfbMs, startS });
+      const s = simulatedCounterpart({ algo: session.player.slice(ours.length), trace: trace.trace, video: o.video, rttMs: session.meanTtfbMs, startHintBps: session.startHintBps, startS });
       return { algo: session.player, trace: trace.name, simulatedQoe: s.at.qoe, simulatedQoeRange: s.range, measuredQoe: session.qoe, simBitrateKbps: s.at.bitrateKbps, measuredBitrateKbps: session.bitrateKbps, simRebufferS: s.at.rebufferS, measuredRebufferS: session.rebufferS, ttfbMs: session.meanTtfbMs, startS };
     });
   return { result, simulated };
@@ -132,14 +132,15 @@ export const PHASE_BAND_S = 0.5;
  * The simulated counterpart of a measured session: the dashlab model from the trace time the
  * session's first segment was requested at (the link starts its trace when it is made, the
  * page loads before it plays), with the session's mean time to first byte as the RTT (request
- * overhead the model would not otherwise charge). One session on a changeable link swings
+ * overhead the model would not otherwise charge) and its start hint (what the page's first
+ * downloads measured: our player's first choice is made with it). One session on a changeable link swings
  * with tenths of a second (a download that ends just before or after a drop), so the QoE is
  * also given over starts PHASE_BAND_S either side, every 50 ms: the range a measurement of
  * the same session could fall in.
  */
-function simulatedCounterpart(o: { algo: string; trace: Trace; video: LoadedVideo; rttMs: number; startS: number }): { at: SessionMetrics; range: [number, number] } {
+function simulatedCounterpart(o: { algo: string; trace: Trace; video: LoadedVideo; rttMs: number; startHintBps?: number; startS: number }): { at: SessionMetrics; range: [number, number] } {
   const run = (startS: number) => {
-    const r = simulateSession({ algo: o.algo, trace: startS > 0 ? rotateTrace(o.trace, startS) : o.trace, rttMs: o.rttMs, video: o.video.sim, policy: o.video.policy });
+    const r = simulateSession({ algo: o.algo, trace: startS > 0 ? rotateTrace(o.trace, startS) : o.trace, rttMs: o.rttMs, startHintBps: o.startHintBps, video: o.video.sim, policy: o.video.policy });
     return sessionMetrics(r.segments.map((s) => o.video.sim.bitrates[s.quality] / 1000), r.rebufferS, r.startupS, r.segments.length * o.video.sim.segmentS);
   };
   const at = run(o.startS);

@@ -23,11 +23,13 @@ export interface MeasuredSession extends SessionMetrics {
   timeline: Array<{ t: number; kbps: number; bufferS: number }>;
   /** Seconds playback stopped with media buffered (the machine decoded too slowly); not rebuffering. */
   starvedS: number;
+  /** Our player's start hint (PlayerStats.startHintBps): the model's first choice is made with it too. */
+  startHintBps?: number;
   error?: string;
 }
 
 /** What the page's `window.dashlabPlayer.stats()` gives, whichever engine plays (player/ui/engines.ts mirrors ours). */
-type PageStats = Pick<PlayerStats, 'error' | 'bufferS' | 'currentTimeS' | 'durationS' | 'startupS' | 'stalls' | 'starved'> & { state: string };
+type PageStats = Pick<PlayerStats, 'error' | 'bufferS' | 'currentTimeS' | 'durationS' | 'startupS' | 'stalls' | 'starved' | 'startHintBps'> & { state: string };
 
 /**
  * The segment a request fetched: `<rendition>-[<token>-]<number>.m4s` under /media/<id>/.
@@ -138,5 +140,5 @@ export async function playSession(opts: {
   const stallS = endStallS ?? last?.stalls.seconds ?? 0;
   const m = sessionMetrics(played, stallS, last?.startupS ?? 0, played.length * opts.segmentS);
   const meanTtfbMs = ttfbs.length ? ttfbs.reduce((a, b) => a + b, 0) / ttfbs.length : 0;
-  return { player: opts.player.label, ...m, complete, played, meanTtfbMs, firstSegmentAtMs, timeline, starvedS: last?.starved.seconds ?? 0, error };
+  return { player: opts.player.label, ...m, complete, played, meanTtfbMs, firstSegmentAtMs, timeline, starvedS: last?.starved.seconds ?? 0, startHintBps: last?.startHintBps, error };
 }

@@ -140,10 +140,10 @@ function sabreSession(trace: Trace, v: SimVideo, algo: SabreAlgo): SessionMetric
  * is what `learned` plays with (the video's, or one trained for it); a required key, so no
  * caller forgets it and scores dashlab under learned's name (learned falls back without one).
  */
-export function simulateSession(o: { algo: string; trace: Trace; video: SimVideo; policy: LearnedPolicy | undefined; rttMs?: number }): SimResult {
+export function simulateSession(o: { algo: string; trace: Trace; video: SimVideo; policy: LearnedPolicy | undefined; rttMs?: number; startHintBps?: number }): SimResult {
   if (o.algo === OFFLINE_OPTIMAL) return offlineOptimal({ trace: o.trace, video: o.video, rttMs: o.rttMs });
   if (o.algo === OFFLINE_OPTIMAL_SSIM) return offlineOptimal({ trace: o.trace, video: o.video, rttMs: o.rttMs, objective: 'ssim' });
-  return simulatePlayer({ trace: o.trace, video: o.video, rttMs: o.rttMs, algo: o.algo, abr: createAbr(o.algo, { policy: o.policy }) });
+  return simulatePlayer({ trace: o.trace, video: o.video, rttMs: o.rttMs, startHintBps: o.startHintBps, algo: o.algo, abr: createAbr(o.algo, { policy: o.policy }) });
 }
 
 /**

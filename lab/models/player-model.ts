@@ -388,8 +388,10 @@ export function stepSegment(
 /**
  * `abr` (an instance) overrides `algo` (a registered name): for trying an algorithm of your own.
  * `abandon: false` turns the player's abandonment rule off (for what-ifs; the player has it on).
+ * `startHintBps`: what a page's first downloads measured (AbrContext.startHintBps; none by default,
+ * as the model has no page: the browser comparison passes the one its session measured).
  */
-export function simulatePlayer(opts: { trace: Trace; rttMs?: number; video: SimVideo; algo: string; abr?: AbrAlgorithm; policy?: BufferPolicy; abandon?: boolean }): SimResult {
+export function simulatePlayer(opts: { trace: Trace; rttMs?: number; video: SimVideo; algo: string; abr?: AbrAlgorithm; policy?: BufferPolicy; abandon?: boolean; startHintBps?: number }): SimResult {
   const { trace, video } = opts;
   const policy = opts.policy ?? BUFFER_DEFAULTS;
   const rttS = (opts.rttMs ?? trace.rttMs ?? 0) / 1000;
@@ -414,6 +416,7 @@ export function simulatePlayer(opts: { trace: Trace; rttMs?: number; video: SimV
       ...(video.ssim ? { ssim: { upcoming: upcoming.map((_row, j) => video.bitrates.map((_b, q) => video.ssim![q][k + j])), previous: last === undefined ? undefined : video.ssim[last][k - 1] } } : {}),
       nowS: clock.t,
       rebuffering: clock.playing && clock.bufferS === 0 && k > 0,
+      startHintBps: opts.startHintBps,
     };
     const d = abr.choose(ctx);
     const q = Math.max(0, Math.min(video.bitrates.length - 1, d.index));

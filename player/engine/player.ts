@@ -237,7 +237,7 @@ export class DashlabPlayer {
 
   /** The live side: its own fetch loops, clock and catch-up (live/session.ts). */
   private async playLive(video: HTMLVideoElement, manifest: Manifest, mpdUrl: string): Promise<void> {
-    const { LiveSession } = await import('./live/session.js');
+    const { LiveSession } = await loadPart('live session', () => import('./live/session.js'));
     this.liveSession = new LiveSession({
       video,
       mediaSource: this.mediaSource!,
@@ -272,12 +272,12 @@ export class DashlabPlayer {
     if (mode !== 'off') {
       const cid = /\/media\/([^/]+)\//.exec(new URL(mpdUrl).pathname)?.[1] ?? manifest.title;
       // CMCD and steering load as chunks of their own: only a CDN's manifest (or a page asking) needs them.
-      const { CmcdReporter } = await import('./cmcd.js');
+      const { CmcdReporter } = await loadPart('CMCD reporter', () => import('./cmcd.js'));
       this.cmcd = new CmcdReporter(mode, cid, () => ({ bufferS: this.stats_.bufferS, estimateBps: this.stats_.estimateBps, urgent: this.stats_.state !== 'playing', stalls: this.stats_.stalls.count }));
       this.stats_.cmcd = { mode, sid: this.cmcd.sid };
     }
     if (manifest.steering && !this.opts.sources?.length) {
-      const { SteeringClient } = await import('./steering.js');
+      const { SteeringClient } = await loadPart('Content Steering client', () => import('./steering.js'));
       this.steering = new SteeringClient(manifest.steering, manifest.baseUrls, this.sources, {
         credentials: this.opts.credentials,
         signal: this.life.signal,
@@ -387,7 +387,7 @@ export class DashlabPlayer {
       await Promise.all(
         reps.filter((r) => r.segmentBase).map(async (r) => {
           const idx = await load(r.segmentBase!.urls[0], { range: r.segmentBase!.indexRange, signal: this.life.signal, credentials: this.opts.credentials });
-          const { applySidx } = await import('./sidx.js');
+          const { applySidx } = await loadPart('segment index reader', () => import('./sidx.js'));
           await applySidx(r, idx.bytes);
         }),
       );
@@ -475,6 +475,7 @@ export class DashlabPlayer {
 
   /** The fetch loop's view of this player (fetch-loop.ts). */
   private loopContext(): LoopContext {
+    this.stats_.startHintBps = startHint(this.firstDownloads);
     return {
       policy: this.policy,
       signal: this.life.signal,
@@ -494,7 +495,7 @@ export class DashlabPlayer {
       bufferAhead: () => this.bufferAhead(),
       seeking: () => this.seeking,
       durationS: this.manifest?.durationS ?? 0,
-      startHintBps: startHint(this.firstDownloads),
+      startHintBps: this.stats_.startHintBps,
       rebuffering: () => this.stallWatch?.rebuffering ?? false,
       endOfStream: () => {
         if (this.mediaSource?.readyState !== 'open') return;
@@ -553,6 +554,15 @@ export { LoadError, MpdError };
 
 /** Audio kept ahead of the playhead when the track changes: time to fetch the new track's init and segment before the old runs out. */
 const AUDIO_SWITCH_MARGIN_S = 1;
+
+/** A part of the player that loads as a chunk of its own; a failed load says which part, and what to do. */
+async function loadPart<T>(part: string, get: () => Promise<T>): Promise<T> {
+  try {
+    return await get();
+  } catch (err) {
+    throw new Error(`could not load the player's ${part} (${(err as Error).message}); reload the page`);
+  }
+}
 
 /**
  * What the page's first downloads (the manifest, info.json) say of the link: all their bytes

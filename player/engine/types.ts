@@ -67,6 +67,8 @@ export interface PlayerStats {
   estimateBps?: number;
   /** The rate the ABR planned its latest choice with (its own samples, discounted as it chooses). */
   abrEstimateBps?: number;
+  /** What the page's first downloads (manifest, info.json) measured: the ABR's start hint (AbrContext.startHintBps). */
+  startHintBps?: number;
   bufferS: number;
   currentTimeS: number;
   durationS: number;

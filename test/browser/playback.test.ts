@@ -113,6 +113,21 @@ describe('dashlab player', () => {
     expect(end.decision).toMatch(/^the video's policy is unusable \(not an ABR policy: format dashlab-abr-policy\/1 is outdated: .*\); dashlab: /);
     await page.close();
   }, 600_000);
+
+  it('a part that loads as a chunk of its own (a live rule) and cannot be fetched: the page says which, and what to do', async () => {
+    const page = await browser.newPage();
+    // The live rules' chunk (esbuild names it after core/abr/registry.ts) fails, as when a server is updated under an open page.
+    const blocked: string[] = [];
+    await page.route('**/assets/chunks/registry-*.js', (route) => {
+      blocked.push(route.request().url());
+      return route.abort();
+    });
+    await page.goto(`${url}/watch/clip?abr=l2a`);
+    await page.waitForSelector('#error:not([hidden])', { timeout: 15_000 });
+    expect(await page.textContent('#error')).toMatch(/could not load the ABR rule "l2a" \(.+\); reload the page, or choose another rule/);
+    expect(blocked).toHaveLength(1);
+    await page.close();
+  });
 });
 
 const player = (page: Page) => ({

@@ -164,6 +164,12 @@ describe('the dashlab model', () => {
     expect(waited).toBe(true);
     expect(Math.max(...r.segments.map((s) => s.bufferS))).toBeLessThanOrEqual(30);
   });
+  it("a start hint (what a page's first downloads measured) makes dashlab's first choice, as in the browser; without one, the 1 Mbit/s rule", () => {
+    const v = video(5, [500, 1000, 2000]);
+    expect(simulatePlayer({ trace: constant(8000), video: v, algo: 'dashlab' }).segments[0].quality).toBe(1);
+    expect(simulatePlayer({ trace: constant(8000), video: v, algo: 'dashlab', startHintBps: 50e6 }).segments[0].quality).toBe(2);
+    expect(simulatePlayer({ trace: constant(8000), video: v, algo: 'dashlab', startHintBps: 300e3 }).segments[0].quality).toBe(0);
+  });
 });
 
 describe('the dashlab model with an audio stream (fetching on its own, as the browser player does)', () => {
