@@ -206,7 +206,7 @@ async function main(): Promise<void> {
 function printSimulated(simulated: SimulatedSession[]): void {
   if (!simulated.length) return;
   console.log('\nour algorithms: simulated (dashlab model) against measured, per trace');
-  console.log(`(simulated from the trace time the session's first segment was requested at, with its mean time to first byte as the RTT; the range: started up to ${PHASE_BAND_S} s earlier or later)`);
+  console.log(`(simulated from the trace time the session's first segment was requested at, with its mean time to first byte as the RTT and its start hint; the range: started up to ${PHASE_BAND_S} s earlier or later)`);
   console.log(`${'player'.padEnd(22)}${'trace'.padEnd(18)}${'start s'.padStart(8)}${'QoE sim'.padStart(9)}${'range'.padStart(16)}${'measured'.padStart(10)}${'kbit/s sim'.padStart(12)}${'measured'.padStart(10)}${'rebuf s sim'.padStart(13)}${'measured'.padStart(10)}${'ttfb ms'.padStart(9)}`);
   for (const s of simulated) {
     const range = `${s.simulatedQoeRange[0].toFixed(1)}..${s.simulatedQoeRange[1].toFixed(1)}`;

@@ -56,7 +56,7 @@ export async function browserVodTable(): Promise<string[]> {
     ...(sim.length
       ? [
           '',
-          `Our algorithms, simulated on the same trace from the moment the session started (the range: the simulated QoE over start times within ±${PHASE_BAND_S} s) against measured:`,
+          `Our algorithms, simulated on the same trace from the moment the session started, with the start hint its page measured (the range: the simulated QoE over start times within ±${PHASE_BAND_S} s) against measured:`,
           '',
           '| our algorithm | trace | starts at | simulated QoE | range | measured QoE | mean time to first byte |',
           '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
