@@ -7,6 +7,6 @@
  *   await player.load('https://example.org/manifest.mpd');
  */
 export { DashlabPlayer, type PlayerOptions, type PlayerStats, type SwitchRecord } from './engine/player.js';
-// The VOD rules; a live rule loads as a chunk of its own when the player is given one (player.setAbr).
-export { ABR_NAMES, DEFAULT_ABR, LIVE_ABR_NAMES, createVodAbr } from '../core/abr/vod-registry.js';
+// Every rule's name; the player loads the ones it does not carry as a chunk when given one (player.setAbr).
+export { ABR_NAMES, DEFAULT_ABR, LIVE_ABR_NAMES } from '../core/abr/player-rules.js';
 export { parseMpd, MpdError } from '../core/mpd/parse.js';

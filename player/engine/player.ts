@@ -5,8 +5,9 @@
  * (ABR_DEFAULTS, BUFFER_DEFAULTS) and are wired here.
  */
 // The VOD rules only: the live rules (core/abr/registry.ts) and the live session are chunks loaded when needed.
-import { createVodAbr, DEFAULT_ABR, isLiveAbr } from '../../core/abr/vod-registry.js';
-import { checkPolicy, POLICY_FILE, type LearnedPolicy } from '../../core/abr/learned.js';
+import { ABR_NAMES, createCarriedAbr, DEFAULT_ABR, isCarriedAbr, unknownAbr } from '../../core/abr/player-rules.js';
+import type { LearnedPolicy } from '../../core/abr/learned.js';
+import { POLICY_FILE } from '../../core/package-format.js';
 import type { AbrAlgorithm, ThroughputSample } from '../../core/abr/types.js';
 import { dropFrom, repAt, runStream, type LoopContext, type Stream } from './fetch-loop.js';
 import { LinkMeter } from './link-meter.js';
@@ -67,14 +68,15 @@ export class DashlabPlayer {
   /** Why the video's abr-policy.json was refused (outdated, corrupt), for the switch log. */
   private policyProblem?: string;
   private policyUrl?: string;
+  private policyLoading?: Promise<void>;
 
   constructor(private readonly opts: PlayerOptions = {}) {
     this.abrName = opts.abr ?? DEFAULT_ABR;
-    this.abr = createVodAbr(isLiveAbr(this.abrName) ? DEFAULT_ABR : this.abrName);
+    this.abr = createCarriedAbr(isCarriedAbr(this.abrName) ? this.abrName : DEFAULT_ABR);
     this.policy = { ...BUFFER_DEFAULTS, ...opts.buffer };
     this.stats_ = this.freshStats();
-    // A rule made for live loads as a chunk (setAbr); load() waits for it before the first choice.
-    if (isLiveAbr(this.abrName)) this.setAbr(this.abrName);
+    // A rule the first bundle does not carry loads as a chunk (setAbr); load() waits for it before the first choice.
+    if (!isCarriedAbr(this.abrName)) this.setAbr(this.abrName);
   }
 
   private freshStats(): PlayerStats {
@@ -112,22 +114,24 @@ export class DashlabPlayer {
   }
 
   /**
-   * Change the ABR algorithm while playing (a fresh instance: algorithms keep state). A rule
-   * made for live loads first (a chunk of its own); the previous algorithm chooses until it has.
+   * Change the ABR algorithm while playing (a fresh instance: algorithms keep state). A rule the
+   * first bundle does not carry (player-rules.ts) loads first, as a chunk of its own; the
+   * previous algorithm chooses until it has.
    */
   setAbr(name: string): void {
     // An unknown name throws here, before anything changes.
-    const vod = isLiveAbr(name) ? undefined : createVodAbr(name, { policy: this.learnedPolicy, policyProblem: this.policyProblem });
+    if (!ABR_NAMES.includes(name)) throw new Error(unknownAbr(name));
     this.abrName = name;
     this.stats_.abr = name;
-    if (vod) {
-      this.abr = vod;
-      if (name === 'learned') void this.loadPolicy();
+    if (isCarriedAbr(name)) {
+      this.abr = createCarriedAbr(name);
       return;
     }
     const loading = import('../../core/abr/registry.js').then(
       ({ createAbr }) => {
-        if (this.abrName === name) this.abr = createAbr(name);
+        if (this.abrName !== name) return;
+        this.abr = createAbr(name, { policy: this.learnedPolicy, policyProblem: this.policyProblem });
+        if (name === 'learned') void this.loadPolicy();
       },
       (err: Error) => {
         throw new Error(`could not load the ABR rule "${name}" (${err.message}); reload the page, or choose another rule`);
@@ -143,8 +147,14 @@ export class DashlabPlayer {
   /**
    * Fetch and check the video's learned policy once; `learned` plays as dashlab until it
    * arrives, and without one (not packaged by dashlab, or packaged with --no-abr-policy).
+   * One fetch at a time: load() and the rule's chunk arriving both ask for it.
    */
-  private async loadPolicy(): Promise<void> {
+  private loadPolicy(): Promise<void> {
+    this.policyLoading ??= this.fetchPolicy().finally(() => (this.policyLoading = undefined));
+    return this.policyLoading;
+  }
+
+  private async fetchPolicy(): Promise<void> {
     if (this.learnedPolicy || this.policyProblem || !this.policyUrl) return;
     let res: Response;
     try {
@@ -153,12 +163,18 @@ export class DashlabPlayer {
       return; // unreachable or stopped: dashlab's choices, and the next setAbr('learned') tries again
     }
     if (!res.ok) return; // none (not packaged by dashlab, or with --no-abr-policy): the switch log says so
+    let registry: typeof import('../../core/abr/registry.js');
     try {
-      this.learnedPolicy = checkPolicy(await res.json());
+      registry = await import('../../core/abr/registry.js');
+    } catch {
+      return; // setAbr's load of the same chunk reports it
+    }
+    try {
+      this.learnedPolicy = registry.checkPolicy(await res.json());
     } catch (err) {
       this.policyProblem = (err as Error).message;
     }
-    if (this.abrName === 'learned') this.abr = createVodAbr('learned', { policy: this.learnedPolicy, policyProblem: this.policyProblem });
+    if (this.abrName === 'learned') this.abr = registry.createAbr('learned', { policy: this.learnedPolicy, policyProblem: this.policyProblem });
   }
 
   /**
