@@ -95,6 +95,8 @@ export interface SimulatedSession {
   measuredRebufferS: number;
   ttfbMs: number;
   startS: number;
+  /** The session's start hint (what its page's first downloads measured), given to the model too. */
+  startHintBps?: number;
 }
 
 /** The sessions in npm run compare's shape (the player's label stands for the algorithm), and our algorithms' simulated counterparts. */
@@ -120,7 +122,7 @@ export function browserResults(measured: Measured[], o: Pick<BrowserRun, 'videoI
     .map(({ trace, session, linkStartMs }) => {
       const startS = Math.max(0, ((session.firstSegmentAtMs ?? linkStartMs) - linkStartMs) / 1000);
       const s = simulatedCounterpart({ algo: session.player.slice(ours.length), trace: trace.trace, video: o.video, rttMs: session.meanTtfbMs, startHintBps: session.startHintBps, startS });
-      return { algo: session.player, trace: trace.name, simulatedQoe: s.at.qoe, simulatedQoeRange: s.range, measuredQoe: session.qoe, simBitrateKbps: s.at.bitrateKbps, measuredBitrateKbps: session.bitrateKbps, simRebufferS: s.at.rebufferS, measuredRebufferS: session.rebufferS, ttfbMs: session.meanTtfbMs, startS };
+      return { algo: session.player, trace: trace.name, simulatedQoe: s.at.qoe, simulatedQoeRange: s.range, measuredQoe: session.qoe, simBitrateKbps: s.at.bitrateKbps, measuredBitrateKbps: session.bitrateKbps, simRebufferS: s.at.rebufferS, measuredRebufferS: session.rebufferS, ttfbMs: session.meanTtfbMs, startS, startHintBps: session.startHintBps };
     });
   return { result, simulated };
 }

@@ -4,7 +4,7 @@
  * This is the composition root of the browser side: defaults come from one place each
  * (ABR_DEFAULTS, BUFFER_DEFAULTS) and are wired here.
  */
-// The VOD rules only: the live rules (core/abr/registry.ts) and the live session are chunks loaded when needed.
+// The rules this bundle carries (player-rules.ts): the others (core/abr/registry.ts) and the live session are chunks loaded when needed.
 import { ABR_NAMES, createCarriedAbr, DEFAULT_ABR, isCarriedAbr, unknownAbr } from '../../core/abr/player-rules.js';
 import type { LearnedPolicy } from '../../core/abr/learned.js';
 import { POLICY_FILE } from '../../core/package-format.js';

@@ -63,6 +63,8 @@ it('plays each player on its own shaped link and reports measured (and, for ours
   const sim = out.simulated[0];
   expect(sim.startS).toBeGreaterThan(0);
   expect(sim.startS).toBeLessThan(6);
+  // With the start hint the page measured on its first downloads (the model's first choice uses it, as the player's does).
+  expect(sim.startHintBps).toBeGreaterThan(0);
   expect(sim.simulatedQoeRange[0]).toBeLessThanOrEqual(sim.simulatedQoe + 1e-9);
   expect(sim.simulatedQoeRange[1]).toBeGreaterThanOrEqual(sim.simulatedQoe - 1e-9);
 
