@@ -19,6 +19,7 @@ import { offerSources } from '../../core/mpd/offer-sources.js';
 import type { CmcdReporter } from './cmcd.js';
 import { SourcePicker } from './sources.js';
 import type { SteeringClient } from './steering.js';
+import { gapJumpTarget } from './gap-jump.js';
 import { StallWatch } from './stall-watch.js';
 import { attachTextTracks, audioTrackOf, pickAudioSet, pickVideoSet, textTrackOf, type AudioTrack, type TextTrackInfo } from './tracks.js';
 import { langName } from '../../core/lang.js';
@@ -454,15 +455,10 @@ export class DashlabPlayer {
     this.ticker = setInterval(() => {
       const v = this.video;
       if (!v) return;
-      if (v.readyState < 3 && !v.seeking) {
-        const b = v.buffered;
-        for (let i = 0; i < b.length; i++) {
-          const gap = b.start(i) - v.currentTime;
-          if (gap > 0 && gap < 0.5) {
-            v.currentTime = b.start(i) + 0.01;
-            break;
-          }
-        }
+      // Also while seeking: a seek that landed just before its media never completes on its own.
+      if (v.readyState < 3) {
+        const to = gapJumpTarget(v.buffered, v.currentTime);
+        if (to !== undefined) v.currentTime = to;
       }
       this.liveSession?.tick();
       this.emit('stats', this.stats());
