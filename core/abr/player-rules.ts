@@ -8,7 +8,7 @@
  */
 import { createBba } from './bba.js';
 import { createBola } from './bola.js';
-import { createTailMpc } from './tail-mpc.js';
+import { createTailMpc, type TailMpcParams } from './tail-mpc.js';
 import { createDynamic } from './dynamic.js';
 import type { LearnedPolicy } from './learned.js';
 import { createMpc } from './mpc.js';
@@ -30,6 +30,8 @@ export interface AbrSetup {
   policy?: LearnedPolicy;
   /** Why the video's policy could not be used, when it could not. */
   policyProblem?: string;
+  /** `dashlab`'s parameters where not its defaults (the lab's held-out table chooses one per kind of network). */
+  dashlab?: Partial<TailMpcParams>;
 }
 
 const CARRIED = {
@@ -39,18 +41,18 @@ const CARRIED = {
   mpc: () => createMpc({ robust: false }),
   'robust-mpc': () => createMpc({ robust: true }),
   dynamic: () => createDynamic(),
-  dashlab: () => createTailMpc(),
+  dashlab: (setup: AbrSetup) => createTailMpc(setup.dashlab),
   'dashlab-cmsd': () => createTailMpc({}, { serverAssisted: true }),
   'dashlab-ssim': () => createTailMpc({}, { objective: 'ssim' }),
-} satisfies Partial<Record<AbrName, () => AbrAlgorithm>>;
+} satisfies Partial<Record<AbrName, (setup: AbrSetup) => AbrAlgorithm>>;
 export type CarriedAbrName = keyof typeof CARRIED;
 
 /** Whether the player makes this rule from its first bundle (else it loads registry.ts first). */
 export const isCarriedAbr = (name: string): name is CarriedAbrName => Object.hasOwn(CARRIED, name);
 
 /** A carried rule by name; any other name is an error here (registry.ts's createAbr makes every one). */
-export function createCarriedAbr(name: string): AbrAlgorithm {
-  if (isCarriedAbr(name)) return CARRIED[name]();
+export function createCarriedAbr(name: string, setup: AbrSetup = {}): AbrAlgorithm {
+  if (isCarriedAbr(name)) return CARRIED[name](setup);
   throw new Error(ABR_NAMES.includes(name) ? `"${name}" is made by createAbr (core/abr/registry.ts)` : unknownAbr(name));
 }
 

@@ -26,7 +26,7 @@ const OTHERS: Record<Exclude<AbrName, CarriedAbrName>, (setup: AbrSetup) => AbrA
 };
 
 export function createAbr(name: string, setup: AbrSetup = {}): AbrAlgorithm {
-  if (isCarriedAbr(name)) return createCarriedAbr(name);
+  if (isCarriedAbr(name)) return createCarriedAbr(name, setup);
   if (!Object.hasOwn(OTHERS, name)) throw new Error(unknownAbr(name));
   return OTHERS[name as keyof typeof OTHERS](setup);
 }

@@ -29,6 +29,12 @@ export const TAIL_MPC_PARAMS = {
   window: 5,
   /** Past predictions whose largest error discounts the prediction. */
   errorWindow: 3,
+  /**
+   * The largest error the discount counts (Infinity: all of it, as robust-MPC). The held-out
+   * table (lab/results/held-out.ts) chooses it per kind of network on that kind's training
+   * traces: on Sabre's 4G logs a capped discount keeps the top rungs through swings the buffer covers.
+   */
+  errorCap: Infinity,
   /** Rebuffer penalty used when planning (the QoE's is 4.3). */
   planRebufferPenalty: 12,
   /** Smaller downloads are not throughput samples. */
@@ -63,7 +69,9 @@ function serverHint(history: ThroughputSample[], n: number): number | undefined 
  * `objective: 'ssim'` (dashlab-ssim): the same prediction, plans scored with QoE on SSIM where
  * the video's SSIM is known (core/abr/mpc.ts, decideByPlan), QoE_lin elsewhere.
  */
-export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}, opts: { serverAssisted?: boolean; objective?: 'bitrate' | 'ssim' } = {}): AbrAlgorithm {
+export type TailMpcParams = typeof TAIL_MPC_PARAMS;
+
+export function createTailMpc(params: Partial<TailMpcParams> = {}, opts: { serverAssisted?: boolean; objective?: 'bitrate' | 'ssim' } = {}): AbrAlgorithm {
   const p = { ...TAIL_MPC_PARAMS, ...params };
   const errors = new PredictionErrors();
   let usable: ThroughputSample[] = [];
@@ -107,7 +115,7 @@ export function createTailMpc(params: Partial<typeof TAIL_MPC_PARAMS> = {}, opts
       errors.observe(usable);
       const hint = opts.serverAssisted ? serverHint(ctx.history, SERVER_HINT_WINDOW) : undefined;
       const base = hint ?? Math.min(harmonic, recentBps(usable[usable.length - 1]));
-      const maxError = Math.max(0, ...errors.recent(p.errorWindow));
+      const maxError = Math.min(p.errorCap, Math.max(0, ...errors.recent(p.errorWindow)));
       const predicted = base / (1 + maxError);
       errors.predicted(base);
       const why = hint

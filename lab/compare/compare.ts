@@ -1,5 +1,5 @@
 /** Run a trace-driven comparison: every algorithm on every trace, in one model. */
-import { ABR_NAMES, createAbr, isLiveAbr } from '../../core/abr/index.js';
+import { ABR_NAMES, createAbr, isLiveAbr, type AbrSetup } from '../../core/abr/index.js';
 import { simulatePlayer, type SimResult, type SimVideo } from '../models/player-model.js';
 import { offlineOptimal } from '../yardsticks/offline-optimal.js';
 import { PENSIEVE, runPensieveSession, type CookedTrace } from '../models/pensieve-model.js';
@@ -23,6 +23,8 @@ export interface CompareInput {
   algos: string[];
   /** Traces `learned` learns from when the video has no policy of its own (none of the compared ones). */
   training?: { name: string; traces: Trace[] };
+  /** `dashlab`'s parameters where not its defaults (dashlab model; the held-out table's choice per family). */
+  dashlab?: AbrSetup['dashlab'];
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -101,7 +103,7 @@ export async function runComparison(input: CompareInput): Promise<CompareResult>
         m.qoe = r.qoe;
         results.push({ algo, trace: tr.name, ...m, timeline: r.chunks.map((c) => ({ t: c.timeMs / 1000, kbps: v.bitrates[c.quality] / 1000, bufferS: c.bufferS })) });
       } else {
-        const r = simulateSession({ algo, trace: tr.trace, video: input.video.sim, policy });
+        const r = simulateSession({ algo, trace: tr.trace, video: input.video.sim, policy, dashlab: input.dashlab });
         const kbps = r.segments.map((s) => input.video.sim.bitrates[s.quality] / 1000);
         const m = withSsim(sessionMetrics(kbps, r.rebufferS, r.startupS, r.segments.length * input.video.sim.segmentS), input.video.sim, r.segments.map((s) => [s.index, s.quality]), r.rebufferS);
         results.push({ algo, trace: tr.name, ...m, timeline: r.segments.map((s) => ({ t: s.startS, kbps: input.video.sim.bitrates[s.quality] / 1000, bufferS: s.bufferS, linkKbps: s.linkKbps })) });
@@ -140,10 +142,10 @@ function sabreSession(trace: Trace, v: SimVideo, algo: SabreAlgo): SessionMetric
  * is what `learned` plays with (the video's, or one trained for it); a required key, so no
  * caller forgets it and scores dashlab under learned's name (learned falls back without one).
  */
-export function simulateSession(o: { algo: string; trace: Trace; video: SimVideo; policy: LearnedPolicy | undefined; rttMs?: number; startHintBps?: number }): SimResult {
+export function simulateSession(o: { algo: string; trace: Trace; video: SimVideo; policy: LearnedPolicy | undefined; rttMs?: number; startHintBps?: number; dashlab?: AbrSetup['dashlab'] }): SimResult {
   if (o.algo === OFFLINE_OPTIMAL) return offlineOptimal({ trace: o.trace, video: o.video, rttMs: o.rttMs });
   if (o.algo === OFFLINE_OPTIMAL_SSIM) return offlineOptimal({ trace: o.trace, video: o.video, rttMs: o.rttMs, objective: 'ssim' });
-  return simulatePlayer({ trace: o.trace, video: o.video, rttMs: o.rttMs, startHintBps: o.startHintBps, algo: o.algo, abr: createAbr(o.algo, { policy: o.policy }) });
+  return simulatePlayer({ trace: o.trace, video: o.video, rttMs: o.rttMs, startHintBps: o.startHintBps, algo: o.algo, abr: createAbr(o.algo, { policy: o.policy, dashlab: o.dashlab }) });
 }
 
 /**

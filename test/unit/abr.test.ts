@@ -207,6 +207,12 @@ describe('dashlab (ours)', () => {
     const d = ours.choose(ctx({ history: [A, B], bufferS: 4, segmentIndex: 2, lastIndex: 1 }));
     expect(d.estimateBps).toBeCloseTo(0.5e6, 3);
   });
+  it('counts no more of the error than its cap (errorCap, chosen per family by the held-out table)', () => {
+    const capped = createAbr('dashlab', { dashlab: { errorCap: 0.25 } });
+    capped.choose(ctx({ history: [A], bufferS: 4, segmentIndex: 1, lastIndex: 1 }));
+    // The same error of 3 as above, counted as 0.25: 2 / 1.25 = 1.6 Mbit/s.
+    expect(capped.choose(ctx({ history: [A, B], bufferS: 4, segmentIndex: 2, lastIndex: 1 })).estimateBps).toBeCloseTo(1.6e6, 3);
+  });
   it("takes the link's rate at the end of the last download (its tail) over the whole download's", () => {
     // Three steady 8 Mbit/s downloads, then one that averaged 8 Mbit/s but ended at 2 (a drop mid-download).
     const steady = [1, 2, 3].map((i) => ({ bytes: 2_000_000, ttfbS: 0, transferS: 2, endS: 2 * i, tailBps: 8e6 }));
