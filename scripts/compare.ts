@@ -87,20 +87,23 @@ async function main(): Promise<void> {
   if (values.trace && !traces.some((t) => t.name === values.trace)) throw new UsageError(`--trace ${values.trace}: not one of the traces given by --traces`);
   const bar = new ProgressBar();
   const t0 = performance.now();
-  if (errorCap !== undefined && errorCap !== Infinity) console.log(`dashlab: its discount counts errors up to ${errorCap} (learned's fallback and the other dashlab rules keep their default)`);
+  // A cap other than the default: said on the terminal, in the table's and the report's titles, and in the JSON.
+  const capped = errorCap !== undefined && errorCap !== Infinity ? errorCap : undefined;
+  const cappedNote = capped === undefined ? '' : `, dashlab's error cap ${capped}`;
+  if (capped !== undefined) console.log(`dashlab: its discount counts errors up to ${capped} (learned's fallback and the other dashlab rules keep their default)`);
   const result = await runComparison({ model: values.model as CompareModel, video, traces, algos, training, dashlab: errorCap === undefined ? undefined : { errorCap }, onProgress: (d, n) => bar.update({ label: 'simulate', percent: (d / n) * 100 }) });
   bar.done();
-  printCompareTable(result, `${result.model} model, video ${result.video}, ${result.traces.length} trace${result.traces.length === 1 ? '' : 's'}`);
+  printCompareTable(result, `${result.model} model, video ${result.video}, ${result.traces.length} trace${result.traces.length === 1 ? '' : 's'}${cappedNote}`);
   printNetworkTable(result);
   console.log(`${result.results.length} sessions in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   if (values.json) {
-    // A capped dashlab says so in the file (its rows keep the name dashlab).
-    const slim = { ...result, ...(errorCap !== undefined && errorCap !== Infinity ? { dashlab: { errorCap } } : {}), results: result.results.map(({ timeline: _t, ...rest }) => rest) };
+    // Its rows keep the name dashlab: the file says which cap they played with.
+    const slim = { ...result, ...(capped !== undefined ? { dashlab: { errorCap: capped } } : {}), results: result.results.map(({ timeline: _t, ...rest }) => rest) };
     await writeFile(values.json, JSON.stringify(slim, null, 2) + '\n');
     console.log(`wrote ${values.json}`);
   }
   if (values.html) {
-    const data = buildReportData({ title: `ABR comparison: ${video.name}`, result, traces, chosenTrace: values.trace });
+    const data = buildReportData({ title: `ABR comparison: ${video.name}${cappedNote}`, result, traces, chosenTrace: values.trace });
     await writeFile(values.html, reportPage(data, await ensureReportAssets()));
     console.log(`wrote ${values.html}`);
   }

@@ -22,6 +22,7 @@ it('--dashlab-error-cap plays dashlab with that cap, and the JSON says so', asyn
   const r = await runScript('scripts/compare.ts', ['--video', 'pensieve-envivio', '--traces', files.join(','), '--algos', 'dashlab,robust-mpc', '--dashlab-error-cap', '0.25', '--json', json]);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toMatch(/dashlab: its discount counts errors up to 0\.25/);
+  expect(r.stdout).toMatch(/dashlab model, video pensieve-envivio, 2 traces, dashlab's error cap 0\.25/); // the table's title
   const out = JSON.parse(await readFile(json, 'utf8')) as { dashlab?: { errorCap: number }; results: Array<{ algo: string; trace: string; qoe: number }> };
   expect(out.dashlab).toEqual({ errorCap: 0.25 });
 
